@@ -1,0 +1,58 @@
+namespace Centime.Ledger;
+
+/// <summary>Account flags.</summary>
+[Flags]
+public enum AccountFlags : ushort
+{
+    None = 0,
+    /// <summary>Neither debits nor credits are allowed (posts included; voids and expiries still release holds).</summary>
+    Frozen = 1,
+    /// <summary>May go negative: only the issuer supply account of each coin.</summary>
+    Supply = 2,
+}
+
+/// <summary>Key of an account: (coin number, address).</summary>
+public readonly record struct AccountKey(uint Coin, Address Address);
+
+/// <summary>
+/// Balances of one account, TigerBeetle style. Balance = credits_posted − debits_posted; available =
+/// balance − debits_pending. Holder accounts must not overdraft: debits_posted + debits_pending ≤ credits_posted.
+/// </summary>
+public struct Account
+{
+    public UInt128 DebitsPosted;
+    public UInt128 CreditsPosted;
+    public UInt128 DebitsPending;
+    public UInt128 CreditsPending;
+    public AccountKey Key;
+    public AccountFlags Flags;
+
+    /// <summary>Posted balance, signed (negative only for the supply account).</summary>
+    public readonly Int128 Balance => (Int128)CreditsPosted - (Int128)DebitsPosted;
+
+    /// <summary>What the holder can spend now: posted balance minus outgoing holds.</summary>
+    public readonly Int128 Available => Balance - (Int128)DebitsPending;
+
+    public readonly bool IsFrozen => (Flags & AccountFlags.Frozen) != 0;
+}
+
+/// <summary>Lifecycle of a pending transfer (hold).</summary>
+public enum HoldState : byte
+{
+    /// <summary>Not a hold (a posted transfer, or a post/void event itself).</summary>
+    None = 0,
+    Pending = 1,
+    Posted = 2,
+    Voided = 3,
+    Expired = 4,
+}
+
+/// <summary>A transfer as stored: the resolved fields plus, for holds, where in its lifecycle it is.</summary>
+public readonly record struct StoredTransfer(Transfer Transfer, HoldState Hold, ulong Height, int Index)
+{
+    /// <summary>Ledger time at which a pending hold expires; 0 = never.</summary>
+    public ulong ExpiresAt => Transfer.Timeout == 0 ? 0 : Transfer.Timestamp + ((ulong)Transfer.Timeout * 1_000_000_000UL);
+}
+
+/// <summary>Outcome of one command: its code and the ledger time it was assigned.</summary>
+public readonly record struct CommandResult(ResultCode Code, ulong Timestamp);

@@ -1,0 +1,212 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace Centime.Ledger;
+
+/// <summary>
+/// A 20-byte Ethereum-style account address. Holders are secp256k1 keys; system accounts (issuer supply,
+/// escrow, pools) get addresses derived from their purpose with <see cref="Derive"/>.
+/// Shown EIP-55 checksummed. Stored as three integers so equality and hashing cost a few instructions.
+/// </summary>
+public readonly struct Address : IEquatable<Address>, IComparable<Address>
+{
+    /// <summary>Size in bytes.</summary>
+    public const int Size = 20;
+
+    private readonly ulong _high;   // bytes 0..7, big-endian
+    private readonly ulong _middle; // bytes 8..15, big-endian
+    private readonly uint _low;     // bytes 16..19, big-endian
+
+    private Address(ulong high, ulong middle, uint low)
+    {
+        _high = high;
+        _middle = middle;
+        _low = low;
+    }
+
+    /// <summary>The all-zero address; never a valid account.</summary>
+    public static Address Zero => default;
+
+    /// <summary>True for the all-zero address.</summary>
+    public bool IsZero => _high == 0 && _middle == 0 && _low == 0;
+
+    /// <summary>Reads 20 bytes.</summary>
+    public static Address FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length != Size)
+        {
+            throw new ArgumentException("An address is 20 bytes.", nameof(bytes));
+        }
+
+        return new Address(
+            BinaryPrimitives.ReadUInt64BigEndian(bytes),
+            BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]),
+            BinaryPrimitives.ReadUInt32BigEndian(bytes[16..]));
+    }
+
+    /// <summary>Writes the 20 bytes into <paramref name="destination"/>.</summary>
+    public void WriteTo(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, _high);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], _middle);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[16..], _low);
+    }
+
+    /// <summary>Returns the 20 bytes.</summary>
+    public byte[] ToBytes()
+    {
+        var bytes = new byte[Size];
+        WriteTo(bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// A deterministic address for a system purpose: the last 20 bytes of keccak256("centime:" + purpose).
+    /// Nobody holds a key for it (finding one is as hard as a keccak preimage).
+    /// </summary>
+    public static Address Derive(string purpose)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        Keccak256.Hash(Encoding.UTF8.GetBytes("centime:" + purpose), hash);
+        return FromBytes(hash[12..]);
+    }
+
+    /// <summary>The address of a secp256k1 public key given as 64 bytes (X‖Y, no 0x04 prefix).</summary>
+    public static Address FromPublicKey(ReadOnlySpan<byte> uncompressedXY)
+    {
+        if (uncompressedXY.Length != 64)
+        {
+            throw new ArgumentException("Expected the 64-byte X‖Y public key.", nameof(uncompressedXY));
+        }
+
+        Span<byte> hash = stackalloc byte[32];
+        Keccak256.Hash(uncompressedXY, hash);
+        return FromBytes(hash[12..]);
+    }
+
+    /// <summary>
+    /// Parses "0x" + 40 hex digits. All-lowercase or all-uppercase input is accepted as is; mixed case must
+    /// carry a correct EIP-55 checksum (a wrong one usually means a typo).
+    /// </summary>
+    public static bool TryParse([NotNullWhen(true)] string? text, out Address address)
+    {
+        address = default;
+        if (text is null || text.Length != 42 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[Size];
+        var hasLower = false;
+        var hasUpper = false;
+        for (var i = 0; i < Size; i++)
+        {
+            var hi = HexValue(text[2 + (2 * i)], ref hasLower, ref hasUpper);
+            var lo = HexValue(text[3 + (2 * i)], ref hasLower, ref hasUpper);
+            if (hi < 0 || lo < 0)
+            {
+                return false;
+            }
+
+            bytes[i] = (byte)((hi << 4) | lo);
+        }
+
+        var parsed = FromBytes(bytes);
+        if (hasLower && hasUpper && !string.Equals(parsed.ToString(), "0x" + text[2..], StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        address = parsed;
+        return true;
+    }
+
+    /// <summary>Parses or throws <see cref="FormatException"/>.</summary>
+    public static Address Parse(string text) =>
+        TryParse(text, out var address) ? address : throw new FormatException($"'{text}' is not a 0x-prefixed 20-byte address with a valid EIP-55 checksum.");
+
+    private static int HexValue(char c, ref bool hasLower, ref bool hasUpper)
+    {
+        if (c is >= '0' and <= '9')
+        {
+            return c - '0';
+        }
+
+        if (c is >= 'a' and <= 'f')
+        {
+            hasLower = true;
+            return c - 'a' + 10;
+        }
+
+        if (c is >= 'A' and <= 'F')
+        {
+            hasUpper = true;
+            return c - 'A' + 10;
+        }
+
+        return -1;
+    }
+
+    /// <summary>EIP-55 mixed-case checksum form.</summary>
+    public override string ToString()
+    {
+        Span<byte> bytes = stackalloc byte[Size];
+        WriteTo(bytes);
+        Span<byte> lowerHex = stackalloc byte[40];
+        const string digits = "0123456789abcdef";
+        for (var i = 0; i < Size; i++)
+        {
+            lowerHex[2 * i] = (byte)digits[bytes[i] >> 4];
+            lowerHex[(2 * i) + 1] = (byte)digits[bytes[i] & 0xF];
+        }
+
+        Span<byte> hash = stackalloc byte[32];
+        Keccak256.Hash(lowerHex, hash);
+        Span<char> chars = stackalloc char[42];
+        chars[0] = '0';
+        chars[1] = 'x';
+        for (var i = 0; i < 40; i++)
+        {
+            var c = (char)lowerHex[i];
+            var nibble = (i % 2 == 0) ? hash[i / 2] >> 4 : hash[i / 2] & 0xF;
+            chars[2 + i] = (c >= 'a' && nibble >= 8) ? char.ToUpperInvariant(c) : c;
+        }
+
+        return new string(chars);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(Address other) => _high == other._high && _middle == other._middle && _low == other._low;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Address other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(_high, _middle, _low);
+
+    /// <inheritdoc/>
+    public int CompareTo(Address other)
+    {
+        var c = _high.CompareTo(other._high);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        c = _middle.CompareTo(other._middle);
+        return c != 0 ? c : _low.CompareTo(other._low);
+    }
+
+    public static bool operator ==(Address left, Address right) => left.Equals(right);
+
+    public static bool operator !=(Address left, Address right) => !left.Equals(right);
+
+    public static bool operator <(Address left, Address right) => left.CompareTo(right) < 0;
+
+    public static bool operator >(Address left, Address right) => left.CompareTo(right) > 0;
+
+    public static bool operator <=(Address left, Address right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >=(Address left, Address right) => left.CompareTo(right) >= 0;
+}

@@ -1,0 +1,189 @@
+using System.Buffers.Binary;
+
+namespace Centime.Ledger;
+
+/// <summary>
+/// Header of a committed block (one sequencer batch). 128 bytes, little-endian, reserved bytes zero.
+/// The block hash is SHA-256 of these 128 bytes; each header names its predecessor's hash, so the journal is a
+/// hash chain and a single block hash commits to all history before it.
+/// </summary>
+public readonly record struct BlockHeader(
+    ulong Height,
+    ulong Timestamp,
+    int CommandCount,
+    Hash32 PreviousHash,
+    Hash32 CommandsRoot,
+    Hash32 ResultsRoot)
+{
+    public const int EncodedSize = 128;
+    public const ushort CurrentVersion = 1;
+
+    public void WriteTo(Span<byte> d)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(d, CurrentVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[2..], 0);
+        BinaryPrimitives.WriteInt32LittleEndian(d[4..], CommandCount);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[8..], Height);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[16..], Timestamp);
+        PreviousHash.WriteTo(d[24..]);
+        CommandsRoot.WriteTo(d[56..]);
+        ResultsRoot.WriteTo(d[88..]);
+        d.Slice(120, 8).Clear();
+    }
+
+    public static BlockHeader ReadFrom(ReadOnlySpan<byte> s)
+    {
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(s);
+        if (version != CurrentVersion)
+        {
+            throw new FormatException($"Unknown block header version {version}.");
+        }
+
+        return new BlockHeader(
+            BinaryPrimitives.ReadUInt64LittleEndian(s[8..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(s[16..]),
+            BinaryPrimitives.ReadInt32LittleEndian(s[4..]),
+            Hash32.FromBytes(s.Slice(24, 32)),
+            Hash32.FromBytes(s.Slice(56, 32)),
+            Hash32.FromBytes(s.Slice(88, 32)));
+    }
+
+    public byte[] ToBytes()
+    {
+        var b = new byte[EncodedSize];
+        WriteTo(b);
+        return b;
+    }
+
+    /// <summary>SHA-256 of the encoded header.</summary>
+    public Hash32 ComputeHash()
+    {
+        Span<byte> b = stackalloc byte[EncodedSize];
+        WriteTo(b);
+        return Hash32.Sha256(b);
+    }
+}
+
+/// <summary>
+/// A whole block: header, commands and their result codes. Encoding (the journal payload):
+/// header (128) ‖ commands (each <see cref="Command"/> encoding) ‖ result codes (u16 each).
+/// A result's timestamp is the block timestamp + its index, so it is not stored.
+/// </summary>
+public sealed class Block
+{
+    public required BlockHeader Header { get; init; }
+    public required Command[] Commands { get; init; }
+    public required ResultCode[] Results { get; init; }
+
+    public Hash32 Hash => Header.ComputeHash();
+
+    /// <summary>
+    /// Seals a block: computes the Merkle roots of the commands (over their encodings) and results, and
+    /// writes the whole encoding into <paramref name="buffer"/> (grown if needed). Returns the header and
+    /// the encoded length.
+    /// </summary>
+    public static BlockHeader Seal(ulong height, ulong timestamp, Hash32 previous, ReadOnlySpan<Command> commands,
+        ReadOnlySpan<CommandResult> results, ref byte[] buffer, out int length)
+    {
+        var size = BlockHeader.EncodedSize + (2 * commands.Length);
+        foreach (ref readonly var c in commands)
+        {
+            size += c.EncodedLength;
+        }
+
+        if (buffer.Length < size)
+        {
+            buffer = new byte[Math.Max(size, buffer.Length * 2)];
+        }
+
+        var leaves = new Hash32[commands.Length];
+        var resultLeaves = new Hash32[commands.Length];
+        var offset = BlockHeader.EncodedSize;
+        for (var i = 0; i < commands.Length; i++)
+        {
+            var written = commands[i].WriteTo(buffer.AsSpan(offset));
+            leaves[i] = Merkle.Leaf(buffer.AsSpan(offset, written));
+            resultLeaves[i] = Merkle.ResultLeaf(i, results[i].Code, results[i].Timestamp);
+            offset += written;
+        }
+
+        for (var i = 0; i < commands.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(offset), (ushort)results[i].Code);
+            offset += 2;
+        }
+
+        var header = new BlockHeader(height, timestamp, commands.Length, previous, Merkle.Root(leaves), Merkle.Root(resultLeaves));
+        header.WriteTo(buffer);
+        length = offset;
+        return header;
+    }
+
+    /// <summary>Decodes a block encoding; throws <see cref="FormatException"/> if it is malformed.</summary>
+    public static Block Decode(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < BlockHeader.EncodedSize)
+        {
+            throw new FormatException("Block shorter than its header.");
+        }
+
+        var header = BlockHeader.ReadFrom(data);
+        if (header.CommandCount < 0 || header.CommandCount > LedgerState.MaxBatchSize)
+        {
+            throw new FormatException($"Block command count {header.CommandCount} out of range.");
+        }
+
+        var commands = new Command[header.CommandCount];
+        var offset = BlockHeader.EncodedSize;
+        for (var i = 0; i < commands.Length; i++)
+        {
+            commands[i] = Command.Read(data[offset..], out var consumed);
+            offset += consumed;
+        }
+
+        if (data.Length - offset != 2 * commands.Length)
+        {
+            throw new FormatException("Block result section has the wrong length.");
+        }
+
+        var results = new ResultCode[commands.Length];
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = (ResultCode)BinaryPrimitives.ReadUInt16LittleEndian(data[(offset + (2 * i))..]);
+        }
+
+        return new Block { Header = header, Commands = commands, Results = results };
+    }
+
+    /// <summary>Leaf hashes of the commands, as in <see cref="BlockHeader.CommandsRoot"/>.</summary>
+    public Hash32[] CommandLeaves()
+    {
+        var leaves = new Hash32[Commands.Length];
+        var buffer = new byte[1024];
+        for (var i = 0; i < Commands.Length; i++)
+        {
+            var len = Commands[i].EncodedLength;
+            if (buffer.Length < len)
+            {
+                buffer = new byte[len];
+            }
+
+            Commands[i].WriteTo(buffer);
+            leaves[i] = Merkle.Leaf(buffer.AsSpan(0, len));
+        }
+
+        return leaves;
+    }
+
+    /// <summary>Leaf hashes of the results, as in <see cref="BlockHeader.ResultsRoot"/>.</summary>
+    public Hash32[] ResultLeaves()
+    {
+        var leaves = new Hash32[Results.Length];
+        for (var i = 0; i < Results.Length; i++)
+        {
+            leaves[i] = Merkle.ResultLeaf(i, Results[i], Header.Timestamp + (ulong)i);
+        }
+
+        return leaves;
+    }
+}

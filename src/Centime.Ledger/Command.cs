@@ -1,0 +1,291 @@
+using System.Buffers.Binary;
+
+namespace Centime.Ledger;
+
+/// <summary>
+/// Command kinds. Persisted in the journal: values never change. Modules added later take new values.
+/// </summary>
+public enum CommandKind : byte
+{
+    CreateCoin = 1,
+    Transfer = 2,
+    SetAccountFrozen = 3,
+}
+
+/// <summary>Per-command framing flags (journaled).</summary>
+[Flags]
+public enum CommandFlags : byte
+{
+    None = 0,
+    /// <summary>The last command of one client request. A linked chain never crosses it, so group commit
+    /// can put several requests in one block without joining their chains.</summary>
+    RequestEnd = 1,
+}
+
+/// <summary>
+/// One state-machine command. Transfers (the hot path) are stored inline without allocation; every other
+/// kind carries a <see cref="CommandBody"/>.
+/// Encoding: kind u8, flags u8, reserved u16 (0), body length u32, body (little-endian).
+/// </summary>
+public readonly struct Command
+{
+    /// <summary>Bytes before the body.</summary>
+    public const int HeaderSize = 8;
+
+    private Command(CommandKind kind, CommandFlags flags, in Transfer transfer, CommandBody? body)
+    {
+        Kind = kind;
+        Flags = flags;
+        Transfer = transfer;
+        Body = body;
+    }
+
+    public CommandKind Kind { get; }
+    public CommandFlags Flags { get; }
+    /// <summary>The transfer, when <see cref="Kind"/> is <see cref="CommandKind.Transfer"/>.</summary>
+    public Transfer Transfer { get; }
+    /// <summary>The body of any other kind.</summary>
+    public CommandBody? Body { get; }
+
+    public static Command Of(in Transfer transfer) => new(CommandKind.Transfer, CommandFlags.None, transfer, null);
+
+    public static Command Of(CommandBody body) => new(body.Kind, CommandFlags.None, default, body);
+
+    /// <summary>A copy with <paramref name="flags"/> set.</summary>
+    public Command With(CommandFlags flags) => new(Kind, flags, Transfer, Body);
+
+    /// <summary>True when this command closes its request's chain scope.</summary>
+    public bool EndsRequest => (Flags & CommandFlags.RequestEnd) != 0;
+
+    /// <summary>Encoded size in bytes.</summary>
+    public int EncodedLength => HeaderSize + (Kind == CommandKind.Transfer ? Transfer.EncodedSize : Body!.EncodedBodyLength);
+
+    /// <summary>Writes the encoding; returns the bytes written.</summary>
+    public int WriteTo(Span<byte> destination)
+    {
+        var bodyLength = Kind == CommandKind.Transfer ? Transfer.EncodedSize : Body!.EncodedBodyLength;
+        destination[0] = (byte)Kind;
+        destination[1] = (byte)Flags;
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[2..], 0);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[4..], bodyLength);
+        if (Kind == CommandKind.Transfer)
+        {
+            Transfer.WriteTo(destination[HeaderSize..]);
+        }
+        else
+        {
+            Body!.WriteBody(destination.Slice(HeaderSize, bodyLength));
+        }
+
+        return HeaderSize + bodyLength;
+    }
+
+    /// <summary>Reads one command; <paramref name="consumed"/> gets its encoded length.</summary>
+    public static Command Read(ReadOnlySpan<byte> source, out int consumed)
+    {
+        if (source.Length < HeaderSize)
+        {
+            throw new FormatException("Truncated command header.");
+        }
+
+        var kind = (CommandKind)source[0];
+        var flags = (CommandFlags)source[1];
+        var length = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
+        if (length < 0 || length > source.Length - HeaderSize)
+        {
+            throw new FormatException("Command body length out of range.");
+        }
+
+        consumed = HeaderSize + length;
+        var body = source.Slice(HeaderSize, length);
+        if (kind == CommandKind.Transfer)
+        {
+            if (length != Transfer.EncodedSize)
+            {
+                throw new FormatException("A transfer body is 128 bytes.");
+            }
+
+            return new Command(kind, flags, Transfer.ReadFrom(body), null);
+        }
+
+        return new Command(kind, flags, default, CommandBody.Decode(kind, body));
+    }
+}
+
+/// <summary>The body of a non-transfer command. Sealed records, encoded with <see cref="BodyWriter"/>.</summary>
+public abstract record CommandBody
+{
+    private static readonly Dictionary<CommandKind, Func<BodyReader, CommandBody>> Decoders = new()
+    {
+        [CommandKind.CreateCoin] = CreateCoin.Read,
+        [CommandKind.SetAccountFrozen] = SetAccountFrozen.Read,
+    };
+
+    public abstract CommandKind Kind { get; }
+
+    /// <summary>Registers the decoder of a module's command kind (once, at start-up, before any journal replay).</summary>
+    public static void Register(CommandKind kind, Func<BodyReader, CommandBody> decoder)
+    {
+        lock (Decoders)
+        {
+            if (Decoders.TryGetValue(kind, out var existing) && existing != decoder)
+            {
+                throw new InvalidOperationException($"Command kind {(byte)kind} is already registered.");
+            }
+
+            Decoders[kind] = decoder;
+        }
+    }
+
+    internal int EncodedBodyLength => Encode().Length;
+
+    internal void WriteBody(Span<byte> destination) => Encode().CopyTo(destination);
+
+    /// <summary>The body encoding. Bodies are small and rare, so clarity beats speed here.</summary>
+    protected abstract void Write(BodyWriter writer);
+
+    private byte[]? _encoded;
+
+    private byte[] Encode()
+    {
+        if (_encoded is null)
+        {
+            var writer = new BodyWriter();
+            Write(writer);
+            _encoded = writer.ToArray();
+        }
+
+        return _encoded;
+    }
+
+    internal static CommandBody Decode(CommandKind kind, ReadOnlySpan<byte> body)
+    {
+        if (!Decoders.TryGetValue(kind, out var decode))
+        {
+            throw new FormatException($"Unknown command kind {(byte)kind}.");
+        }
+
+        var reader = new BodyReader(body.ToArray());
+        var result = decode(reader);
+        reader.EnsureEnd();
+        return result;
+    }
+}
+
+/// <summary>Creates a coin and its supply account.</summary>
+public sealed record CreateCoin(string Symbol, byte Decimals, string Currency, string Name, string Version) : CommandBody
+{
+    public override CommandKind Kind => CommandKind.CreateCoin;
+
+    protected override void Write(BodyWriter writer)
+    {
+        writer.String(Symbol);
+        writer.Byte(Decimals);
+        writer.String(Currency);
+        writer.String(Name);
+        writer.String(Version);
+    }
+
+    internal static CreateCoin Read(BodyReader r) => new(r.String(), r.Byte(), r.String(), r.String(), r.String());
+}
+
+/// <summary>Freezes or unfreezes one account: a frozen account can neither send nor receive.</summary>
+public sealed record SetAccountFrozen(uint Coin, Address Account, bool Frozen) : CommandBody
+{
+    public override CommandKind Kind => CommandKind.SetAccountFrozen;
+
+    protected override void Write(BodyWriter writer)
+    {
+        writer.UInt32(Coin);
+        writer.Address(Account);
+        writer.Byte(Frozen ? (byte)1 : (byte)0);
+    }
+
+    internal static SetAccountFrozen Read(BodyReader r) => new(r.UInt32(), r.Address(), r.Byte() != 0);
+}
+
+/// <summary>Little-endian writer for command bodies.</summary>
+public sealed class BodyWriter
+{
+    private readonly MemoryStream _stream = new();
+
+    public void Byte(byte value) => _stream.WriteByte(value);
+
+    public void UInt32(uint value)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(b, value);
+        _stream.Write(b);
+    }
+
+    public void UInt64(ulong value)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(b, value);
+        _stream.Write(b);
+    }
+
+    public void UInt128(UInt128 value)
+    {
+        Span<byte> b = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128LittleEndian(b, value);
+        _stream.Write(b);
+    }
+
+    public void Address(Address value)
+    {
+        Span<byte> b = stackalloc byte[20];
+        value.WriteTo(b);
+        _stream.Write(b);
+    }
+
+    public void Bytes(ReadOnlySpan<byte> value)
+    {
+        UInt32((uint)value.Length);
+        _stream.Write(value);
+    }
+
+    public void String(string value) => Bytes(System.Text.Encoding.UTF8.GetBytes(value));
+
+    public byte[] ToArray() => _stream.ToArray();
+}
+
+/// <summary>Reader matching <see cref="BodyWriter"/>; throws <see cref="FormatException"/> on truncation.</summary>
+public sealed class BodyReader(byte[] data)
+{
+    private int _position;
+
+    private ReadOnlySpan<byte> Take(int count)
+    {
+        if (count < 0 || count > data.Length - _position)
+        {
+            throw new FormatException("Truncated command body.");
+        }
+
+        var span = data.AsSpan(_position, count);
+        _position += count;
+        return span;
+    }
+
+    public byte Byte() => Take(1)[0];
+
+    public uint UInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+
+    public ulong UInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+
+    public UInt128 UInt128() => BinaryPrimitives.ReadUInt128LittleEndian(Take(16));
+
+    public Address Address() => Ledger.Address.FromBytes(Take(20));
+
+    public byte[] Bytes() => Take(checked((int)UInt32())).ToArray();
+
+    public string String() => System.Text.Encoding.UTF8.GetString(Take(checked((int)UInt32())));
+
+    public void EnsureEnd()
+    {
+        if (_position != data.Length)
+        {
+            throw new FormatException("Trailing bytes after command body.");
+        }
+    }
+}

@@ -1,0 +1,706 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Centime.Ledger;
+
+/// <summary>
+/// The ledger state machine. Deterministic: <see cref="ApplyBlock"/> uses only its arguments (height, ledger
+/// time, commands) and the current state; no clock, no randomness, no I/O. Single writer: not thread-safe
+/// for concurrent apply; readers must synchronise with the writer (the node's sequencer does).
+/// </summary>
+public sealed partial class LedgerState
+{
+    /// <summary>Most commands one block may hold (TigerBeetle's per-request maximum).</summary>
+    public const int MaxBatchSize = 8189;
+
+    private const int MaxCoins = 65_535;
+
+    private readonly List<Coin> _coins = [];
+    private readonly Dictionary<string, Coin> _coinsBySymbol = new(StringComparer.Ordinal);
+
+    private readonly Dictionary<AccountKey, int> _accountIndex = [];
+    private Account[] _accounts = new Account[1024];
+    private int _accountCount;
+
+    private readonly Dictionary<UInt128, int> _transferIndex = [];
+    private StoredTransfer[] _transfers = new StoredTransfer[1024];
+    private int _transferCount;
+
+    /// <summary>Ids whose event failed, with the original code: a retry with the same id returns it again.</summary>
+    private readonly Dictionary<UInt128, ResultCode> _failed = [];
+
+    /// <summary>Holds with a timeout, ordered by (expiry, id). Entries go stale when a hold is posted or voided;
+    /// they are skipped when popped.</summary>
+    private readonly PriorityQueue<int, (ulong ExpiresAt, UInt128 Id)> _expiries = new();
+
+    private readonly List<Undo> _undo = [];
+
+    /// <summary>Height of the last applied block (0 = genesis, nothing applied).</summary>
+    public ulong Height { get; private set; }
+
+    /// <summary>Ledger time of the last applied block (Unix nanoseconds).</summary>
+    public ulong Timestamp { get; private set; }
+
+    /// <summary>Next timestamp a block may use: strictly after every timestamp already assigned.</summary>
+    public ulong NextTimestamp { get; private set; } = 1;
+
+    public int CoinCount => _coins.Count;
+
+    public int AccountCount => _accountCount;
+
+    public int TransferCount => _transferCount;
+
+    public IReadOnlyList<Coin> Coins => _coins;
+
+    /// <summary>Earliest hold expiry still queued (may be stale), or null.</summary>
+    public ulong? EarliestExpiry => _expiries.TryPeek(out _, out var p) ? p.ExpiresAt : null;
+
+    public bool TryGetCoin(string symbol, out Coin coin) => _coinsBySymbol.TryGetValue(symbol, out coin!);
+
+    public Coin? GetCoin(uint number) => number >= 1 && number <= _coins.Count ? _coins[(int)number - 1] : null;
+
+    public bool TryGetAccount(uint coin, Address address, out Account account)
+    {
+        if (_accountIndex.TryGetValue(new AccountKey(coin, address), out var index))
+        {
+            account = _accounts[index];
+            return true;
+        }
+
+        account = default;
+        return false;
+    }
+
+    public bool TryGetTransfer(UInt128 id, out StoredTransfer transfer)
+    {
+        if (_transferIndex.TryGetValue(id, out var index))
+        {
+            transfer = _transfers[index];
+            return true;
+        }
+
+        transfer = default;
+        return false;
+    }
+
+    /// <summary>Accounts in creation order (deterministic).</summary>
+    public ReadOnlySpan<Account> Accounts => _accounts.AsSpan(0, _accountCount);
+
+    /// <summary>Transfers in application order (deterministic).</summary>
+    public ReadOnlySpan<StoredTransfer> Transfers => _transfers.AsSpan(0, _transferCount);
+
+    public IReadOnlyDictionary<UInt128, ResultCode> FailedIds => _failed;
+
+    /// <summary>
+    /// Applies one block. <paramref name="height"/> must be <see cref="Height"/> + 1 and
+    /// <paramref name="timestamp"/> at least <see cref="NextTimestamp"/>; command i gets ledger time
+    /// timestamp + i. First releases every hold that expired at or before <paramref name="timestamp"/>.
+    /// </summary>
+    public void ApplyBlock(ulong height, ulong timestamp, ReadOnlySpan<Command> commands, Span<CommandResult> results)
+    {
+        if (height != Height + 1)
+        {
+            throw new ArgumentException($"Block height {height} does not follow {Height}.", nameof(height));
+        }
+
+        if (timestamp < NextTimestamp)
+        {
+            throw new ArgumentException($"Block time {timestamp} is before {NextTimestamp}.", nameof(timestamp));
+        }
+
+        if (commands.Length > MaxBatchSize || results.Length < commands.Length)
+        {
+            throw new ArgumentException("Batch too large or results too small.", nameof(commands));
+        }
+
+        ExpireHolds(timestamp);
+
+        var chainStart = -1;
+        for (var i = 0; i < commands.Length; i++)
+        {
+            ref readonly var command = ref commands[i];
+            var eventTime = timestamp + (ulong)i;
+            if (command.Kind != CommandKind.Transfer)
+            {
+                if (chainStart >= 0)
+                {
+                    // A non-transfer command cannot join a chain: the open chain ends here, unclosed.
+                    FailChain(results, chainStart, i - 1);
+                    chainStart = -1;
+                }
+
+                results[i] = new CommandResult(ApplyBody(command.Body!), eventTime);
+                continue;
+            }
+
+            var linked = (command.Transfer.Flags & TransferFlags.Linked) != 0;
+            if (chainStart < 0 && linked)
+            {
+                chainStart = i;
+                _undo.Clear();
+            }
+
+            var code = ApplyTransfer(command.Transfer, eventTime, height, i, chainStart >= 0);
+            results[i] = new CommandResult(code, eventTime);
+            if (chainStart < 0)
+            {
+                continue;
+            }
+
+            var chainEnds = !linked || command.EndsRequest || i == commands.Length - 1;
+            if (!code.IsSuccess())
+            {
+                // Roll back the chain so far; the rest of the chain is skipped with linked_event_failed.
+                var end = i;
+                while (end < commands.Length - 1 && (commands[end].Transfer.Flags & TransferFlags.Linked) != 0
+                       && !commands[end].EndsRequest && commands[end + 1].Kind == CommandKind.Transfer)
+                {
+                    end++;
+                }
+
+                RollBack();
+                for (var j = chainStart; j <= end; j++)
+                {
+                    if (j != i)
+                    {
+                        results[j] = new CommandResult(ResultCode.LinkedEventFailed, timestamp + (ulong)j);
+                    }
+                }
+
+                i = end;
+                chainStart = -1;
+            }
+            else if (chainEnds)
+            {
+                if (linked)
+                {
+                    // The last event of a request or block still says "linked": the chain was never closed.
+                    FailChain(results, chainStart, i);
+                }
+
+                _undo.Clear();
+                chainStart = -1;
+            }
+        }
+
+        Height = height;
+        Timestamp = timestamp;
+        NextTimestamp = checked(timestamp + (ulong)Math.Max(commands.Length, 1));
+    }
+
+    /// <summary>Rolls back a chain that was left open: its last event reports the open chain, the others fail with it.</summary>
+    private void FailChain(Span<CommandResult> results, int start, int last)
+    {
+        RollBack();
+        for (var j = start; j <= last; j++)
+        {
+            results[j] = results[j] with { Code = j == last ? ResultCode.LinkedEventChainOpen : ResultCode.LinkedEventFailed };
+        }
+    }
+
+    private ResultCode ApplyBody(CommandBody body) => body switch
+    {
+        CreateCoin c => ApplyCreateCoin(c),
+        SetAccountFrozen f => ApplySetFrozen(f),
+        _ => ResultCode.UnknownCommand,
+    };
+
+    private ResultCode ApplyCreateCoin(CreateCoin c)
+    {
+        if (!Coin.IsValidSymbol(c.Symbol))
+        {
+            return ResultCode.CoinSymbolInvalid;
+        }
+
+        if (c.Decimals > 18)
+        {
+            return ResultCode.CoinDecimalsInvalid;
+        }
+
+        if (!Coin.IsValidCurrency(c.Currency))
+        {
+            return ResultCode.CoinCurrencyInvalid;
+        }
+
+        if (string.IsNullOrWhiteSpace(c.Name) || c.Name.Length > 64 || string.IsNullOrWhiteSpace(c.Version) || c.Version.Length > 16)
+        {
+            return ResultCode.CoinNameInvalid;
+        }
+
+        if (_coinsBySymbol.ContainsKey(c.Symbol))
+        {
+            return ResultCode.CoinExists;
+        }
+
+        if (_coins.Count >= MaxCoins)
+        {
+            return ResultCode.TooManyCoins;
+        }
+
+        var coin = new Coin
+        {
+            Number = (uint)(_coins.Count + 1),
+            Symbol = c.Symbol,
+            Decimals = c.Decimals,
+            Currency = c.Currency,
+            Name = c.Name,
+            Version = c.Version,
+        };
+        _coins.Add(coin);
+        _coinsBySymbol.Add(coin.Symbol, coin);
+        var index = CreateAccount(new AccountKey(coin.Number, coin.SupplyAccount), record: false);
+        _accounts[index].Flags = AccountFlags.Supply;
+        return ResultCode.Ok;
+    }
+
+    private ResultCode ApplySetFrozen(SetAccountFrozen f)
+    {
+        if (GetCoin(f.Coin) is null)
+        {
+            return ResultCode.CoinNotFound;
+        }
+
+        if (f.Account.IsZero)
+        {
+            return ResultCode.DebitAccountMustNotBeZero;
+        }
+
+        var key = new AccountKey(f.Coin, f.Account);
+        if (!_accountIndex.TryGetValue(key, out var index))
+        {
+            index = CreateAccount(key, record: false);
+        }
+
+        ref var account = ref _accounts[index];
+        account.Flags = f.Frozen ? account.Flags | AccountFlags.Frozen : account.Flags & ~AccountFlags.Frozen;
+        return ResultCode.Ok;
+    }
+
+    private int CreateAccount(AccountKey key, bool record)
+    {
+        if (_accountCount == _accounts.Length)
+        {
+            Array.Resize(ref _accounts, _accounts.Length * 2);
+        }
+
+        var index = _accountCount++;
+        _accounts[index] = new Account { Key = key };
+        _accountIndex.Add(key, index);
+        if (record)
+        {
+            _undo.Add(new Undo(UndoKind.AccountCreated, index, default));
+        }
+
+        return index;
+    }
+
+    private void ExpireHolds(ulong now)
+    {
+        while (_expiries.TryPeek(out var index, out var due) && due.ExpiresAt <= now)
+        {
+            _expiries.Dequeue();
+            ref var stored = ref _transfers[index];
+            if (stored.Hold != HoldState.Pending || stored.Transfer.Id != due.Id || stored.ExpiresAt != due.ExpiresAt)
+            {
+                continue; // stale: posted, voided, or rolled back
+            }
+
+            var t = stored.Transfer;
+            ref var debit = ref _accounts[_accountIndex[new AccountKey(t.Coin, t.DebitAccount)]];
+            ref var credit = ref _accounts[_accountIndex[new AccountKey(t.Coin, t.CreditAccount)]];
+            debit.DebitsPending -= t.Amount;
+            credit.CreditsPending -= t.Amount;
+            stored = stored with { Hold = HoldState.Expired };
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool HasMoreThanOne(TransferFlags f)
+    {
+        var phase = f & (TransferFlags.Pending | TransferFlags.PostPending | TransferFlags.VoidPending);
+        return (phase & (phase - 1)) != 0;
+    }
+
+    private ResultCode ApplyTransfer(in Transfer input, ulong now, ulong height, int position, bool inChain)
+    {
+        if (input.Id == UInt128.Zero)
+        {
+            return ResultCode.IdMustNotBeZero;
+        }
+
+        if (input.Id == UInt128.MaxValue)
+        {
+            return ResultCode.IdMustNotBeMax;
+        }
+
+        if (((ushort)input.Flags & ~(ushort)0xF) != 0)
+        {
+            return Record(input.Id, ResultCode.ReservedFlag);
+        }
+
+        if (HasMoreThanOne(input.Flags))
+        {
+            return Record(input.Id, ResultCode.FlagsAreMutuallyExclusive);
+        }
+
+        if (_transferIndex.TryGetValue(input.Id, out var existingIndex))
+        {
+            return CompareExisting(input, _transfers[existingIndex].Transfer);
+        }
+
+        if (_failed.TryGetValue(input.Id, out var failedCode))
+        {
+            return failedCode;
+        }
+
+        var code = (input.Flags & (TransferFlags.PostPending | TransferFlags.VoidPending)) != 0
+            ? ApplyPostOrVoid(input, now, height, position, inChain)
+            : ApplySingle(input, now, height, position, inChain);
+        return code == ResultCode.Ok ? code : Record(input.Id, code);
+    }
+
+    private ResultCode Record(UInt128 id, ResultCode code)
+    {
+        // Failures are remembered so that a retry with the same id returns the same outcome (a transient
+        // failure never flips to success later under the same id). Linked chain rollbacks do not record
+        // the other events' ids: they never failed themselves.
+        _failed.TryAdd(id, code);
+        return code;
+    }
+
+    private static ResultCode CompareExisting(in Transfer input, in Transfer stored)
+    {
+        var isTwoPhase = (stored.Flags & (TransferFlags.PostPending | TransferFlags.VoidPending)) != 0;
+        if (input.Flags != stored.Flags)
+        {
+            return ResultCode.ExistsWithDifferentFlags;
+        }
+
+        if (input.PendingId != stored.PendingId)
+        {
+            return ResultCode.ExistsWithDifferentPendingId;
+        }
+
+        if (input.Timeout != stored.Timeout)
+        {
+            return ResultCode.ExistsWithDifferentTimeout;
+        }
+
+        // On posts and voids, zero fields were inherited from the hold: zero matches what was stored.
+        if (input.DebitAccount != stored.DebitAccount && !(isTwoPhase && input.DebitAccount.IsZero))
+        {
+            return ResultCode.ExistsWithDifferentDebitAccount;
+        }
+
+        if (input.CreditAccount != stored.CreditAccount && !(isTwoPhase && input.CreditAccount.IsZero))
+        {
+            return ResultCode.ExistsWithDifferentCreditAccount;
+        }
+
+        if (input.Coin != stored.Coin && !(isTwoPhase && input.Coin == 0))
+        {
+            return ResultCode.ExistsWithDifferentCoin;
+        }
+
+        if (input.Amount != stored.Amount && !(isTwoPhase && input.Amount == UInt128.Zero))
+        {
+            return ResultCode.ExistsWithDifferentAmount;
+        }
+
+        if (input.Memo != stored.Memo)
+        {
+            return ResultCode.ExistsWithDifferentMemo;
+        }
+
+        return input.Code != stored.Code ? ResultCode.ExistsWithDifferentCode : ResultCode.Exists;
+    }
+
+    private ResultCode ApplySingle(in Transfer t, ulong now, ulong height, int position, bool inChain)
+    {
+        if (t.PendingId != UInt128.Zero)
+        {
+            return ResultCode.PendingIdMustBeZero;
+        }
+
+        var pending = (t.Flags & TransferFlags.Pending) != 0;
+        if (t.Timeout != 0 && !pending)
+        {
+            return ResultCode.TimeoutReservedForPendingTransfer;
+        }
+
+        if (t.Amount == UInt128.Zero)
+        {
+            return ResultCode.AmountMustNotBeZero;
+        }
+
+        if (t.DebitAccount.IsZero)
+        {
+            return ResultCode.DebitAccountMustNotBeZero;
+        }
+
+        if (t.CreditAccount.IsZero)
+        {
+            return ResultCode.CreditAccountMustNotBeZero;
+        }
+
+        if (t.DebitAccount == t.CreditAccount)
+        {
+            return ResultCode.AccountsMustBeDifferent;
+        }
+
+        if (t.Coin == 0 || t.Coin > (uint)_coins.Count)
+        {
+            return ResultCode.CoinNotFound;
+        }
+
+        if (!_accountIndex.TryGetValue(new AccountKey(t.Coin, t.DebitAccount), out var debitIndex))
+        {
+            return ResultCode.DebitAccountNotFound;
+        }
+
+        var creditKey = new AccountKey(t.Coin, t.CreditAccount);
+        var hasCredit = _accountIndex.TryGetValue(creditKey, out var creditIndex);
+        ref var debit = ref _accounts[debitIndex];
+        if (debit.IsFrozen || (hasCredit && _accounts[creditIndex].IsFrozen))
+        {
+            return ResultCode.AccountFrozen;
+        }
+
+        if (pending && t.Timeout != 0 && (ulong)t.Timeout * 1_000_000_000UL > ulong.MaxValue - now)
+        {
+            return ResultCode.OverflowsTimeout;
+        }
+
+        // Overflow checks before any mutation, so a failure changes nothing.
+        var debitSide = pending ? debit.DebitsPending : debit.DebitsPosted;
+        if (UInt128.MaxValue - debitSide < t.Amount || UInt128.MaxValue - debit.DebitsPending - debit.DebitsPosted < t.Amount)
+        {
+            return pending ? ResultCode.OverflowsDebitsPending : ResultCode.OverflowsDebits;
+        }
+
+        if ((debit.Flags & AccountFlags.Supply) == 0)
+        {
+            // Must not overdraft: debits_posted + debits_pending + amount ≤ credits_posted (no overflow: checked above).
+            if (debit.DebitsPosted + debit.DebitsPending + t.Amount > debit.CreditsPosted)
+            {
+                return ResultCode.ExceedsBalance;
+            }
+        }
+
+        if (hasCredit)
+        {
+            ref readonly var credit = ref _accounts[creditIndex];
+            var creditSide = pending ? credit.CreditsPending : credit.CreditsPosted;
+            if (UInt128.MaxValue - creditSide < t.Amount || UInt128.MaxValue - credit.CreditsPending - credit.CreditsPosted < t.Amount)
+            {
+                return pending ? ResultCode.OverflowsCreditsPending : ResultCode.OverflowsCredits;
+            }
+        }
+        else
+        {
+            creditIndex = CreateAccount(creditKey, record: inChain);
+        }
+
+        // CreateAccount may have grown the array: take fresh references.
+        ref var d = ref _accounts[debitIndex];
+        ref var c = ref _accounts[creditIndex];
+        if (inChain)
+        {
+            _undo.Add(new Undo(UndoKind.AccountRestore, debitIndex, d));
+            _undo.Add(new Undo(UndoKind.AccountRestore, creditIndex, c));
+        }
+
+        if (pending)
+        {
+            d.DebitsPending += t.Amount;
+            c.CreditsPending += t.Amount;
+        }
+        else
+        {
+            d.DebitsPosted += t.Amount;
+            c.CreditsPosted += t.Amount;
+        }
+
+        var stored = new StoredTransfer(t with { Timestamp = now }, pending ? HoldState.Pending : HoldState.None, height, position);
+        var index = AddTransfer(stored, inChain);
+        if (pending && t.Timeout != 0)
+        {
+            _expiries.Enqueue(index, (stored.ExpiresAt, t.Id));
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private ResultCode ApplyPostOrVoid(in Transfer t, ulong now, ulong height, int position, bool inChain)
+    {
+        var post = (t.Flags & TransferFlags.PostPending) != 0;
+        if (t.PendingId == UInt128.Zero)
+        {
+            return ResultCode.PendingIdMustNotBeZero;
+        }
+
+        if (t.PendingId == t.Id)
+        {
+            return ResultCode.PendingIdMustBeDifferent;
+        }
+
+        if (t.Timeout != 0)
+        {
+            return ResultCode.TimeoutReservedForPendingTransfer;
+        }
+
+        if (!_transferIndex.TryGetValue(t.PendingId, out var holdIndex))
+        {
+            return ResultCode.PendingTransferNotFound;
+        }
+
+        var hold = _transfers[holdIndex];
+        var h = hold.Transfer;
+        if ((h.Flags & TransferFlags.Pending) == 0)
+        {
+            return ResultCode.PendingTransferNotPending;
+        }
+
+        switch (hold.Hold)
+        {
+            case HoldState.Posted:
+                return ResultCode.PendingTransferAlreadyPosted;
+            case HoldState.Voided:
+                return ResultCode.PendingTransferAlreadyVoided;
+            case HoldState.Expired:
+                return ResultCode.PendingTransferExpired;
+        }
+
+        if (hold.ExpiresAt != 0 && now >= hold.ExpiresAt)
+        {
+            return ResultCode.PendingTransferExpired;
+        }
+
+        if (!t.DebitAccount.IsZero && t.DebitAccount != h.DebitAccount)
+        {
+            return ResultCode.PendingTransferHasDifferentDebitAccount;
+        }
+
+        if (!t.CreditAccount.IsZero && t.CreditAccount != h.CreditAccount)
+        {
+            return ResultCode.PendingTransferHasDifferentCreditAccount;
+        }
+
+        if (t.Coin != 0 && t.Coin != h.Coin)
+        {
+            return ResultCode.PendingTransferHasDifferentCoin;
+        }
+
+        var amount = t.Amount == UInt128.Zero ? h.Amount : t.Amount;
+        if (amount > h.Amount)
+        {
+            return post ? ResultCode.ExceedsPendingTransferAmount : ResultCode.PendingTransferHasDifferentAmount;
+        }
+
+        if (!post && amount != h.Amount)
+        {
+            return ResultCode.PendingTransferHasDifferentAmount;
+        }
+
+        var debitIndex = _accountIndex[new AccountKey(h.Coin, h.DebitAccount)];
+        var creditIndex = _accountIndex[new AccountKey(h.Coin, h.CreditAccount)];
+        ref var d = ref _accounts[debitIndex];
+        ref var c = ref _accounts[creditIndex];
+        if (post && (d.IsFrozen || c.IsFrozen))
+        {
+            return ResultCode.AccountFrozen;
+        }
+
+        if (post && (UInt128.MaxValue - c.CreditsPosted < amount))
+        {
+            return ResultCode.OverflowsCredits;
+        }
+
+        if (inChain)
+        {
+            _undo.Add(new Undo(UndoKind.AccountRestore, debitIndex, d));
+            _undo.Add(new Undo(UndoKind.AccountRestore, creditIndex, c));
+            _undo.Add(new Undo(UndoKind.HoldRestore, holdIndex, default));
+        }
+
+        d.DebitsPending -= h.Amount;
+        c.CreditsPending -= h.Amount;
+        if (post)
+        {
+            // Partial post: the rest of the hold returns to the debit account (it was only reserved).
+            d.DebitsPosted += amount;
+            c.CreditsPosted += amount;
+        }
+
+        _transfers[holdIndex] = hold with { Hold = post ? HoldState.Posted : HoldState.Voided };
+        var resolved = t with
+        {
+            DebitAccount = h.DebitAccount,
+            CreditAccount = h.CreditAccount,
+            Coin = h.Coin,
+            Amount = amount,
+            Timestamp = now,
+        };
+        AddTransfer(new StoredTransfer(resolved, HoldState.None, height, position), inChain);
+        return ResultCode.Ok;
+    }
+
+    private int AddTransfer(in StoredTransfer stored, bool inChain)
+    {
+        if (_transferCount == _transfers.Length)
+        {
+            Array.Resize(ref _transfers, _transfers.Length * 2);
+        }
+
+        var index = _transferCount++;
+        _transfers[index] = stored;
+        _transferIndex.Add(stored.Transfer.Id, index);
+        if (inChain)
+        {
+            _undo.Add(new Undo(UndoKind.TransferAdded, index, default));
+        }
+
+        return index;
+    }
+
+    private void RollBack()
+    {
+        for (var i = _undo.Count - 1; i >= 0; i--)
+        {
+            var u = _undo[i];
+            switch (u.Kind)
+            {
+                case UndoKind.AccountRestore:
+                    _accounts[u.Index] = u.Account;
+                    break;
+                case UndoKind.AccountCreated:
+                    // Accounts are created last-in-first-out within a chain, so the created one is the last.
+                    _accountIndex.Remove(_accounts[u.Index].Key);
+                    _accounts[u.Index] = default;
+                    _accountCount--;
+                    break;
+                case UndoKind.TransferAdded:
+                    _transferIndex.Remove(_transfers[u.Index].Transfer.Id);
+                    _transfers[u.Index] = default;
+                    _transferCount--;
+                    break;
+                case UndoKind.HoldRestore:
+                    _transfers[u.Index] = _transfers[u.Index] with { Hold = HoldState.Pending };
+                    break;
+            }
+        }
+
+        _undo.Clear();
+    }
+
+    private enum UndoKind : byte
+    {
+        AccountRestore,
+        AccountCreated,
+        TransferAdded,
+        HoldRestore,
+    }
+
+    [StructLayout(LayoutKind.Auto)]
+    private readonly record struct Undo(UndoKind Kind, int Index, Account Account);
+}

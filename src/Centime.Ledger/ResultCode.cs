@@ -1,0 +1,154 @@
+namespace Centime.Ledger;
+
+/// <summary>
+/// Every way a command can end. Values are persisted in the journal and in block result roots, so a value
+/// never changes and is never reused: add new codes at the end of their range. The API's problem
+/// <c>code</c> is <see cref="ResultCodes.ToProblemCode"/> of this (snake_case of the name), 1:1.
+/// A test freezes the numbers.
+/// </summary>
+public enum ResultCode : ushort
+{
+    /// <summary>Applied.</summary>
+    Ok = 0,
+
+    // --- chains (1..9)
+    /// <summary>Another event in the same linked chain failed, so this one was rolled back.</summary>
+    LinkedEventFailed = 1,
+    /// <summary>The batch ended with a linked chain still open (the last event had the linked flag).</summary>
+    LinkedEventChainOpen = 2,
+
+    // --- validation (10..49)
+    IdMustNotBeZero = 10,
+    IdMustNotBeMax = 11,
+    AmountMustNotBeZero = 12,
+    AccountsMustBeDifferent = 13,
+    DebitAccountMustNotBeZero = 14,
+    CreditAccountMustNotBeZero = 15,
+    CoinNotFound = 16,
+    FlagsAreMutuallyExclusive = 17,
+    TimeoutReservedForPendingTransfer = 18,
+    PendingIdMustBeZero = 19,
+    PendingIdMustNotBeZero = 20,
+    PendingIdMustBeDifferent = 21,
+    ReservedFlag = 22,
+    CodeMustNotBeZero = 23,
+    CoinSymbolInvalid = 24,
+    CoinDecimalsInvalid = 25,
+    CoinCurrencyInvalid = 26,
+    CoinExists = 27,
+    CoinNameInvalid = 28,
+    TooManyCoins = 29,
+
+    // --- idempotency (50..69)
+    /// <summary>The same id with the same fields was already applied; the original result stands.</summary>
+    Exists = 50,
+    ExistsWithDifferentFlags = 51,
+    ExistsWithDifferentPendingId = 52,
+    ExistsWithDifferentTimeout = 53,
+    ExistsWithDifferentDebitAccount = 54,
+    ExistsWithDifferentCreditAccount = 55,
+    ExistsWithDifferentAmount = 56,
+    ExistsWithDifferentMemo = 57,
+    ExistsWithDifferentCoin = 58,
+    ExistsWithDifferentCode = 59,
+    /// <summary>The id was already used by an event that failed; retry with a new id.</summary>
+    IdAlreadyFailed = 60,
+
+    // --- accounts and balances (70..89)
+    DebitAccountNotFound = 70,
+    ExceedsBalance = 71,
+    AccountFrozen = 72,
+    OverflowsDebits = 73,
+    OverflowsCredits = 74,
+    OverflowsDebitsPending = 75,
+    OverflowsCreditsPending = 76,
+    OverflowsTimeout = 77,
+    DebitAccountMustNotBeSupply = 78,
+    AmountOutOfRange = 79,
+
+    // --- holds (90..109)
+    PendingTransferNotFound = 90,
+    PendingTransferNotPending = 91,
+    PendingTransferAlreadyPosted = 92,
+    PendingTransferAlreadyVoided = 93,
+    PendingTransferExpired = 94,
+    PendingTransferHasDifferentDebitAccount = 95,
+    PendingTransferHasDifferentCreditAccount = 96,
+    PendingTransferHasDifferentCoin = 97,
+    ExceedsPendingTransferAmount = 98,
+    PendingTransferHasDifferentAmount = 99,
+
+    // --- signatures and authorizations (110..149), used by holder-signed commands
+    SignatureInvalid = 110,
+    SignatureHighS = 111,
+    SignerMismatch = 112,
+    AuthorizationUsed = 113,
+    AuthorizationNotYetValid = 114,
+    AuthorizationExpired = 115,
+    AuthorizationCanceled = 116,
+    CallerMustBePayee = 117,
+    WrongChainId = 118,
+    WrongVerifyingContract = 119,
+    ValueOutOfRange = 120,
+    InsufficientAllowance = 121,
+    PermitExpired = 122,
+    NonceInvalid = 123,
+
+    // --- administration (150..199)
+    Unauthorized = 150,
+    Forbidden = 151,
+    Paused = 152,
+    UnknownCommand = 153,
+}
+
+/// <summary>Helpers over <see cref="ResultCode"/>.</summary>
+public static class ResultCodes
+{
+    private static readonly Dictionary<ResultCode, string> ProblemCodes = BuildProblemCodes();
+
+    /// <summary>The stable snake_case problem code, e.g. <c>exceeds_balance</c>.</summary>
+    public static string ToProblemCode(this ResultCode code) =>
+        ProblemCodes.TryGetValue(code, out var s) ? s : "unknown_result_" + ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>True when the event could succeed if retried later with a new id (balance or existence may change).</summary>
+    public static bool IsTransient(this ResultCode code) => code is ResultCode.ExceedsBalance or ResultCode.DebitAccountNotFound
+        or ResultCode.AccountFrozen or ResultCode.PendingTransferNotFound or ResultCode.Paused;
+
+    /// <summary>True for a successful outcome (applied now, or applied before with identical fields).</summary>
+    public static bool IsSuccess(this ResultCode code) => code is ResultCode.Ok or ResultCode.Exists;
+
+    private static Dictionary<ResultCode, string> BuildProblemCodes()
+    {
+        var map = new Dictionary<ResultCode, string>();
+        foreach (var value in Enum.GetValues<ResultCode>())
+        {
+            map[value] = SnakeCase(value.ToString());
+        }
+
+        return map;
+    }
+
+    private static string SnakeCase(string name)
+    {
+        var sb = new System.Text.StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0)
+                {
+                    sb.Append('_');
+                }
+
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
+    }
+}
