@@ -1,0 +1,555 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.IO.Hashing;
+using Centime.Ledger;
+using Microsoft.Win32.SafeHandles;
+
+namespace Centime.Journal;
+
+public sealed partial class Journal
+{
+    private const int ScanChunkBytes = 4 << 20;
+    private const long ScanProgressBytes = 64L << 20;
+
+    /// <summary>
+    /// Opens (creating if needed) the journal in <paramref name="directory"/> and recovers: verifies every
+    /// record, the heights and the hash chain; cuts a torn tail off the last segment; loads the newest snapshot
+    /// that verifies and matches the journal; replays the later blocks and checks that they reproduce their
+    /// recorded results. Throws <see cref="JournalCorruptException"/> on anything else that fails verification,
+    /// and <see cref="IOException"/> if another journal has the directory open.
+    /// </summary>
+    public static Journal Open(string directory, JournalOptions? options = null, IProgress<RecoveryProgress>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        options ??= new JournalOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SegmentBytes);
+        var clock = Stopwatch.StartNew();
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (!System.IO.Directory.Exists(full))
+        {
+            System.IO.Directory.CreateDirectory(full);
+            if (options.Fsync && Path.GetDirectoryName(full) is { Length: > 0 } parent)
+            {
+                Durability.FlushDirectory(parent);
+            }
+        }
+
+        var journal = new Journal(full, options, AcquireLock(full));
+        try
+        {
+            journal.Recover(progress, clock);
+            return journal;
+        }
+        catch
+        {
+            journal.Dispose();
+            throw;
+        }
+    }
+
+    private static SafeFileHandle AcquireLock(string directory)
+    {
+        var path = Path.Combine(directory, SegmentNames.LockName);
+        try
+        {
+            // FileShare.None takes an exclusive flock on Unix: a second writer would interleave records.
+            return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"The journal in {directory} is already open, by this process or another.", ex);
+        }
+    }
+
+    private void Recover(IProgress<RecoveryProgress>? progress, Stopwatch clock)
+    {
+        RemoveLeftovers();
+        var scan = ScanSegments(ListSegments(_directory), progress);
+        var height = (ulong)_headers.Count;
+        var (state, snapshotHeight) = LoadSnapshot(height, progress);
+        var replayed = Replay(state, snapshotHeight, height, progress);
+
+        State = state;
+        if (height > 0)
+        {
+            _tip = new Tip(height, _headers[(long)height - 1].ComputeHash());
+        }
+
+        _committedHeight = height;
+        if (_segmentCount > 0)
+        {
+            OpenForWriting(_segments[_segmentCount - 1], scan.LastSegmentEnd);
+        }
+
+        Recovery = new RecoveryInfo(snapshotHeight, replayed, scan.TruncatedBytes, clock.Elapsed, scan.TruncatedFile);
+    }
+
+    /// <summary>Temporary snapshots and a half-prepared segment are never part of the durable state.</summary>
+    private void RemoveLeftovers()
+    {
+        foreach (var temp in System.IO.Directory.EnumerateFiles(_directory, SnapshotFormat.Prefix + "*" + SnapshotFormat.TempExtension))
+        {
+            File.Delete(temp);
+        }
+
+        File.Delete(Path.Combine(_directory, SegmentNames.PreparedName));
+    }
+
+    private static List<(ulong FirstHeight, string Path)> ListSegments(string directory)
+    {
+        var list = new List<(ulong FirstHeight, string Path)>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory, SegmentNames.Prefix + "*" + SegmentNames.Extension))
+        {
+            if (SegmentNames.TryParse(Path.GetFileName(path), out var first))
+            {
+                list.Add((first, path));
+            }
+        }
+
+        list.Sort((a, b) => a.FirstHeight.CompareTo(b.FirstHeight));
+        return list;
+    }
+
+    /// <summary>Snapshot files, newest first.</summary>
+    private static List<(ulong Height, string Path)> ListSnapshots(string directory)
+    {
+        var list = new List<(ulong Height, string Path)>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory, SnapshotFormat.Prefix + "*" + SnapshotFormat.Extension))
+        {
+            if (SnapshotFormat.TryParseFileName(Path.GetFileName(path), out var height))
+            {
+                list.Add((height, path));
+            }
+        }
+
+        list.Sort((a, b) => b.Height.CompareTo(a.Height));
+        return list;
+    }
+
+    private readonly record struct ScanOutcome(long LastSegmentEnd, long TruncatedBytes, string? TruncatedFile);
+
+    /// <summary>
+    /// Verifies every segment in height order and fills the in-memory headers and record index. A record that
+    /// fails verification ends the scan of its segment; it is a torn tail (cut away) only if it lies in the
+    /// last segment, is damage a crash can cause, and no valid record follows it. Otherwise: corruption.
+    /// </summary>
+    private ScanOutcome ScanSegments(List<(ulong FirstHeight, string Path)> files, IProgress<RecoveryProgress>? progress)
+    {
+        long total = 0;
+        foreach (var (_, path) in files)
+        {
+            total += new FileInfo(path).Length;
+        }
+
+        progress?.Report(new RecoveryProgress("scan", 0, total));
+        long done = 0;
+        var nextReport = ScanProgressBytes;
+        var previousHash = Hash32.Zero;
+        var nextHeight = 1UL;
+        var outcome = default(ScanOutcome);
+        var reader = new SegmentReader(ScanChunkBytes);
+        for (var i = 0; i < files.Count; i++)
+        {
+            var (first, path) = files[i];
+            var isLast = i == files.Count - 1;
+            if (first != nextHeight)
+            {
+                ThrowCorrupt(path, 0, i == 0
+                    ? $"the first segment starts at height {first}, not 1 (missing segment?)"
+                    : $"the segment starts at height {first} but the previous segment ends at height {nextHeight - 1} (missing segment?)");
+            }
+
+            var segment = AddSegment(path, first);
+            using var handle = File.OpenHandle(path, FileMode.Open, isLast ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite);
+            var length = RandomAccess.GetLength(handle);
+            reader.Reset(handle, length);
+            long position = 0;
+            var status = RecordStatus.Valid;
+            while (position < length)
+            {
+                status = RecordFormat.ReadHeader(reader.Read(position, RecordFormat.HeaderSize), out var rh);
+                if (status == RecordStatus.Valid && rh.RecordSize > length - position)
+                {
+                    status = RecordStatus.Incomplete;
+                }
+
+                if (status != RecordStatus.Valid)
+                {
+                    break;
+                }
+
+                var record = reader.Read(position, (int)rh.RecordSize);
+                status = RecordFormat.VerifyBody(record[RecordFormat.HeaderSize..], rh);
+                if (status != RecordStatus.Valid)
+                {
+                    break;
+                }
+
+                // The record is intact, so from here any mismatch is what was written: corruption, never torn.
+                if (rh.Height != nextHeight)
+                {
+                    ThrowCorrupt(path, position, $"record for height {rh.Height} where height {nextHeight} was expected");
+                }
+
+                var payload = record.Slice(RecordFormat.HeaderSize, rh.PayloadLength);
+                var header = ReadBlockHeader(payload, path, position, nextHeight);
+                if (header.PreviousHash != previousHash)
+                {
+                    ThrowCorrupt(path, position,
+                        $"hash chain broken at height {header.Height}: the block names previous hash {header.PreviousHash}, but block {header.Height - 1} hashes to {previousHash}");
+                }
+
+                previousHash = Hash32.Sha256(payload[..BlockHeader.EncodedSize]);
+                _headers.Add(header);
+                _locations.Add(new RecordLocation(segment.Id, rh.PayloadLength, position));
+                position += rh.RecordSize;
+                nextHeight++;
+                if (done + position >= nextReport)
+                {
+                    progress?.Report(new RecoveryProgress("scan", done + position, total));
+                    nextReport = done + position + ScanProgressBytes;
+                }
+            }
+
+            if (position < length && EndOfRecords(handle, path, position, length, status, nextHeight, isLast) is { } cut)
+            {
+                outcome = outcome with { TruncatedBytes = cut, TruncatedFile = path };
+            }
+
+            if (position == 0 && !isLast)
+            {
+                ThrowCorrupt(path, 0, "the segment holds no records but is not the last");
+            }
+
+            if (isLast)
+            {
+                outcome = outcome with { LastSegmentEnd = position };
+            }
+
+            done += length;
+        }
+
+        progress?.Report(new RecoveryProgress("scan", total, total));
+        return outcome;
+    }
+
+    /// <summary>Decides what the bytes from the first record that did not verify to the end of the file are.
+    /// Returns the number of bytes cut (a torn tail), or null when they are zero-filled space.</summary>
+    private long? EndOfRecords(SafeFileHandle handle, string path, long position, long length, RecordStatus status, ulong height, bool isLast)
+    {
+        var what = $"{RecordFormat.Describe(status)} (record for height {height})";
+        if (!RecordFormat.CanBeTorn(status))
+        {
+            ThrowCorrupt(path, position, what);
+        }
+
+        var (allZero, validAt) = ExamineTail(handle, position, length);
+        if (validAt >= 0)
+        {
+            ThrowCorrupt(path, position, $"{what}, and a valid record follows at offset {validAt}, so this is not a torn tail");
+        }
+
+        if (allZero)
+        {
+            return null; // zero-filled space after the last record: the end, not damage
+        }
+
+        if (!isLast)
+        {
+            ThrowCorrupt(path, position, $"{what} in a segment that is not the last, so this is not a torn tail");
+        }
+
+        // A torn tail: the write of this record (and of nothing durable after it) was cut by a crash. Nothing
+        // from here on was acknowledged, because commit returns only after the whole write is flushed.
+        RandomAccess.SetLength(handle, position);
+        if (_options.Fsync)
+        {
+            Durability.FlushAll(handle);
+        }
+
+        return length - position;
+    }
+
+    /// <summary>Whether [<paramref name="from"/>, <paramref name="length"/>) is all zero, and the offset of
+    /// the first fully valid record that starts after <paramref name="from"/> (-1 if none).</summary>
+    internal static (bool AllZero, long ValidRecordAt) ExamineTail(SafeFileHandle handle, long from, long length)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(magic, RecordFormat.HeaderMagic);
+        var buffer = ArrayPool<byte>.Shared.Rent(ScanChunkBytes);
+        try
+        {
+            var allZero = true;
+            var position = from;
+            while (position < length)
+            {
+                var n = (int)Math.Min(buffer.Length, length - position);
+                ReadExactly(handle, buffer.AsSpan(0, n), position);
+                var chunk = buffer.AsSpan(0, n);
+                allZero &= chunk.IndexOfAnyExcept((byte)0) < 0;
+                for (var i = 0; i < n;)
+                {
+                    var k = chunk[i..].IndexOf(magic);
+                    if (k < 0)
+                    {
+                        break;
+                    }
+
+                    var candidate = position + i + k;
+                    if (candidate > from && IsValidRecordAt(handle, candidate, length))
+                    {
+                        return (false, candidate);
+                    }
+
+                    i += k + 1;
+                }
+
+                // Step back a little so a magic that straddles two chunks is still seen.
+                position = position + n >= length ? length : position + n - (magic.Length - 1);
+            }
+
+            return (allZero, -1);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool IsValidRecordAt(SafeFileHandle handle, long offset, long length)
+    {
+        Span<byte> head = stackalloc byte[RecordFormat.HeaderSize];
+        if (length - offset < RecordFormat.HeaderSize)
+        {
+            return false;
+        }
+
+        ReadExactly(handle, head, offset);
+        if (RecordFormat.ReadHeader(head, out var header) != RecordStatus.Valid || header.RecordSize > length - offset)
+        {
+            return false;
+        }
+
+        var rest = ArrayPool<byte>.Shared.Rent(header.PayloadLength + RecordFormat.TrailerSize);
+        try
+        {
+            var span = rest.AsSpan(0, header.PayloadLength + RecordFormat.TrailerSize);
+            ReadExactly(handle, span, offset + RecordFormat.HeaderSize);
+            return RecordFormat.VerifyBody(span, header) == RecordStatus.Valid;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rest);
+        }
+    }
+
+    private static BlockHeader ReadBlockHeader(ReadOnlySpan<byte> payload, string path, long position, ulong height)
+    {
+        BlockHeader header;
+        try
+        {
+            header = BlockHeader.ReadFrom(payload);
+        }
+        catch (FormatException ex)
+        {
+            throw new JournalCorruptException(path, position, $"block {height} has an unreadable header: {ex.Message}", ex);
+        }
+
+        if (header.Height != height)
+        {
+            ThrowCorrupt(path, position, $"the record for height {height} holds block {header.Height}");
+        }
+
+        if (header.CommandCount is < 0 or > LedgerState.MaxBatchSize)
+        {
+            ThrowCorrupt(path, position, $"block {height} claims {header.CommandCount} commands");
+        }
+
+        return header;
+    }
+
+    private (LedgerState State, ulong Height) LoadSnapshot(ulong journalHeight, IProgress<RecoveryProgress>? progress)
+    {
+        foreach (var (height, path) in ListSnapshots(_directory))
+        {
+            var problem = TryLoadSnapshot(height, path, journalHeight, progress, out var state);
+            if (problem is null)
+            {
+                return (state!, height);
+            }
+
+            _skippedSnapshots.Add($"{Path.GetFileName(path)}: {problem}");
+        }
+
+        return (new LedgerState(), 0);
+    }
+
+    /// <summary>Loads one snapshot; returns why it cannot be used, or null with the state.</summary>
+    private string? TryLoadSnapshot(ulong height, string path, ulong journalHeight, IProgress<RecoveryProgress>? progress, out LedgerState? state)
+    {
+        state = null;
+        if (height == 0 || height > journalHeight)
+        {
+            return $"the journal ends at height {journalHeight}, so block {height} cannot be checked";
+        }
+
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            Span<byte> head = stackalloc byte[SnapshotFormat.HeaderSize];
+            if (file.ReadAtLeast(head, SnapshotFormat.HeaderSize, throwOnEndOfStream: false) < SnapshotFormat.HeaderSize)
+            {
+                return "shorter than its header";
+            }
+
+            if (!SnapshotFormat.TryReadHeader(head, out var header, out var problem))
+            {
+                return problem;
+            }
+
+            if (header.Height != height)
+            {
+                return $"the header says height {header.Height}";
+            }
+
+            var expected = _headers[(long)height - 1].ComputeHash();
+            if (header.BlockHash != expected)
+            {
+                return $"taken after block hash {header.BlockHash}, but the journal's block {height} hashes to {expected}";
+            }
+
+            if (file.Length != SnapshotFormat.HeaderSize + header.StateLength)
+            {
+                return $"the file is {file.Length} bytes, the header says {SnapshotFormat.HeaderSize + header.StateLength}";
+            }
+
+            // Verify before parsing: a damaged count must never drive an allocation.
+            if (HashState(file, header.StateLength, progress) != header.StateHash)
+            {
+                return "state checksum mismatch";
+            }
+
+            file.Position = SnapshotFormat.HeaderSize;
+            var loaded = LedgerState.ReadSnapshot(file);
+            if (loaded.Height != height)
+            {
+                return $"the state is at height {loaded.Height}";
+            }
+
+            if (file.Position != file.Length)
+            {
+                return "bytes left over after the state";
+            }
+
+            state = loaded;
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return $"{ex.GetType().Name}: {ex.Message}";
+        }
+    }
+
+    private static UInt128 HashState(FileStream file, long length, IProgress<RecoveryProgress>? progress)
+    {
+        var hash = new XxHash128();
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long done = 0;
+            progress?.Report(new RecoveryProgress("snapshot", 0, length));
+            while (done < length)
+            {
+                var n = file.Read(buffer, 0, (int)Math.Min(buffer.Length, length - done));
+                if (n <= 0)
+                {
+                    throw new EndOfStreamException("The snapshot ended early.");
+                }
+
+                hash.Append(buffer.AsSpan(0, n));
+                done += n;
+            }
+
+            progress?.Report(new RecoveryProgress("snapshot", length, length));
+            return hash.GetCurrentHashAsUInt128();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Applies blocks <paramref name="from"/>+1..<paramref name="to"/> and checks each recorded result code
+    /// against the recomputed one: the state machine is deterministic, so any difference means the journal,
+    /// the snapshot or the code is not what wrote them.
+    /// </summary>
+    private ulong Replay(LedgerState state, ulong from, ulong to, IProgress<RecoveryProgress>? progress)
+    {
+        if (from >= to)
+        {
+            return 0;
+        }
+
+        var total = (long)(to - from);
+        var step = Math.Max(1, total / 100);
+        progress?.Report(new RecoveryProgress("replay", 0, total));
+        var results = new CommandResult[LedgerState.MaxBatchSize];
+        var reader = new SegmentReader(ScanChunkBytes);
+        SafeFileHandle? handle = null;
+        var open = -1;
+        try
+        {
+            for (var height = from + 1; height <= to; height++)
+            {
+                var location = _locations[(long)height - 1];
+                var segment = _segments[location.Segment];
+                if (location.Segment != open)
+                {
+                    handle?.Dispose();
+                    handle = File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                    reader.Reset(handle, RandomAccess.GetLength(handle));
+                    open = location.Segment;
+                }
+
+                var payload = reader.Read(location.Offset + RecordFormat.HeaderSize, location.PayloadLength);
+                Block block;
+                try
+                {
+                    block = Block.Decode(payload);
+                    state.ApplyBlock(height, block.Header.Timestamp, block.Commands, results);
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException)
+                {
+                    throw new JournalCorruptException(segment.Path, location.Offset, $"replay failed at height {height}: {ex.Message}", ex);
+                }
+
+                for (var i = 0; i < block.Results.Length; i++)
+                {
+                    if (results[i].Code != block.Results[i])
+                    {
+                        ThrowCorrupt(segment.Path, location.Offset,
+                            $"replay diverged at height {height}: command {i} was recorded as {block.Results[i]} but replays as {results[i].Code}");
+                    }
+                }
+
+                var done = (long)(height - from);
+                if (done % step == 0 || height == to)
+                {
+                    progress?.Report(new RecoveryProgress("replay", done, total));
+                }
+            }
+        }
+        finally
+        {
+            handle?.Dispose();
+        }
+
+        return to - from;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowCorrupt(string file, long offset, string reason) => throw new JournalCorruptException(file, offset, reason);
+}

@@ -1,0 +1,26 @@
+namespace Centime.Journal;
+
+/// <summary>Tuning of a <see cref="Journal"/>.</summary>
+public sealed class JournalOptions
+{
+    /// <summary>Roll to a new segment file once the current one would grow past this size. A record larger
+    /// than this still fits: it gets a segment of its own.</summary>
+    public long SegmentBytes { get; init; } = 256L << 20;
+
+    /// <summary>fdatasync on every <see cref="Journal.Commit"/> (and fsync of files and directories on segment
+    /// roll and snapshot). Turn off only for benchmarks and tests that say so: without it an acknowledged
+    /// block can be lost on power failure.</summary>
+    public bool Fsync { get; init; } = true;
+}
+
+/// <summary>What <see cref="Journal.Open"/> found and did.</summary>
+/// <param name="SnapshotHeight">Height of the snapshot recovery started from (0 = genesis).</param>
+/// <param name="BlocksReplayed">Blocks applied on top of that snapshot.</param>
+/// <param name="TruncatedBytes">Bytes cut from the end of the last segment (a torn tail); 0 if none.</param>
+/// <param name="Elapsed">Wall time of the whole recovery.</param>
+/// <param name="TruncatedFile">The segment that was cut, or null.</param>
+public sealed record RecoveryInfo(ulong SnapshotHeight, ulong BlocksReplayed, long TruncatedBytes, TimeSpan Elapsed, string? TruncatedFile);
+
+/// <summary>Progress of a recovery phase: "scan" counts journal bytes verified, "snapshot" counts snapshot
+/// bytes verified, "replay" counts blocks applied.</summary>
+public readonly record struct RecoveryProgress(string Phase, long Done, long Total);
