@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Centime.Bench;
+
+namespace Centime.Cli;
+
+internal static class BenchCommands
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks that print figures with their conditions (see docs/benchmarks.md).");
+        var seconds = new Option<int>("--seconds") { Description = "Seconds per measured phase", DefaultValueFactory = _ => 5 };
+        var accounts = new Option<int>("--accounts") { Description = "Funded accounts for the memory measurement", DefaultValueFactory = _ => 1_000_000 };
+        var ledger = new Command("ledger", "Ledger: in-memory apply, durable node, single-transfer latency, replay, memory per account.") { seconds, accounts };
+        ledger.SetAction((parse, ct) => LedgerBench.RunAsync(new LedgerBenchOptions { Seconds = parse.GetValue(seconds), Accounts = parse.GetValue(accounts) }, ct));
+        bench.Add(ledger);
+        return bench;
+    }
+}

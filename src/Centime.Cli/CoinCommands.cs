@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Centime.Client;
+using Spectre.Console;
+
+namespace Centime.Cli;
+
+internal static class CoinCommands
+{
+    public static Command Create()
+    {
+        var coin = new Command("coin", "Create and list coins.");
+
+        var symbol = new Argument<string>("symbol") { Description = "Ticker, e.g. NUSD" };
+        var currency = new Option<string>("--currency") { Description = "ISO 4217 currency tracked, e.g. USD", Required = true };
+        var decimals = new Option<int>("--decimals") { Description = "Decimal places of the minor unit", DefaultValueFactory = _ => 6 };
+        var name = new Option<string?>("--name") { Description = "EIP-712 domain name (defaults to the symbol)" };
+        var version = new Option<string>("--domain-version") { Description = "EIP-712 domain version", DefaultValueFactory = _ => "1" };
+        var create = new Command("create", "Create a coin (operator key needed).") { symbol, currency, decimals, name, version };
+        create.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var client = CliContext.Client(parse);
+            var info = await client.CreateCoinAsync(new CreateCoinRequest(parse.GetValue(symbol)!, parse.GetValue(currency)!, parse.GetValue(decimals), parse.GetValue(name), parse.GetValue(version)), ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(info);
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"[green]created[/] {info.Symbol} ({info.Currency}, {info.Decimals} decimals)");
+                PrintCoins([info]);
+            }
+
+            return CliContext.ExitOk;
+        }));
+        coin.Add(create);
+
+        var list = new Command("list", "List coins with supply and EIP-712 domain.");
+        list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var client = CliContext.Client(parse);
+            var coins = await client.ListCoinsAsync(ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(coins);
+            }
+            else
+            {
+                PrintCoins(coins);
+            }
+
+            return CliContext.ExitOk;
+        }));
+        coin.Add(list);
+        return coin;
+    }
+
+    private static void PrintCoins(IEnumerable<CoinInfo> coins)
+    {
+        var table = new Table().AddColumns("Symbol", "Currency", "Supply", "Supply account", "EIP-712 domain (name, version, chainId, verifyingContract)");
+        foreach (var c in coins)
+        {
+            table.AddRow(c.Symbol, c.Currency, CoinUnits.Format(c.Supply, c.Decimals), c.SupplyAccount,
+                Markup.Escape($"{c.Domain.Name}, {c.Domain.Version}, {c.Domain.ChainId}, {c.Domain.VerifyingContract}"));
+        }
+
+        AnsiConsole.Write(table);
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Centime.Journal;
+using Centime.Node;
+
+namespace Centime.Cli;
+
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Data directory (journal, snapshots, operator key)", DefaultValueFactory = _ => "./centime-data" };
+        var urls = new Option<string>("--urls") { Description = "Listen URLs (loopback by default)", DefaultValueFactory = _ => NodeOptions.DefaultUrl };
+        var chainId = new Option<ulong>("--chain-id") { Description = "EIP-712 chain id of this ledger network", DefaultValueFactory = _ => 8402 };
+        var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync blocks (benchmarks only: acknowledged data can be lost)" };
+        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new NodeOptions
+            {
+                DataDirectory = parse.GetValue(data)!,
+                Urls = parse.GetValue(urls)!,
+                ChainId = parse.GetValue(chainId),
+                Fsync = !parse.GetValue(noFsync),
+            };
+            CentimeNode node;
+            try
+            {
+                node = CentimeNode.Create(options);
+            }
+            catch (JournalCorruptException ex)
+            {
+                // Refuse to start: never guess over corruption (DESIGN.md §5).
+                Console.Error.WriteLine($"centime: refusing to start: {ex.Message}");
+                Console.Error.WriteLine("The journal must be restored from a replica or backup; nothing was modified.");
+                return CliContext.ExitCorrupt;
+            }
+
+            Console.Error.WriteLine($"centime node listening on {options.Urls} (data: {Path.GetFullPath(options.DataDirectory)}). Ctrl+C to stop.");
+            return await node.RunAsync(ct);
+        });
+        return command;
+    }
+}

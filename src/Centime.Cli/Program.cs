@@ -1,0 +1,20 @@
+using System.CommandLine;
+using Centime.Cli;
+
+// `centime` — run a node, move money, inspect blocks, verify proofs, benchmark. See docs/cli.md.
+var root = new RootCommand("Centime: issue and run a fiat-backed stablecoin ledger.");
+foreach (var option in CliContext.GlobalOptions)
+{
+    root.Add(option);
+}
+
+root.Add(NodeCommand.Create());
+root.Add(CoinCommands.Create());
+root.Add(TransferCommands.CreateTransfer());
+root.Add(QueryCommands.CreateBalance());
+root.Add(QueryCommands.CreateHistory());
+root.Add(QueryCommands.CreateBlocks());
+root.Add(ProofCommands.CreateProof());
+root.Add(ProofCommands.CreateVerifyInclusion());
+root.Add(BenchCommands.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,127 @@
+namespace Centime.Client;
+
+// The REST API's JSON shapes (camelCase on the wire). Amounts, ids and memos are decimal strings: JSON
+// numbers cannot carry 128-bit integers exactly. Timestamps are ledger time in Unix nanoseconds.
+
+/// <summary>A coin's EIP-712 domain: what wallets sign against.</summary>
+public sealed record Eip712Domain(string Name, string Version, ulong ChainId, string VerifyingContract);
+
+/// <summary>A coin as published by the node.</summary>
+public sealed record CoinInfo(
+    string Symbol,
+    uint Number,
+    int Decimals,
+    string Currency,
+    string SupplyAccount,
+    string Supply,
+    Eip712Domain Domain);
+
+/// <summary>Body of POST /v1/coins.</summary>
+public sealed record CreateCoinRequest(string Symbol, string Currency, int? Decimals = null, string? Name = null, string? Version = null);
+
+/// <summary>One transfer in a batch. For posts and voids, empty fields are taken from the hold.</summary>
+public sealed record TransferRequest
+{
+    public required string Id { get; init; }
+    public string? Debit { get; init; }
+    public string? Credit { get; init; }
+    public string? Coin { get; init; }
+    public string? Amount { get; init; }
+    /// <summary>Any of "linked", "pending", "post_pending", "void_pending".</summary>
+    public IReadOnlyList<string>? Flags { get; init; }
+    public string? PendingId { get; init; }
+    public uint? Timeout { get; init; }
+    public ushort? Code { get; init; }
+    public string? Memo { get; init; }
+}
+
+/// <summary>Body of POST /v1/transfers.</summary>
+public sealed record TransferBatchRequest(IReadOnlyList<TransferRequest> Transfers);
+
+/// <summary>Outcome of one transfer: <c>result</c> is "ok", "exists" (applied earlier with identical fields) or a problem code.</summary>
+public sealed record TransferResult(int Index, string Id, string Result, ulong Timestamp);
+
+/// <summary>Response of POST /v1/transfers: the batch is durable when this arrives.</summary>
+public sealed record TransferBatchResponse(ulong Height, int Succeeded, int Failed, IReadOnlyList<TransferResult> Results);
+
+/// <summary>A stored transfer.</summary>
+public sealed record TransferInfo(
+    string Id,
+    string Debit,
+    string Credit,
+    string Coin,
+    string Amount,
+    IReadOnlyList<string> Flags,
+    string? PendingId,
+    uint Timeout,
+    ushort Code,
+    string Memo,
+    ulong Timestamp,
+    ulong Height,
+    int Index,
+    string? Hold);
+
+/// <summary>Balances of one account in one coin.</summary>
+public sealed record BalanceInfo(
+    string Address,
+    string Coin,
+    string Balance,
+    string Available,
+    string DebitsPosted,
+    string CreditsPosted,
+    string DebitsPending,
+    string CreditsPending,
+    bool Frozen);
+
+/// <summary>Response of GET /v1/accounts/{address}.</summary>
+public sealed record AccountInfo(string Address, IReadOnlyList<BalanceInfo> Balances);
+
+/// <summary>A page of account history, newest first; pass <c>nextCursor</c> as <c>cursor</c> for the next page.</summary>
+public sealed record HistoryPage(string Address, string Coin, IReadOnlyList<TransferInfo> Transfers, string? NextCursor);
+
+/// <summary>A block header with its hash.</summary>
+public sealed record BlockInfo(
+    ulong Height,
+    string Hash,
+    string PreviousHash,
+    ulong Timestamp,
+    DateTimeOffset Time,
+    int CommandCount,
+    string CommandsRoot,
+    string ResultsRoot,
+    IReadOnlyList<BlockCommandInfo>? Commands = null);
+
+/// <summary>One command of a block (when requested with <c>?commands=true</c>).</summary>
+public sealed record BlockCommandInfo(int Index, string Kind, string Result, TransferInfo? Transfer);
+
+/// <summary>One step of a Merkle path: the sibling hash and whether it sits on the left.</summary>
+public sealed record ProofStepInfo(string Sibling, bool Left);
+
+/// <summary>
+/// Everything needed to check offline that a transfer is in a block: the command's exact bytes hash to a
+/// leaf whose path leads to the header's commands root; its result leaf leads to the results root; the
+/// header hashes to the block hash. Compare the block hash with one obtained independently.
+/// </summary>
+public sealed record InclusionProof(
+    string Format,
+    TransferInfo Transfer,
+    string Command,
+    int Index,
+    string Result,
+    ulong ResultTimestamp,
+    IReadOnlyList<ProofStepInfo> CommandPath,
+    IReadOnlyList<ProofStepInfo> ResultPath,
+    string Header,
+    BlockInfo Block);
+
+/// <summary>GET /v1/health.</summary>
+public sealed record HealthInfo(string Status, ulong Height, string LastBlockHash, int Coins, int Accounts, int Transfers, ulong ChainId, string Version);
+
+/// <summary>Body of POST /v1/accounts/{address}/freeze.</summary>
+public sealed record FreezeRequest(string Coin, bool Frozen);
+
+/// <summary>Result of a single administrative command.</summary>
+public sealed record CommandOutcome(string Result, ulong Height, ulong Timestamp);
+
+/// <summary>RFC 7807 problem details with Centime's stable <c>code</c>.</summary>
+public sealed record Problem(string Type, string Title, int Status, string? Detail, string Code, int? Index = null);

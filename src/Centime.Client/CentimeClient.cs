@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Centime.Client;
+
+/// <summary>An error answer from the node, with its RFC 7807 problem.</summary>
+public sealed class CentimeApiException(int status, Problem problem) : Exception($"{problem.Code}: {problem.Detail ?? problem.Title}")
+{
+    public int Status { get; } = status;
+    public Problem Problem { get; } = problem;
+    public string Code => Problem.Code;
+
+    /// <summary>True when retrying the same request later could succeed (server unavailable, transient ledger outcomes).</summary>
+    public bool IsTransient => Status is 503 or 502 or 504 or 429;
+}
+
+/// <summary>
+/// Typed client for the node's REST API (docs/api.md). Thread-safe; reuse one instance.
+/// Writes need the operator key; reads are public.
+/// </summary>
+public sealed class CentimeClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+
+    public CentimeClient(Uri baseAddress, string? apiKey = null, HttpMessageHandler? handler = null)
+        : this(new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(100) }, apiKey)
+    {
+        _ownsHttp = true;
+    }
+
+    public CentimeClient(HttpClient http, string? apiKey = null)
+    {
+        _http = http;
+        if (apiKey is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+    }
+
+    public Uri? BaseAddress => _http.BaseAddress;
+
+    public Task<HealthInfo> GetHealthAsync(CancellationToken ct = default) => GetAsync<HealthInfo>("v1/health", ct);
+
+    public Task<List<CoinInfo>> ListCoinsAsync(CancellationToken ct = default) => GetAsync<List<CoinInfo>>("v1/coins", ct);
+
+    public Task<CoinInfo> GetCoinAsync(string symbol, CancellationToken ct = default) => GetAsync<CoinInfo>("v1/coins/" + Uri.EscapeDataString(symbol), ct);
+
+    public Task<CoinInfo> CreateCoinAsync(CreateCoinRequest request, CancellationToken ct = default) => PostAsync<CoinInfo>("v1/coins", request, ct);
+
+    /// <summary>Submits up to 8,189 transfers; returns once they are durable, with one result each.</summary>
+    public Task<TransferBatchResponse> SubmitTransfersAsync(IReadOnlyList<TransferRequest> transfers, CancellationToken ct = default) =>
+        PostAsync<TransferBatchResponse>("v1/transfers", new TransferBatchRequest(transfers), ct);
+
+    public Task<TransferInfo> GetTransferAsync(string id, CancellationToken ct = default) => GetAsync<TransferInfo>("v1/transfers/" + Uri.EscapeDataString(id), ct);
+
+    public Task<InclusionProof> GetInclusionProofAsync(string id, CancellationToken ct = default) =>
+        GetAsync<InclusionProof>("v1/transfers/" + Uri.EscapeDataString(id) + "/proof", ct);
+
+    public Task<AccountInfo> GetAccountAsync(string address, CancellationToken ct = default) => GetAsync<AccountInfo>("v1/accounts/" + Uri.EscapeDataString(address), ct);
+
+    public Task<HistoryPage> GetHistoryAsync(string address, string coin, int? limit = null, string? cursor = null, CancellationToken ct = default)
+    {
+        var query = "?coin=" + Uri.EscapeDataString(coin)
+            + (limit is int l ? "&limit=" + l.ToString(CultureInfo.InvariantCulture) : "")
+            + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+        return GetAsync<HistoryPage>("v1/accounts/" + Uri.EscapeDataString(address) + "/history" + query, ct);
+    }
+
+    public Task<CommandOutcome> FreezeAsync(string address, string coin, bool frozen, CancellationToken ct = default) =>
+        PostAsync<CommandOutcome>("v1/accounts/" + Uri.EscapeDataString(address) + "/freeze", new FreezeRequest(coin, frozen), ct);
+
+    public Task<List<BlockInfo>> ListBlocksAsync(ulong? before = null, int? limit = null, CancellationToken ct = default)
+    {
+        var query = new List<string>();
+        if (before is ulong b)
+        {
+            query.Add("before=" + b.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (limit is int l)
+        {
+            query.Add("limit=" + l.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return GetAsync<List<BlockInfo>>("v1/blocks" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
+    }
+
+    public Task<BlockInfo> GetBlockAsync(ulong height, bool withCommands = false, CancellationToken ct = default) =>
+        GetAsync<BlockInfo>("v1/blocks/" + height.ToString(CultureInfo.InvariantCulture) + (withCommands ? "?commands=true" : ""), ct);
+
+    private async Task<T> GetAsync<T>(string path, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync(path, ct).ConfigureAwait(false);
+        return await ReadAsync<T>(response, ct).ConfigureAwait(false);
+    }
+
+    private async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
+    {
+        using var response = await _http.PostAsJsonAsync(path, body, Json, ct).ConfigureAwait(false);
+        return await ReadAsync<T>(response, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            Problem? problem = null;
+            try
+            {
+                problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+            }
+
+            throw new CentimeApiException((int)response.StatusCode,
+                problem ?? new Problem("about:blank", response.ReasonPhrase ?? "error", (int)response.StatusCode, null, "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return await response.Content.ReadFromJsonAsync<T>(Json, ct).ConfigureAwait(false)
+               ?? throw new InvalidDataException("The node answered with an empty body.");
+    }
+
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+}

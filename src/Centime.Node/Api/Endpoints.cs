@@ -1,0 +1,467 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Centime.Client;
+using Centime.Ledger;
+using Centime.Node.Sequencing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Centime.Node.Api;
+
+/// <summary>The REST API under /v1 (docs/api.md). Reads are public, like a block explorer; writes need the operator key.</summary>
+public static class Endpoints
+{
+    private const int MaxBodyBytes = 16 << 20;
+    private const int MaxPage = 1000;
+
+    public static void Map(WebApplication app, NodeContext node)
+    {
+        var v1 = app.MapGroup("/v1");
+
+        v1.MapGet("/health", () => Health(node)).WithName("Health").WithSummary("Node status and chain head.");
+
+        v1.MapGet("/coins", () => ListCoins(node)).WithName("ListCoins").WithSummary("All coins with their supply and EIP-712 domain.");
+        v1.MapGet("/coins/{symbol}", (string symbol) => GetCoin(node, symbol)).WithName("GetCoin").WithSummary("One coin.");
+        v1.MapPost("/coins", (HttpRequest request) => CreateCoinAsync(node, request.HttpContext)).WithName("CreateCoin")
+            .WithSummary("Create a coin (operator).").Accepts<CreateCoinRequest>("application/json").Produces<CoinInfo>(201);
+
+        v1.MapPost("/transfers", (HttpRequest request) => SubmitTransfersAsync(node, request.HttpContext)).WithName("SubmitTransfers")
+            .WithSummary("Submit a batch of up to 8,189 transfers (operator). Answers once the batch is durable.")
+            .Accepts<TransferBatchRequest>("application/json").Produces<TransferBatchResponse>();
+        v1.MapGet("/transfers/{id}", (string id) => GetTransfer(node, id)).WithName("GetTransfer").WithSummary("A transfer by id.");
+        v1.MapGet("/transfers/{id}/proof", (string id) => GetProof(node, id)).WithName("GetInclusionProof")
+            .WithSummary("Merkle inclusion proof of a transfer, checkable offline with `centime verify-inclusion`.");
+
+        v1.MapGet("/accounts/{address}", (string address) => GetAccount(node, address)).WithName("GetAccount").WithSummary("Balances of an address in every coin.");
+        v1.MapGet("/accounts/{address}/history", (string address, string? coin, int? limit, string? cursor) => GetHistory(node, address, coin, limit, cursor))
+            .WithName("GetHistory").WithSummary("Transfers of an account, newest first, paginated.");
+        v1.MapPost("/accounts/{address}/freeze", (string address, HttpRequest request) => FreezeAsync(node, address, request.HttpContext)).WithName("Freeze")
+            .WithSummary("Freeze or unfreeze an account in one coin (operator).").Accepts<FreezeRequest>("application/json").Produces<CommandOutcome>();
+
+        v1.MapGet("/blocks", (ulong? before, int? limit) => ListBlocks(node, before, limit)).WithName("ListBlocks").WithSummary("Block headers, newest first.");
+        v1.MapGet("/blocks/{height}", (string height, bool? commands) => GetBlock(node, height, commands ?? false)).WithName("GetBlock").WithSummary("One block header (and its commands with ?commands=true).");
+    }
+
+    private static IResult Health(NodeContext node)
+    {
+        var s = node.Sequencer;
+        if (s.Fault is not null)
+        {
+            return ProblemResults.Of(503, ProblemCodes.NodeUnavailable, "Node unavailable", "the ledger writer stopped; restart the node");
+        }
+
+        using (s.ReadLock())
+        {
+            var st = s.State;
+            return Results.Json(new HealthInfo("ok", st.Height, s.Journal.LastHash.ToString(), st.CoinCount, st.AccountCount, st.TransferCount,
+                node.Options.ChainId, typeof(Endpoints).Assembly.GetName().Version?.ToString() ?? "0"), JsonDefaults.Options);
+        }
+    }
+
+    private static IResult ListCoins(NodeContext node)
+    {
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            return Results.Json(st.Coins.Select(c => Mapping.ToInfo(c, st, node.Options.ChainId)).ToList(), JsonDefaults.Options);
+        }
+    }
+
+    private static IResult GetCoin(NodeContext node, string symbol)
+    {
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            return st.TryGetCoin(symbol, out var coin)
+                ? Results.Json(Mapping.ToInfo(coin, st, node.Options.ChainId), JsonDefaults.Options)
+                : ProblemResults.NotFound(ProblemCodes.CoinNotFound, $"no coin '{symbol}'");
+        }
+    }
+
+    private static async Task<IResult> CreateCoinAsync(NodeContext node, HttpContext http)
+    {
+        RequireOperator(node, http);
+        var request = await ReadJsonAsync<CreateCoinRequest>(http);
+        if (request.Symbol is null || request.Currency is null)
+        {
+            throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'symbol' and 'currency' are required");
+        }
+
+        if (request.Decimals is < 0 or > 18)
+        {
+            return ProblemResults.FromResult(ResultCode.CoinDecimalsInvalid, "decimals must be 0..18");
+        }
+
+        var command = new CreateCoin(request.Symbol, (byte)(request.Decimals ?? 6), request.Currency, request.Name ?? request.Symbol, request.Version ?? "1");
+        var result = (await SubmitAsync(node, [Command.Of(command)])).Results[0];
+        if (result.Code != ResultCode.Ok)
+        {
+            return ProblemResults.FromResult(result.Code, $"coin '{request.Symbol}': {result.Code.ToProblemCode()}");
+        }
+
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            st.TryGetCoin(request.Symbol, out var coin);
+            return Results.Json(Mapping.ToInfo(coin, st, node.Options.ChainId), JsonDefaults.Options, statusCode: 201);
+        }
+    }
+
+    private static async Task<IResult> SubmitTransfersAsync(NodeContext node, HttpContext http)
+    {
+        RequireOperator(node, http);
+        var body = await ReadBodyAsync(http);
+        Command[] commands;
+        try
+        {
+            commands = TransferBatchParser.Parse(body.Span, node.CoinNumber);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body.Array);
+        }
+
+        var receipt = await SubmitAsync(node, commands);
+        http.Response.ContentType = "application/json";
+        await WriteBatchResponseAsync(http, commands, receipt.Results, receipt.Height);
+        return Results.Empty;
+    }
+
+    /// <summary>Writes the batch response directly with Utf8JsonWriter (up to 8,189 results; no intermediate objects).</summary>
+    private static async Task WriteBatchResponseAsync(HttpContext http, Command[] commands, CommandResult[] results, ulong height)
+    {
+        var succeeded = 0;
+        foreach (var r in results)
+        {
+            if (r.Code.IsSuccess())
+            {
+                succeeded++;
+            }
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(64 + (results.Length * 80));
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("height", height);
+            w.WriteNumber("succeeded", succeeded);
+            w.WriteNumber("failed", results.Length - succeeded);
+            w.WriteStartArray("results");
+            for (var i = 0; i < results.Length; i++)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("index", i);
+                w.WriteString("id", Mapping.Dec(commands[i].Transfer.Id));
+                w.WriteString("result", results[i].Code.ToProblemCode());
+                w.WriteNumber("timestamp", results[i].Timestamp);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+    }
+
+    private static IResult GetTransfer(NodeContext node, string id)
+    {
+        var transferId = ParseId(id);
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            return st.TryGetTransfer(transferId, out var t)
+                ? Results.Json(Mapping.ToInfo(t, st), JsonDefaults.Options)
+                : ProblemResults.NotFound(ProblemCodes.TransferNotFound, $"no transfer {id}");
+        }
+    }
+
+    private static IResult GetProof(NodeContext node, string id)
+    {
+        var transferId = ParseId(id);
+        StoredTransfer stored;
+        TransferInfo info;
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            if (!st.TryGetTransfer(transferId, out stored))
+            {
+                return ProblemResults.NotFound(ProblemCodes.TransferNotFound, $"no transfer {id}");
+            }
+
+            info = Mapping.ToInfo(stored, st);
+        }
+
+        var block = node.Sequencer.Journal.ReadBlock(stored.Height);
+        var index = stored.Index;
+        var command = block.Commands[index];
+        var encoded = new byte[command.EncodedLength];
+        command.WriteTo(encoded);
+        var commandPath = Merkle.Proof(block.CommandLeaves(), index);
+        var resultPath = Merkle.Proof(block.ResultLeaves(), index);
+        return Results.Json(new InclusionProof(
+            "centime-inclusion-v1",
+            info,
+            "0x" + Convert.ToHexStringLower(encoded),
+            index,
+            block.Results[index].ToProblemCode(),
+            block.Header.Timestamp + (ulong)index,
+            commandPath.Select(p => new ProofStepInfo(p.Sibling.ToString(), p.SiblingOnLeft)).ToList(),
+            resultPath.Select(p => new ProofStepInfo(p.Sibling.ToString(), p.SiblingOnLeft)).ToList(),
+            "0x" + Convert.ToHexStringLower(block.Header.ToBytes()),
+            Mapping.ToInfo(block.Header)), JsonDefaults.Options);
+    }
+
+    private static IResult GetAccount(NodeContext node, string address)
+    {
+        var a = ParseAddress(address);
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            var balances = new List<BalanceInfo>();
+            foreach (var coin in st.Coins)
+            {
+                if (st.TryGetAccount(coin.Number, a, out var account))
+                {
+                    balances.Add(Mapping.ToInfo(account, coin));
+                }
+            }
+
+            return Results.Json(new AccountInfo(a.ToString(), balances), JsonDefaults.Options);
+        }
+    }
+
+    private static IResult GetHistory(NodeContext node, string address, string? coinSymbol, int? limit, string? cursor)
+    {
+        var a = ParseAddress(address);
+        if (coinSymbol is null)
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'coin' is required, e.g. ?coin=NUSD");
+        }
+
+        var take = limit ?? 50;
+        if (take is < 1 or > MaxPage)
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"'limit' must be 1..{MaxPage}");
+        }
+
+        int? before = null;
+        if (cursor is not null)
+        {
+            if (!int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var c))
+            {
+                throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'cursor' must be a value returned as nextCursor");
+            }
+
+            before = c;
+        }
+
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            if (!st.TryGetCoin(coinSymbol, out var coin))
+            {
+                return ProblemResults.NotFound(ProblemCodes.CoinNotFound, $"no coin '{coinSymbol}'");
+            }
+
+            var page = node.History.Page(new AccountKey(coin.Number, a), before, take + 1);
+            var items = new List<TransferInfo>(Math.Min(take, page.Count));
+            for (var i = 0; i < page.Count && i < take; i++)
+            {
+                items.Add(Mapping.ToInfo(st.Transfers[page[i]], st));
+            }
+
+            var next = page.Count > take ? page[take - 1].ToString(CultureInfo.InvariantCulture) : null;
+            return Results.Json(new HistoryPage(a.ToString(), coin.Symbol, items, next), JsonDefaults.Options);
+        }
+    }
+
+    private static async Task<IResult> FreezeAsync(NodeContext node, string address, HttpContext http)
+    {
+        RequireOperator(node, http);
+        var a = ParseAddress(address);
+        var request = await ReadJsonAsync<FreezeRequest>(http);
+        var number = node.CoinNumber(request.Coin ?? "") ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Unknown coin", $"no coin '{request.Coin}'");
+        var receipt = await SubmitAsync(node, [Command.Of(new SetAccountFrozen(number, a, request.Frozen))]);
+        var result = receipt.Results[0];
+        return result.Code == ResultCode.Ok
+            ? Results.Json(new CommandOutcome("ok", receipt.Height, result.Timestamp), JsonDefaults.Options)
+            : ProblemResults.FromResult(result.Code, $"freeze {a}: {result.Code.ToProblemCode()}");
+    }
+
+    private static IResult ListBlocks(NodeContext node, ulong? before, int? limit)
+    {
+        var take = limit ?? 20;
+        if (take is < 1 or > MaxPage)
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"'limit' must be 1..{MaxPage}");
+        }
+
+        var journal = node.Sequencer.Journal;
+        var top = journal.Height;
+        var start = before is ulong b ? Math.Min(b == 0 ? 0 : b - 1, top) : top;
+        var list = new List<BlockInfo>(take);
+        for (var h = start; h >= 1 && list.Count < take; h--)
+        {
+            list.Add(Mapping.ToInfo(journal.ReadHeader(h)));
+        }
+
+        return Results.Json(list, JsonDefaults.Options);
+    }
+
+    private static IResult GetBlock(NodeContext node, string heightText, bool withCommands)
+    {
+        var journal = node.Sequencer.Journal;
+        if (!ulong.TryParse(heightText, NumberStyles.None, CultureInfo.InvariantCulture, out var height))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "height must be a positive integer");
+        }
+
+        if (height == 0 || height > journal.Height)
+        {
+            return ProblemResults.NotFound(ProblemCodes.BlockNotFound, $"no block at height {height} (head is {journal.Height})");
+        }
+
+        if (!withCommands)
+        {
+            return Results.Json(Mapping.ToInfo(journal.ReadHeader(height)), JsonDefaults.Options);
+        }
+
+        var block = journal.ReadBlock(height);
+        var commands = new List<BlockCommandInfo>(block.Commands.Length);
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            for (var i = 0; i < block.Commands.Length; i++)
+            {
+                var c = block.Commands[i];
+                TransferInfo? transfer = null;
+                if (c.Kind == CommandKind.Transfer)
+                {
+                    transfer = Mapping.ToInfo(new StoredTransfer(c.Transfer with { Timestamp = block.Header.Timestamp + (ulong)i }, HoldState.None, height, i), st);
+                }
+
+                commands.Add(new BlockCommandInfo(i, Mapping.KindName(c.Kind), block.Results[i].ToProblemCode(), transfer));
+            }
+        }
+
+        return Results.Json(Mapping.ToInfo(block.Header, commands), JsonDefaults.Options);
+    }
+
+    internal static async Task<Receipt> SubmitAsync(NodeContext node, Command[] commands)
+    {
+        try
+        {
+            return await node.Sequencer.SubmitAsync(commands);
+        }
+        catch (Exception ex) when (ex is SequencerFaultedException or ObjectDisposedException)
+        {
+            throw new ProblemException(503, ProblemCodes.NodeUnavailable, "Node unavailable", "the ledger writer is stopped; nothing was applied by this request unless a later read shows it");
+        }
+    }
+
+    private static void RequireOperator(NodeContext node, HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : http.Request.Headers["X-Api-Key"].ToString();
+        if (!node.IsOperatorKey(key))
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"centime\"";
+            throw new ProblemException(401, ProblemCodes.Unauthorized, "Unauthorized",
+                "this operation needs the operator API key: 'Authorization: Bearer <key>' (the key is in <data>/operator.key)");
+        }
+    }
+
+    private static UInt128 ParseId(string id)
+    {
+        try
+        {
+            return TransferBatchParser.ParseU128(System.Text.Encoding.UTF8.GetBytes(id), "id", 0, ProblemCodes.InvalidField);
+        }
+        catch (ProblemException ex)
+        {
+            throw new ProblemException(400, ex.Code, ex.Title, "transfer ids are decimal or 0x-hex 128-bit integers");
+        }
+    }
+
+    private static Address ParseAddress(string text) => Address.TryParse(text, out var a)
+        ? a
+        : throw new ProblemException(400, ProblemCodes.InvalidAddress, "Invalid address", $"'{text}' is not a 0x-prefixed 20-byte address with a valid EIP-55 checksum");
+
+    private static async Task<T> ReadJsonAsync<T>(HttpContext http)
+    {
+        var body = await ReadBodyAsync(http);
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body.Span, JsonDefaults.Options)
+                   ?? throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", "the body must be a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            var unknown = ex.Message.Contains("could not be mapped", StringComparison.Ordinal);
+            throw new ProblemException(400, unknown ? ProblemCodes.UnknownField : ProblemCodes.MalformedJson, unknown ? "Unknown field" : "Malformed JSON", ex.Message);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body.Array);
+        }
+    }
+
+    private readonly record struct PooledBody(byte[] Array, int Length)
+    {
+        public ReadOnlySpan<byte> Span => Array.AsSpan(0, Length);
+    }
+
+    private static async Task<PooledBody> ReadBodyAsync(HttpContext http)
+    {
+        var contentType = http.Request.ContentType;
+        if (contentType is null || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ProblemException(415, ProblemCodes.UnsupportedMediaType, "Unsupported media type", "send 'Content-Type: application/json'");
+        }
+
+        var declared = http.Request.ContentLength;
+        if (declared > MaxBodyBytes)
+        {
+            throw new ProblemException(413, ProblemCodes.PayloadTooLarge, "Payload too large", $"the body may be at most {MaxBodyBytes} bytes");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)(declared ?? 64 * 1024) + 1);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= MaxBodyBytes)
+                    {
+                        throw new ProblemException(413, ProblemCodes.PayloadTooLarge, "Payload too large", $"the body may be at most {MaxBodyBytes} bytes");
+                    }
+
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxBodyBytes));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await http.Request.Body.ReadAsync(buffer.AsMemory(length), http.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return new PooledBody(buffer, length);
+    }
+}

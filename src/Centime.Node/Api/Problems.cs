@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Centime.Client;
+using Centime.Ledger;
+using Microsoft.AspNetCore.Http;
+
+namespace Centime.Node.Api;
+
+/// <summary>
+/// Request-level problem codes (RFC 7807 <c>code</c>). Ledger outcomes use <see cref="ResultCodes.ToProblemCode"/>;
+/// both are listed in docs/errors.md and never change meaning.
+/// </summary>
+public static class ProblemCodes
+{
+    public const string MalformedJson = "malformed_json";
+    public const string UnknownField = "unknown_field";
+    public const string InvalidField = "invalid_field";
+    public const string MissingField = "missing_field";
+    public const string AmountOutOfRange = "amount_out_of_range";
+    public const string BatchEmpty = "batch_empty";
+    public const string BatchTooLarge = "batch_too_large";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string Unauthorized = "unauthorized";
+    public const string CoinNotFound = "coin_not_found";
+    public const string TransferNotFound = "transfer_not_found";
+    public const string BlockNotFound = "block_not_found";
+    public const string InvalidAddress = "invalid_address";
+    public const string InvalidQuery = "invalid_query";
+    public const string NodeUnavailable = "node_unavailable";
+}
+
+/// <summary>Raised inside request handling to answer with a problem; caught by the problem middleware.</summary>
+public sealed class ProblemException(int status, string code, string title, string? detail = null, int? index = null) : Exception(detail ?? title)
+{
+    public int Status { get; } = status;
+    public string Code { get; } = code;
+    public string Title { get; } = title;
+    public string? Detail { get; } = detail;
+    public int? Index { get; } = index;
+
+    public Problem ToProblem() => new("urn:centime:problem:" + Code, Title, Status, Detail, Code, Index);
+}
+
+/// <summary>Writes problems as application/problem+json.</summary>
+public static class ProblemResults
+{
+    public static IResult Of(int status, string code, string title, string? detail = null, int? index = null) =>
+        new ProblemResult(new ProblemException(status, code, title, detail, index).ToProblem());
+
+    public static IResult NotFound(string code, string detail) => Of(StatusCodes.Status404NotFound, code, "Not found", detail);
+
+    public static IResult BadRequest(string code, string detail, int? index = null) => Of(StatusCodes.Status400BadRequest, code, "Invalid request", detail, index);
+
+    /// <summary>A ledger outcome that failed a single administrative command.</summary>
+    public static IResult FromResult(ResultCode code, string detail) =>
+        Of(code is ResultCode.CoinExists ? StatusCodes.Status409Conflict : StatusCodes.Status422UnprocessableEntity, code.ToProblemCode(), "Command refused", detail);
+
+    internal sealed class ProblemResult(Problem problem) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = problem.Status;
+            httpContext.Response.ContentType = "application/problem+json";
+            await JsonSerializer.SerializeAsync(httpContext.Response.Body, problem, JsonDefaults.Options, httpContext.RequestAborted);
+        }
+    }
+}
+
+/// <summary>Shared JSON settings: camelCase, no nulls written for optional fields.</summary>
+public static class JsonDefaults
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using Centime.Journal;
+using Centime.Node.Api;
+using Centime.Node.Sequencing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Centime.Node;
+
+/// <summary>
+/// The node: recovers the journal, starts the sequencer, serves the REST API. Owns everything it opens;
+/// disposing it stops the HTTP server, commits what is queued, writes a snapshot and closes the journal.
+/// </summary>
+public sealed class CentimeNode : IAsyncDisposable
+{
+    private readonly Journal.Journal _journal;
+    private readonly Sequencer _sequencer;
+
+    private CentimeNode(WebApplication app, Journal.Journal journal, Sequencer sequencer, NodeContext context)
+    {
+        App = app;
+        _journal = journal;
+        _sequencer = sequencer;
+        Context = context;
+    }
+
+    public WebApplication App { get; }
+
+    public NodeContext Context { get; }
+
+    /// <summary>The addresses Kestrel actually listens on (useful with port 0).</summary>
+    public IReadOnlyList<string> Urls => App.Urls.ToList();
+
+    /// <summary>
+    /// Opens the data directory (recovering the journal; throws <see cref="JournalCorruptException"/> on
+    /// corruption) and builds the web application. Call <see cref="StartAsync"/> to listen.
+    /// </summary>
+    public static CentimeNode Create(NodeOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        if (configureLogging is null)
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+            builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(options.LogLevel, true, out var level) ? level : LogLevel.Information);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
+        else
+        {
+            configureLogging(builder.Logging);
+        }
+
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 16 << 20;
+        });
+        builder.Services.AddOpenApi("v1");
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonDefaults.Options.PropertyNamingPolicy;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonDefaults.Options.DefaultIgnoreCondition;
+        });
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Centime.Node");
+
+        var data = Path.GetFullPath(options.DataDirectory);
+        logger.LogInformation("Opening data directory {Data}", data);
+        var sw = Stopwatch.StartNew();
+        var lastLog = Stopwatch.StartNew();
+        var progress = new Progress<RecoveryProgress>(p =>
+        {
+            if (lastLog.ElapsedMilliseconds > 1000)
+            {
+                lastLog.Restart();
+                logger.LogInformation("Recovery {Phase}: {Done}/{Total}", p.Phase, p.Done, p.Total);
+            }
+        });
+        var journal = Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync }, progress);
+        var r = journal.Recovery;
+        logger.LogInformation("Recovered height {Height} in {Ms} ms (snapshot at {Snapshot}, {Replayed} blocks replayed)",
+            journal.Height, sw.ElapsedMilliseconds, r.SnapshotHeight, r.BlocksReplayed);
+        if (r.TruncatedBytes > 0)
+        {
+            logger.LogWarning("Cut a torn tail of {Bytes} bytes from {File} (a write interrupted by a crash; it was never acknowledged)", r.TruncatedBytes, r.TruncatedFile);
+        }
+        if (!options.Fsync)
+        {
+            logger.LogWarning("fsync is OFF: acknowledged transfers can be lost on power failure. Use only for throw-away benchmarks.");
+        }
+
+        var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = options.SnapshotEveryCommands },
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Sequencer>());
+        var key = options.OperatorKey;
+        if (key is null)
+        {
+            key = OperatorKey.LoadOrCreate(data, out var created);
+            logger.LogInformation("Operator API key in {Path} ({State}; owner-only permissions; never logged)",
+                Path.Combine(data, OperatorKey.FileName), created ? "created" : "existing");
+        }
+
+        var context = new NodeContext(sequencer, options, key);
+
+        app.UseExceptionHandler(errors => errors.Run(WriteUnhandledProblemAsync));
+        app.UseStatusCodePages(WriteStatusProblemAsync);
+        app.Use(async (http, next) =>
+        {
+            try
+            {
+                await next(http);
+            }
+            catch (ProblemException ex)
+            {
+                await ProblemResults.Of(ex.Status, ex.Code, ex.Title, ex.Detail, ex.Index).ExecuteAsync(http);
+            }
+            catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex)
+            {
+                var tooLarge = ex.StatusCode == StatusCodes.Status413PayloadTooLarge;
+                await ProblemResults.Of(ex.StatusCode, tooLarge ? ProblemCodes.PayloadTooLarge : ProblemCodes.MalformedJson,
+                    tooLarge ? "Payload too large" : "Bad request", ex.Message).ExecuteAsync(http);
+            }
+        });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        Endpoints.Map(app, context);
+
+        return new CentimeNode(app, journal, sequencer, context);
+    }
+
+    /// <summary>Bodiless errors from routing (no such route, wrong method, wrong media type) become problems too.</summary>
+    private static Task WriteStatusProblemAsync(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var (code, title, detail) = http.Response.StatusCode switch
+        {
+            404 => ("route_not_found", "Not found", $"no endpoint {http.Request.Method} {http.Request.Path}; see /openapi/v1.json"),
+            405 => ("method_not_allowed", "Method not allowed", $"{http.Request.Method} is not allowed on {http.Request.Path}"),
+            415 => (ProblemCodes.UnsupportedMediaType, "Unsupported media type", "send 'Content-Type: application/json'"),
+            var other => ("http_" + other.ToString(System.Globalization.CultureInfo.InvariantCulture), "Error", (string?)null),
+        };
+        return ProblemResults.Of(http.Response.StatusCode, code, title, detail).ExecuteAsync(http);
+    }
+
+    private static async Task WriteUnhandledProblemAsync(HttpContext http)
+    {
+        var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (error is ProblemException p)
+        {
+            await ProblemResults.Of(p.Status, p.Code, p.Title, p.Detail, p.Index).ExecuteAsync(http);
+            return;
+        }
+
+        // Never echo internal exception text: it may carry paths or secrets. The log has it.
+        await ProblemResults.Of(500, "internal_error", "Internal error", "an unexpected error occurred; see the node log").ExecuteAsync(http);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
+
+    /// <summary>Runs until Ctrl+C / SIGTERM, or until the ledger writer faults.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken = default)
+    {
+        await App.StartAsync(cancellationToken);
+        var lifetime = App.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var reg = lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        using var reg2 = cancellationToken.Register(() => stopping.TrySetResult());
+        await Task.WhenAny(stopping.Task, _sequencer.Stopped);
+        var faulted = _sequencer.Fault is not null;
+        await DisposeAsync();
+        return faulted ? 1 : 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await App.StopAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _sequencer.Dispose();
+        _journal.Dispose();
+        await App.DisposeAsync();
+    }
+}

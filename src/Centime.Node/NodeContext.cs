@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Centime.Ledger;
+using Centime.Node.Projections;
+using Centime.Node.Sequencing;
+
+namespace Centime.Node;
+
+/// <summary>What request handlers share: the sequencer (and through it the state and journal), projections, settings.</summary>
+public sealed class NodeContext
+{
+    private readonly byte[] _operatorKey;
+    private readonly ConcurrentDictionary<string, uint> _coinNumbers = new(StringComparer.Ordinal);
+
+    public NodeContext(Sequencer sequencer, NodeOptions options, string operatorKey)
+    {
+        Sequencer = sequencer;
+        Options = options;
+        _operatorKey = Encoding.UTF8.GetBytes(operatorKey);
+        using (sequencer.ReadLock())
+        {
+            foreach (var coin in sequencer.State.Coins)
+            {
+                _coinNumbers[coin.Symbol] = coin.Number;
+            }
+
+            History.Add(sequencer.State, 0, sequencer.State.TransferCount);
+        }
+
+        // Runs on the sequencer thread after each durable block, before callers hear back.
+        sequencer.Committed += block =>
+        {
+            History.Add(sequencer.State, block.FirstTransferIndex, block.TransferCount);
+            var commands = block.Commands.Span;
+            var results = block.Results.Span;
+            for (var i = 0; i < commands.Length; i++)
+            {
+                if (commands[i].Body is CreateCoin c && results[i].Code == ResultCode.Ok && sequencer.State.TryGetCoin(c.Symbol, out var coin))
+                {
+                    _coinNumbers[coin.Symbol] = coin.Number;
+                }
+            }
+        };
+    }
+
+    public Sequencer Sequencer { get; }
+
+    public NodeOptions Options { get; }
+
+    public HistoryIndex History { get; } = new();
+
+    /// <summary>Lock-free symbol → coin number map for request parsing.</summary>
+    public uint? CoinNumber(string symbol) => _coinNumbers.TryGetValue(symbol, out var n) ? n : null;
+
+    /// <summary>Constant-time check of a presented operator key.</summary>
+    public bool IsOperatorKey(string? presented)
+    {
+        if (string.IsNullOrEmpty(presented))
+        {
+            return false;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(presented);
+        return bytes.Length == _operatorKey.Length && CryptographicOperations.FixedTimeEquals(bytes, _operatorKey);
+    }
+}

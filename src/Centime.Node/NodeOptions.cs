@@ -1,0 +1,29 @@
+namespace Centime.Node;
+
+/// <summary>Node configuration. Defaults are safe for a developer machine: loopback only, data in ./centime-data.</summary>
+public sealed class NodeOptions
+{
+    /// <summary>Default listen address: loopback only. Bind elsewhere only on purpose (<c>--urls</c>).</summary>
+    public const string DefaultUrl = "http://127.0.0.1:8402";
+
+    /// <summary>Directory holding the journal, snapshots and the operator key.</summary>
+    public string DataDirectory { get; set; } = "./centime-data";
+
+    /// <summary>URLs Kestrel listens on.</summary>
+    public string Urls { get; set; } = DefaultUrl;
+
+    /// <summary>EIP-712 chainId of this ledger network (used in every coin's domain). 8402 by default.</summary>
+    public ulong ChainId { get; set; } = 8402;
+
+    /// <summary>Operator API key. When null, the key in &lt;data&gt;/operator.key is used, created on first start.</summary>
+    public string? OperatorKey { get; set; }
+
+    /// <summary>fsync every block (turn off only for throw-away benchmarks).</summary>
+    public bool Fsync { get; set; } = true;
+
+    /// <summary>Snapshot after this many commands.</summary>
+    public long SnapshotEveryCommands { get; set; } = 2_000_000;
+
+    /// <summary>Minimum log level name for the console (Information by default).</summary>
+    public string LogLevel { get; set; } = "Information";
+}

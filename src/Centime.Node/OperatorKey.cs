@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+
+namespace Centime.Node;
+
+/// <summary>The operator API key: created once in the data directory (owner-only permissions), never logged.</summary>
+public static class OperatorKey
+{
+    public const string FileName = "operator.key";
+
+    /// <summary>Reads &lt;data&gt;/operator.key, creating it with a fresh random key if missing.</summary>
+    public static string LoadOrCreate(string dataDirectory, out bool created)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, FileName);
+        created = false;
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            if (existing.Length >= 16)
+            {
+                return existing;
+            }
+        }
+
+        var key = "ck_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var temp = path + ".tmp";
+        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temp, fileOptions))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.WriteLine(key);
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        created = true;
+        return key;
+    }
+}
