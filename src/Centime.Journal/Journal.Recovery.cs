@@ -86,15 +86,13 @@ public sealed partial class Journal
         Recovery = new RecoveryInfo(snapshotHeight, replayed, scan.TruncatedBytes, clock.Elapsed, scan.TruncatedFile);
     }
 
-    /// <summary>Temporary snapshots and a half-prepared segment are never part of the durable state.</summary>
+    /// <summary>A temporary snapshot never got its name, so it was never part of the durable state.</summary>
     private void RemoveLeftovers()
     {
         foreach (var temp in System.IO.Directory.EnumerateFiles(_directory, SnapshotFormat.Prefix + "*" + SnapshotFormat.TempExtension))
         {
             File.Delete(temp);
         }
-
-        File.Delete(Path.Combine(_directory, SegmentNames.PreparedName));
     }
 
     private static List<(ulong FirstHeight, string Path)> ListSegments(string directory)

@@ -40,10 +40,10 @@ public sealed partial class Journal : IDisposable
     private SafeFileHandle? _writeHandle;
     private Segment? _current;
     private long _writePosition; // end of the data in the current segment, staged bytes included
+    private long _committedPosition; // end of the last committed record in the current segment
     private long _stagedStart;   // file offset of _staging[0]
     private int _stagedLength;
-    private long _fileLength;    // physical length of the current segment file (zero-filled space included)
-    private SegmentPreparer? _preparer;
+    private ZeroFill? _zeroFill;  // zero-filled space ahead of the writer (with fsync only)
 
     private volatile Tip _tip = new(0, Hash32.Zero);
     private ulong _committedHeight;
@@ -114,6 +114,7 @@ public sealed partial class Journal : IDisposable
             var recordSize = RecordFormat.RecordSize(encodedBlock.Length);
             EnsureRoom(header.Height, recordSize);
             var offset = _writePosition;
+            _zeroFill?.BeforeWrite(offset, recordSize);
             Span<byte> piece = stackalloc byte[RecordFormat.HeaderSize];
             var headerCrc = RecordFormat.WriteHeader(piece, header.Height, encodedBlock);
             Put(piece);
@@ -124,10 +125,7 @@ public sealed partial class Journal : IDisposable
             _locations.Add(new RecordLocation(_current!.Id, encodedBlock.Length, offset));
             _headers.Add(header);
             _tip = new Tip(header.Height, hash);
-            if (_options.Fsync && _writePosition > _options.SegmentBytes / 2)
-            {
-                (_preparer ??= new SegmentPreparer(_directory, _options.SegmentBytes)).Start();
-            }
+            _zeroFill?.AfterWrite(_writePosition, recordSize);
         }
         catch (Exception ex)
         {
@@ -166,6 +164,7 @@ public sealed partial class Journal : IDisposable
             throw;
         }
 
+        _committedPosition = _writePosition;
         Volatile.Write(ref _committedHeight, height);
         lock (_commitSignal)
         {
@@ -290,7 +289,10 @@ public sealed partial class Journal : IDisposable
         }
     }
 
-    /// <summary>Closes the files. Appended records that were not committed may or may not survive.</summary>
+    /// <summary>
+    /// Closes the files. Appended records that were not committed are dropped, and so is zero-filled space
+    /// after the last committed record: after a clean close a segment ends exactly at its last record.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -299,8 +301,25 @@ public sealed partial class Journal : IDisposable
         }
 
         _disposed = true;
-        _preparer?.Dispose();
-        _writeHandle?.Dispose();
+        _zeroFill?.Dispose();
+        if (_writeHandle is { } handle)
+        {
+            try
+            {
+                if (_fault is null && RandomAccess.GetLength(handle) > _committedPosition)
+                {
+                    // Not flushed: if this cut is lost, recovery reads zeros or unacknowledged records there.
+                    RandomAccess.SetLength(handle, _committedPosition);
+                }
+            }
+            catch (IOException)
+            {
+                // Tidiness only; recovery copes with whatever is there.
+            }
+
+            handle.Dispose();
+        }
+
         lock (_segmentsLock)
         {
             for (var i = 0; i < _segmentCount; i++)
@@ -320,8 +339,15 @@ public sealed partial class Journal : IDisposable
         }
     }
 
-    /// <summary>Test hook: waits until the next segment is zero-filled (false if none is being prepared).</summary>
-    internal bool WaitForPreparedSegment(TimeSpan timeout) => _preparer?.Wait(timeout) ?? false;
+    /// <summary>Test hook: where the zero-filled space ahead of the writer ends, once any fill under way is done.</summary>
+    internal long ZeroedEnd()
+    {
+        _zeroFill?.Complete();
+        return _zeroFill?.ZeroedEnd ?? -1;
+    }
+
+    /// <summary>Test hook: end of the data in the current segment.</summary>
+    internal long WritePosition => _writePosition;
 
     private void ThrowIfUnusable()
     {
@@ -379,8 +405,10 @@ public sealed partial class Journal : IDisposable
     private void FinishSegment()
     {
         FlushStaging();
+        _zeroFill?.Dispose();
+        _zeroFill = null;
         var handle = _writeHandle!;
-        if (_fileLength > _writePosition)
+        if (RandomAccess.GetLength(handle) > _writePosition)
         {
             RandomAccess.SetLength(handle, _writePosition); // drop the unused zero-filled space
         }
@@ -397,10 +425,7 @@ public sealed partial class Journal : IDisposable
     private void StartSegment(ulong firstHeight)
     {
         var path = Path.Combine(_directory, SegmentNames.FileName(firstHeight));
-        if (_preparer is null || !_preparer.TryTake(path))
-        {
-            File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite).Dispose();
-        }
+        File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite).Dispose();
 
         if (_options.Fsync)
         {
@@ -414,11 +439,16 @@ public sealed partial class Journal : IDisposable
     private void OpenForWriting(Segment segment, long position)
     {
         _writeHandle = File.OpenHandle(segment.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-        _fileLength = RandomAccess.GetLength(_writeHandle);
         _current = segment;
         _writePosition = position;
+        _committedPosition = position;
         _stagedStart = position;
         _stagedLength = 0;
+        if (_options.Fsync)
+        {
+            // Everything after the recovered data is zeros (or nothing): the cut of a torn tail made sure.
+            _zeroFill = new ZeroFill(segment.Path, RandomAccess.GetLength(_writeHandle), _options.SegmentBytes);
+        }
     }
 
     private Segment AddSegment(string path, ulong firstHeight)
@@ -444,7 +474,6 @@ public sealed partial class Journal : IDisposable
             RandomAccess.Write(_writeHandle!, data, _writePosition);
             _writePosition += data.Length;
             _stagedStart = _writePosition;
-            _fileLength = Math.Max(_fileLength, _writePosition);
             return;
         }
 
@@ -463,7 +492,6 @@ public sealed partial class Journal : IDisposable
         if (_stagedLength > 0)
         {
             RandomAccess.Write(_writeHandle!, _staging.AsSpan(0, _stagedLength), _stagedStart);
-            _fileLength = Math.Max(_fileLength, _writePosition);
         }
 
         _stagedStart = _writePosition;

@@ -109,9 +109,6 @@ internal static class SegmentNames
     public const string Prefix = "journal-";
     public const string Extension = ".seg";
 
-    /// <summary>The next segment, zero-filled in the background before its first height is known.</summary>
-    public const string PreparedName = "journal-next.prealloc";
-
     /// <summary>Held open exclusively while a <see cref="Journal"/> has the directory.</summary>
     public const string LockName = "journal.lock";
 

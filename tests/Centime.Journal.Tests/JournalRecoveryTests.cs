@@ -193,6 +193,7 @@ public sealed class JournalRecoveryTests(ITestOutputHelper output)
             file.SetLength(dataLength + (3 << 20)); // zero-filled, like preallocated space
         }
 
+        long end;
         using (var journal = Journal.Open(dir.Path))
         {
             Assert.Equal(10UL, journal.Height);
@@ -200,13 +201,14 @@ public sealed class JournalRecoveryTests(ITestOutputHelper output)
             Assert.Null(journal.Recovery.TruncatedFile);
             Assert.Equal(builder.State.ComputeStateHash(), journal.State.ComputeStateHash());
             AppendBlocks(journal, builder, 5); // written over the zeros
+            end = journal.WritePosition;
         }
 
         using var reopened = Journal.Open(dir.Path, NoSync);
 
         Assert.Equal(15UL, reopened.Height);
         Assert.Equal(builder.State.ComputeStateHash(), reopened.State.ComputeStateHash());
-        Assert.Equal(dataLength + (3 << 20), new FileInfo(segment).Length);
+        Assert.Equal(end, new FileInfo(segment).Length); // a clean close trims the zeros after the last record
     }
 
     [Fact]
@@ -576,13 +578,11 @@ public sealed class JournalRecoveryTests(ITestOutputHelper output)
         }
 
         File.WriteAllBytes(dir.File("snapshot-000000000003.snap.tmp"), [1, 2, 3]);
-        File.WriteAllBytes(dir.File("journal-next.prealloc"), new byte[100]);
         File.WriteAllText(dir.File("operator.key"), "not ours");
 
         using var reopened = Journal.Open(dir.Path, NoSync);
 
         Assert.False(File.Exists(dir.File("snapshot-000000000003.snap.tmp")));
-        Assert.False(File.Exists(dir.File("journal-next.prealloc")));
         Assert.True(File.Exists(dir.File("operator.key")));
         Assert.Equal(3UL, reopened.Height);
     }

@@ -259,44 +259,111 @@ public sealed class JournalWriteTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Append_WithFsync_UsesAZeroFilledPreparedSegmentAndRecoversOverIt()
+    public void Append_SmallRecordsWithFsync_KeepZeroFilledSpaceAheadAndRecoverOverIt()
     {
         using var dir = new TempDirectory();
         var builder = new ChainBuilder(Seed(11));
-        const long segmentBytes = 32 * 1024;
+        const long segmentBytes = 3L << 20;
         var options = new JournalOptions { Fsync = true, SegmentBytes = segmentBytes };
         using (var journal = Journal.Open(dir.Path, options))
         {
-            while (dir.Segments().Length == 0 || (dir.Segments().Length == 1 && new FileInfo(dir.Segments()[0]).Length < segmentBytes * 3 / 4))
-            {
-                AppendBlocks(journal, builder, 1);
-            }
-
-            Assert.True(journal.WaitForPreparedSegment(TimeSpan.FromSeconds(30)));
-            while (dir.Segments().Length == 1)
-            {
-                AppendBlocks(journal, builder, 1);
-            }
-
-            // The new segment is the prepared one: full size, zero-filled after its first record.
-            var second = dir.Segments()[1];
-            Assert.Equal(segmentBytes, new FileInfo(second).Length);
-            Assert.False(File.Exists(dir.File(SegmentNames.PreparedName)));
-            AppendBlocks(journal, builder, 3);
+            AppendBlocks(journal, builder, 30);
+            var zeroedEnd = journal.ZeroedEnd();
+            output.WriteLine($"data ends at {journal.WritePosition}, zeros up to {zeroedEnd}");
+            Assert.True(zeroedEnd >= journal.WritePosition + ZeroFill.Chunk, $"zeros end at {zeroedEnd}, data at {journal.WritePosition}");
+            Assert.Equal(zeroedEnd, new FileInfo(dir.Segments().Single()).Length);
         }
 
         ChainBuilder next;
         using (var journal = Journal.Open(dir.Path, options))
         {
+            Assert.Equal(30UL, journal.Height);
             Assert.Equal(0, journal.Recovery.TruncatedBytes);
             Assert.Equal(builder.State.ComputeStateHash(), journal.State.ComputeStateHash());
+
+            // Carry on over the zeros; big blocks then roll the segment, which is trimmed to its records.
             next = new ChainBuilder(12, journal.State, journal.LastHash);
-            AppendBlocks(journal, next, 40); // continues over the zeros, then rolls again
+            AppendBlocks(journal, next, 20);
+            for (var i = 0; i < 4; i++)
+            {
+                var big = next.NextMints(6000);
+                journal.Append(big.Encoded, big.Header);
+                journal.Commit();
+            }
+
+            AppendBlocks(journal, next, 20);
+        }
+
+        var segments = dir.Segments();
+        Assert.Equal(2, segments.Length);
+        Assert.True(new FileInfo(segments[0]).Length <= segmentBytes);
+        using var reopened = Journal.Open(dir.Path, NoSync);
+        Assert.Equal(74UL, reopened.Height);
+        Assert.Equal(0, reopened.Recovery.TruncatedBytes);
+        Assert.Equal(next.State.ComputeStateHash(), reopened.State.ComputeStateHash());
+    }
+
+    [Fact]
+    public void Open_TornRecordInsideZeroFilledSpace_IsCutAndZeroFillResumes()
+    {
+        using var dir = new TempDirectory();
+        var builder = new ChainBuilder(Seed(18));
+        var options = new JournalOptions { Fsync = true, SegmentBytes = 4L << 20 };
+        long end;
+        using (var journal = Journal.Open(dir.Path, options))
+        {
+            AppendBlocks(journal, builder, 10);
+            end = journal.WritePosition;
+            Assert.True(journal.ZeroedEnd() > end);
+        }
+
+        // What a crash leaves: zero-filled space after the last record (a clean close trimmed it), and half
+        // of the next record written into it.
+        var segment = dir.Segments().Single();
+        Assert.Equal(end, new FileInfo(segment).Length);
+        using (var file = new FileStream(segment, FileMode.Open))
+        {
+            file.SetLength(end + ZeroFill.Chunk);
+        }
+
+        WriteAt(segment, end, RecordFormat.Encode(11, new byte[300]).AsSpan(0, 200));
+
+        using (var journal = Journal.Open(dir.Path, options))
+        {
+            Assert.Equal(10UL, journal.Height);
+            Assert.Equal(ZeroFill.Chunk, journal.Recovery.TruncatedBytes);
+            Assert.Equal(end, new FileInfo(dir.Segments().Single()).Length);
+            AppendBlocks(journal, builder, 10);
+            Assert.True(journal.ZeroedEnd() > journal.WritePosition);
         }
 
         using var reopened = Journal.Open(dir.Path, NoSync);
-        Assert.Equal(next.State.ComputeStateHash(), reopened.State.ComputeStateHash());
-        Assert.True(dir.Segments().Length >= 3);
+        Assert.Equal(20UL, reopened.Height);
+        Assert.Equal(builder.State.ComputeStateHash(), reopened.State.ComputeStateHash());
+    }
+
+    [Fact]
+    public void Dispose_WithUncommittedAppends_DropsThem()
+    {
+        using var dir = new TempDirectory();
+        var builder = new ChainBuilder(Seed(19));
+        Hash32 committed;
+        using (var journal = Journal.Open(dir.Path))
+        {
+            AppendBlocks(journal, builder, 5);
+            committed = builder.State.ComputeStateHash();
+            var small = builder.Next();
+            journal.Append(small.Encoded, small.Header);
+            var big = builder.NextMints(2000); // written to the file at once, not staged
+            journal.Append(big.Encoded, big.Header);
+            Assert.Equal(7UL, journal.Height);
+        }
+
+        using var reopened = Journal.Open(dir.Path, NoSync);
+
+        Assert.Equal(5UL, reopened.Height);
+        Assert.Equal(0, reopened.Recovery.TruncatedBytes);
+        Assert.Equal(committed, reopened.State.ComputeStateHash());
     }
 
     [Fact]

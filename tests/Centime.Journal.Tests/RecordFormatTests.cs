@@ -150,7 +150,7 @@ public sealed class RecordFormatTests(ITestOutputHelper output)
     [InlineData("journal-1234567890123.seg", true, 1234567890123UL)]
     [InlineData("journal-00000000001.seg", false, 0UL)]
     [InlineData("journal-00000000000x.seg", false, 0UL)]
-    [InlineData("journal-next.prealloc", false, 0UL)]
+    [InlineData("journal-000000000001.seg.bak", false, 0UL)]
     [InlineData("snapshot-000000000001.snap", false, 0UL)]
     public void TryParse_SegmentNames_AcceptsOnlyTwelveOrMoreDigits(string name, bool ok, ulong height)
     {
