@@ -28,7 +28,12 @@ public struct Account
     public AccountFlags Flags;
 
     /// <summary>Posted balance, signed (negative only for the supply account).</summary>
-    public readonly Int128 Balance => (Int128)CreditsPosted - (Int128)DebitsPosted;
+    /// <remarks>Subtracts before converting: either side alone may exceed <see cref="Int128.MaxValue"/> (funds
+    /// cycling through an account), while the difference always fits because the ledger caps a supply account's
+    /// debits at <see cref="LedgerState.MaxSupply"/> and no holder can hold more than was issued.</remarks>
+    public readonly Int128 Balance => CreditsPosted >= DebitsPosted
+        ? (Int128)(CreditsPosted - DebitsPosted)
+        : -(Int128)(DebitsPosted - CreditsPosted);
 
     /// <summary>What the holder can spend now: posted balance minus outgoing holds.</summary>
     public readonly Int128 Available => Balance - (Int128)DebitsPending;

@@ -144,18 +144,14 @@ public abstract record CommandBody
     /// <summary>The body encoding. Bodies are small and rare, so clarity beats speed here.</summary>
     protected abstract void Write(BodyWriter writer);
 
-    private byte[]? _encoded;
-
+    // No cached encoding field: a record's `with` copies every field, so a cache would make
+    // `body with { Frozen = false }` journal the old bytes while applying the new value, and it would also
+    // take part in record equality. Bodies are rare; encoding them twice per block is cheap.
     private byte[] Encode()
     {
-        if (_encoded is null)
-        {
-            var writer = new BodyWriter();
-            Write(writer);
-            _encoded = writer.ToArray();
-        }
-
-        return _encoded;
+        var writer = new BodyWriter();
+        Write(writer);
+        return writer.ToArray();
     }
 
     internal static CommandBody Decode(CommandKind kind, ReadOnlySpan<byte> body)

@@ -161,7 +161,9 @@ public sealed partial class LedgerState
 
     private static void WriteU128(BinaryWriter w, UInt128 v)
     {
-        w.Write((ulong)v);
+        // Low then high 64 bits. unchecked: the truncation to the low half is the point (the build is checked,
+        // and a plain cast throws for every amount ≥ 2^64 — 18.4 whole units of an 18-decimal coin).
+        w.Write(unchecked((ulong)v));
         w.Write((ulong)(v >> 64));
     }
 

@@ -15,6 +15,13 @@ public sealed partial class LedgerState
 
     private const int MaxCoins = 65_535;
 
+    /// <summary>
+    /// Most a supply account may have issued at once (its debits, posted plus pending): 2^127 − 1 minor units.
+    /// Above it a balance would not fit <see cref="Account.Balance"/>'s <see cref="Int128"/>; mints beyond it fail
+    /// with <see cref="ResultCode.OverflowsDebits"/> (or <see cref="ResultCode.OverflowsDebitsPending"/> for a hold).
+    /// </summary>
+    public static UInt128 MaxSupply => (UInt128)Int128.MaxValue;
+
     private readonly List<Coin> _coins = [];
     private readonly Dictionary<string, Coin> _coinsBySymbol = new(StringComparer.Ordinal);
 
@@ -113,6 +120,13 @@ public sealed partial class LedgerState
             throw new ArgumentException("Batch too large or results too small.", nameof(commands));
         }
 
+        // Checked before any mutation: event times and NextTimestamp must not overflow, or the block would be
+        // half applied when the checked addition throws.
+        if (timestamp > ulong.MaxValue - (ulong)Math.Max(commands.Length, 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timestamp), $"Block time {timestamp} leaves no room for {commands.Length} event times.");
+        }
+
         ExpireHolds(timestamp);
 
         var chainStart = -1;
@@ -122,13 +136,7 @@ public sealed partial class LedgerState
             var eventTime = timestamp + (ulong)i;
             if (command.Kind != CommandKind.Transfer)
             {
-                if (chainStart >= 0)
-                {
-                    // A non-transfer command cannot join a chain: the open chain ends here, unclosed.
-                    FailChain(results, chainStart, i - 1);
-                    chainStart = -1;
-                }
-
+                // No chain is open here: the transfer before a non-transfer command ends its scope (see EndsScope).
                 results[i] = new CommandResult(ApplyBody(command.Body!), eventTime);
                 continue;
             }
@@ -140,6 +148,22 @@ public sealed partial class LedgerState
                 _undo.Clear();
             }
 
+            if (linked && EndsScope(commands, i))
+            {
+                // The last event of its request, of the block, or before a non-transfer command still says
+                // "linked": the chain was never closed. As in TigerBeetle this takes precedence over everything
+                // else: the event is not applied (so its id is not burnt) and the whole chain is rolled back.
+                RollBack();
+                for (var j = chainStart; j < i; j++)
+                {
+                    results[j] = new CommandResult(ResultCode.LinkedEventFailed, timestamp + (ulong)j);
+                }
+
+                results[i] = new CommandResult(ResultCode.LinkedEventChainOpen, eventTime);
+                chainStart = -1;
+                continue;
+            }
+
             var code = ApplyTransfer(command.Transfer, eventTime, height, i, chainStart >= 0);
             results[i] = new CommandResult(code, eventTime);
             if (chainStart < 0)
@@ -147,13 +171,12 @@ public sealed partial class LedgerState
                 continue;
             }
 
-            var chainEnds = !linked || command.EndsRequest || i == commands.Length - 1;
             if (!code.IsSuccess())
             {
-                // Roll back the chain so far; the rest of the chain is skipped with linked_event_failed.
+                // Roll back the chain so far; the rest of the chain is skipped with linked_event_failed, except
+                // that a chain left open reports linked_event_chain_open on its last event.
                 var end = i;
-                while (end < commands.Length - 1 && (commands[end].Transfer.Flags & TransferFlags.Linked) != 0
-                       && !commands[end].EndsRequest && commands[end + 1].Kind == CommandKind.Transfer)
+                while ((commands[end].Transfer.Flags & TransferFlags.Linked) != 0 && !EndsScope(commands, end))
                 {
                     end++;
                 }
@@ -163,21 +186,17 @@ public sealed partial class LedgerState
                 {
                     if (j != i)
                     {
-                        results[j] = new CommandResult(ResultCode.LinkedEventFailed, timestamp + (ulong)j);
+                        var open = j == end && (commands[j].Transfer.Flags & TransferFlags.Linked) != 0;
+                        results[j] = new CommandResult(open ? ResultCode.LinkedEventChainOpen : ResultCode.LinkedEventFailed, timestamp + (ulong)j);
                     }
                 }
 
                 i = end;
                 chainStart = -1;
             }
-            else if (chainEnds)
+            else if (!linked)
             {
-                if (linked)
-                {
-                    // The last event of a request or block still says "linked": the chain was never closed.
-                    FailChain(results, chainStart, i);
-                }
-
+                // The chain closed and every event in it succeeded: keep it.
                 _undo.Clear();
                 chainStart = -1;
             }
@@ -185,18 +204,13 @@ public sealed partial class LedgerState
 
         Height = height;
         Timestamp = timestamp;
-        NextTimestamp = checked(timestamp + (ulong)Math.Max(commands.Length, 1));
+        NextTimestamp = timestamp + (ulong)Math.Max(commands.Length, 1);
     }
 
-    /// <summary>Rolls back a chain that was left open: its last event reports the open chain, the others fail with it.</summary>
-    private void FailChain(Span<CommandResult> results, int start, int last)
-    {
-        RollBack();
-        for (var j = start; j <= last; j++)
-        {
-            results[j] = results[j] with { Code = j == last ? ResultCode.LinkedEventChainOpen : ResultCode.LinkedEventFailed };
-        }
-    }
+    /// <summary>True when transfer <paramref name="i"/> is the last one a linked chain can reach: it ends its
+    /// request, it is the last command of the block, or a non-transfer command follows.</summary>
+    private static bool EndsScope(ReadOnlySpan<Command> commands, int i) =>
+        commands[i].EndsRequest || i == commands.Length - 1 || commands[i + 1].Kind != CommandKind.Transfer;
 
     private ResultCode ApplyBody(CommandBody body) => body switch
     {
@@ -317,8 +331,10 @@ public sealed partial class LedgerState
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool HasMoreThanOne(TransferFlags f)
     {
-        var phase = f & (TransferFlags.Pending | TransferFlags.PostPending | TransferFlags.VoidPending);
-        return (phase & (phase - 1)) != 0;
+        // PopCount, not the x & (x - 1) trick: the build is checked, and 0 - 1 would throw for every
+        // plain transfer (no phase flag).
+        var phase = (uint)(f & (TransferFlags.Pending | TransferFlags.PostPending | TransferFlags.VoidPending));
+        return System.Numerics.BitOperations.PopCount(phase) > 1;
     }
 
     private ResultCode ApplyTransfer(in Transfer input, ulong now, ulong height, int position, bool inChain)
@@ -364,7 +380,13 @@ public sealed partial class LedgerState
         // Failures are remembered so that a retry with the same id returns the same outcome (a transient
         // failure never flips to success later under the same id). Linked chain rollbacks do not record
         // the other events' ids: they never failed themselves.
-        _failed.TryAdd(id, code);
+        // An id that is applied keeps that outcome (a retry with a reserved flag fails validation before
+        // the exists check): it must never be listed as failed too.
+        if (!_transferIndex.ContainsKey(id))
+        {
+            _failed.TryAdd(id, code);
+        }
+
         return code;
     }
 
@@ -472,8 +494,9 @@ public sealed partial class LedgerState
         }
 
         // Overflow checks before any mutation, so a failure changes nothing.
+        var debitLimit = (debit.Flags & AccountFlags.Supply) != 0 ? MaxSupply : UInt128.MaxValue;
         var debitSide = pending ? debit.DebitsPending : debit.DebitsPosted;
-        if (UInt128.MaxValue - debitSide < t.Amount || UInt128.MaxValue - debit.DebitsPending - debit.DebitsPosted < t.Amount)
+        if (debitLimit - debitSide < t.Amount || debitLimit - debit.DebitsPending - debit.DebitsPosted < t.Amount)
         {
             return pending ? ResultCode.OverflowsDebitsPending : ResultCode.OverflowsDebits;
         }
