@@ -99,8 +99,9 @@ public sealed record ProofStepInfo(string Sibling, bool Left);
 
 /// <summary>
 /// Everything needed to check offline that a transfer is in a block: the command's exact bytes hash to a
-/// leaf whose path leads to the header's commands root; its result leaf leads to the results root; the
-/// header hashes to the block hash. Compare the block hash with one obtained independently.
+/// leaf whose path leads to the header's commands root; the result codes of its group of 16 (starting at
+/// <c>resultGroupStart</c>) hash to a leaf whose path leads to the results root; the header hashes to the
+/// block hash. Compare the block hash with one obtained independently.
 /// </summary>
 public sealed record InclusionProof(
     string Format,
@@ -110,6 +111,8 @@ public sealed record InclusionProof(
     string Result,
     ulong ResultTimestamp,
     IReadOnlyList<ProofStepInfo> CommandPath,
+    int ResultGroupStart,
+    IReadOnlyList<ushort> ResultGroup,
     IReadOnlyList<ProofStepInfo> ResultPath,
     string Header,
     BlockInfo Block);

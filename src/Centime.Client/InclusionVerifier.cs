@@ -61,10 +61,16 @@ public static class InclusionVerifier
         var commandRoot = Merkle.RootFromProof(Merkle.Leaf(commandBytes), steps);
         checks.Add(("command path leads to the commands root", commandRoot == header.CommandsRoot, header.CommandsRoot.ToString()));
 
-        var resultCode = Enum.GetValues<ResultCode>().FirstOrDefault(c => c.ToProblemCode() == proof.Result, (ResultCode)ushort.MaxValue);
+        var group = proof.ResultGroup?.Select(c => (ResultCode)c).ToArray() ?? [];
+        var position = proof.Index - proof.ResultGroupStart;
+        var inGroup = proof.ResultGroupStart % Merkle.ResultGroupSize == 0 && position >= 0 && position < group.Length
+            && group.Length <= Merkle.ResultGroupSize && group[position].ToProblemCode() == proof.Result;
+        checks.Add(($"result '{proof.Result}' is the transfer's code in its result group", inGroup, $"group from {proof.ResultGroupStart}"));
         var resultSteps = proof.ResultPath.Select(s => new ProofStep(Hash32.Parse(s.Sibling), s.Left)).ToArray();
-        var resultRoot = Merkle.RootFromProof(Merkle.ResultLeaf(proof.Index, resultCode, proof.ResultTimestamp), resultSteps);
-        checks.Add(($"result '{proof.Result}' path leads to the results root", resultRoot == header.ResultsRoot, header.ResultsRoot.ToString()));
+        var resultRoot = group.Length is 0 or > Merkle.ResultGroupSize
+            ? Hash32.Zero
+            : Merkle.RootFromProof(Merkle.ResultGroupLeaf(proof.ResultGroupStart, group), resultSteps);
+        checks.Add(("result group path leads to the results root", resultRoot == header.ResultsRoot, header.ResultsRoot.ToString()));
         checks.Add(("result timestamp is block time + index", proof.ResultTimestamp == header.Timestamp + (ulong)proof.Index, proof.ResultTimestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         checks.Add(("header hashes to the block hash shown", blockHash.ToString() == proof.Block.Hash, blockHash.ToString()));
         checks.Add(("block height matches", header.Height == proof.Transfer.Height && header.Height == proof.Block.Height, header.Height.ToString(System.Globalization.CultureInfo.InvariantCulture)));

@@ -96,24 +96,47 @@ public sealed class Block
             buffer = new byte[Math.Max(size, buffer.Length * 2)];
         }
 
-        var leaves = new Hash32[commands.Length];
-        var resultLeaves = new Hash32[commands.Length];
+        var n = commands.Length;
+        var offsets = new int[n + 1];
         var offset = BlockHeader.EncodedSize;
-        for (var i = 0; i < commands.Length; i++)
+        for (var i = 0; i < n; i++)
         {
-            var written = commands[i].WriteTo(buffer.AsSpan(offset));
-            leaves[i] = Merkle.Leaf(buffer.AsSpan(offset, written));
-            resultLeaves[i] = Merkle.ResultLeaf(i, results[i].Code, results[i].Timestamp);
-            offset += written;
+            offsets[i] = offset;
+            offset += commands[i].WriteTo(buffer.AsSpan(offset));
         }
 
-        for (var i = 0; i < commands.Length; i++)
+        offsets[n] = offset;
+        var codes = new ResultCode[n];
+        for (var i = 0; i < n; i++)
         {
-            BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(offset), (ushort)results[i].Code);
+            codes[i] = results[i].Code;
+            BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(offset), (ushort)codes[i]);
             offset += 2;
         }
 
-        var header = new BlockHeader(height, timestamp, commands.Length, previous, Merkle.Root(leaves), Merkle.Root(resultLeaves));
+        // Hashing is most of the cost of a block: leaves of big blocks are hashed on all cores.
+        var leaves = new Hash32[n];
+        var data = buffer;
+        if (n >= Merkle.ParallelThreshold)
+        {
+            Parallel.For(0, (n + Merkle.ParallelChunk - 1) / Merkle.ParallelChunk, chunk =>
+            {
+                var end = Math.Min(n, (chunk + 1) * Merkle.ParallelChunk);
+                for (var i = chunk * Merkle.ParallelChunk; i < end; i++)
+                {
+                    leaves[i] = Merkle.Leaf(data.AsSpan(offsets[i], offsets[i + 1] - offsets[i]));
+                }
+            });
+        }
+        else
+        {
+            for (var i = 0; i < n; i++)
+            {
+                leaves[i] = Merkle.Leaf(data.AsSpan(offsets[i], offsets[i + 1] - offsets[i]));
+            }
+        }
+
+        var header = new BlockHeader(height, timestamp, n, previous, Merkle.RootInPlace(leaves), Merkle.RootInPlace(Merkle.ResultGroupLeaves(codes)));
         header.WriteTo(buffer);
         length = offset;
         return header;
@@ -175,15 +198,7 @@ public sealed class Block
         return leaves;
     }
 
-    /// <summary>Leaf hashes of the results, as in <see cref="BlockHeader.ResultsRoot"/>.</summary>
-    public Hash32[] ResultLeaves()
-    {
-        var leaves = new Hash32[Results.Length];
-        for (var i = 0; i < Results.Length; i++)
-        {
-            leaves[i] = Merkle.ResultLeaf(i, Results[i], Header.Timestamp + (ulong)i);
-        }
-
-        return leaves;
-    }
+    /// <summary>Leaf hashes of the results tree (one per group of <see cref="Merkle.ResultGroupSize"/>
+    /// results), as in <see cref="BlockHeader.ResultsRoot"/>.</summary>
+    public Hash32[] ResultLeaves() => Merkle.ResultGroupLeaves(Results);
 }

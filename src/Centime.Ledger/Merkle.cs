@@ -36,16 +36,43 @@ public static class Merkle
         return Hash32.FromBytes(h);
     }
 
-    /// <summary>Leaf hash of a command result: H(0x00 ‖ index u32 ‖ code u16 ‖ timestamp u64), little-endian.</summary>
+    /// <summary>Results per leaf of a block's results tree.</summary>
+    public const int ResultGroupSize = 16;
+
+    /// <summary>
+    /// Leaf hash of a group of up to <see cref="ResultGroupSize"/> consecutive results:
+    /// H(0x00 ‖ 'R' ‖ first index u32 ‖ count u8 ‖ codes u16…), little-endian. Grouping keeps the results tree
+    /// to a sixteenth of the hashing; a proof of one result shows its group's codes (codes only, no amounts).
+    /// A result's timestamp is the block time + its index, so the header already commits to it.
+    /// </summary>
     [SkipLocalsInit]
-    public static Hash32 ResultLeaf(int index, ResultCode code, ulong timestamp)
+    public static Hash32 ResultGroupLeaf(int firstIndex, ReadOnlySpan<ResultCode> codes)
     {
-        Span<byte> b = stackalloc byte[15];
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(codes.Length, ResultGroupSize);
+        Span<byte> b = stackalloc byte[7 + (2 * ResultGroupSize)];
         b[0] = 0x00;
-        BinaryPrimitives.WriteInt32LittleEndian(b[1..], index);
-        BinaryPrimitives.WriteUInt16LittleEndian(b[5..], (ushort)code);
-        BinaryPrimitives.WriteUInt64LittleEndian(b[7..], timestamp);
-        return Hash32.Sha256(b);
+        b[1] = (byte)'R';
+        BinaryPrimitives.WriteInt32LittleEndian(b[2..], firstIndex);
+        b[6] = (byte)codes.Length;
+        for (var i = 0; i < codes.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(b[(7 + (2 * i))..], (ushort)codes[i]);
+        }
+
+        return Hash32.Sha256(b[..(7 + (2 * codes.Length))]);
+    }
+
+    /// <summary>Leaves of the results tree for a block's result codes.</summary>
+    public static Hash32[] ResultGroupLeaves(ReadOnlySpan<ResultCode> codes)
+    {
+        var leaves = new Hash32[(codes.Length + ResultGroupSize - 1) / ResultGroupSize];
+        for (var g = 0; g < leaves.Length; g++)
+        {
+            var start = g * ResultGroupSize;
+            leaves[g] = ResultGroupLeaf(start, codes.Slice(start, Math.Min(ResultGroupSize, codes.Length - start)));
+        }
+
+        return leaves;
     }
 
     /// <summary>Inner node hash.</summary>
@@ -60,28 +87,68 @@ public static class Merkle
     }
 
     /// <summary>Root over leaf hashes.</summary>
-    public static Hash32 Root(ReadOnlySpan<Hash32> leaves)
+    public static Hash32 Root(ReadOnlySpan<Hash32> leaves) => leaves.IsEmpty ? Hash32.Zero : RootInPlace(leaves.ToArray());
+
+    /// <summary>Root over leaf hashes, overwriting <paramref name="level"/>. Large levels hash on all cores
+    /// into a second buffer (the result is the same: each node depends only on its two children).</summary>
+    public static Hash32 RootInPlace(Hash32[] level)
     {
-        if (leaves.IsEmpty)
+        if (level.Length == 0)
         {
             return Hash32.Zero;
         }
 
-        var level = leaves.ToArray();
         var count = level.Length;
+        Hash32[]? spare = null;
         while (count > 1)
         {
-            var next = 0;
-            for (var i = 0; i < count; i += 2)
+            var pairs = count / 2;
+            if (pairs >= ParallelThreshold)
             {
-                level[next++] = i + 1 < count ? Node(level[i], level[i + 1]) : level[i];
+                // In parallel, node p must not overwrite an input another chunk has yet to read: write elsewhere.
+                spare ??= new Hash32[pairs + 1];
+                var input = level;
+                var output = spare;
+                Parallel.For(0, (pairs + ParallelChunk - 1) / ParallelChunk, chunk =>
+                {
+                    var end = Math.Min(pairs, (chunk + 1) * ParallelChunk);
+                    for (var p = chunk * ParallelChunk; p < end; p++)
+                    {
+                        output[p] = Node(input[2 * p], input[(2 * p) + 1]);
+                    }
+                });
+                if ((count & 1) == 1)
+                {
+                    output[pairs] = input[count - 1];
+                }
+
+                spare = level;
+                level = output;
+            }
+            else
+            {
+                // Sequentially, in place is safe: node p reads 2p and 2p+1, both ≥ p.
+                for (var p = 0; p < pairs; p++)
+                {
+                    level[p] = Node(level[2 * p], level[(2 * p) + 1]);
+                }
+
+                if ((count & 1) == 1)
+                {
+                    level[pairs] = level[count - 1];
+                }
             }
 
-            count = next;
+            count = pairs + (count & 1);
         }
 
         return level[0];
     }
+
+    /// <summary>Levels with at least this many pairs are hashed in parallel.</summary>
+    internal const int ParallelThreshold = 2048;
+
+    internal const int ParallelChunk = 512;
 
     /// <summary>Inclusion proof for leaf <paramref name="index"/>, bottom-up.</summary>
     public static ProofStep[] Proof(ReadOnlySpan<Hash32> leaves, int index)

@@ -167,6 +167,7 @@ public sealed class ApiTests
         var badSibling = proof.CommandPath.Select((s, i) => i == 0 ? s with { Sibling = Hash32.Sha256([1]).ToString() } : s).ToList();
         Assert.False(InclusionVerifier.Verify(proof with { CommandPath = badSibling }).Valid);
         Assert.False(InclusionVerifier.Verify(proof with { Result = "exceeds_balance" }).Valid);
+        Assert.False(InclusionVerifier.Verify(proof with { ResultGroup = proof.ResultGroup.Select(_ => (ushort)71).ToList(), Result = "exceeds_balance" }).Valid);
         Assert.False(InclusionVerifier.Verify(proof, Hash32.Sha256([2])).Valid);
     }
 

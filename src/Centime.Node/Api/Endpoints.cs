@@ -200,7 +200,10 @@ public static class Endpoints
         var encoded = new byte[command.EncodedLength];
         command.WriteTo(encoded);
         var commandPath = Merkle.Proof(block.CommandLeaves(), index);
-        var resultPath = Merkle.Proof(block.ResultLeaves(), index);
+        var group = index / Merkle.ResultGroupSize;
+        var groupStart = group * Merkle.ResultGroupSize;
+        var groupCodes = block.Results.Skip(groupStart).Take(Merkle.ResultGroupSize).Select(c => (ushort)c).ToList();
+        var resultPath = Merkle.Proof(block.ResultLeaves(), group);
         return Results.Json(new InclusionProof(
             "centime-inclusion-v1",
             info,
@@ -209,6 +212,8 @@ public static class Endpoints
             block.Results[index].ToProblemCode(),
             block.Header.Timestamp + (ulong)index,
             commandPath.Select(p => new ProofStepInfo(p.Sibling.ToString(), p.SiblingOnLeft)).ToList(),
+            groupStart,
+            groupCodes,
             resultPath.Select(p => new ProofStepInfo(p.Sibling.ToString(), p.SiblingOnLeft)).ToList(),
             "0x" + Convert.ToHexStringLower(block.Header.ToBytes()),
             Mapping.ToInfo(block.Header)), JsonDefaults.Options);
