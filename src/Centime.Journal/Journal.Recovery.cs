@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
@@ -482,7 +483,8 @@ public sealed partial class Journal
     /// <summary>
     /// Applies blocks <paramref name="from"/>+1..<paramref name="to"/> and checks each recorded result code
     /// against the recomputed one: the state machine is deterministic, so any difference means the journal,
-    /// the snapshot or the code is not what wrote them.
+    /// the snapshot or the code is not what wrote them. Reading and decoding run on a second thread a few blocks
+    /// ahead of apply (about a fifth of replay time, so this is what the second core buys).
     /// </summary>
     private ulong Replay(LedgerState state, ulong from, ulong to, IProgress<RecoveryProgress>? progress)
     {
@@ -495,40 +497,35 @@ public sealed partial class Journal
         var step = Math.Max(1, total / 100);
         progress?.Report(new RecoveryProgress("replay", 0, total));
         var results = new CommandResult[LedgerState.MaxBatchSize];
-        var reader = new SegmentReader(ScanChunkBytes);
-        SafeFileHandle? handle = null;
-        var open = -1;
+        using var stop = new CancellationTokenSource();
+        using var decoded = new BlockingCollection<DecodedBlock>(boundedCapacity: 4);
+        var reader = Task.Run(() => ReadAhead(from, to, decoded, stop.Token));
         try
         {
-            for (var height = from + 1; height <= to; height++)
+            foreach (var item in decoded.GetConsumingEnumerable())
             {
-                var location = _locations[(long)height - 1];
-                var segment = _segments[location.Segment];
-                if (location.Segment != open)
+                var height = item.Height;
+                var segment = _segments[item.Location.Segment];
+                if (item.Error is { } error)
                 {
-                    handle?.Dispose();
-                    handle = File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                    reader.Reset(handle, RandomAccess.GetLength(handle));
-                    open = location.Segment;
+                    throw new JournalCorruptException(segment.Path, item.Location.Offset, $"replay failed at height {height}: {error.Message}", error);
                 }
 
-                var payload = reader.Read(location.Offset + RecordFormat.HeaderSize, location.PayloadLength);
-                Block block;
+                var block = item.Block!;
                 try
                 {
-                    block = Block.Decode(payload);
                     state.ApplyBlock(height, block.Header.Timestamp, block.Commands, results);
                 }
-                catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException)
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException)
                 {
-                    throw new JournalCorruptException(segment.Path, location.Offset, $"replay failed at height {height}: {ex.Message}", ex);
+                    throw new JournalCorruptException(segment.Path, item.Location.Offset, $"replay failed at height {height}: {ex.Message}", ex);
                 }
 
                 for (var i = 0; i < block.Results.Length; i++)
                 {
                     if (results[i].Code != block.Results[i])
                     {
-                        ThrowCorrupt(segment.Path, location.Offset,
+                        ThrowCorrupt(segment.Path, item.Location.Offset,
                             $"replay diverged at height {height}: command {i} was recorded as {block.Results[i]} but replays as {results[i].Code}");
                     }
                 }
@@ -542,11 +539,68 @@ public sealed partial class Journal
         }
         finally
         {
-            handle?.Dispose();
+            stop.Cancel();
+            reader.GetAwaiter().GetResult(); // it ends on cancel; its files are closed before we go on
+        }
+
+        if (state.Height != to)
+        {
+            throw new InvalidOperationException($"Replay stopped at height {state.Height}, expected {to}.");
         }
 
         return to - from;
     }
+
+    /// <summary>Reads and decodes blocks for <see cref="Replay"/>; a block that does not decode is passed on
+    /// as an error, in order, so the message names the right height.</summary>
+    private void ReadAhead(ulong from, ulong to, BlockingCollection<DecodedBlock> output, CancellationToken cancel)
+    {
+        var reader = new SegmentReader(ScanChunkBytes);
+        SafeFileHandle? handle = null;
+        var open = -1;
+        try
+        {
+            for (var height = from + 1; height <= to; height++)
+            {
+                var location = _locations[(long)height - 1];
+                DecodedBlock item;
+                try
+                {
+                    if (location.Segment != open)
+                    {
+                        handle?.Dispose();
+                        handle = File.OpenHandle(_segments[location.Segment].Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                        reader.Reset(handle, RandomAccess.GetLength(handle));
+                        open = location.Segment;
+                    }
+
+                    var payload = reader.Read(location.Offset + RecordFormat.HeaderSize, location.PayloadLength);
+                    item = new DecodedBlock(height, location, Block.Decode(payload), null);
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException or IOException)
+                {
+                    item = new DecodedBlock(height, location, null, ex);
+                }
+
+                output.Add(item, cancel);
+                if (item.Error is not null)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Apply stopped first (corruption found): nothing more to hand over.
+        }
+        finally
+        {
+            handle?.Dispose();
+            output.CompleteAdding();
+        }
+    }
+
+    private sealed record DecodedBlock(ulong Height, RecordLocation Location, Block? Block, Exception? Error);
 
     [DoesNotReturn]
     private static void ThrowCorrupt(string file, long offset, string reason) => throw new JournalCorruptException(file, offset, reason);

@@ -444,7 +444,7 @@ public sealed partial class Journal : IDisposable
         _committedPosition = position;
         _stagedStart = position;
         _stagedLength = 0;
-        if (_options.Fsync)
+        if (_options.Fsync && _options.ZeroFillAhead)
         {
             // Everything after the recovered data is zeros (or nothing): the cut of a torn tail made sure.
             _zeroFill = new ZeroFill(segment.Path, RandomAccess.GetLength(_writeHandle), _options.SegmentBytes);

@@ -11,6 +11,16 @@ public sealed class JournalOptions
     /// roll and snapshot). Turn off only for benchmarks and tests that say so: without it an acknowledged
     /// block can be lost on power failure.</summary>
     public bool Fsync { get; init; } = true;
+
+    /// <summary>
+    /// Experimental, off by default: keep ~1 MiB of zero-filled, flushed space ahead of the writer so a small
+    /// commit overwrites existing blocks and fdatasync commits no metadata (see <see cref="ZeroFill"/>). On this
+    /// project's 2-core VM it lowered the median small commit from about 0.26 to 0.15 ms when the disk was quiet,
+    /// and made no measurable difference for 1.1 MB blocks. Off because after a crash a segment then ends in up
+    /// to a megabyte of zeros, and any damage there reads as a torn tail. Recovery handles zero-filled space
+    /// either way.
+    /// </summary>
+    internal bool ZeroFillAhead { get; init; }
 }
 
 /// <summary>What <see cref="Journal.Open"/> found and did.</summary>

@@ -7,7 +7,8 @@ namespace Centime.Journal;
 /// blocks that already exist: fdatasync then flushes the data alone, with no file-size change or block
 /// allocation to commit to the file-system journal (fallocate would not do: its unwritten extents still need a
 /// metadata commit on first write). That is most of the cost of a small commit. Large records gain little and
-/// would pay twice the bandwidth, so they do not trigger it; neither does a journal without fsync.
+/// would pay twice the bandwidth, so they do not trigger it; neither does a journal without fsync. Opt-in:
+/// <see cref="JournalOptions.ZeroFillAhead"/>.
 /// <para>The zeros are written and fdatasynced on a pool thread through a handle of its own: Linux reports a
 /// writeback error to every open file description, so this flush can never swallow an error the writer's own
 /// fdatasync must see. The writer never writes into a range being filled: it waits for the fill first.</para>

@@ -20,7 +20,7 @@ public static class CrashWriter
         }
 
         var seed = int.Parse(seedText, CultureInfo.InvariantCulture);
-        using var journal = Journal.Open(directory, new JournalOptions { SegmentBytes = 48 * 1024 });
+        using var journal = Journal.Open(directory, new JournalOptions { SegmentBytes = 48 * 1024, ZeroFillAhead = seed % 2 == 0 });
         var builder = new ChainBuilder(seed, journal.State, journal.LastHash);
         Report($"recovered {journal.Height} {journal.State.ComputeStateHash()}");
         var snapshot = Task.CompletedTask;

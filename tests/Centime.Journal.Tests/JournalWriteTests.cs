@@ -264,7 +264,7 @@ public sealed class JournalWriteTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         var builder = new ChainBuilder(Seed(11));
         const long segmentBytes = 3L << 20;
-        var options = new JournalOptions { Fsync = true, SegmentBytes = segmentBytes };
+        var options = new JournalOptions { Fsync = true, SegmentBytes = segmentBytes, ZeroFillAhead = true };
         using (var journal = Journal.Open(dir.Path, options))
         {
             AppendBlocks(journal, builder, 30);
@@ -308,7 +308,7 @@ public sealed class JournalWriteTests(ITestOutputHelper output)
     {
         using var dir = new TempDirectory();
         var builder = new ChainBuilder(Seed(18));
-        var options = new JournalOptions { Fsync = true, SegmentBytes = 4L << 20 };
+        var options = new JournalOptions { Fsync = true, SegmentBytes = 4L << 20, ZeroFillAhead = true };
         long end;
         using (var journal = Journal.Open(dir.Path, options))
         {
@@ -364,6 +364,18 @@ public sealed class JournalWriteTests(ITestOutputHelper output)
         Assert.Equal(5UL, reopened.Height);
         Assert.Equal(0, reopened.Recovery.TruncatedBytes);
         Assert.Equal(committed, reopened.State.ComputeStateHash());
+    }
+
+    [Fact]
+    public void Append_ByDefault_SegmentEndsAtTheLastCommittedRecord()
+    {
+        using var dir = new TempDirectory();
+        var builder = new ChainBuilder(Seed(20));
+        using var journal = Journal.Open(dir.Path);
+        var blocks = AppendBlocks(journal, builder, 10);
+
+        Assert.Equal(-1, journal.ZeroedEnd());
+        Assert.Equal(blocks.Sum(b => RecordFormat.RecordSize(b.Encoded.Length)), new FileInfo(dir.Segments().Single()).Length);
     }
 
     [Fact]
