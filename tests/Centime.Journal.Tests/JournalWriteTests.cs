@@ -22,7 +22,12 @@ public sealed class JournalWriteTests(ITestOutputHelper output)
             codes.UnionWith(Block.Decode(builder.Next().Encoded).Results);
         }
 
-        var expiredOrResolved = builder.State.Transfers.ToArray().Select(t => t.Hold).ToHashSet();
+        var expiredOrResolved = new HashSet<HoldState>();
+        foreach (var t in builder.State.Transfers)
+        {
+            expiredOrResolved.Add(t.Hold);
+        }
+
         output.WriteLine(string.Join(", ", codes.Order()));
         Assert.Contains(ResultCode.Ok, codes);
         Assert.Contains(ResultCode.ExceedsBalance, codes);
