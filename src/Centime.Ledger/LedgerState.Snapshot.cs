@@ -101,7 +101,7 @@ public sealed partial class LedgerState
         }
 
         var accounts = r.ReadInt32();
-        state._accounts = new Account[Math.Max(1024, accounts)];
+        state._accounts.EnsureCapacity(accounts);
         state._accountIndex.EnsureCapacity(accounts);
         for (var i = 0; i < accounts; i++)
         {
@@ -121,7 +121,7 @@ public sealed partial class LedgerState
         state._accountCount = accounts;
 
         var transfers = r.ReadInt32();
-        state._transfers = new StoredTransfer[Math.Max(1024, transfers)];
+        state._transfers.EnsureCapacity(transfers);
         state._transferIndex.EnsureCapacity(transfers);
         for (var i = 0; i < transfers; i++)
         {

@@ -26,11 +26,11 @@ public sealed partial class LedgerState
     private readonly Dictionary<string, Coin> _coinsBySymbol = new(StringComparer.Ordinal);
 
     private readonly Dictionary<AccountKey, int> _accountIndex = [];
-    private Account[] _accounts = new Account[1024];
+    private readonly ChunkedArray<Account> _accounts = new();
     private int _accountCount;
 
     private readonly Dictionary<UInt128, int> _transferIndex = [];
-    private StoredTransfer[] _transfers = new StoredTransfer[1024];
+    private readonly ChunkedArray<StoredTransfer> _transfers = new();
     private int _transferCount;
 
     /// <summary>Ids whose event failed, with the original code: a retry with the same id returns it again.</summary>
@@ -91,10 +91,10 @@ public sealed partial class LedgerState
     }
 
     /// <summary>Accounts in creation order (deterministic).</summary>
-    public ReadOnlySpan<Account> Accounts => _accounts.AsSpan(0, _accountCount);
+    public StoreView<Account> Accounts => new(_accounts, _accountCount);
 
     /// <summary>Transfers in application order (deterministic).</summary>
-    public ReadOnlySpan<StoredTransfer> Transfers => _transfers.AsSpan(0, _transferCount);
+    public StoreView<StoredTransfer> Transfers => new(_transfers, _transferCount);
 
     public IReadOnlyDictionary<UInt128, ResultCode> FailedIds => _failed;
 
@@ -292,10 +292,7 @@ public sealed partial class LedgerState
 
     private int CreateAccount(AccountKey key, bool record)
     {
-        if (_accountCount == _accounts.Length)
-        {
-            Array.Resize(ref _accounts, _accounts.Length * 2);
-        }
+        _accounts.EnsureCapacity(_accountCount + 1);
 
         var index = _accountCount++;
         _accounts[index] = new Account { Key = key };
@@ -670,10 +667,7 @@ public sealed partial class LedgerState
 
     private int AddTransfer(in StoredTransfer stored, bool inChain)
     {
-        if (_transferCount == _transfers.Length)
-        {
-            Array.Resize(ref _transfers, _transfers.Length * 2);
-        }
+        _transfers.EnsureCapacity(_transferCount + 1);
 
         var index = _transferCount++;
         _transfers[index] = stored;
