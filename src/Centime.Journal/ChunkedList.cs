@@ -36,7 +36,4 @@ internal sealed class ChunkedList<T>
 
     /// <summary>Item <paramref name="index"/>; the caller checked it against <see cref="Count"/>.</summary>
     public ref readonly T this[long index] => ref Volatile.Read(ref _chunks)[(int)(index >> Shift)][(int)(index & Mask)];
-
-    /// <summary>Writer only, before readers exist (recovery): drops items from <paramref name="count"/> on.</summary>
-    public void Truncate(long count) => Volatile.Write(ref _count, Math.Min(count, _count));
 }

@@ -200,7 +200,7 @@ public sealed partial class Journal
                         $"hash chain broken at height {header.Height}: the block names previous hash {header.PreviousHash}, but block {header.Height - 1} hashes to {previousHash}");
                 }
 
-                previousHash = Hash32.Sha256(payload[..BlockHeader.EncodedSize]);
+                previousHash = header.ComputeHash();
                 _headers.Add(header);
                 _locations.Add(new RecordLocation(segment.Id, rh.PayloadLength, position));
                 position += rh.RecordSize;
@@ -364,6 +364,15 @@ public sealed partial class Journal
         if (header.CommandCount is < 0 or > LedgerState.MaxBatchSize)
         {
             ThrowCorrupt(path, position, $"block {height} claims {header.CommandCount} commands");
+        }
+
+        // The chain and the snapshots use ComputeHash (of the re-encoded header), so the stored bytes must be
+        // exactly that encoding: Append only ever writes it, and ReadFrom skips the reserved bytes.
+        Span<byte> canonical = stackalloc byte[BlockHeader.EncodedSize];
+        header.WriteTo(canonical);
+        if (!payload[..BlockHeader.EncodedSize].SequenceEqual(canonical))
+        {
+            ThrowCorrupt(path, position, $"block {height} has a header that is not in canonical form (reserved bytes set?)");
         }
 
         return header;

@@ -341,6 +341,29 @@ public sealed class JournalRecoveryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Open_BlockHeaderWithReservedBytesSet_Throws()
+    {
+        using var dir = new TempDirectory();
+        var builder = new ChainBuilder(Seed(49));
+        List<SealedBlock> blocks;
+        using (var journal = Journal.Open(dir.Path, NoSync))
+        {
+            blocks = AppendBlocks(journal, builder, 4);
+        }
+
+        // Reserved bytes of block 2's header set, record re-checksummed: ReadFrom would not notice.
+        var segment = dir.Segments().Single();
+        var payload = (byte[])blocks[1].Encoded.Clone();
+        payload[125] = 7;
+        WriteAt(segment, RecordOffsets(blocks)[1], RecordFormat.Encode(2, payload));
+
+        var ex = Assert.Throws<JournalCorruptException>(() => Journal.Open(dir.Path, NoSync));
+
+        Assert.Equal(RecordOffsets(blocks)[1], ex.Offset);
+        Assert.Contains("canonical", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Open_MissingRecordInTheMiddle_ThrowsOnTheHeightGap()
     {
         using var dir = new TempDirectory();
