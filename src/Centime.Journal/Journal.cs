@@ -43,7 +43,7 @@ public sealed partial class Journal : IDisposable
     private long _committedPosition; // end of the last committed record in the current segment
     private long _stagedStart;   // file offset of _staging[0]
     private int _stagedLength;
-    private ZeroFill? _zeroFill;  // zero-filled space ahead of the writer (with fsync only)
+    private ZeroFill? _zeroFill;  // zero-filled space ahead of the writer (opt-in, with fsync only)
 
     private volatile Tip _tip = new(0, Hash32.Zero);
     private ulong _committedHeight;
