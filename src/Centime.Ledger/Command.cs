@@ -10,6 +10,10 @@ public enum CommandKind : byte
     CreateCoin = 1,
     Transfer = 2,
     SetAccountFrozen = 3,
+    TransferWithAuthorization = 4,
+    CancelAuthorization = 5,
+    Permit = 6,
+    TransferFrom = 7,
 }
 
 /// <summary>Per-command framing flags (journaled).</summary>
@@ -119,6 +123,10 @@ public abstract record CommandBody
     {
         [CommandKind.CreateCoin] = CreateCoin.Read,
         [CommandKind.SetAccountFrozen] = SetAccountFrozen.Read,
+        [CommandKind.TransferWithAuthorization] = TransferWithAuthorization.Read,
+        [CommandKind.CancelAuthorization] = CancelAuthorization.Read,
+        [CommandKind.Permit] = Permit.Read,
+        [CommandKind.TransferFrom] = TransferFrom.Read,
     };
 
     public abstract CommandKind Kind { get; }
@@ -207,6 +215,13 @@ public sealed class BodyWriter
 
     public void Byte(byte value) => _stream.WriteByte(value);
 
+    public void Hash(Hash32 value)
+    {
+        Span<byte> b = stackalloc byte[32];
+        value.WriteTo(b);
+        _stream.Write(b);
+    }
+
     public void UInt32(uint value)
     {
         Span<byte> b = stackalloc byte[4];
@@ -264,6 +279,8 @@ public sealed class BodyReader(byte[] data)
     }
 
     public byte Byte() => Take(1)[0];
+
+    public Hash32 Hash() => Hash32.FromBytes(Take(32));
 
     public uint UInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
 

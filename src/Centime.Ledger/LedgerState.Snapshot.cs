@@ -4,7 +4,7 @@ namespace Centime.Ledger;
 
 public sealed partial class LedgerState
 {
-    private const ulong SnapshotMagic = 0x3130_5041_4E53_5443; // "CTSNAP01" little-endian
+    private const ulong SnapshotMagic = 0x3230_5041_4E53_5443; // "CTSNAP02" little-endian (02: signed-command state)
 
     /// <summary>
     /// Writes the whole state. The encoding is deterministic (creation order, failed ids sorted), so two
@@ -65,7 +65,92 @@ public sealed partial class LedgerState
             w.Write((ushort)_failed[id]);
         }
 
+        WriteSignedState(w);
         w.Write(SnapshotMagic);
+    }
+
+    // Signed-command state, sorted so equal states write equal bytes.
+    private void WriteSignedState(BinaryWriter w)
+    {
+        Span<byte> b = stackalloc byte[32];
+        var auths = _authorizations.ToArray();
+        Array.Sort(auths, (x, y) => CompareKeys(x.Key.Coin, x.Key.Authorizer, x.Key.Nonce, y.Key.Coin, y.Key.Authorizer, y.Key.Nonce));
+        w.Write(auths.Length);
+        foreach (var (key, state) in auths)
+        {
+            w.Write(key.Coin);
+            key.Authorizer.WriteTo(b);
+            w.Write(b[..20]);
+            key.Nonce.WriteTo(b);
+            w.Write(b);
+            w.Write((byte)state);
+        }
+
+        var nonces = _permitNonces.ToArray();
+        Array.Sort(nonces, (x, y) => x.Key.Coin != y.Key.Coin ? x.Key.Coin.CompareTo(y.Key.Coin) : x.Key.Owner.CompareTo(y.Key.Owner));
+        w.Write(nonces.Length);
+        foreach (var (key, nonce) in nonces)
+        {
+            w.Write(key.Coin);
+            key.Owner.WriteTo(b);
+            w.Write(b[..20]);
+            w.Write(nonce);
+        }
+
+        var allowances = _allowances.ToArray();
+        Array.Sort(allowances, (x, y) => x.Key.Coin != y.Key.Coin ? x.Key.Coin.CompareTo(y.Key.Coin)
+            : x.Key.Owner != y.Key.Owner ? x.Key.Owner.CompareTo(y.Key.Owner) : x.Key.Spender.CompareTo(y.Key.Spender));
+        w.Write(allowances.Length);
+        foreach (var (key, value) in allowances)
+        {
+            w.Write(key.Coin);
+            key.Owner.WriteTo(b);
+            w.Write(b[..20]);
+            key.Spender.WriteTo(b);
+            w.Write(b[..20]);
+            WriteU128(w, value);
+        }
+    }
+
+    private static int CompareKeys(uint c1, Address a1, Hash32 n1, uint c2, Address a2, Hash32 n2)
+    {
+        if (c1 != c2)
+        {
+            return c1.CompareTo(c2);
+        }
+
+        if (a1 != a2)
+        {
+            return a1.CompareTo(a2);
+        }
+
+        Span<byte> x = stackalloc byte[32];
+        Span<byte> y = stackalloc byte[32];
+        n1.WriteTo(x);
+        n2.WriteTo(y);
+        return x.SequenceCompareTo(y);
+    }
+
+    private void ReadSignedState(BinaryReader r)
+    {
+        var auths = r.ReadInt32();
+        for (var i = 0; i < auths; i++)
+        {
+            var key = new AuthorizationKey(r.ReadUInt32(), Address.FromBytes(r.ReadBytes(20)), Hash32.FromBytes(r.ReadBytes(32)));
+            _authorizations.Add(key, (AuthorizationState)r.ReadByte());
+        }
+
+        var nonces = r.ReadInt32();
+        for (var i = 0; i < nonces; i++)
+        {
+            _permitNonces.Add((r.ReadUInt32(), Address.FromBytes(r.ReadBytes(20))), r.ReadUInt64());
+        }
+
+        var allowances = r.ReadInt32();
+        for (var i = 0; i < allowances; i++)
+        {
+            _allowances.Add(new AllowanceKey(r.ReadUInt32(), Address.FromBytes(r.ReadBytes(20)), Address.FromBytes(r.ReadBytes(20))), ReadU128(r));
+        }
     }
 
     /// <summary>Reads a state written by <see cref="WriteSnapshot"/>.</summary>
@@ -142,6 +227,8 @@ public sealed partial class LedgerState
         {
             state._failed.Add(ReadU128(r), (ResultCode)r.ReadUInt16());
         }
+
+        state.ReadSignedState(r);
 
         if (r.ReadUInt64() != SnapshotMagic)
         {

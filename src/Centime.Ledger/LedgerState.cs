@@ -137,7 +137,7 @@ public sealed partial class LedgerState
             if (command.Kind != CommandKind.Transfer)
             {
                 // No chain is open here: the transfer before a non-transfer command ends its scope (see EndsScope).
-                results[i] = new CommandResult(ApplyBody(command.Body!), eventTime);
+                results[i] = new CommandResult(ApplyBody(command.Body!, eventTime, height, i), eventTime);
                 continue;
             }
 
@@ -212,10 +212,14 @@ public sealed partial class LedgerState
     private static bool EndsScope(ReadOnlySpan<Command> commands, int i) =>
         commands[i].EndsRequest || i == commands.Length - 1 || commands[i + 1].Kind != CommandKind.Transfer;
 
-    private ResultCode ApplyBody(CommandBody body) => body switch
+    private ResultCode ApplyBody(CommandBody body, ulong now, ulong height, int position) => body switch
     {
         CreateCoin c => ApplyCreateCoin(c),
         SetAccountFrozen f => ApplySetFrozen(f),
+        TransferWithAuthorization a => ApplyTransferWithAuthorization(a, now, height, position),
+        CancelAuthorization c => ApplyCancelAuthorization(c),
+        Permit p => ApplyPermit(p, now),
+        TransferFrom t => ApplyTransferFrom(t, now, height, position),
         _ => ResultCode.UnknownCommand,
     };
 

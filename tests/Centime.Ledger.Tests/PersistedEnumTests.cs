@@ -89,7 +89,21 @@ public sealed class PersistedEnumTests
         ["CreateCoin"] = 1,
         ["Transfer"] = 2,
         ["SetAccountFrozen"] = 3,
+        ["TransferWithAuthorization"] = 4,
+        ["CancelAuthorization"] = 5,
+        ["Permit"] = 6,
+        ["TransferFrom"] = 7,
     };
+
+    private static readonly Dictionary<string, long> AuthorizationStates = new()
+    {
+        ["Unused"] = 0,
+        ["Used"] = 1,
+        ["Canceled"] = 2,
+    };
+
+    [Fact]
+    public void AuthorizationState_Values_AreFrozen() => AssertFrozen<AuthorizationState>(AuthorizationStates);
 
     private static readonly Dictionary<string, long> CommandFlagValues = new()
     {
