@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace Centime.Ledger;
@@ -215,6 +216,6 @@ public sealed partial class LedgerState
             Code = code,
             Memo = BinaryPrimitives.ReadUInt128BigEndian(memo),
         };
-        return ApplySingle(transfer, now, height, position, inChain: false);
+        return ApplySingle(transfer, now, height, position, inChain: false, ref Unsafe.NullRef<int>());
     }
 }

@@ -360,20 +360,32 @@ public sealed partial class LedgerState
             return Record(input.Id, ResultCode.FlagsAreMutuallyExclusive);
         }
 
-        if (_transferIndex.TryGetValue(input.Id, out var existingIndex))
+        // One hash lookup finds an existing id or reserves its slot (the id index is the biggest, least
+        // cache-friendly structure on the hot path, so it is probed once per transfer, not twice).
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_transferIndex, input.Id, out var exists);
+        if (exists)
         {
-            return CompareExisting(input, _transfers[existingIndex].Transfer);
+            return CompareExisting(input, _transfers[slot].Transfer);
         }
 
-        if (_failed.TryGetValue(input.Id, out var failedCode))
+        slot = -1;
+        if (_failed.Count > 0 && _failed.TryGetValue(input.Id, out var failedCode))
         {
+            _transferIndex.Remove(input.Id);
             return failedCode;
         }
 
         var code = (input.Flags & (TransferFlags.PostPending | TransferFlags.VoidPending)) != 0
-            ? ApplyPostOrVoid(input, now, height, position, inChain)
-            : ApplySingle(input, now, height, position, inChain);
-        return code == ResultCode.Ok ? code : Record(input.Id, code);
+            ? ApplyPostOrVoid(input, now, height, position, inChain, ref slot)
+            : ApplySingle(input, now, height, position, inChain, ref slot);
+        if (code == ResultCode.Ok)
+        {
+            return code;
+        }
+
+        // The reserved slot was not filled: drop it before anything else touches the index.
+        _transferIndex.Remove(input.Id);
+        return Record(input.Id, code);
     }
 
     private ResultCode Record(UInt128 id, ResultCode code)
@@ -438,7 +450,7 @@ public sealed partial class LedgerState
         return input.Code != stored.Code ? ResultCode.ExistsWithDifferentCode : ResultCode.Exists;
     }
 
-    private ResultCode ApplySingle(in Transfer t, ulong now, ulong height, int position, bool inChain)
+    private ResultCode ApplySingle(in Transfer t, ulong now, ulong height, int position, bool inChain, ref int indexSlot)
     {
         if (t.PendingId != UInt128.Zero)
         {
@@ -546,7 +558,7 @@ public sealed partial class LedgerState
         }
 
         var stored = new StoredTransfer(t with { Timestamp = now }, pending ? HoldState.Pending : HoldState.None, height, position);
-        var index = AddTransfer(stored, inChain);
+        var index = AddTransfer(stored, inChain, ref indexSlot);
         if (pending && t.Timeout != 0)
         {
             _expiries.Enqueue(index, (stored.ExpiresAt, t.Id));
@@ -555,7 +567,7 @@ public sealed partial class LedgerState
         return ResultCode.Ok;
     }
 
-    private ResultCode ApplyPostOrVoid(in Transfer t, ulong now, ulong height, int position, bool inChain)
+    private ResultCode ApplyPostOrVoid(in Transfer t, ulong now, ulong height, int position, bool inChain, ref int indexSlot)
     {
         var post = (t.Flags & TransferFlags.PostPending) != 0;
         if (t.PendingId == UInt128.Zero)
@@ -665,17 +677,26 @@ public sealed partial class LedgerState
             Amount = amount,
             Timestamp = now,
         };
-        AddTransfer(new StoredTransfer(resolved, HoldState.None, height, position), inChain);
+        AddTransfer(new StoredTransfer(resolved, HoldState.None, height, position), inChain, ref indexSlot);
         return ResultCode.Ok;
     }
 
-    private int AddTransfer(in StoredTransfer stored, bool inChain)
+    /// <summary>Stores a transfer. <paramref name="indexSlot"/> is the id's reserved slot in the index, or a
+    /// null reference to insert the id now.</summary>
+    private int AddTransfer(in StoredTransfer stored, bool inChain, ref int indexSlot)
     {
         _transfers.EnsureCapacity(_transferCount + 1);
 
         var index = _transferCount++;
         _transfers[index] = stored;
-        _transferIndex.Add(stored.Transfer.Id, index);
+        if (Unsafe.IsNullRef(ref indexSlot))
+        {
+            _transferIndex.Add(stored.Transfer.Id, index);
+        }
+        else
+        {
+            indexSlot = index;
+        }
         if (inChain)
         {
             _undo.Add(new Undo(UndoKind.TransferAdded, index, default));
