@@ -1,0 +1,58 @@
+using Xunit.Abstractions;
+
+namespace Centime.Ledger.Tests;
+
+public sealed class IdIndexTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void IdIndex_RandomInsertsAndRemovals_AgreeWithDictionary()
+    {
+        var seed = Environment.GetEnvironmentVariable("CENTIME_SEED") is { } s ? int.Parse(s) : Random.Shared.Next();
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var index = new IdIndex();
+        var model = new Dictionary<UInt128, int>();
+        var keys = new List<UInt128>();
+        for (var step = 0; step < 200_000; step++)
+        {
+            var op = random.Next(10);
+            if (op < 6 || keys.Count == 0)
+            {
+                // Small key space so collisions, reinsertions and long probe runs happen.
+                var id = random.Next(3) == 0 ? (UInt128)(ulong)random.Next(1, 5000) : new UInt128((ulong)random.Next(4), (ulong)random.NextInt64(1, long.MaxValue));
+                ref var slot = ref index.GetValueRefOrAddDefault(id, out var exists);
+                Assert.True(exists == model.ContainsKey(id), $"seed {seed} step {step}: exists mismatch for {id}");
+                if (!exists)
+                {
+                    slot = step;
+                    model[id] = step;
+                    keys.Add(id);
+                }
+            }
+            else if (op < 8)
+            {
+                var k = random.Next(keys.Count);
+                var id = keys[k];
+                keys[k] = keys[^1];
+                keys.RemoveAt(keys.Count - 1);
+                Assert.True(index.Remove(id), $"seed {seed} step {step}: remove of present {id} failed");
+                model.Remove(id);
+                Assert.False(index.Remove(id), $"seed {seed} step {step}: second remove of {id} succeeded");
+            }
+            else
+            {
+                var id = keys[random.Next(keys.Count)];
+                Assert.True(index.TryGetValue(id, out var v) && v == model[id], $"seed {seed} step {step}: lookup of {id}");
+            }
+        }
+
+        Assert.Equal(model.Count, index.Count);
+        foreach (var (id, value) in model)
+        {
+            Assert.True(index.TryGetValue(id, out var v) && v == value, $"seed {seed}: final lookup of {id}");
+        }
+    }
+
+    [Fact]
+    public void IdIndex_ZeroId_Refused() => Assert.Throws<ArgumentException>(() => new IdIndex().Add(UInt128.Zero, 1));
+}
