@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Centime.Ledger;
 
 namespace Centime.Issuance;
@@ -8,6 +9,7 @@ namespace Centime.Issuance;
 /// </summary>
 /// <param name="Hash">Root hash; <see cref="Hash32.Zero"/> for a tree without holders.</param>
 /// <param name="Total">Total liabilities in minor units.</param>
+[JsonConverter(typeof(LiabilitiesRootJsonConverter))]
 public readonly record struct LiabilitiesRoot(Hash32 Hash, UInt128 Total);
 
 /// <summary>One step of a holder's path to the root: the sibling's hash and sum and the side it sits on.</summary>
@@ -19,8 +21,10 @@ public readonly record struct LiabilityProofStep(Hash32 SiblingHash, UInt128 Sib
 /// <summary>
 /// A holder's inclusion proof: their leaf (address, balance, salt) and the path to the root. Verify it against the
 /// root the issuer published independently with <see cref="LiabilityProofVerifier"/>; <see cref="Root"/> is only what
-/// the tree that produced this proof had, carried for display. Serialise with <see cref="LiabilityProofJson"/>.
+/// the tree that produced this proof had, carried for display. Serialise with <see cref="LiabilityProofJson"/>, or with
+/// <see cref="System.Text.Json.JsonSerializer"/> directly (same form, via a converter).
 /// </summary>
+[JsonConverter(typeof(LiabilityProofJsonConverter))]
 public sealed record LiabilityProof
 {
     /// <summary>Version of the proof format; <see cref="CurrentVersion"/>.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Centime.Ledger;
 
 namespace Centime.Issuance;
@@ -110,7 +111,25 @@ public static class LiabilityProofJson
         }
     }
 
-    private static void WriteRoot(Utf8JsonWriter writer, LiabilitiesRoot root)
+    internal static void WriteProof(Utf8JsonWriter writer, LiabilityProof proof)
+    {
+        using var document = JsonDocument.Parse(Serialize(proof));
+        document.WriteTo(writer);
+    }
+
+    internal static LiabilityProof ReadProof(ref Utf8JsonReader reader)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return TryRead(document.RootElement, out var proof, out var failure) ? proof : throw new JsonException($"{failure.Code}: {failure.Reason}");
+    }
+
+    internal static LiabilitiesRoot ReadRoot(ref Utf8JsonReader reader)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return TryReadRoot(document.RootElement, "root", out var root, out var failure) ? root : throw new JsonException($"{failure.Code}: {failure.Reason}");
+    }
+
+    internal static void WriteRoot(Utf8JsonWriter writer, LiabilitiesRoot root)
     {
         writer.WriteStartObject();
         writer.WriteString("hash", root.Hash.ToString());
@@ -365,4 +384,20 @@ public static class LiabilityProofJson
     };
 
     private static LiabilityProofVerdict Malformed(string reason) => LiabilityProofVerdict.Fail(LiabilityProofVerdict.MalformedProof, reason);
+}
+
+/// <summary>Lets <see cref="JsonSerializer"/> write and read <see cref="LiabilityProof"/> in the <see cref="LiabilityProofJson"/> form.</summary>
+internal sealed class LiabilityProofJsonConverter : JsonConverter<LiabilityProof>
+{
+    public override LiabilityProof Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => LiabilityProofJson.ReadProof(ref reader);
+
+    public override void Write(Utf8JsonWriter writer, LiabilityProof value, JsonSerializerOptions options) => LiabilityProofJson.WriteProof(writer, value);
+}
+
+/// <summary>Lets <see cref="JsonSerializer"/> write and read <see cref="LiabilitiesRoot"/> as <c>{"hash":"0x…","total":"…"}</c>.</summary>
+internal sealed class LiabilitiesRootJsonConverter : JsonConverter<LiabilitiesRoot>
+{
+    public override LiabilitiesRoot Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => LiabilityProofJson.ReadRoot(ref reader);
+
+    public override void Write(Utf8JsonWriter writer, LiabilitiesRoot value, JsonSerializerOptions options) => LiabilityProofJson.WriteRoot(writer, value);
 }

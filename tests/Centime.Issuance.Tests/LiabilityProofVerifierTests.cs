@@ -101,6 +101,19 @@ public sealed class LiabilityProofVerifierTests
     }
 
     [Fact]
+    public void JsonSerializer_ProofAndRoot_UseTheSameForm()
+    {
+        var (tree, proof) = ProofCases.Sample();
+        var json = System.Text.Json.JsonSerializer.Serialize(proof);
+        Assert.Equal(LiabilityProofJson.Serialize(proof), json);
+        var back = System.Text.Json.JsonSerializer.Deserialize<LiabilityProof>(json)!;
+        Assert.True(LiabilityProofVerifier.Verify(back, tree.Root).IsValid);
+        Assert.Equal(LiabilityProofJson.SerializeRoot(tree.Root), System.Text.Json.JsonSerializer.Serialize(tree.Root));
+        Assert.Equal(tree.Root, System.Text.Json.JsonSerializer.Deserialize<LiabilitiesRoot>(System.Text.Json.JsonSerializer.Serialize(tree.Root)));
+        Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<LiabilityProof>("{\"version\":1}"));
+    }
+
+    [Fact]
     public void Json_Root_RoundTrips()
     {
         var (tree, _) = ProofCases.Sample();
