@@ -121,19 +121,13 @@ public sealed class Block
         {
             Parallel.For(0, (n + Merkle.ParallelChunk - 1) / Merkle.ParallelChunk, chunk =>
             {
-                var end = Math.Min(n, (chunk + 1) * Merkle.ParallelChunk);
-                for (var i = chunk * Merkle.ParallelChunk; i < end; i++)
-                {
-                    leaves[i] = Merkle.Leaf(data.AsSpan(offsets[i], offsets[i + 1] - offsets[i]));
-                }
+                var start = chunk * Merkle.ParallelChunk;
+                Merkle.Leaves(data, offsets, leaves, start, Math.Min(n, start + Merkle.ParallelChunk));
             });
         }
         else
         {
-            for (var i = 0; i < n; i++)
-            {
-                leaves[i] = Merkle.Leaf(data.AsSpan(offsets[i], offsets[i + 1] - offsets[i]));
-            }
+            Merkle.Leaves(data, offsets, leaves, 0, n);
         }
 
         var header = new BlockHeader(height, timestamp, n, previous, Merkle.RootInPlace(leaves), Merkle.RootInPlace(Merkle.ResultGroupLeaves(codes)));

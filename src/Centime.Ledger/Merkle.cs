@@ -111,11 +111,8 @@ public static class Merkle
                 var output = spare;
                 Parallel.For(0, (pairs + ParallelChunk - 1) / ParallelChunk, chunk =>
                 {
-                    var end = Math.Min(pairs, (chunk + 1) * ParallelChunk);
-                    for (var p = chunk * ParallelChunk; p < end; p++)
-                    {
-                        output[p] = Node(input[2 * p], input[(2 * p) + 1]);
-                    }
+                    var start = chunk * ParallelChunk;
+                    Nodes(input, output, start, Math.Min(pairs, start + ParallelChunk));
                 });
                 if ((count & 1) == 1)
                 {
@@ -127,11 +124,9 @@ public static class Merkle
             }
             else
             {
-                // Sequentially, in place is safe: node p reads 2p and 2p+1, both ≥ p.
-                for (var p = 0; p < pairs; p++)
-                {
-                    level[p] = Node(level[2 * p], level[(2 * p) + 1]);
-                }
+                // Sequentially, in place is safe: node p reads 2p and 2p+1, both ≥ p, and a group of eight
+                // reads all its inputs before writing.
+                Nodes(level, level, 0, pairs);
 
                 if ((count & 1) == 1)
                 {
@@ -143,6 +138,90 @@ public static class Merkle
         }
 
         return level[0];
+    }
+
+    /// <summary>output[p] = Node(input[2p], input[2p+1]) for p in [start, end), eight at a time where SIMD allows.</summary>
+    [SkipLocalsInit]
+    private static void Nodes(Hash32[] input, Hash32[] output, int start, int end)
+    {
+        var p = start;
+        if (Sha256x8.IsSupported)
+        {
+            Span<byte> messages = stackalloc byte[Sha256x8.Lanes * 65];
+            Span<byte> hashes = stackalloc byte[Sha256x8.Lanes * 32];
+            for (; p + Sha256x8.Lanes <= end; p += Sha256x8.Lanes)
+            {
+                for (var lane = 0; lane < Sha256x8.Lanes; lane++)
+                {
+                    var m = messages.Slice(lane * 65, 65);
+                    m[0] = 0x01;
+                    input[2 * (p + lane)].WriteTo(m[1..]);
+                    input[(2 * (p + lane)) + 1].WriteTo(m[33..]);
+                }
+
+                Sha256x8.Hash(messages, 65, Sha256x8.Lanes, hashes);
+                for (var lane = 0; lane < Sha256x8.Lanes; lane++)
+                {
+                    output[p + lane] = Hash32.FromBytes(hashes.Slice(lane * 32, 32));
+                }
+            }
+        }
+
+        for (; p < end; p++)
+        {
+            output[p] = Node(input[2 * p], input[(2 * p) + 1]);
+        }
+    }
+
+    /// <summary>
+    /// leaves[i] = Leaf(data[offsets[i]..offsets[i+1]]) for i in [start, end): runs of eight equal-length
+    /// messages (all transfers are) are hashed together.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void Leaves(ReadOnlySpan<byte> data, ReadOnlySpan<int> offsets, Span<Hash32> leaves, int start, int end)
+    {
+        var i = start;
+        if (Sha256x8.IsSupported)
+        {
+            Span<byte> messages = stackalloc byte[Sha256x8.Lanes * (Sha256x8.MaxLength + 1)];
+            Span<byte> hashes = stackalloc byte[Sha256x8.Lanes * 32];
+            while (i + Sha256x8.Lanes <= end)
+            {
+                var length = offsets[i + 1] - offsets[i];
+                var same = length + 1 <= Sha256x8.MaxLength;
+                for (var lane = 1; same && lane < Sha256x8.Lanes; lane++)
+                {
+                    same = offsets[i + lane + 1] - offsets[i + lane] == length;
+                }
+
+                if (!same)
+                {
+                    leaves[i] = Leaf(data[offsets[i]..offsets[i + 1]]);
+                    i++;
+                    continue;
+                }
+
+                for (var lane = 0; lane < Sha256x8.Lanes; lane++)
+                {
+                    var m = messages.Slice(lane * (length + 1), length + 1);
+                    m[0] = 0x00;
+                    data.Slice(offsets[i + lane], length).CopyTo(m[1..]);
+                }
+
+                Sha256x8.Hash(messages, length + 1, Sha256x8.Lanes, hashes);
+                for (var lane = 0; lane < Sha256x8.Lanes; lane++)
+                {
+                    leaves[i + lane] = Hash32.FromBytes(hashes.Slice(lane * 32, 32));
+                }
+
+                i += Sha256x8.Lanes;
+            }
+        }
+
+        for (; i < end; i++)
+        {
+            leaves[i] = Leaf(data[offsets[i]..offsets[i + 1]]);
+        }
     }
 
     /// <summary>Levels with at least this many pairs are hashed in parallel.</summary>

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using CsCheck;
 
-namespace Centime.Issuance.Tests;
+namespace Centime.Ledger.Tests;
 
 /// <summary>The eight-lane SHA-256 that builds trees must agree with the platform SHA-256 the verifiers use.</summary>
 public sealed class Sha256x8Tests

@@ -3,16 +3,16 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Centime.Issuance;
+namespace Centime.Ledger;
 
 /// <summary>
 /// SHA-256 (FIPS 180-4) of up to eight equal-length short messages at once, one message per 32-bit lane of a
-/// <see cref="Vector256{T}"/>. Used only to build liabilities trees: there every level is millions of independent
-/// 52–97-byte hashes, and a call into the platform's SHA-256 costs ~0.4 µs of fixed overhead per message on this
-/// machine (OpenSSL's EVP per call), far more than the one or two compression blocks themselves, which would put a
-/// 10-million-leaf tree over its 10 s budget. Eight lanes per call amortise that to ~0.1 µs per message.
+/// <see cref="Vector256{T}"/>. Used where millions of independent short hashes are built: block Merkle trees
+/// (137-byte transfer leaves, 65-byte nodes) and liabilities trees (52–97 bytes). A call into the platform's
+/// SHA-256 costs ~0.4 µs of fixed overhead per message on this machine (OpenSSL's EVP per call), more than the
+/// compression blocks themselves; eight lanes per call amortise that to ~0.1 µs per message.
 /// <para>
-/// Everything that checks a tree — the C# verifier, pol-verify.js, the tests — uses the platform SHA-256
+/// Everything that checks a tree — proof verifiers, pol-verify.js, the tests — uses the platform SHA-256
 /// (<see cref="System.Security.Cryptography.SHA256"/> / WebCrypto), and the tests compare this code with it on
 /// random inputs of every length it is used for, so a fault here would show as proofs that do not verify.
 /// SHA-256 has no secret-dependent branches or table look-ups, so lanes do not leak into each other's timing.
