@@ -391,7 +391,7 @@ public sealed partial class Journal
             _skippedSnapshots.Add($"{Path.GetFileName(path)}: {problem}");
         }
 
-        return (new LedgerState(), 0);
+        return (NewState(_options), 0);
     }
 
     /// <summary>Loads one snapshot; returns why it cannot be used, or null with the state.</summary>
@@ -440,7 +440,7 @@ public sealed partial class Journal
             }
 
             file.Position = SnapshotFormat.HeaderSize;
-            var loaded = LedgerState.ReadSnapshot(file);
+            var loaded = LedgerState.ReadSnapshot(file, _options.CreateModules?.Invoke());
             if (loaded.Height != height)
             {
                 return $"the state is at height {loaded.Height}";

@@ -50,12 +50,14 @@ public sealed partial class Journal : IDisposable
     private volatile Exception? _fault;
     private volatile bool _disposed;
 
+    private static LedgerState NewState(JournalOptions options) => new(options.CreateModules?.Invoke());
+
     private Journal(string directory, JournalOptions options, SafeFileHandle lockFile)
     {
         _directory = directory;
         _options = options;
         _lockFile = lockFile;
-        State = new LedgerState();
+        State = NewState(options);
         Recovery = new RecoveryInfo(0, 0, 0, TimeSpan.Zero, null);
     }
 

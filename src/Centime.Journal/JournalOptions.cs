@@ -1,3 +1,5 @@
+using Centime.Ledger;
+
 namespace Centime.Journal;
 
 /// <summary>Tuning of a <see cref="Journal"/>.</summary>
@@ -11,6 +13,10 @@ public sealed class JournalOptions
     /// roll and snapshot). Turn off only for benchmarks and tests that say so: without it an acknowledged
     /// block can be lost on power failure.</summary>
     public bool Fsync { get; init; } = true;
+
+    /// <summary>Creates fresh instances of the state-machine modules the node runs (issuance, payments, …).
+    /// Called for the genesis state and for each snapshot tried during recovery; null = core ledger only.</summary>
+    public Func<IReadOnlyList<LedgerModule>>? CreateModules { get; init; }
 
     /// <summary>
     /// Experimental, off by default: keep ~1 MiB of zero-filled, flushed space ahead of the writer so a small

@@ -4,7 +4,7 @@ namespace Centime.Ledger;
 
 public sealed partial class LedgerState
 {
-    private const ulong SnapshotMagic = 0x3230_5041_4E53_5443; // "CTSNAP02" little-endian (02: signed-command state)
+    private const ulong SnapshotMagic = 0x3230_5041_4E53_5443; // "CTSNAP02" little-endian (02: signed-command state and module sections)
 
     /// <summary>
     /// Writes the whole state. The encoding is deterministic (creation order, failed ids sorted), so two
@@ -66,6 +66,20 @@ public sealed partial class LedgerState
         }
 
         WriteSignedState(w);
+        w.Write(_modules.Length);
+        foreach (var module in _modules)
+        {
+            using var section = new MemoryStream();
+            using (var mw = new BinaryWriter(section, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                module.WriteSnapshot(mw);
+            }
+
+            w.Write(module.Name);
+            w.Write((int)section.Length);
+            w.Write(section.GetBuffer(), 0, (int)section.Length);
+        }
+
         w.Write(SnapshotMagic);
     }
 
@@ -154,7 +168,7 @@ public sealed partial class LedgerState
     }
 
     /// <summary>Reads a state written by <see cref="WriteSnapshot"/>.</summary>
-    public static LedgerState ReadSnapshot(Stream stream)
+    public static LedgerState ReadSnapshot(Stream stream, IEnumerable<LedgerModule>? modules = null)
     {
         using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         if (r.ReadUInt64() != SnapshotMagic)
@@ -162,7 +176,7 @@ public sealed partial class LedgerState
             throw new InvalidDataException("Not a Centime ledger snapshot.");
         }
 
-        var state = new LedgerState
+        var state = new LedgerState(modules)
         {
             Height = r.ReadUInt64(),
             Timestamp = r.ReadUInt64(),
@@ -229,6 +243,20 @@ public sealed partial class LedgerState
         }
 
         state.ReadSignedState(r);
+        var sections = r.ReadInt32();
+        for (var i = 0; i < sections; i++)
+        {
+            var name = r.ReadString();
+            var bytes = r.ReadBytes(r.ReadInt32());
+            var module = Array.Find(state._modules, m => m.Name == name)
+                         ?? throw new InvalidDataException($"The snapshot holds state of module '{name}', which this node does not run.");
+            using var mr = new BinaryReader(new MemoryStream(bytes), System.Text.Encoding.UTF8);
+            module.ReadSnapshot(mr);
+            if (mr.BaseStream.Position != bytes.Length)
+            {
+                throw new InvalidDataException($"Module '{name}' did not read its whole snapshot section.");
+            }
+        }
 
         if (r.ReadUInt64() != SnapshotMagic)
         {

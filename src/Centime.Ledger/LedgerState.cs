@@ -42,6 +42,31 @@ public sealed partial class LedgerState
 
     private readonly List<Undo> _undo = [];
 
+    private readonly LedgerModule[] _modules;
+
+    /// <summary>A fresh state (genesis) with the given modules attached.</summary>
+    public LedgerState(IEnumerable<LedgerModule>? modules = null)
+    {
+        _modules = modules?.ToArray() ?? [];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var module in _modules)
+        {
+            if (!names.Add(module.Name) || module.Ledger is not null)
+            {
+                throw new ArgumentException($"Module '{module.Name}' is duplicated or already attached.", nameof(modules));
+            }
+
+            module.Ledger = this;
+        }
+    }
+
+    /// <summary>The attached modules.</summary>
+    public IReadOnlyList<LedgerModule> Modules => _modules;
+
+    /// <summary>The attached module of type <typeparamref name="T"/>, or null.</summary>
+    public T? Module<T>()
+        where T : LedgerModule => _modules.OfType<T>().FirstOrDefault();
+
     /// <summary>Height of the last applied block (0 = genesis, nothing applied).</summary>
     public ulong Height { get; private set; }
 
@@ -60,7 +85,22 @@ public sealed partial class LedgerState
     public IReadOnlyList<Coin> Coins => _coins;
 
     /// <summary>Earliest hold expiry still queued (may be stale), or null.</summary>
-    public ulong? EarliestExpiry => _expiries.TryPeek(out _, out var p) ? p.ExpiresAt : null;
+    public ulong? EarliestExpiry
+    {
+        get
+        {
+            ulong? earliest = _expiries.TryPeek(out _, out var p) ? p.ExpiresAt : null;
+            foreach (var module in _modules)
+            {
+                if (module.NextDeadline is ulong d && (earliest is null || d < earliest))
+                {
+                    earliest = d;
+                }
+            }
+
+            return earliest;
+        }
+    }
 
     public bool TryGetCoin(string symbol, out Coin coin) => _coinsBySymbol.TryGetValue(symbol, out coin!);
 
@@ -128,6 +168,10 @@ public sealed partial class LedgerState
         }
 
         ExpireHolds(timestamp);
+        foreach (var module in _modules)
+        {
+            module.OnBlockStart(height, timestamp);
+        }
 
         // Start loading every transfer's id slot now: the misses overlap instead of stalling one by one.
         foreach (ref readonly var c in commands)
@@ -229,8 +273,48 @@ public sealed partial class LedgerState
         CancelAuthorization c => ApplyCancelAuthorization(c),
         Permit p => ApplyPermit(p, now),
         TransferFrom t => ApplyTransferFrom(t, now, height, position),
-        _ => ResultCode.UnknownCommand,
+        _ => ApplyModule(body, new ModuleContext(now, height, position)),
     };
+
+    private ResultCode ApplyModule(CommandBody body, in ModuleContext context)
+    {
+        foreach (var module in _modules)
+        {
+            if (module.Handles(body.Kind))
+            {
+                return module.Apply(body, context);
+            }
+        }
+
+        return ResultCode.UnknownCommand;
+    }
+
+    /// <summary>
+    /// Applies a transfer on behalf of a module (a mint, an escrow hold, a release). Same rules as a client
+    /// transfer, except that a failure is not remembered by id: the module decides what a failure means.
+    /// Modules derive ids deterministically (e.g. from their own ids) so they never collide with clients'.
+    /// </summary>
+    public ResultCode Execute(in Transfer transfer, in ModuleContext context)
+    {
+        if (transfer.Id == UInt128.Zero || transfer.Id == UInt128.MaxValue)
+        {
+            return ResultCode.IdMustNotBeZero;
+        }
+
+        if (HasMoreThanOne(transfer.Flags) || ((ushort)transfer.Flags & ~(ushort)0xE) != 0)
+        {
+            return ResultCode.FlagsAreMutuallyExclusive;
+        }
+
+        if (_transferIndex.TryGetValue(transfer.Id, out var existing))
+        {
+            return CompareExisting(transfer, _transfers[existing].Transfer);
+        }
+
+        return (transfer.Flags & (TransferFlags.PostPending | TransferFlags.VoidPending)) != 0
+            ? ApplyPostOrVoid(transfer, context.Now, context.Height, context.Position, inChain: false, ref Unsafe.NullRef<int>())
+            : ApplySingle(transfer, context.Now, context.Height, context.Position, inChain: false, ref Unsafe.NullRef<int>());
+    }
 
     private ResultCode ApplyCreateCoin(CreateCoin c)
     {

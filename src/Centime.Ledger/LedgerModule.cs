@@ -1,0 +1,45 @@
+namespace Centime.Ledger;
+
+/// <summary>Where in the chain a module's command is being applied.</summary>
+/// <param name="Now">Ledger time of this command (Unix nanoseconds).</param>
+/// <param name="Height">Block height.</param>
+/// <param name="Position">Index of the command in its block.</param>
+public readonly record struct ModuleContext(ulong Now, ulong Height, int Position);
+
+/// <summary>
+/// A module's slice of the one state machine (issuance, programmable payments, exchange, …). The rules of
+/// the core apply: <see cref="Apply"/> must be deterministic (no clock, no randomness, no I/O), and state a
+/// module owns must round-trip through <see cref="WriteSnapshot"/>/<see cref="ReadSnapshot"/> byte for byte.
+/// Money only moves through <see cref="LedgerState.Execute"/>, so the core's invariants (balances sum to
+/// zero, no overdraft, frozen accounts) hold for every module.
+/// </summary>
+public abstract class LedgerModule
+{
+    /// <summary>Stable name; the module's snapshot section is stored under it.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The ledger this module is attached to.</summary>
+    public LedgerState Ledger { get; internal set; } = null!;
+
+    /// <summary>True for the command kinds this module applies.</summary>
+    public abstract bool Handles(CommandKind kind);
+
+    /// <summary>Applies one command; returns its result code. A failure must leave the module's state unchanged.</summary>
+    public abstract ResultCode Apply(CommandBody body, in ModuleContext context);
+
+    /// <summary>Called at the start of every block, before its commands, after expired holds are released:
+    /// the place to act on deadlines that passed (in ledger time, in a deterministic order).</summary>
+    public virtual void OnBlockStart(ulong height, ulong timestamp)
+    {
+    }
+
+    /// <summary>The earliest ledger time at which this module needs a block to run, or null; the sequencer
+    /// seals an empty block then if nothing else arrives.</summary>
+    public virtual ulong? NextDeadline => null;
+
+    /// <summary>Writes the module's whole state, deterministically.</summary>
+    public abstract void WriteSnapshot(BinaryWriter writer);
+
+    /// <summary>Reads what <see cref="WriteSnapshot"/> wrote into this (fresh) module.</summary>
+    public abstract void ReadSnapshot(BinaryReader reader);
+}

@@ -1,0 +1,107 @@
+namespace Centime.Ledger.Tests;
+
+/// <summary>The module mechanism: dispatch, money through Execute, block-start hooks, snapshot sections.</summary>
+public sealed class ModuleTests
+{
+    private const CommandKind PingKind = (CommandKind)250;
+
+    /// <summary>A test command: mint <see cref="Amount"/> to <see cref="To"/> through the module.</summary>
+    private sealed record Ping(Address To, UInt128 Amount) : CommandBody
+    {
+        public override CommandKind Kind => PingKind;
+
+        protected override void Write(BodyWriter writer)
+        {
+            writer.Address(To);
+            writer.UInt128(Amount);
+        }
+
+        public static Ping Read(BodyReader r) => new(r.Address(), r.UInt128());
+    }
+
+    private sealed class PingModule : LedgerModule
+    {
+        public ulong Pings { get; private set; }
+        public ulong BlocksSeen { get; private set; }
+
+        public override string Name => "ping";
+
+        public override bool Handles(CommandKind kind) => kind == PingKind;
+
+        public override ResultCode Apply(CommandBody body, in ModuleContext context)
+        {
+            var ping = (Ping)body;
+            var coin = Ledger.Coins[0];
+            var code = Ledger.Execute(new Transfer
+            {
+                Id = ((UInt128)0xC0FFEE << 64) | (UInt128)(Pings + 1),
+                DebitAccount = coin.SupplyAccount,
+                CreditAccount = ping.To,
+                Amount = ping.Amount,
+                Coin = coin.Number,
+            }, context);
+            if (code == ResultCode.Ok)
+            {
+                Pings++;
+            }
+
+            return code;
+        }
+
+        public override void OnBlockStart(ulong height, ulong timestamp) => BlocksSeen++;
+
+        public override void WriteSnapshot(BinaryWriter writer)
+        {
+            writer.Write(Pings);
+            writer.Write(BlocksSeen);
+        }
+
+        public override void ReadSnapshot(BinaryReader reader)
+        {
+            Pings = reader.ReadUInt64();
+            BlocksSeen = reader.ReadUInt64();
+        }
+    }
+
+    static ModuleTests() => CommandBody.Register(PingKind, Ping.Read);
+
+    [Fact]
+    public void Module_CommandsAndHooks_MoveMoneyAndSurviveSnapshot()
+    {
+        var ledger = new TestLedger(new LedgerState([new PingModule()]));
+        ledger.CreateCoin("NUSD");
+        var alice = Address.Derive("test:alice");
+        Assert.Equal([ResultCode.Ok, ResultCode.Ok], ledger.Codes(Command.Of(new Ping(alice, 5)), Command.Of(new Ping(alice, 7))));
+        ledger.State.TryGetAccount(1, alice, out var account);
+        Assert.Equal((Int128)12, account.Balance);
+        var module = ledger.State.Module<PingModule>()!;
+        Assert.Equal(2UL, module.Pings);
+        Assert.True(module.BlocksSeen >= 2);
+
+        using var stream = new MemoryStream();
+        ledger.State.WriteSnapshot(stream);
+        stream.Position = 0;
+        var copy = LedgerState.ReadSnapshot(stream, [new PingModule()]);
+        Assert.Equal(ledger.State.ComputeStateHash(), copy.ComputeStateHash());
+        Assert.Equal(2UL, copy.Module<PingModule>()!.Pings);
+
+        stream.Position = 0;
+        Assert.Throws<InvalidDataException>(() => LedgerState.ReadSnapshot(stream));
+    }
+
+    [Fact]
+    public void Module_UnknownKindWithoutModule_UnknownCommand()
+    {
+        var ledger = new TestLedger();
+        ledger.CreateCoin("NUSD");
+        Assert.Equal([ResultCode.UnknownCommand], ledger.Codes(Command.Of(new Ping(Address.Derive("x"), 1))));
+    }
+
+    [Fact]
+    public void Module_AttachedTwice_Refused()
+    {
+        var module = new PingModule();
+        _ = new LedgerState([module]);
+        Assert.Throws<ArgumentException>(() => new LedgerState([module]));
+    }
+}
