@@ -39,6 +39,11 @@ public readonly record struct BlockHeader(
             throw new FormatException($"Unknown block header version {version}.");
         }
 
+        if (BinaryPrimitives.ReadUInt16LittleEndian(s[2..]) != 0 || BinaryPrimitives.ReadUInt64LittleEndian(s[120..]) != 0)
+        {
+            throw new FormatException("Block header is not canonical: reserved bytes are not zero.");
+        }
+
         return new BlockHeader(
             BinaryPrimitives.ReadUInt64LittleEndian(s[8..]),
             BinaryPrimitives.ReadUInt64LittleEndian(s[16..]),

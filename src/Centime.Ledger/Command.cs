@@ -94,6 +94,12 @@ public readonly struct Command
 
         var kind = (CommandKind)source[0];
         var flags = (CommandFlags)source[1];
+        if (((byte)flags & ~(byte)CommandFlags.RequestEnd) != 0 || BinaryPrimitives.ReadUInt16LittleEndian(source[2..]) != 0)
+        {
+            // Only canonical encodings decode: otherwise two byte strings would mean the same command.
+            throw new FormatException("Command header has unknown flags or non-zero reserved bytes.");
+        }
+
         var length = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
         if (length < 0 || length > source.Length - HeaderSize)
         {
@@ -119,7 +125,8 @@ public readonly struct Command
 /// <summary>The body of a non-transfer command. Sealed records, encoded with <see cref="BodyWriter"/>.</summary>
 public abstract record CommandBody
 {
-    private static readonly Dictionary<CommandKind, Func<BodyReader, CommandBody>> Decoders = new()
+    // Copy-on-write: readers (journal replay, block reads on any thread) never lock; Register swaps the map.
+    private static volatile Dictionary<CommandKind, Func<BodyReader, CommandBody>> _decoders = new()
     {
         [CommandKind.CreateCoin] = CreateCoin.Read,
         [CommandKind.SetAccountFrozen] = SetAccountFrozen.Read,
@@ -129,19 +136,21 @@ public abstract record CommandBody
         [CommandKind.TransferFrom] = TransferFrom.Read,
     };
 
+    private static readonly Lock RegisterLock = new();
+
     public abstract CommandKind Kind { get; }
 
     /// <summary>Registers the decoder of a module's command kind (once, at start-up, before any journal replay).</summary>
     public static void Register(CommandKind kind, Func<BodyReader, CommandBody> decoder)
     {
-        lock (Decoders)
+        lock (RegisterLock)
         {
-            if (Decoders.TryGetValue(kind, out var existing) && existing != decoder)
+            if (_decoders.TryGetValue(kind, out var existing) && existing != decoder)
             {
                 throw new InvalidOperationException($"Command kind {(byte)kind} is already registered.");
             }
 
-            Decoders[kind] = decoder;
+            _decoders = new Dictionary<CommandKind, Func<BodyReader, CommandBody>>(_decoders) { [kind] = decoder };
         }
     }
 
@@ -164,7 +173,7 @@ public abstract record CommandBody
 
     internal static CommandBody Decode(CommandKind kind, ReadOnlySpan<byte> body)
     {
-        if (!Decoders.TryGetValue(kind, out var decode))
+        if (!_decoders.TryGetValue(kind, out var decode))
         {
             throw new FormatException($"Unknown command kind {(byte)kind}.");
         }
