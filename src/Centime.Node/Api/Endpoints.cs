@@ -367,7 +367,7 @@ public static class Endpoints
         }
     }
 
-    private static void RequireOperator(NodeContext node, HttpContext http)
+    internal static void RequireOperator(NodeContext node, HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
         var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : http.Request.Headers["X-Api-Key"].ToString();
@@ -391,11 +391,11 @@ public static class Endpoints
         }
     }
 
-    private static Address ParseAddress(string text) => Address.TryParse(text, out var a)
+    internal static Address ParseAddress(string text) => Address.TryParse(text, out var a)
         ? a
         : throw new ProblemException(400, ProblemCodes.InvalidAddress, "Invalid address", $"'{text}' is not a 0x-prefixed 20-byte address with a valid EIP-55 checksum");
 
-    private static async Task<T> ReadJsonAsync<T>(HttpContext http)
+    internal static async Task<T> ReadJsonAsync<T>(HttpContext http)
     {
         var body = await ReadBodyAsync(http);
         try
