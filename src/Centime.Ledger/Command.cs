@@ -14,6 +14,23 @@ public enum CommandKind : byte
     CancelAuthorization = 5,
     Permit = 6,
     TransferFrom = 7,
+
+    // --- issuance module (16..47; src/Centime.Issuance, docs/issuance.md)
+    IssuanceAddOperator = 16,
+    IssuanceSetOperatorRoles = 17,
+    IssuanceConfigureCoin = 18,
+    IssuanceConfigureMinter = 19,
+    IssuanceRecordDeposit = 20,
+    IssuanceMint = 21,
+    IssuanceApprove = 22,
+    IssuanceReject = 23,
+    IssuanceRedeem = 24,
+    IssuanceMarkPayoutPaid = 25,
+    IssuanceSetPaused = 26,
+    IssuanceAddHolding = 27,
+    IssuanceUpdateHolding = 28,
+    IssuanceRemoveHolding = 29,
+    IssuanceSetPolicy = 30,
 }
 
 /// <summary>Per-command framing flags (journaled).</summary>

@@ -311,9 +311,17 @@ public sealed partial class LedgerState
             return CompareExisting(transfer, _transfers[existing].Transfer);
         }
 
-        return (transfer.Flags & (TransferFlags.PostPending | TransferFlags.VoidPending)) != 0
-            ? ApplyPostOrVoid(transfer, context.Now, context.Height, context.Position, inChain: false, ref Unsafe.NullRef<int>())
-            : ApplySingle(transfer, context.Now, context.Height, context.Position, inChain: false, ref Unsafe.NullRef<int>());
+        _executingModule = true;
+        try
+        {
+            return (transfer.Flags & (TransferFlags.PostPending | TransferFlags.VoidPending)) != 0
+                ? ApplyPostOrVoid(transfer, context.Now, context.Height, context.Position, inChain: false, ref Unsafe.NullRef<int>())
+                : ApplySingle(transfer, context.Now, context.Height, context.Position, inChain: false, ref Unsafe.NullRef<int>());
+        }
+        finally
+        {
+            _executingModule = false;
+        }
     }
 
     private ResultCode ApplyCreateCoin(CreateCoin c)
@@ -581,6 +589,11 @@ public sealed partial class LedgerState
             return ResultCode.CoinNotFound;
         }
 
+        if (_anyGuard && CheckGuard(t.Coin, t.DebitAccount, t.CreditAccount) is var guarded && guarded != ResultCode.Ok)
+        {
+            return guarded;
+        }
+
         if (!_accountIndex.TryGetValue(new AccountKey(t.Coin, t.DebitAccount), out var debitIndex))
         {
             return ResultCode.DebitAccountNotFound;
@@ -718,6 +731,11 @@ public sealed partial class LedgerState
         if (t.Coin != 0 && t.Coin != h.Coin)
         {
             return ResultCode.PendingTransferHasDifferentCoin;
+        }
+
+        if (post && _anyGuard && CheckGuard(h.Coin, h.DebitAccount, h.CreditAccount) is var guarded && guarded != ResultCode.Ok)
+        {
+            return guarded;
         }
 
         var amount = t.Amount == UInt128.Zero ? h.Amount : t.Amount;

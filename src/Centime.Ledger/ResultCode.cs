@@ -99,6 +99,39 @@ public enum ResultCode : ushort
     Forbidden = 151,
     Paused = 152,
     UnknownCommand = 153,
+
+    // --- issuance (200..249; src/Centime.Issuance, docs/issuance.md)
+    /// <summary>The operator lacks the role this action needs.</summary>
+    ForbiddenRole = 200,
+    /// <summary>The requester of a pending action tried to approve or reject it.</summary>
+    SelfApproval = 201,
+    /// <summary>The mint would push supply above eligible reserves (the mint gate).</summary>
+    ReservesInsufficient = 202,
+    /// <summary>The mint would push supply above 2^127 − 1 minor units.</summary>
+    SupplyOverflow = 203,
+    OperatorNotFound = 204,
+    OperatorExists = 205,
+    DepositNotFound = 206,
+    DepositExists = 207,
+    /// <summary>The mint is larger than the deposit's unminted remainder.</summary>
+    ExceedsDeposit = 208,
+    /// <summary>The mint is larger than the minter's remaining allowance.</summary>
+    ExceedsMinterAllowance = 209,
+    /// <summary>The mint would pass the minter's limit for the current ledger-time window.</summary>
+    MintRateLimited = 210,
+    ApprovalNotFound = 211,
+    ApprovalNotPending = 212,
+    HoldingNotFound = 213,
+    HoldingExists = 214,
+    HoldingInvalid = 215,
+    RedemptionNotFound = 216,
+    RedemptionAlreadyPaid = 217,
+    /// <summary>The action id was used before.</summary>
+    ActionExists = 218,
+    /// <summary>A plain transfer into or out of the supply account of a coin the issuance module manages: mint and burn go through it.</summary>
+    SupplyManaged = 219,
+    /// <summary>A field of an issuance command is empty, too long or out of range.</summary>
+    IssuanceFieldInvalid = 220,
 }
 
 /// <summary>Helpers over <see cref="ResultCode"/>.</summary>
@@ -112,7 +145,8 @@ public static class ResultCodes
 
     /// <summary>True when the event could succeed if retried later with a new id (balance or existence may change).</summary>
     public static bool IsTransient(this ResultCode code) => code is ResultCode.ExceedsBalance or ResultCode.DebitAccountNotFound
-        or ResultCode.AccountFrozen or ResultCode.PendingTransferNotFound or ResultCode.Paused;
+        or ResultCode.AccountFrozen or ResultCode.PendingTransferNotFound or ResultCode.Paused
+        or ResultCode.ReservesInsufficient or ResultCode.MintRateLimited;
 
     /// <summary>True for a successful outcome (applied now, or applied before with identical fields).</summary>
     public static bool IsSuccess(this ResultCode code) => code is ResultCode.Ok or ResultCode.Exists;

@@ -1,0 +1,70 @@
+using System.Runtime.CompilerServices;
+
+namespace Centime.Ledger;
+
+/// <summary>Per-coin restrictions a module places on plain transfers (docs/issuance.md, "Pause").</summary>
+[Flags]
+public enum CoinGuard : byte
+{
+    None = 0,
+    /// <summary>No transfer of the coin moves money (client, holder-signed or module), and no hold is posted; voids and hold expiry still run.</summary>
+    Paused = 1,
+    /// <summary>Only a module (through <see cref="LedgerState.Execute"/>) may move money into or out of the coin's supply account: mint and burn go through the module's rules.</summary>
+    SupplyManaged = 2,
+}
+
+public sealed partial class LedgerState
+{
+    // Indexed by coin number. Not part of the ledger's snapshot: the module that sets a guard owns it, keeps it in
+    // its own snapshot section and sets it again in ReadSnapshot (so replay and snapshots agree).
+    private CoinGuard[] _coinGuards = [];
+    private bool _anyGuard;
+    private bool _executingModule;
+
+    /// <summary>Sets the guards of one coin. Call only from a module's Apply or ReadSnapshot (deterministic state).</summary>
+    public void SetCoinGuard(uint coin, CoinGuard guard)
+    {
+        if (GetCoin(coin) is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(coin), $"No coin {coin}.");
+        }
+
+        if (_coinGuards.Length <= coin)
+        {
+            Array.Resize(ref _coinGuards, (int)Math.Max(coin + 1, (uint)_coins.Count + 1));
+        }
+
+        _coinGuards[coin] = guard;
+        _anyGuard = Array.Exists(_coinGuards, g => g != CoinGuard.None);
+    }
+
+    /// <summary>The guards of one coin.</summary>
+    public CoinGuard GetCoinGuard(uint coin) => coin < _coinGuards.Length ? _coinGuards[coin] : CoinGuard.None;
+
+    /// <summary>Ok, or why a guard refuses moving <paramref name="t"/>'s money. Only called when some coin is guarded.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ResultCode CheckGuard(uint coin, Address debit, Address credit)
+    {
+        var guard = GetCoinGuard(coin);
+        if (guard == CoinGuard.None)
+        {
+            return ResultCode.Ok;
+        }
+
+        if ((guard & CoinGuard.Paused) != 0)
+        {
+            return ResultCode.Paused;
+        }
+
+        if ((guard & CoinGuard.SupplyManaged) != 0 && !_executingModule)
+        {
+            var supply = _coins[(int)coin - 1].SupplyAccount;
+            if (debit == supply || credit == supply)
+            {
+                return ResultCode.SupplyManaged;
+            }
+        }
+
+        return ResultCode.Ok;
+    }
+}
