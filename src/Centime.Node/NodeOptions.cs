@@ -24,6 +24,12 @@ public sealed class NodeOptions
     /// <summary>Snapshot after this many commands.</summary>
     public long SnapshotEveryCommands { get; set; } = 2_000_000;
 
+    /// <summary>Publish a proof-of-liabilities root for every coin each time this many blocks have been added (0 = off).</summary>
+    public ulong LiabilitiesEveryBlocks { get; set; }
+
+    /// <summary>Publish a proof-of-liabilities root for every coin after this many minutes if the ledger moved (0 = off).</summary>
+    public double LiabilitiesEveryMinutes { get; set; }
+
     /// <summary>Minimum log level name for the console (Information by default).</summary>
     public string LogLevel { get; set; } = "Information";
 }
