@@ -132,6 +132,7 @@ public sealed class CentimeNode : IAsyncDisposable
         });
         app.MapOpenApi("/openapi/{documentName}.json");
         Endpoints.Map(app, context);
+        Transparency.TransparencyFeature.Install(app, context, data);
 
         return new CentimeNode(app, journal, sequencer, context);
     }

@@ -27,6 +27,12 @@ public static class ProblemCodes
     public const string InvalidAddress = "invalid_address";
     public const string InvalidQuery = "invalid_query";
     public const string NodeUnavailable = "node_unavailable";
+    public const string LiabilitiesNotPublished = "liabilities_not_published";
+    public const string HolderNotInTree = "holder_not_in_tree";
+    public const string LiabilitiesProofUnavailable = "liabilities_proof_unavailable";
+    public const string LiabilitiesTotalMismatch = "liabilities_total_mismatch";
+    public const string NegativeHolderBalance = "negative_holder_balance";
+    public const string ReportUnavailable = "report_unavailable";
 }
 
 /// <summary>Raised inside request handling to answer with a problem; caught by the problem middleware.</summary>

@@ -1,0 +1,35 @@
+using Centime.Node.Api;
+using Centime.Node.Liabilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Centime.Node.Transparency;
+
+/// <summary>
+/// Wires proof of liabilities, the transparency page and disclosure reports into a node: one call from
+/// <see cref="CentimeNode.Create"/>. The publisher lives as long as the web application.
+/// </summary>
+internal static class TransparencyFeature
+{
+    public static LiabilitiesPublisher Install(WebApplication app, NodeContext node, string dataDirectory)
+    {
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var publisher = new LiabilitiesPublisher(node.Sequencer, dataDirectory, loggers.CreateLogger("Centime.Liabilities"));
+        var options = node.Options;
+        app.Lifetime.ApplicationStarted.Register(() =>
+            publisher.StartAutomatic(options.LiabilitiesEveryBlocks, TimeSpan.FromMinutes(options.LiabilitiesEveryMinutes)));
+        app.Lifetime.ApplicationStopping.Register(publisher.Dispose);
+
+        LiabilityEndpoints.Map(app, node, publisher);
+        TransparencyEndpoints.Map(app, node, publisher, () => IssuanceDisclosure.For(node));
+        return publisher;
+    }
+}
+
+/// <summary>Finds the issuance module's read API for the pages and reports; null until a node loads the module.</summary>
+internal static class IssuanceDisclosure
+{
+    public static IIssuanceDisclosure? For(NodeContext node) => null;
+}

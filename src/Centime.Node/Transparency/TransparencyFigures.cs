@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text;
+using Centime.Ledger;
+using Centime.Node.Liabilities;
+
+namespace Centime.Node.Transparency;
+
+/// <summary>One reserve category as disclosed: booked value and the part eligible under the coin's regime.</summary>
+public sealed record ReserveCategoryFigure(string Category, UInt128 Amount, UInt128 Eligible, int Holdings);
+
+/// <summary>Reserves as disclosed for one coin (from the issuance module's reserve book).</summary>
+public sealed record ReserveFigures(string Regime, DateOnly AsOf, IReadOnlyList<ReserveCategoryFigure> Categories, UInt128 Total,
+    UInt128 EligibleTotal, IReadOnlyList<string> Violations);
+
+/// <summary>Redemptions served in a period and how many met their deadline (from the issuance module).</summary>
+public sealed record RedemptionFigures(int Requested, int Paid, int PaidOnTime, int PaidLate, int Open, int Overdue, UInt128 AmountPaid,
+    double? AverageHoursToPay);
+
+/// <summary>Reads reserve and redemption figures for a coin; supplied by the issuance module when it is loaded.</summary>
+public interface IIssuanceDisclosure
+{
+    /// <summary>The coin's reserves now, or null when it has no reserve book.</summary>
+    ReserveFigures? Reserves(string coin);
+
+    /// <summary>Redemptions requested or paid between <paramref name="from"/> (inclusive) and <paramref name="to"/> (exclusive), ledger time.</summary>
+    RedemptionFigures? Redemptions(string coin, DateTimeOffset from, DateTimeOffset to);
+}
+
+/// <summary>The public figures of one coin at one moment: what the transparency page and the monthly report show.</summary>
+public sealed record CoinFigures(
+    string Symbol,
+    string Name,
+    string Currency,
+    int Decimals,
+    ulong Height,
+    DateTimeOffset LedgerTime,
+    UInt128 CirculatingSupply,
+    int Holders,
+    ReserveFigures? Reserves,
+    PublishedLiabilities? Liabilities)
+{
+    /// <summary>Eligible reserves ÷ circulating supply in basis points, rounded down (reserves are never overstated); null when nothing circulates or no reserves are booked.</summary>
+    public UInt128? CoverageBasisPoints => Reserves is null || CirculatingSupply == 0 ? null : Reserves.EligibleTotal * 10_000 / CirculatingSupply;
+
+    /// <summary>Reads the figures of <paramref name="symbol"/> under the read lock; null when there is no such coin.</summary>
+    public static CoinFigures? Collect(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure? issuance, string symbol)
+    {
+        Coin coin;
+        ulong height;
+        DateTimeOffset time;
+        UInt128 supply = 0;
+        var holders = 0;
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            if (!st.TryGetCoin(symbol, out coin))
+            {
+                return null;
+            }
+
+            height = st.Height;
+            time = DateTimeOffset.FromUnixTimeMilliseconds((long)(st.Timestamp / 1_000_000UL));
+            foreach (ref readonly var a in st.Accounts)
+            {
+                if (a.Key.Coin != coin.Number)
+                {
+                    continue;
+                }
+
+                if ((a.Flags & AccountFlags.Supply) != 0)
+                {
+                    supply = a.Balance < 0 ? (UInt128)(-a.Balance) : 0;
+                }
+                else if (a.CreditsPosted > a.DebitsPosted)
+                {
+                    holders++;
+                }
+            }
+        }
+
+        publisher.TryGetLatest(symbol, out var latest);
+        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, height, time, supply, holders, issuance?.Reserves(symbol), latest);
+    }
+
+    /// <summary>"12,345.50" from minor units: exact (no floating point), thousands separated, at least two decimals.</summary>
+    public static string FormatUnits(UInt128 minor, int decimals)
+    {
+        var digits = minor.ToString(CultureInfo.InvariantCulture).PadLeft(decimals + 1, '0');
+        var whole = digits[..^decimals];
+        var fraction = decimals == 0 ? "" : digits[^decimals..].TrimEnd('0');
+        if (decimals >= 2 && fraction.Length < 2)
+        {
+            fraction = fraction.PadRight(2, '0');
+        }
+
+        var sb = new StringBuilder();
+        for (var i = 0; i < whole.Length; i++)
+        {
+            if (i > 0 && (whole.Length - i) % 3 == 0)
+            {
+                sb.Append(',');
+            }
+
+            sb.Append(whole[i]);
+        }
+
+        return fraction.Length == 0 ? sb.ToString() : sb.Append('.').Append(fraction).ToString();
+    }
+
+    /// <summary>"100.25%" from basis points.</summary>
+    public static string FormatPercent(UInt128 basisPoints) =>
+        (basisPoints / 100).ToString(CultureInfo.InvariantCulture) + "." + (basisPoints % 100).ToString("D2", CultureInfo.InvariantCulture) + "%";
+}
