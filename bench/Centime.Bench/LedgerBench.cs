@@ -360,16 +360,18 @@ public static class LedgerBench
         AnsiConsole.MarkupLine($"[grey]done: {Markup.Escape(label)}[/]");
     }
 
-    private static async Task ProgressAsync(string label, int seconds, Task work)
+    /// <summary>Shows a progress bar until <paramref name="work"/> ends: by elapsed time out of
+    /// <paramref name="seconds"/>, or by <paramref name="fraction"/> (0..1) when given.</summary>
+    internal static async Task ProgressAsync(string label, int seconds, Task work, Func<double>? fraction = null)
     {
         await AnsiConsole.Progress().AutoClear(true).StartAsync(async ctx =>
         {
-            var task = ctx.AddTask(label, maxValue: seconds);
+            var task = ctx.AddTask(label, maxValue: fraction is null ? seconds : 1);
             var sw = Stopwatch.StartNew();
             while (!work.IsCompleted)
             {
                 await Task.WhenAny(work, Task.Delay(200));
-                task.Value = Math.Min(seconds, sw.Elapsed.TotalSeconds);
+                task.Value = fraction is null ? Math.Min(seconds, sw.Elapsed.TotalSeconds) : Math.Clamp(fraction(), 0, 1);
             }
         });
         await work;

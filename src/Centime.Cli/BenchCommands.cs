@@ -13,6 +13,9 @@ internal static class BenchCommands
         var ledger = new Command("ledger", "Ledger: in-memory apply, durable node, single-transfer latency, replay, memory per account.") { seconds, accounts };
         ledger.SetAction((parse, ct) => LedgerBench.RunAsync(new LedgerBenchOptions { Seconds = parse.GetValue(seconds), Accounts = parse.GetValue(accounts) }, ct));
         bench.Add(ledger);
+        var signed = new Command("signed", "Holder-signed (EIP-3009) transfers end to end over HTTP, and signature recovery per backend.") { seconds };
+        signed.SetAction((parse, ct) => SignedBench.RunAsync(new SignedBenchOptions { Seconds = parse.GetValue(seconds) }, ct));
+        bench.Add(signed);
         return bench;
     }
 }

@@ -20,7 +20,7 @@ public sealed class CentimeApiException(int status, Problem problem) : Exception
 /// Typed client for the node's REST API (docs/api.md). Thread-safe; reuse one instance.
 /// Writes need the operator key; reads are public.
 /// </summary>
-public sealed class CentimeClient : IDisposable
+public sealed partial class CentimeClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -133,6 +133,8 @@ public sealed class CentimeNode : IAsyncDisposable
         app.MapOpenApi("/openapi/{documentName}.json");
         Endpoints.Map(app, context);
         Transparency.TransparencyFeature.Install(app, context, data);
+        SignedEndpoints.Map(app, context);
+        logger.LogInformation("Signature recovery: {Backend}", Crypto.Secp256k1.Default.Name);
 
         return new CentimeNode(app, journal, sequencer, context);
     }
