@@ -4,7 +4,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-debs=(libsecp256k1-1)
+# chromium: the transparency page tests (tests/Centime.Web.Tests) drive it headless through Playwright.
+debs=(libsecp256k1-1 chromium)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

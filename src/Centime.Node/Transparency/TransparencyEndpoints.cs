@@ -203,7 +203,7 @@ internal static class TransparencyEndpoints
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
         var html = new StringBuilder();
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-        html.Append(CultureInfo.InvariantCulture, $"<title>{H(title)}</title><link rel=\"stylesheet\" href=\"/transparency/assets/transparency.css\">");
+        html.Append(CultureInfo.InvariantCulture, $"<title>{H(title)}</title><link rel=\"stylesheet\" href=\"/transparency/assets/transparency.css\"><link rel=\"icon\" href=\"data:,\">");
         if (withScript)
         {
             html.Append("<script type=\"module\" src=\"/transparency/assets/transparency.js\"></script>");
