@@ -86,7 +86,7 @@ public sealed class CentimeNode : IAsyncDisposable
                 logger.LogInformation("Recovery {Phase}: {Done}/{Total}", p.Phase, p.Done, p.Total);
             }
         });
-        var journal = Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync }, progress);
+        var journal = Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync, CreateModules = () => [new Centime.Issuance.IssuanceModule()] }, progress);
         var r = journal.Recovery;
         logger.LogInformation("Recovered height {Height} in {Ms} ms (snapshot at {Snapshot}, {Replayed} blocks replayed)",
             journal.Height, sw.ElapsedMilliseconds, r.SnapshotHeight, r.BlocksReplayed);
@@ -132,6 +132,7 @@ public sealed class CentimeNode : IAsyncDisposable
         });
         app.MapOpenApi("/openapi/{documentName}.json");
         Endpoints.Map(app, context);
+        IssuanceEndpoints.Map(app, context);
         Transparency.TransparencyFeature.Install(app, context, data);
         SignedEndpoints.Map(app, context);
         logger.LogInformation("Signature recovery: {Backend}", Crypto.Secp256k1.Default.Name);

@@ -1,0 +1,852 @@
+using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Centime.Client;
+using Centime.Issuance;
+using Centime.Ledger;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Centime.Node.Api;
+
+/// <summary>
+/// The issuance API under /v1/issuance (docs/issuance.md): operators, approvals, deposits, mints, redemptions, pause,
+/// reserves, audit. Every write authenticates an operator (<c>Authorization: Bearer &lt;key&gt;</c>; the node's
+/// operator key is the bootstrap admin) and becomes one journaled command carrying the operator id. Reserves and a
+/// coin's issuance figures are public; the rest needs an operator.
+/// </summary>
+public static class IssuanceEndpoints
+{
+    private const int MaxPage = 1000;
+
+    public static void Map(WebApplication app, NodeContext node)
+    {
+        var g = app.MapGroup("/v1/issuance").WithTags("Issuance");
+
+        g.MapGet("/whoami", (HttpRequest request) => WhoAmIResult(node, request.HttpContext)).WithName("IssuanceWhoAmI").WithSummary("The operator and roles of the presented key.");
+        g.MapGet("/operators", (HttpRequest request) => ListOperators(node, request.HttpContext)).WithName("ListOperators").WithSummary("Operators and roles (admin, auditor).");
+        g.MapPost("/operators", (HttpRequest request) => AddOperatorAsync(node, request.HttpContext)).WithName("AddOperator")
+            .WithSummary("Add an operator (admin); the answer carries their new API key, shown once.").Accepts<AddOperatorRequest>("application/json").Produces<ActionOutcome>();
+        g.MapPost("/operators/{id}/roles", (string id, HttpContext http) => SetRolesAsync(node, id, http)).WithName("SetOperatorRoles")
+            .WithSummary("Replace an operator's roles (admin); [] disables.").Accepts<SetRolesRequest>("application/json").Produces<ActionOutcome>();
+        g.MapPost("/policy", (HttpRequest request) => SetPolicyAsync(node, request.HttpContext)).WithName("SetIssuancePolicy")
+            .WithSummary("Whether administrative changes need a second admin (admin).").Accepts<PolicyRequest>("application/json").Produces<ActionOutcome>();
+
+        g.MapGet("/coins/{coin}", (string coin) => GetCoin(node, coin)).WithName("GetCoinIssuance").WithSummary("A coin's issuance settings, supply, reserves and coverage.");
+        g.MapPost("/coins/{coin}/config", (string coin, HttpContext http) => ConfigureCoinAsync(node, coin, http)).WithName("ConfigureCoinIssuance")
+            .WithSummary("Regime, redemption window and approval thresholds of a coin (admin).").Accepts<CoinConfigRequest>("application/json").Produces<ActionOutcome>();
+        g.MapPost("/coins/{coin}/minters", (string coin, HttpContext http) => ConfigureMinterAsync(node, coin, http)).WithName("ConfigureMinter")
+            .WithSummary("Set a minter's allowance and rate limit (minter_manager).").Accepts<MinterRequest>("application/json").Produces<ActionOutcome>();
+        g.MapGet("/coins/{coin}/deposits", (string coin, HttpContext http) => ListDeposits(node, coin, http)).WithName("ListDeposits").WithSummary("Recorded fiat deposits (operators).");
+        g.MapPost("/coins/{coin}/deposits", (string coin, HttpContext http) => RecordDepositAsync(node, coin, http)).WithName("RecordDeposit")
+            .WithSummary("Record a fiat deposit (reserve_manager).").Accepts<DepositRequest>("application/json").Produces<ActionOutcome>();
+        g.MapPost("/coins/{coin}/mints", (string coin, HttpContext http) => MintAsync(node, coin, http)).WithName("Mint")
+            .WithSummary("Mint against a deposit through the mint gate (minter); may need a second approval.").Accepts<MintRequest>("application/json").Produces<ActionOutcome>();
+        g.MapGet("/coins/{coin}/redemptions", (string coin, string? status, HttpContext http) => ListRedemptions(node, coin, status, http)).WithName("ListRedemptions")
+            .WithSummary("Redemptions and payout instructions; ?status=pending|overdue|paid (operators).");
+        g.MapPost("/coins/{coin}/redemptions", (string coin, HttpContext http) => RedeemAsync(node, coin, http)).WithName("Redeem")
+            .WithSummary("Burn a holder's coins and create a payout instruction with a deadline (minter, on the holder's behalf).").Accepts<RedeemRequest>("application/json").Produces<ActionOutcome>();
+        g.MapPost("/redemptions/{id}/paid", (string id, HttpContext http) => MarkPaidAsync(node, id, http)).WithName("MarkPayoutPaid")
+            .WithSummary("Mark a payout paid with its bank reference (reserve_manager).").Accepts<PayoutPaidRequest>("application/json").Produces<ActionOutcome>();
+        g.MapPost("/coins/{coin}/pause", (string coin, HttpContext http) => SetPausedAsync(node, coin, true, http)).WithName("Pause").WithSummary("Pause a coin (pauser).").Produces<ActionOutcome>();
+        g.MapPost("/coins/{coin}/unpause", (string coin, HttpContext http) => SetPausedAsync(node, coin, false, http)).WithName("Unpause").WithSummary("Unpause a coin (pauser).").Produces<ActionOutcome>();
+
+        g.MapGet("/coins/{coin}/reserves", (string coin, string? asOf) => GetReserves(node, coin, asOf)).WithName("GetReserves")
+            .WithSummary("The reserve book with each holding's eligibility and reason under the coin's regime (public).");
+        g.MapPost("/coins/{coin}/reserves", (string coin, HttpContext http) => AddHoldingAsync(node, coin, http)).WithName("AddHolding")
+            .WithSummary("Add a holding (reserve_manager).").Accepts<HoldingInfo>("application/json").Produces<ActionOutcome>();
+        g.MapPost("/coins/{coin}/reserves/{id}/value", (string coin, string id, HttpContext http) => ValueHoldingAsync(node, coin, id, http)).WithName("ValueHolding")
+            .WithSummary("Valuation update of a holding (reserve_manager).").Accepts<ValuationRequest>("application/json").Produces<ActionOutcome>();
+        g.MapDelete("/coins/{coin}/reserves/{id}", (string coin, string id, HttpContext http) => RemoveHoldingAsync(node, coin, id, http)).WithName("RemoveHolding")
+            .WithSummary("Remove a holding (reserve_manager).").Produces<ActionOutcome>();
+
+        g.MapGet("/approvals", (string? status, HttpContext http) => ListActions(node, status ?? "pending", http)).WithName("ListApprovals")
+            .WithSummary("Actions waiting for approval (?status=pending, default) or all actions (?status=all) (operators).");
+        g.MapGet("/actions/{id}", (string id, HttpContext http) => GetAction(node, id, http)).WithName("GetAction").WithSummary("One action (operators).");
+        g.MapPost("/approvals/{id}/approve", (string id, HttpContext http) => DecideAsync(node, id, true, http)).WithName("Approve")
+            .WithSummary("Approve a pending action, which executes now (a different operator with a qualifying role).").Produces<ActionOutcome>();
+        g.MapPost("/approvals/{id}/reject", (string id, HttpContext http) => DecideAsync(node, id, false, http)).WithName("Reject")
+            .WithSummary("Reject a pending action (a different operator with a qualifying role).").Accepts<DecisionRequest>("application/json").Produces<ActionOutcome>();
+        g.MapGet("/audit", (ulong? after, int? limit, HttpContext http) => GetAudit(node, after, limit, http)).WithName("GetAudit")
+            .WithSummary("The audit trail, oldest first, paged with ?after=&limit= (admin, auditor).");
+    }
+
+    // ------------------------------------------------------------------ authentication
+
+    private readonly record struct Caller(string Id, OperatorRoles Roles);
+
+    private static Caller Authenticate(NodeContext node, HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : http.Request.Headers["X-Api-Key"].ToString();
+        if (node.IsOperatorKey(key))
+        {
+            return new Caller(IssuanceModule.BootstrapAdmin, OperatorRoles.Admin);
+        }
+
+        if (!string.IsNullOrEmpty(key))
+        {
+            var hash = Hash32.Sha256(Encoding.UTF8.GetBytes(key));
+            using (node.Sequencer.ReadLock())
+            {
+                if (Module(node).OperatorByKeyHash(hash) is { } op)
+                {
+                    return new Caller(op.Id, op.Roles);
+                }
+            }
+        }
+
+        http.Response.Headers.WWWAuthenticate = "Bearer realm=\"centime\"";
+        throw new ProblemException(401, ProblemCodes.Unauthorized, "Unauthorized", "this operation needs an operator API key: 'Authorization: Bearer <key>'");
+    }
+
+    private static Caller Require(NodeContext node, HttpContext http, OperatorRoles anyOf)
+    {
+        var caller = Authenticate(node, http);
+        if ((caller.Roles & anyOf) == 0)
+        {
+            throw new ProblemException(403, ResultCode.ForbiddenRole.ToProblemCode(), "Forbidden",
+                $"operator '{caller.Id}' has roles [{string.Join(", ", OperatorRoleNames.ToNames(caller.Roles))}]; this needs one of [{string.Join(", ", OperatorRoleNames.ToNames(anyOf))}]");
+        }
+
+        return caller;
+    }
+
+    private static IssuanceModule Module(NodeContext node) =>
+        node.Sequencer.State.Module<IssuanceModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the issuance module");
+
+    private static IResult WhoAmIResult(NodeContext node, HttpContext http)
+    {
+        var caller = Authenticate(node, http);
+        return Results.Json(new WhoAmI(caller.Id, OperatorRoleNames.ToNames(caller.Roles)), JsonDefaults.Options);
+    }
+
+    // ------------------------------------------------------------------ operators and policy
+
+    private static IResult ListOperators(NodeContext node, HttpContext http)
+    {
+        Require(node, http, OperatorRoles.Admin | OperatorRoles.Auditor);
+        using (node.Sequencer.ReadLock())
+        {
+            var list = Module(node).Operators.Select(o => new OperatorInfo(o.Id, OperatorRoleNames.ToNames(o.Roles), o.KeyHash.ToString(), o.AddedAt)).ToList();
+            return Results.Json(list, JsonDefaults.Options);
+        }
+    }
+
+    private static async Task<IResult> AddOperatorAsync(NodeContext node, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.Admin);
+        var request = await ReadAsync<AddOperatorRequest>(http);
+        if (!IssuanceModule.IsValidOperatorId(request.Id))
+        {
+            throw Invalid("id", "an operator id is 1–32 of a–z, 0–9, '_', '-', '.', starting with a letter or digit");
+        }
+
+        var roles = ParseRoles(request.Roles);
+        if (roles == OperatorRoles.None)
+        {
+            throw Invalid("roles", "give at least one role");
+        }
+
+        // The key is made here and shown once; only its SHA-256 is journaled.
+        var key = "ck_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var command = new AddOperator(ActionIdOf(request.ActionId), caller.Id, request.Id, Hash32.Sha256(Encoding.UTF8.GetBytes(key)), roles);
+        return Results.Json(await SubmitAsync(node, command, key), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> SetRolesAsync(NodeContext node, string id, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.Admin);
+        var request = await ReadAsync<SetRolesRequest>(http);
+        var command = new SetOperatorRoles(ActionIdOf(request.ActionId), caller.Id, id, ParseRoles(request.Roles));
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> SetPolicyAsync(NodeContext node, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.Admin);
+        var request = await ReadAsync<PolicyRequest>(http);
+        return Results.Json(await SubmitAsync(node, new SetPolicy(ActionIdOf(request.ActionId), caller.Id, request.AdminChangesNeedApproval)), JsonDefaults.Options);
+    }
+
+    // ------------------------------------------------------------------ coins
+
+    private static IResult GetCoin(NodeContext node, string symbol)
+    {
+        var number = CoinOf(node, symbol);
+        using (node.Sequencer.ReadLock())
+        {
+            var module = Module(node);
+            var coin = module.Coin(number);
+            var coverage = module.CoverageOf(number);
+            var now = node.Sequencer.State.Timestamp;
+            var minters = coin?.Minters.Select(m => new MinterInfo(m.Minter, Dec(m.Allowance), Dec(m.RateLimit), m.RateWindowSeconds, Dec(m.WindowUsed))).ToList() ?? [];
+            return Results.Json(new CoinIssuanceInfo(
+                symbol,
+                coin is not null,
+                coin?.Paused ?? false,
+                RegimeName(coin?.Regime ?? ReserveRegime.Genius),
+                coin?.RedemptionWindowSeconds ?? 0,
+                coin is null || coin.MintApprovalAbove == UInt128.MaxValue ? "never" : Dec(coin.MintApprovalAbove),
+                coin?.PauseNeedsApproval ?? false,
+                Dec(coverage.Supply),
+                Dec(coin?.Minted ?? UInt128.Zero),
+                Dec(coin?.Redeemed ?? UInt128.Zero),
+                Dec(coverage.EligibleReserves),
+                CoveragePercent(coverage),
+                minters,
+                coin?.Redemptions.Count(r => r.Status == RedemptionStatus.Pending) ?? 0,
+                coin?.Redemptions.Count(r => r.IsOverdue(now)) ?? 0), JsonDefaults.Options);
+        }
+    }
+
+    private static async Task<IResult> ConfigureCoinAsync(NodeContext node, string symbol, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.Admin);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<CoinConfigRequest>(http);
+        ReserveRegime regime;
+        ulong window;
+        UInt128 above;
+        bool pause;
+        using (node.Sequencer.ReadLock())
+        {
+            var current = Module(node).Coin(number);
+            regime = current?.Regime ?? ReserveRegime.Genius;
+            window = current?.RedemptionWindowSeconds ?? 0;
+            above = current?.MintApprovalAbove ?? UInt128.MaxValue;
+            pause = current?.PauseNeedsApproval ?? false;
+        }
+
+        if (request.Regime is not null)
+        {
+            regime = request.Regime switch
+            {
+                "genius" => ReserveRegime.Genius,
+                "hong_kong" => ReserveRegime.HongKong,
+                "mica" => ReserveRegime.Mica,
+                _ => throw Invalid("regime", "regime is one of genius, hong_kong, mica"),
+            };
+        }
+
+        if (request.RedemptionWindowSeconds is ulong w)
+        {
+            window = w <= 366UL * 86_400UL ? w : throw Invalid("redemptionWindowSeconds", "at most 366 days (0 = one business day)");
+        }
+
+        if (request.MintApprovalAbove is not null)
+        {
+            above = request.MintApprovalAbove == "never" ? UInt128.MaxValue : Amount(request.MintApprovalAbove, "mintApprovalAbove", allowZero: true);
+        }
+
+        pause = request.PauseNeedsApproval ?? pause;
+        var command = new ConfigureCoin(ActionIdOf(request.ActionId), caller.Id, number, regime, window, above, pause);
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> ConfigureMinterAsync(NodeContext node, string symbol, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.MinterManager);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<MinterRequest>(http);
+        var minter = Required(request.Minter, "minter");
+        var allowance = Amount(request.Allowance, "allowance", allowZero: true);
+        var rate = request.RateLimit is null ? UInt128.Zero : Amount(request.RateLimit, "rateLimit", allowZero: true);
+        var windowSeconds = request.RateWindowSeconds ?? 0;
+        if (rate > UInt128.Zero && windowSeconds is 0 or > 366UL * 86_400UL)
+        {
+            throw Invalid("rateWindowSeconds", "a rate limit needs a window of 1 second to 366 days");
+        }
+
+        var command = new ConfigureMinter(ActionIdOf(request.ActionId), caller.Id, number, minter, allowance, rate, windowSeconds);
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    // ------------------------------------------------------------------ deposits, mints, redemptions
+
+    private static IResult ListDeposits(NodeContext node, string symbol, HttpContext http)
+    {
+        Authenticate(node, http);
+        var number = CoinOf(node, symbol);
+        using (node.Sequencer.ReadLock())
+        {
+            var deposits = Module(node).Coin(number)?.Deposits ?? [];
+            return Results.Json(deposits.Select(d => new DepositInfo(d.Reference, d.Bank, Dec(d.Amount), Dec(d.Minted), Dec(d.Unminted), Date(d.ValueDate),
+                d.Holding.Length == 0 ? null : d.Holding, d.RecordedAt, d.RecordedBy)).ToList(), JsonDefaults.Options);
+        }
+    }
+
+    private static async Task<IResult> RecordDepositAsync(NodeContext node, string symbol, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.ReserveManager);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<DepositRequest>(http);
+        var command = new RecordDeposit(ActionIdOf(request.ActionId), caller.Id, number, Text(request.Bank, "bank"), Text(request.Reference, "reference"),
+            Amount(request.Amount, "amount"), DateField(request.ValueDate, "valueDate"), OptionalText(request.Holding, "holding"));
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> MintAsync(NodeContext node, string symbol, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.Minter);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<MintRequest>(http);
+        var command = new Mint(ActionIdOf(request.ActionId), caller.Id, number, Text(request.Deposit, "deposit"), AddressField(request.To, "to"), Amount(request.Amount, "amount"));
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> RedeemAsync(NodeContext node, string symbol, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.Minter);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<RedeemRequest>(http);
+        var command = new Redeem(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Holder, "holder"), Amount(request.Amount, "amount"), Text(request.PayTo, "payTo"));
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static IResult ListRedemptions(NodeContext node, string symbol, string? status, HttpContext http)
+    {
+        Authenticate(node, http);
+        var number = CoinOf(node, symbol);
+        if (status is not (null or "all" or "pending" or "overdue" or "paid"))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is one of pending, overdue, paid, all");
+        }
+
+        using (node.Sequencer.ReadLock())
+        {
+            var now = node.Sequencer.State.Timestamp;
+            var list = Module(node).Redemptions(number)
+                .Where(r => status switch
+                {
+                    "pending" => r.Status == RedemptionStatus.Pending,
+                    "overdue" => r.IsOverdue(now),
+                    "paid" => r.Status == RedemptionStatus.Paid,
+                    _ => true,
+                })
+                .Select(r => ToInfo(r, symbol, now)).ToList();
+            return Results.Json(list, JsonDefaults.Options);
+        }
+    }
+
+    private static async Task<IResult> MarkPaidAsync(NodeContext node, string id, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.ReserveManager);
+        var redemption = ParseActionId(id, "id");
+        var request = await ReadAsync<PayoutPaidRequest>(http);
+        var command = new MarkPayoutPaid(ActionIdOf(request.ActionId), caller.Id, redemption, Text(request.Reference, "reference"), OptionalText(request.Holding, "holding"));
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> SetPausedAsync(NodeContext node, string symbol, bool paused, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.Pauser);
+        var number = CoinOf(node, symbol);
+        var request = await ReadOptionalAsync<DecisionRequest>(http);
+        return Results.Json(await SubmitAsync(node, new SetPaused(ActionIdOf(request?.ActionId), caller.Id, number, paused)), JsonDefaults.Options);
+    }
+
+    // ------------------------------------------------------------------ reserves
+
+    private static IResult GetReserves(NodeContext node, string symbol, string? asOfText)
+    {
+        var number = CoinOf(node, symbol);
+        DateOnly? asOf = asOfText is null ? null : DateOnly.TryParseExact(asOfText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+            ? d
+            : throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'asOf' is a date, yyyy-MM-dd");
+        using (node.Sequencer.ReadLock())
+        {
+            var module = Module(node);
+            var coin = module.Coin(number);
+            var date = asOf ?? module.LedgerDate;
+            var supply = module.Supply(number);
+            var regime = coin?.Regime ?? ReserveRegime.Genius;
+            var evaluation = module.EvaluateReserves(number, date);
+            var coverage = module.CoverageOf(number, date);
+            var holdings = evaluation?.Holdings.Select(a => ToInfo(a.Holding) with { Value = Dec(a.Value), Eligible = a.IsEligible, Code = a.Code, Reason = a.Reason }).ToList() ?? [];
+            var categories = evaluation?.Categories.Select(c => new CategoryInfo(CategoryName(c.Category), c.Holdings, Dec(c.Total), Dec(c.Eligible))).ToList() ?? [];
+            return Results.Json(new ReservesInfo(symbol, RegimeName(regime), Date(date), Dec(supply), Dec(evaluation?.Total ?? UInt128.Zero),
+                Dec(evaluation?.EligibleTotal ?? UInt128.Zero), CoveragePercent(coverage), holdings, categories,
+                evaluation?.Violations.Select(v => v.Code + ": " + v.Message).ToList() ?? []), JsonDefaults.Options);
+        }
+    }
+
+    private static async Task<IResult> AddHoldingAsync(NodeContext node, string symbol, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.ReserveManager);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<HoldingInfo>(http);
+        if (request.Value is not null || request.Eligible is not null || request.Code is not null || request.Reason is not null)
+        {
+            throw new ProblemException(400, ProblemCodes.UnknownField, "Unknown field", "value, eligible, code and reason are computed by the node; do not send them");
+        }
+
+        string currency;
+        DateOnly today;
+        using (node.Sequencer.ReadLock())
+        {
+            currency = node.Sequencer.State.GetCoin(number)!.Currency;
+            today = Module(node).LedgerDate;
+        }
+
+        var holding = FromRequest(request, currency, today);
+        if (!HoldingCodec.TryValidate(holding, out var error))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", error);
+        }
+
+        return Results.Json(await SubmitAsync(node, new AddHolding(ActionIdOf(request.ActionId), caller.Id, number, holding)), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> ValueHoldingAsync(NodeContext node, string symbol, string id, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.ReserveManager);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<ValuationRequest>(http);
+        ReserveHolding? existing = null;
+        DateOnly today;
+        using (node.Sequencer.ReadLock())
+        {
+            var coin = Module(node).Coin(number);
+            existing = coin?.Holdings.FirstOrDefault(h => h.Id == id);
+            today = Module(node).LedgerDate;
+        }
+
+        if (existing is null)
+        {
+            throw new ProblemException(404, ResultCode.HoldingNotFound.ToProblemCode(), "Not found", $"{symbol} reserves have no holding '{id}'");
+        }
+
+        var valuedOn = request.ValuedOn is null ? today : DateField(request.ValuedOn, "valuedOn");
+        ReserveHolding updated = existing switch
+        {
+            BankDeposit b when request.Amount is not null => b with { Amount = Amount(request.Amount, "amount", allowZero: true) },
+            TreasuryBill t when request.Price is not null => t with { Price = PriceField(request.Price, "price") },
+            OvernightRepo o when request.CollateralValue is not null => o with { CollateralValue = Amount(request.CollateralValue, "collateralValue", allowZero: true) },
+            GovernmentMoneyMarketFund f when request.NavPerUnit is not null => f with { NavPerUnit = Amount(request.NavPerUnit, "navPerUnit") },
+            BankDeposit => throw Missing("amount"),
+            TreasuryBill => throw Missing("price"),
+            OvernightRepo => throw Missing("collateralValue"),
+            _ => throw Missing("navPerUnit"),
+        };
+        updated = updated with { ValuedOn = valuedOn };
+        if (!HoldingCodec.TryValidate(updated, out var error))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", error);
+        }
+
+        return Results.Json(await SubmitAsync(node, new UpdateHolding(ActionIdOf(request.ActionId), caller.Id, number, updated)), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> RemoveHoldingAsync(NodeContext node, string symbol, string id, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.ReserveManager);
+        var number = CoinOf(node, symbol);
+        return Results.Json(await SubmitAsync(node, new RemoveHolding(ActionIdOf(null), caller.Id, number, id)), JsonDefaults.Options);
+    }
+
+    // ------------------------------------------------------------------ approvals and audit
+
+    private static IResult ListActions(NodeContext node, string status, HttpContext http)
+    {
+        Authenticate(node, http);
+        if (status is not ("pending" or "all"))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is pending or all");
+        }
+
+        using (node.Sequencer.ReadLock())
+        {
+            var module = Module(node);
+            var list = module.Actions.Where(a => status == "all" || a.Status == ActionStatus.Pending).Select(a => ToInfo(node, a)).ToList();
+            return Results.Json(list, JsonDefaults.Options);
+        }
+    }
+
+    private static IResult GetAction(NodeContext node, string id, HttpContext http)
+    {
+        Authenticate(node, http);
+        var actionId = ParseActionId(id, "id");
+        using (node.Sequencer.ReadLock())
+        {
+            return Module(node).Action(actionId) is { } a
+                ? Results.Json(ToInfo(node, a), JsonDefaults.Options)
+                : ProblemResults.NotFound(ResultCode.ApprovalNotFound.ToProblemCode(), $"no action {id}");
+        }
+    }
+
+    private static async Task<IResult> DecideAsync(NodeContext node, string id, bool approve, HttpContext http)
+    {
+        var caller = Authenticate(node, http);
+        var target = ParseActionId(id, "id");
+        var request = await ReadOptionalAsync<DecisionRequest>(http);
+        var reason = request?.Reason ?? "";
+        if (reason.Length > 200)
+        {
+            throw Invalid("reason", "at most 200 characters");
+        }
+
+        IssuanceCommand command = approve
+            ? new Approve(ActionIdOf(request?.ActionId), caller.Id, target)
+            : new Reject(ActionIdOf(request?.ActionId), caller.Id, target, reason);
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static IResult GetAudit(NodeContext node, ulong? after, int? limit, HttpContext http)
+    {
+        Require(node, http, OperatorRoles.Admin | OperatorRoles.Auditor);
+        var take = limit ?? 100;
+        if (take is < 1 or > MaxPage)
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"'limit' must be 1..{MaxPage}");
+        }
+
+        using (node.Sequencer.ReadLock())
+        {
+            var audit = Module(node).Audit;
+            var start = (int)Math.Min(after ?? 0, (ulong)audit.Count);
+            var entries = new List<AuditEntryInfo>();
+            for (var i = start; i < audit.Count && entries.Count < take; i++)
+            {
+                var e = audit[i];
+                entries.Add(new AuditEntryInfo(e.Sequence, e.Time, e.Height, Dec(e.Action), e.Event, e.Name, SymbolOf(node, e.Coin), e.Requester, e.Approver, e.Detail));
+            }
+
+            ulong? next = start + entries.Count < audit.Count ? (ulong)(start + entries.Count) : null;
+            return Results.Json(new AuditPage(entries, next), JsonDefaults.Options);
+        }
+    }
+
+    // ------------------------------------------------------------------ submission
+
+    private static async Task<ActionOutcome> SubmitAsync(NodeContext node, IssuanceCommand command, string? key = null)
+    {
+        var receipt = await Endpoints.SubmitAsync(node, [global::Centime.Ledger.Command.Of(command)]);
+        var code = receipt.Results[0].Code;
+        using (node.Sequencer.ReadLock())
+        {
+            var module = Module(node);
+            if (code == ResultCode.Ok)
+            {
+                var action = module.Action(command.ActionId)!;
+                var target = command is Approve or Reject ? module.Action(command is Approve a ? a.Target : ((Reject)command).Target) : null;
+                return new ActionOutcome(
+                    Dec(command.ActionId),
+                    target is not null ? (command is Approve ? "approved" : "rejected") : action.Status == ActionStatus.Pending ? "pending_approval" : "executed",
+                    command.ActionName,
+                    target?.Summary ?? action.Summary,
+                    receipt.Height,
+                    target?.Requester ?? command.Requester,
+                    target is not null ? command.Requester : null,
+                    key);
+            }
+
+            if (code == ResultCode.ActionExists && module.Action(command.ActionId) is { } existing && Equals(existing.Command, command) && key is null)
+            {
+                // A retry of the same action: answer as the first time did (nothing applied twice).
+                return new ActionOutcome(Dec(existing.Id), existing.Status switch
+                {
+                    ActionStatus.Pending => "pending_approval",
+                    ActionStatus.Rejected => "rejected",
+                    _ => "executed",
+                }, existing.Command.ActionName, existing.Summary, existing.RequestedHeight, existing.Requester, existing.Decider);
+            }
+
+            throw Refused(node, module, command, code);
+        }
+    }
+
+    private static ProblemException Refused(NodeContext node, IssuanceModule module, IssuanceCommand command, ResultCode code)
+    {
+        var status = code switch
+        {
+            ResultCode.ForbiddenRole or ResultCode.SelfApproval => 403,
+            ResultCode.OperatorNotFound or ResultCode.DepositNotFound or ResultCode.ApprovalNotFound or ResultCode.HoldingNotFound
+                or ResultCode.RedemptionNotFound or ResultCode.CoinNotFound => 404,
+            ResultCode.OperatorExists or ResultCode.DepositExists or ResultCode.HoldingExists or ResultCode.ActionExists => 409,
+            _ => 422,
+        };
+        var detail = $"{module.Describe(command)}: {code.ToProblemCode()}";
+        var inv = CultureInfo.InvariantCulture;
+        var mint = command as Mint ?? (command is Approve ap ? module.Action(ap.Target)?.Command as Mint : null);
+        if (code is ResultCode.ReservesInsufficient or ResultCode.SupplyOverflow && mint is not null)
+        {
+            var coin = module.Coin(mint.Coin);
+            var evaluation = module.EvaluateReserves(mint.Coin);
+            var decision = MintGate.Check(module.Supply(mint.Coin), mint.Amount, evaluation?.EligibleTotal ?? UInt128.Zero);
+            detail = string.Create(inv, $"mint of {mint.Amount} refused by the mint gate: {decision.Reason} ({coin?.Profile.Name ?? "GENIUS"} eligibility as of {Date(module.LedgerDate)}; see GET /v1/issuance/coins/{SymbolOf(node, mint.Coin)}/reserves)");
+        }
+        else if (code == ResultCode.SelfApproval)
+        {
+            detail = $"operator '{command.Requester}' requested this action and cannot approve or reject it; another operator must";
+        }
+        else if (code == ResultCode.ForbiddenRole)
+        {
+            var target = command is Approve a2 ? module.Action(a2.Target) : command is Reject r2 ? module.Action(r2.Target) : null;
+            detail = target is not null
+                ? $"operator '{command.Requester}' may not decide '{target.Command.ActionName}': needs one of [{string.Join(", ", OperatorRoleNames.ToNames(IssuanceModule.ApproverRoles(target.Command)))}]"
+                : $"operator '{command.Requester}' lacks the role '{string.Join(", ", OperatorRoleNames.ToNames(IssuanceModule.RequiredRole(command)))}'";
+        }
+        else if (code == ResultCode.ExceedsDeposit && mint is not null && module.Coin(mint.Coin)?.Deposits.FirstOrDefault(d => d.Reference == mint.DepositReference) is { } deposit)
+        {
+            detail = string.Create(inv, $"mint of {mint.Amount} exceeds the unminted remainder {deposit.Unminted} of deposit {deposit.Reference}");
+        }
+        else if (code == ResultCode.ExceedsMinterAllowance && mint is not null)
+        {
+            var allowance = module.Coin(mint.Coin)?.Minters.FirstOrDefault(m => m.Minter == mint.Requester)?.Allowance ?? UInt128.Zero;
+            detail = string.Create(inv, $"mint of {mint.Amount} exceeds minter '{mint.Requester}''s remaining allowance {allowance}");
+        }
+
+        return new ProblemException(status, code.ToProblemCode(), status switch { 403 => "Forbidden", 404 => "Not found", 409 => "Conflict", _ => "Command refused" }, detail);
+    }
+
+    // ------------------------------------------------------------------ parsing
+
+    private static async Task<T> ReadAsync<T>(HttpContext http)
+        where T : class =>
+        await ReadOptionalAsync<T>(http) ?? throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", "the body must be a JSON object");
+
+    private static async Task<T?> ReadOptionalAsync<T>(HttpContext http)
+        where T : class
+    {
+        if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.ContainsKey("Transfer-Encoding")))
+        {
+            return null;
+        }
+
+        var contentType = http.Request.ContentType;
+        if (contentType is null || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ProblemException(415, ProblemCodes.UnsupportedMediaType, "Unsupported media type", "send 'Content-Type: application/json'");
+        }
+
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, JsonDefaults.Options, http.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            var unknown = ex.Message.Contains("could not be mapped", StringComparison.Ordinal);
+            throw new ProblemException(400, unknown ? ProblemCodes.UnknownField : ProblemCodes.MalformedJson, unknown ? "Unknown field" : "Malformed JSON", ex.Message);
+        }
+    }
+
+    private static ProblemException Invalid(string field, string detail) => new(400, ProblemCodes.InvalidField, "Invalid field", $"'{field}': {detail}");
+
+    private static ProblemException Missing(string field) => new(400, ProblemCodes.MissingField, "Missing field", $"'{field}' is required");
+
+    private static string Required(string? value, string field) => value ?? throw Missing(field);
+
+    private static string Text(string? value, string field)
+    {
+        var text = Required(value, field);
+        return !string.IsNullOrWhiteSpace(text) && text.Length <= 200 ? text : throw Invalid(field, "1–200 characters, not blank");
+    }
+
+    private static string OptionalText(string? value, string field) => value is null ? "" : Text(value, field);
+
+    private static UInt128 Amount(string? value, string field, bool allowZero = false)
+    {
+        var text = Required(value, field);
+        if (text.Length == 0 || text.Length > 40 || !text.All(char.IsAsciiDigit) || (text.Length > 1 && text[0] == '0'))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", $"'{field}' is a decimal string of minor units, e.g. \"1000000\"");
+        }
+
+        if (!UInt128.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > LedgerState.MaxSupply)
+        {
+            throw new ProblemException(400, ProblemCodes.AmountOutOfRange, "Amount out of range", $"'{field}' is above 2^127 − 1 minor units");
+        }
+
+        return amount > UInt128.Zero || allowZero ? amount : throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", $"'{field}' must not be zero");
+    }
+
+    private static DateOnly DateField(string? value, string field) =>
+        DateOnly.TryParseExact(Required(value, field), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : throw Invalid(field, "a date, yyyy-MM-dd");
+
+    private static DateOnly? OptionalDate(string? value, string field) => value is null ? null : DateField(value, field);
+
+    private static Address AddressField(string? value, string field) => Address.TryParse(Required(value, field), out var a)
+        ? a
+        : throw new ProblemException(400, ProblemCodes.InvalidAddress, "Invalid address", $"'{field}': '{value}' is not a 0x-prefixed 20-byte address with a valid EIP-55 checksum");
+
+    private static Price PriceField(string? value, string field)
+    {
+        // An exact decimal fraction of face: "0.99125" = 99125/100000. No floating point.
+        var text = Required(value, field);
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        var whole = dot < 0 ? text : text[..dot];
+        var fraction = dot < 0 ? "" : text[(dot + 1)..];
+        if (whole.Length is 0 or > 3 || fraction.Length > 12 || !whole.All(char.IsAsciiDigit) || !fraction.All(char.IsAsciiDigit) || (dot >= 0 && fraction.Length == 0))
+        {
+            throw Invalid(field, "a decimal fraction of face value, e.g. \"0.9950\" (up to 12 decimals)");
+        }
+
+        var denominator = (ulong)BigInteger.Pow(10, fraction.Length);
+        var numerator = ulong.Parse(whole + fraction, NumberStyles.None, CultureInfo.InvariantCulture);
+        return numerator == 0 ? throw Invalid(field, "a price must be positive") : Price.Of(numerator, denominator);
+    }
+
+    private static OperatorRoles ParseRoles(IReadOnlyList<string>? names)
+    {
+        var roles = OperatorRoles.None;
+        foreach (var name in names ?? throw Missing("roles"))
+        {
+            roles |= OperatorRoleNames.TryParse(name, out var r)
+                ? r
+                : throw Invalid("roles", $"unknown role '{name}'; roles are admin, minter_manager, minter, pauser, asset_protection, reserve_manager, auditor");
+        }
+
+        return roles;
+    }
+
+    private static UInt128 ActionIdOf(string? text)
+    {
+        if (text is not null)
+        {
+            return ParseActionId(text, "actionId");
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(bytes) >> 1; // < 2^127: readable, never 0 in practice
+        return id == UInt128.Zero ? UInt128.One : id;
+    }
+
+    private static UInt128 ParseActionId(string text, string field) =>
+        text.Length is > 0 and <= 39 && text.All(char.IsAsciiDigit) && UInt128.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id != UInt128.Zero
+            ? id
+            : throw Invalid(field, "an action id is a decimal 128-bit integer, not 0");
+
+    private static uint CoinOf(NodeContext node, string symbol) =>
+        node.CoinNumber(symbol) ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Not found", $"no coin '{symbol}'");
+
+    private static ReserveHolding FromRequest(HoldingInfo h, string coinCurrency, DateOnly today)
+    {
+        var id = Text(h.Id, "id");
+        var currency = h.Currency ?? coinCurrency;
+        var valuedOn = OptionalDate(h.ValuedOn, "valuedOn") ?? today;
+        ReserveHolding holding = h.Type switch
+        {
+            "bank_deposit" => new BankDeposit
+            {
+                Id = id, Currency = currency, ValuedOn = valuedOn, Bank = Text(h.Bank, "bank"), AccountReference = Text(h.AccountReference, "accountReference"),
+                Amount = Amount(h.Amount, "amount", allowZero: true),
+                Kind = h.Kind switch
+                {
+                    null or "demand" => DepositKind.Demand,
+                    "term" => DepositKind.Term,
+                    "central_bank" => DepositKind.CentralBank,
+                    _ => throw Invalid("kind", "demand, term or central_bank"),
+                },
+                InsuredInstitution = h.Insured ?? false, PlacedOn = OptionalDate(h.PlacedOn, "placedOn"), Maturity = OptionalDate(h.Maturity, "maturity"),
+            },
+            "treasury_bill" => new TreasuryBill
+            {
+                Id = id, Currency = currency, ValuedOn = valuedOn,
+                Identifier = SecurityIdentifier.TryParse(Required(h.Identifier, "identifier"), out var identifier) ? identifier : throw Invalid("identifier", "a CUSIP or ISIN with a valid check digit"),
+                IssuingGovernment = h.IssuingGovernment ?? "US", IssueDate = DateField(h.IssueDate, "issueDate"), MaturityDate = DateField(h.MaturityDate, "maturityDate"),
+                FaceValue = Amount(h.FaceValue, "faceValue"), Price = h.Price is null ? Price.Par : PriceField(h.Price, "price"),
+            },
+            "overnight_repo" => new OvernightRepo
+            {
+                Id = id, Currency = currency, ValuedOn = valuedOn, Counterparty = Text(h.Counterparty, "counterparty"), Principal = Amount(h.Principal, "principal"),
+                CollateralDescription = Text(h.CollateralDescription, "collateralDescription"),
+                Collateral = h.CollateralKind switch
+                {
+                    "treasury_bills" => CollateralKind.TreasuryBills,
+                    "other_government_securities" => CollateralKind.OtherGovernmentSecurities,
+                    "other" => CollateralKind.Other,
+                    null => throw Missing("collateralKind"),
+                    _ => throw Invalid("collateralKind", "treasury_bills, other_government_securities or other"),
+                },
+                CollateralValue = Amount(h.CollateralValue, "collateralValue", allowZero: true), TradeDate = DateField(h.TradeDate, "tradeDate"),
+                MaturityDate = DateField(h.MaturityDate, "maturityDate"),
+            },
+            "money_market_fund" => new GovernmentMoneyMarketFund
+            {
+                Id = id, Currency = currency, ValuedOn = valuedOn, Name = Text(h.Name, "name"), Units = Amount(h.Units, "units"),
+                UnitDecimals = h.UnitDecimals is int ud ? (ud is >= 0 and <= 18 ? (byte)ud : throw Invalid("unitDecimals", "0–18")) : (byte)0,
+                NavPerUnit = Amount(h.NavPerUnit, "navPerUnit"), HoldsOnlyEligibleAssets = h.HoldsOnlyEligibleAssets ?? false,
+            },
+            null => throw Missing("type"),
+            _ => throw Invalid("type", "bank_deposit, treasury_bill, overnight_repo or money_market_fund"),
+        };
+        return holding with { Custodian = h.Custodian, Segregated = h.Segregated ?? false, Rehypothecated = h.Rehypothecated ?? false };
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private static string Dec(UInt128 value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string? CoveragePercent(Coverage c) => c.CoverageBasisPoints is UInt128 bp
+        ? string.Create(CultureInfo.InvariantCulture, $"{bp / 100}.{(int)(bp % 100):D2}%")
+        : null;
+
+    private static string RegimeName(ReserveRegime regime) => regime switch
+    {
+        ReserveRegime.HongKong => "hong_kong",
+        ReserveRegime.Mica => "mica",
+        _ => "genius",
+    };
+
+    private static string CategoryName(ReserveCategory category) => category switch
+    {
+        ReserveCategory.BankDeposit => "bank_deposit",
+        ReserveCategory.TreasuryBill => "treasury_bill",
+        ReserveCategory.OvernightRepo => "overnight_repo",
+        _ => "money_market_fund",
+    };
+
+    private static string SymbolOf(NodeContext node, uint coin) => coin == 0 ? "" : node.Sequencer.State.GetCoin(coin)?.Symbol ?? "";
+
+    private static HoldingInfo ToInfo(ReserveHolding h)
+    {
+        var info = new HoldingInfo
+        {
+            Type = CategoryName(h.Category), Id = h.Id, Currency = h.Currency, ValuedOn = Date(h.ValuedOn), Custodian = h.Custodian,
+            Segregated = h.Segregated, Rehypothecated = h.Rehypothecated,
+        };
+        return h switch
+        {
+            BankDeposit b => info with
+            {
+                Bank = b.Bank, AccountReference = b.AccountReference, Amount = Dec(b.Amount),
+                Kind = b.Kind switch { DepositKind.Term => "term", DepositKind.CentralBank => "central_bank", _ => "demand" },
+                Insured = b.InsuredInstitution, PlacedOn = b.PlacedOn is { } p ? Date(p) : null, Maturity = b.Maturity is { } m ? Date(m) : null,
+            },
+            TreasuryBill t => info with
+            {
+                Identifier = t.Identifier.Value, IssuingGovernment = t.IssuingGovernment, IssueDate = Date(t.IssueDate), MaturityDate = Date(t.MaturityDate),
+                FaceValue = Dec(t.FaceValue), Price = t.Price.ToString(),
+            },
+            OvernightRepo o => info with
+            {
+                Counterparty = o.Counterparty, Principal = Dec(o.Principal), CollateralDescription = o.CollateralDescription,
+                CollateralKind = o.Collateral switch { CollateralKind.TreasuryBills => "treasury_bills", CollateralKind.OtherGovernmentSecurities => "other_government_securities", _ => "other" },
+                CollateralValue = Dec(o.CollateralValue), TradeDate = Date(o.TradeDate), MaturityDate = Date(o.MaturityDate),
+            },
+            GovernmentMoneyMarketFund f => info with
+            {
+                Name = f.Name, Units = Dec(f.Units), UnitDecimals = f.UnitDecimals, NavPerUnit = Dec(f.NavPerUnit), HoldsOnlyEligibleAssets = f.HoldsOnlyEligibleAssets,
+            },
+            _ => info,
+        };
+    }
+
+    private static RedemptionInfo ToInfo(Redemption r, string symbol, ulong now) => new(
+        Dec(r.Id), symbol, r.Holder.ToString(), Dec(r.Amount), r.PayTo,
+        r.Status == RedemptionStatus.Paid ? (r.PaidOnTime ? "paid" : "paid_late") : r.IsOverdue(now) ? "overdue" : "pending",
+        r.RequestedAt, r.Deadline, Dec(r.BurnTransferId), r.RequestedBy,
+        r.OverdueAt == 0 ? null : r.OverdueAt, r.PaidAt == 0 ? null : r.PaidAt, r.PaidReference.Length == 0 ? null : r.PaidReference, r.PaidBy.Length == 0 ? null : r.PaidBy);
+
+    private static ActionInfo ToInfo(NodeContext node, IssuanceAction a) => new(
+        Dec(a.Id), a.Command.ActionName,
+        a.Status switch { ActionStatus.Pending => "pending_approval", ActionStatus.Rejected => "rejected", _ => "executed" },
+        SymbolOf(node, a.Command.CoinNumber), a.Requester, a.Decider, a.RequestedAt, a.RequestedHeight, a.DecidedAt, a.Summary, a.Note);
+}
