@@ -16,5 +16,6 @@ root.Add(QueryCommands.CreateHistory());
 root.Add(QueryCommands.CreateBlocks());
 root.Add(ProofCommands.CreateProof());
 root.Add(ProofCommands.CreateVerifyInclusion());
+root.Add(PayCommand.Create());
 root.Add(BenchCommands.Create());
 return await root.Parse(args).InvokeAsync();

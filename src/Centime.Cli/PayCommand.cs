@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using Centime.Client;
+using Centime.Crypto;
+using Address = Centime.Ledger.Address;
+using Spectre.Console;
+
+namespace Centime.Cli;
+
+/// <summary>`centime pay`: a holder pays from a keystore wallet with a signed EIP-3009 authorization (no operator key).</summary>
+internal static class PayCommand
+{
+    public static Command Create()
+    {
+        var wallet = new Option<string>("--wallet") { Description = "Paying wallet: its name or address in the keystore", Required = true };
+        var coin = new Option<string>("--coin") { Description = "Coin symbol, e.g. NUSD", Required = true };
+        var to = new Option<string>("--to") { Description = "Payee address", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Amount in whole coins, e.g. 1.50 (exact)", Required = true };
+        var validFor = new Option<uint>("--valid-for") { Description = "Seconds the authorization stays valid", DefaultValueFactory = _ => 3600 };
+        var keystoreDir = new Option<string?>("--keystore-dir") { Description = "Keystore directory (env CENTIME_KEYSTORE; default ~/.centime/keystore)" };
+        var passwordFile = new Option<FileInfo?>("--password-file") { Description = "File holding the wallet password (else env CENTIME_PASSWORD, else a prompt)" };
+        var command = new Command("pay", "Pay from a wallet: sign an EIP-3009 transferWithAuthorization and submit it.")
+        {
+            wallet, coin, to, amount, validFor, keystoreDir, passwordFile,
+        };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            if (!Address.TryParse(parse.GetValue(to), out var payee))
+            {
+                throw new UsageException($"--to '{parse.GetValue(to)}' is not a 0x address with a valid EIP-55 checksum");
+            }
+
+            using var client = CliContext.Client(parse);
+            var symbol = parse.GetValue(coin)!;
+            var info = await client.GetCoinAsync(symbol, ct);
+            if (!CoinUnits.TryParse(parse.GetValue(amount)!, info.Decimals, out var units, out var error))
+            {
+                throw new UsageException(error!);
+            }
+
+            var keystore = parse.GetValue(keystoreDir) is { } dir ? new KeystoreDirectory(dir) : KeystoreDirectory.OpenDefault();
+            var name = parse.GetValue(wallet)!;
+            if (!keystore.TryFind(name, out _))
+            {
+                throw new UsageException($"no wallet '{name}' in {keystore.Path} (see 'centime wallet list')");
+            }
+
+            byte[] key;
+            try
+            {
+                key = keystore.LoadPrivateKey(name, ReadPassword(parse.GetValue(passwordFile)));
+            }
+            catch (KeystoreException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+
+            var signer = new HolderSigner(key);
+            Array.Clear(key);
+            var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var request = signer.SignAuthorization(info.Domain, payee, units, 0, now + parse.GetValue(validFor));
+            var outcome = await client.TransferWithAuthorizationAsync(symbol, request, ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(new { outcome.Result, outcome.Id, outcome.Height, From = signer.Address.ToString(), To = payee.ToString(), Amount = units.ToString(CultureInfo.InvariantCulture), request.Nonce });
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"[green]paid[/] {Markup.Escape(CoinUnits.Format(units.ToString(CultureInfo.InvariantCulture), info.Decimals))} {Markup.Escape(symbol)} from {signer.Address} to {payee} " +
+                                       $"(transfer {Markup.Escape(outcome.Id ?? "")}, block {outcome.Height})");
+            }
+
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    /// <summary>The wallet password: a file, CENTIME_PASSWORD, or a prompt without echo. Never printed.</summary>
+    internal static string ReadPassword(FileInfo? file)
+    {
+        if (file is not null)
+        {
+            return File.ReadAllText(file.FullName).TrimEnd('\r', '\n');
+        }
+
+        if (Environment.GetEnvironmentVariable("CENTIME_PASSWORD") is { Length: > 0 } env)
+        {
+            return env;
+        }
+
+        if (Console.IsInputRedirected)
+        {
+            throw new UsageException("no password: pass --password-file or set CENTIME_PASSWORD");
+        }
+
+        return AnsiConsole.Prompt(new TextPrompt<string>("Wallet password:").Secret());
+    }
+}
