@@ -17,5 +17,6 @@ root.Add(QueryCommands.CreateBlocks());
 root.Add(ProofCommands.CreateProof());
 root.Add(ProofCommands.CreateVerifyInclusion());
 root.Add(PayCommand.Create());
+root.Add(WalletCommands.Create());
 root.Add(BenchCommands.Create());
 return await root.Parse(args).InvokeAsync();
