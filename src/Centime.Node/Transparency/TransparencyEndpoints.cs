@@ -24,10 +24,10 @@ internal static class TransparencyEndpoints
 
     private static readonly Dictionary<string, (byte[] Bytes, string ContentType)> Assets = LoadAssets();
 
-    public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher, Func<IIssuanceDisclosure?> issuance)
+    public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer)
     {
         app.MapGet("/transparency", (HttpContext http) => Index(node, http)).ExcludeFromDescription();
-        app.MapGet("/transparency/{symbol}", (string symbol, HttpContext http) => CoinPage(node, publisher, issuance(), symbol, http)).ExcludeFromDescription();
+        app.MapGet("/transparency/{symbol}", (string symbol, HttpContext http) => CoinPage(node, publisher, issuance, issuer, symbol, http)).ExcludeFromDescription();
         app.MapGet("/transparency/assets/{file}", (string file, HttpContext http) => Asset(file, http)).ExcludeFromDescription();
     }
 
@@ -100,7 +100,7 @@ internal static class TransparencyEndpoints
         return Page(http, "Transparency", body.ToString(), withScript: false);
     }
 
-    private static IResult CoinPage(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure? issuance, string symbol, HttpContext http)
+    private static IResult CoinPage(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer, string symbol, HttpContext http)
     {
         var f = CoinFigures.Collect(node, publisher, issuance, symbol);
         if (f is null)
@@ -154,6 +154,8 @@ internal static class TransparencyEndpoints
 
         b.Append("</section>");
 
+        Reports(b, f.Symbol, issuer);
+
         b.Append("<section id=\"liabilities\"");
         if (f.Liabilities is { } l)
         {
@@ -191,6 +193,22 @@ internal static class TransparencyEndpoints
         b.Append("<details id=\"proof-details\" hidden><summary>Proof</summary><pre id=\"proof-json\"></pre></details>");
         b.Append("</div></section>");
         return Page(http, f.Symbol + " transparency", b.ToString(), withScript: true);
+    }
+
+    private static void Reports(StringBuilder b, string symbol, IssuerKey issuer)
+    {
+        b.Append("<section id=\"reports\"><h2>Monthly disclosure reports</h2>");
+        b.Append(CultureInfo.InvariantCulture, $"<p>Signed by the issuer key <code id=\"issuer\">{issuer.Address}</code> (EIP-191 personal_sign over the report's keccak256). ");
+        b.Append("Check a downloaded JSON report offline with <code>centime report verify FILE.json --signer ISSUER</code>.</p><ul class=\"reports\">");
+        var month = new DateTime(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < 3; i++, month = month.AddMonths(-1))
+        {
+            var m = month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+            var url = $"/v1/coins/{Uri.EscapeDataString(symbol)}/reports/monthly?month={m}";
+            b.Append(CultureInfo.InvariantCulture, $"<li>{H(month.ToString("MMMM yyyy", CultureInfo.InvariantCulture))}{(i == 0 ? " (to date)" : "")}: <a href=\"{H(url)}&amp;format=html\">HTML</a> · <a href=\"{H(url)}\">signed JSON</a></li>");
+        }
+
+        b.Append("</ul></section>");
     }
 
     private static void Card(StringBuilder b, string id, string label, string value, string note) =>

@@ -23,13 +23,10 @@ internal static class TransparencyFeature
         app.Lifetime.ApplicationStopping.Register(publisher.Dispose);
 
         LiabilityEndpoints.Map(app, node, publisher);
-        TransparencyEndpoints.Map(app, node, publisher, () => IssuanceDisclosure.For(node));
+        var issuance = new IssuanceDisclosure(node);
+        var issuer = IssuerKey.LoadOrCreate(dataDirectory);
+        TransparencyEndpoints.Map(app, node, publisher, issuance, issuer);
+        ReportEndpoints.Map(app, node, publisher, issuance, issuer);
         return publisher;
     }
-}
-
-/// <summary>Finds the issuance module's read API for the pages and reports; null until a node loads the module.</summary>
-internal static class IssuanceDisclosure
-{
-    public static IIssuanceDisclosure? For(NodeContext node) => null;
 }

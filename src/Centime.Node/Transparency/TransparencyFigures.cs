@@ -8,13 +8,21 @@ namespace Centime.Node.Transparency;
 /// <summary>One reserve category as disclosed: booked value and the part eligible under the coin's regime.</summary>
 public sealed record ReserveCategoryFigure(string Category, UInt128 Amount, UInt128 Eligible, int Holdings);
 
+/// <summary>One holding as disclosed: its value and whether (and why) it counts under the coin's regime.</summary>
+public sealed record ReserveHoldingFigure(string Id, string Category, UInt128 Value, bool Eligible, string Code, string Reason);
+
 /// <summary>Reserves as disclosed for one coin (from the issuance module's reserve book).</summary>
 public sealed record ReserveFigures(string Regime, DateOnly AsOf, IReadOnlyList<ReserveCategoryFigure> Categories, UInt128 Total,
-    UInt128 EligibleTotal, IReadOnlyList<string> Violations);
+    UInt128 EligibleTotal, IReadOnlyList<string> Violations)
+{
+    /// <summary>Every holding with its eligibility verdict.</summary>
+    public IReadOnlyList<ReserveHoldingFigure> Holdings { get; init; } = [];
+}
 
-/// <summary>Redemptions served in a period and how many met their deadline (from the issuance module).</summary>
-public sealed record RedemptionFigures(int Requested, int Paid, int PaidOnTime, int PaidLate, int Open, int Overdue, UInt128 AmountPaid,
-    double? AverageHoursToPay);
+/// <summary>Redemptions of a period (from the issuance module): requested in it, paid in it (on time or late against
+/// their deadline), and still unpaid at its end (overdue when the deadline had passed).</summary>
+public sealed record RedemptionFigures(int Requested, UInt128 AmountRequested, int Paid, int PaidOnTime, int PaidLate, UInt128 AmountPaid,
+    int OpenAtEnd, int OverdueAtEnd, ulong? AverageSecondsToPay, ulong? MaxSecondsToPay);
 
 /// <summary>Reads reserve and redemption figures for a coin; supplied by the issuance module when it is loaded.</summary>
 public interface IIssuanceDisclosure

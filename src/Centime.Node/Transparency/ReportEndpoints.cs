@@ -1,0 +1,81 @@
+using System.Text;
+using Centime.Node.Api;
+using Centime.Node.Liabilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Centime.Node.Transparency;
+
+/// <summary>
+/// <c>GET /v1/coins/{symbol}/reports/monthly?month=2026-10[&amp;format=html]</c>: the signed monthly disclosure report
+/// (public, like the transparency page), and <c>GET /v1/issuer</c>: the address that signs reports.
+/// </summary>
+internal static class ReportEndpoints
+{
+    public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer)
+    {
+        app.MapGet("/v1/issuer", () => Results.Json(new IssuerInfo(issuer.Address.ToString(), Client.DisclosureSignature.Scheme), JsonDefaults.Options))
+            .WithName("GetIssuer").WithSummary("The issuer address that signs disclosure reports.").Produces<IssuerInfo>();
+        app.MapGet("/v1/coins/{symbol}/reports/monthly", (string symbol, string? month, string? format) => Monthly(node, publisher, issuance, issuer, symbol, month, format))
+            .WithName("GetMonthlyReport")
+            .WithSummary("Signed monthly disclosure report: supply, reserves by category and eligibility, coverage, liabilities root, redemptions and their timeliness. JSON, or HTML with format=html.");
+        app.Lifetime.ApplicationStopped.Register(issuer.Forget);
+    }
+
+    /// <summary>The report signer.</summary>
+    public sealed record IssuerInfo(string Address, string SignatureScheme);
+
+    private static IResult Monthly(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer,
+        string symbol, string? month, string? format)
+    {
+        if (format is not (null or "json" or "html"))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'format' is json (default) or html");
+        }
+
+        if (!MonthlyReport.TryParseMonth(month, out var from, out var to))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'month' is required as YYYY-MM, e.g. ?month=2026-10");
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        if (from > now)
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"{month} has not started yet");
+        }
+
+        var figures = CoinFigures.Collect(node, publisher, issuance, symbol)
+                      ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Not found", $"no coin '{symbol}'");
+
+        var lastBlock = LastBlockBefore(node, to);
+        var liabilities = publisher.History(symbol).LastOrDefault(p => lastBlock is { } h && p.Height <= h);
+        var report = MonthlyReport.Build(figures, month!, from, to, lastBlock, liabilities, issuance.Redemptions(symbol, from, to), issuer.Address.ToString(), now);
+        var signed = Client.DisclosureSignature.Envelope(report, issuer.Sign(report));
+        return format == "html"
+            ? Results.Content(MonthlyReportHtml.Render(signed), "text/html; charset=utf-8", Encoding.UTF8)
+            : Results.Bytes(signed, "application/json");
+    }
+
+    /// <summary>The height of the last block whose time is before <paramref name="end"/>, or null when there is none (block times only grow).</summary>
+    private static ulong? LastBlockBefore(NodeContext node, DateTimeOffset end)
+    {
+        var journal = node.Sequencer.Journal;
+        var endNanos = (ulong)end.ToUnixTimeMilliseconds() * 1_000_000UL;
+        ulong lo = 0, hi = journal.Height; // invariant: block lo (0 = none) is before end; blocks above hi are not
+        while (lo < hi)
+        {
+            var mid = lo + ((hi - lo + 1) / 2);
+            if (journal.ReadHeader(mid).Timestamp < endNanos)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return lo == 0 ? null : lo;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Centime.Client;
+using Centime.Ledger;
+
+namespace Centime.Node.Tests;
+
+public sealed class ReportApiTests
+{
+    private static string ThisMonth => DateTime.UtcNow.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task MonthlyReport_CurrentMonth_SignedByIssuerWithSupplyAndLiabilities()
+    {
+        await using var node = await TestNode.StartAsync();
+        await node.CoinWithHoldersAsync("NUSD", 2_500_000, Holders.Alice, Holders.Bob);
+        var published = await LiabilitiesApiTests.PublishAsync(node, "NUSD");
+        var issuer = (await node.Http.GetFromJsonAsync<JsonObject>("v1/issuer"))!["address"]!.GetValue<string>();
+
+        var bytes = await node.Http.GetByteArrayAsync($"v1/coins/NUSD/reports/monthly?month={ThisMonth}");
+        var verdict = DisclosureSignature.Verify(bytes, Address.Parse(issuer));
+        Assert.True(verdict.IsValid, $"{verdict.Code}: {verdict.Reason}");
+        Assert.Equal(issuer, verdict.Signer);
+
+        var report = JsonNode.Parse(bytes)!["report"]!;
+        Assert.Equal("centime-monthly-disclosure/1", report["format"]!.GetValue<string>());
+        Assert.Equal(ThisMonth, report["month"]!.GetValue<string>());
+        Assert.False(report["period"]!["complete"]!.GetValue<bool>());
+        Assert.Equal("5000000", report["supply"]!["circulating"]!.GetValue<string>());
+        Assert.Equal(published.Root.Hash.ToString(), report["liabilities"]!["root"]!["hash"]!.GetValue<string>());
+        Assert.Equal("5000000", report["liabilities"]!["root"]!["total"]!.GetValue<string>());
+        Assert.True(report["liabilities"]!["totalMatchesSupply"]!.GetValue<bool>());
+        Assert.Equal(issuer, report["issuer"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task MonthlyReport_ByteChanged_SignatureFails()
+    {
+        await using var node = await TestNode.StartAsync();
+        await node.CoinWithHoldersAsync("NUSD", 2_500_000, Holders.Alice);
+        var text = await node.Http.GetStringAsync($"v1/coins/NUSD/reports/monthly?month={ThisMonth}");
+        Assert.True(DisclosureSignature.Verify(Encoding.UTF8.GetBytes(text)).IsValid);
+
+        // One digit of the supply changed: the report no longer hashes to what was signed.
+        var inflated = text.Replace("\"circulating\":\"2500000\"", "\"circulating\":\"2500001\"", StringComparison.Ordinal);
+        Assert.NotEqual(text, inflated);
+        Assert.Equal("report_hash_mismatch", DisclosureSignature.Verify(Encoding.UTF8.GetBytes(inflated)).Code);
+
+        // The forger also updates the report hash: the signature then recovers to some other key.
+        var claimed = JsonNode.Parse(inflated)!["signature"]!["reportHash"]!.GetValue<string>();
+        var rehashed = inflated.Replace(claimed, DisclosureSignature.ReportHash(Encoding.UTF8.GetBytes(ExtractReport(inflated))).ToString(), StringComparison.Ordinal);
+        Assert.Equal("signer_mismatch", DisclosureSignature.Verify(Encoding.UTF8.GetBytes(rehashed)).Code);
+
+        // One byte of the signature changed.
+        var signature = JsonNode.Parse(text)!["signature"]!["signature"]!.GetValue<string>();
+        var flipped = signature[..10] + (signature[10] == '0' ? '1' : '0') + signature[11..];
+        var badSignature = DisclosureSignature.Verify(Encoding.UTF8.GetBytes(text.Replace(signature, flipped, StringComparison.Ordinal)));
+        Assert.False(badSignature.IsValid);
+        Assert.Contains(badSignature.Code, new[] { "signer_mismatch", "signature_invalid" });
+
+        // A genuine report checked against the wrong issuer.
+        Assert.Equal("unexpected_signer", DisclosureSignature.Verify(Encoding.UTF8.GetBytes(text), Address.Parse(Holders.Carol)).Code);
+
+        // Not a report at all.
+        Assert.Equal("malformed_report", DisclosureSignature.Verify("{\"report\":1}"u8).Code);
+        Assert.Equal("malformed_report", DisclosureSignature.Verify("nope"u8).Code);
+    }
+
+    [Fact]
+    public async Task MonthlyReport_PastMonthBeforeAnyBlock_NoLiabilitiesAndComplete()
+    {
+        await using var node = await TestNode.StartAsync();
+        await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
+        await LiabilitiesApiTests.PublishAsync(node, "NUSD");
+        var bytes = await node.Http.GetByteArrayAsync("v1/coins/NUSD/reports/monthly?month=2020-01");
+        Assert.True(DisclosureSignature.Verify(bytes).IsValid);
+        var report = JsonNode.Parse(bytes)!["report"]!;
+        Assert.True(report["period"]!["complete"]!.GetValue<bool>());
+        Assert.Null(report["period"]!["lastBlock"]);
+        Assert.Null(report["liabilities"]);
+        Assert.Equal("2020-01-01T00:00:00Z", report["period"]!["from"]!.GetValue<string>());
+        Assert.Equal("2020-02-01T00:00:00Z", report["period"]!["to"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task MonthlyReport_Html_RendersTheSignedReport()
+    {
+        await using var node = await TestNode.StartAsync();
+        await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
+        using var response = await node.Http.GetAsync($"v1/coins/NUSD/reports/monthly?month={ThisMonth}&format=html");
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Monthly disclosure report", html, StringComparison.Ordinal);
+        Assert.Contains("1.00 NUSD", html, StringComparison.Ordinal);
+        Assert.Contains(DisclosureSignature.Scheme, html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v1/coins/NUSD/reports/monthly", 400, "invalid_query")]
+    [InlineData("v1/coins/NUSD/reports/monthly?month=2026-13", 400, "invalid_query")]
+    [InlineData("v1/coins/NUSD/reports/monthly?month=26-10", 400, "invalid_query")]
+    [InlineData("v1/coins/NUSD/reports/monthly?month=2999-01", 400, "invalid_query")]
+    [InlineData("v1/coins/NUSD/reports/monthly?month=2026-10&format=pdf", 400, "invalid_query")]
+    [InlineData("v1/coins/NOPE/reports/monthly?month=2026-10", 404, "coin_not_found")]
+    public async Task MonthlyReport_BadRequest_Problem(string path, int status, string code)
+    {
+        await using var node = await TestNode.StartAsync();
+        await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
+        using var response = await node.Http.GetAsync(path);
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(code, (await node.ReadProblemAsync(response)).Code);
+    }
+
+    /// <summary>The report member's raw text, as the verifier hashes it.</summary>
+    private static string ExtractReport(string file)
+    {
+        using var document = JsonDocument.Parse(file);
+        return document.RootElement.GetProperty("report").GetRawText();
+    }
+}
