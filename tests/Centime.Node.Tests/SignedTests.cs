@@ -346,3 +346,44 @@ internal static class ByteArrayExtensions
         return padded;
     }
 }
+
+/// <summary>The node says at start-up which secp256k1 implementation recovers signatures.</summary>
+public sealed class SignatureBackendLogTests
+{
+    [Fact]
+    public async Task NodeStart_LogsSignatureBackend()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
+        await using (var node = CentimeNode.Create(
+            new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = TestNode.OperatorKey, SnapshotEveryCommands = 0 },
+            logging => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logging.Services, new CapturingLoggerProvider(lines))))
+        {
+            await node.StartAsync();
+        }
+
+        Directory.Delete(data, true);
+        var line = Assert.Single(lines, l => l.StartsWith("Signature recovery: ", StringComparison.Ordinal));
+        Assert.EndsWith(Secp256k1.Default.Name, line, StringComparison.Ordinal);
+        Assert.Contains(Secp256k1.Native is null ? "managed" : "native", line, StringComparison.Ordinal);
+    }
+
+    private sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue(formatter(state, exception));
+        }
+    }
+}
