@@ -361,7 +361,7 @@ public static class IssuanceEndpoints
         {
             var module = Module(node);
             var coin = module.Coin(number);
-            var date = asOf ?? module.LedgerDate;
+            var date = asOf ?? Today(module);
             var supply = module.Supply(number);
             var regime = coin?.Regime ?? ReserveRegime.Genius;
             var evaluation = module.EvaluateReserves(number, date);
@@ -389,7 +389,7 @@ public static class IssuanceEndpoints
         using (node.Sequencer.ReadLock())
         {
             currency = node.Sequencer.State.GetCoin(number)!.Currency;
-            today = Module(node).LedgerDate;
+            today = Today(Module(node));
         }
 
         var holding = FromRequest(request, currency, today);
@@ -412,7 +412,7 @@ public static class IssuanceEndpoints
         {
             var coin = Module(node).Coin(number);
             existing = coin?.Holdings.FirstOrDefault(h => h.Id == id);
-            today = Module(node).LedgerDate;
+            today = Today(Module(node));
         }
 
         if (existing is null)
@@ -779,6 +779,14 @@ public static class IssuanceEndpoints
     }
 
     // ------------------------------------------------------------------ output
+
+    /// <summary>The date new valuations default to and reserves are shown at: the ledger date, or today (UTC) when the
+    /// ledger has not yet sealed a block today (the next block's ledger time is the wall clock).</summary>
+    private static DateOnly Today(IssuanceModule module)
+    {
+        var wall = DateOnly.FromDateTime(DateTime.UtcNow);
+        return module.LedgerDate > wall ? module.LedgerDate : wall;
+    }
 
     private static string Dec(UInt128 value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -1,0 +1,259 @@
+using Centime.Ledger;
+
+namespace Centime.Issuance.Tests;
+
+/// <summary>The issuance module on a bare ledger state: determinism, snapshots, guards, approvals.</summary>
+public sealed class IssuanceModuleTests
+{
+    private static readonly ulong Start = (ulong)(new DateTime(2026, 12, 1, 9, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100UL;
+    private static readonly DateOnly Today = new(2026, 12, 1);
+    private static readonly Address Alice = Address.Derive("test:alice");
+    private static readonly Address Bob = Address.Derive("test:bob");
+
+    /// <summary>A ledger with the module; every Apply is one block, and every command is journaled in <see cref="Log"/>.</summary>
+    private sealed class Chain
+    {
+        private ulong _id = 100;
+
+        public Chain()
+        {
+            Module = new IssuanceModule();
+            State = new LedgerState([Module]);
+        }
+
+        public LedgerState State { get; }
+        public IssuanceModule Module { get; }
+        public List<(ulong Height, ulong Time, Command[] Commands)> Log { get; } = [];
+
+        public UInt128 NextId() => _id++;
+
+        public ResultCode[] Apply(ulong at, params Command[] commands)
+        {
+            // Round-trip through the encoding, as the journal would.
+            var decoded = commands.Select(c =>
+            {
+                var bytes = new byte[c.EncodedLength];
+                c.WriteTo(bytes);
+                return Command.Read(bytes, out _);
+            }).ToArray();
+            var time = Math.Max(at, State.NextTimestamp);
+            var results = new CommandResult[decoded.Length];
+            State.ApplyBlock(State.Height + 1, time, decoded, results);
+            Log.Add((State.Height, time, decoded));
+            return results.Select(r => r.Code).ToArray();
+        }
+
+        public ResultCode One(IssuanceCommand command, ulong at = 0) => Apply(at == 0 ? State.NextTimestamp : at, Command.Of(command))[0];
+
+        public static LedgerState Replay(IEnumerable<(ulong Height, ulong Time, Command[] Commands)> log)
+        {
+            var state = new LedgerState([new IssuanceModule()]);
+            foreach (var (height, time, commands) in log)
+            {
+                state.ApplyBlock(height, time, commands, new CommandResult[commands.Length]);
+            }
+
+            return state;
+        }
+    }
+
+    private static byte[] ModuleBytes(IssuanceModule module)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            module.WriteSnapshot(writer);
+        }
+
+        return stream.ToArray();
+    }
+
+    private static Hash32 Key(string s) => Hash32.Sha256(System.Text.Encoding.UTF8.GetBytes(s));
+
+    private static Chain Funded(UInt128 mintApprovalAbove)
+    {
+        var chain = new Chain();
+        Assert.Equal([ResultCode.Ok], chain.Apply(Start, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1"))));
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "mm", Key("mm"), OperatorRoles.MinterManager)));
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "m1", Key("m1"), OperatorRoles.Minter)));
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "m2", Key("m2"), OperatorRoles.Minter)));
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "rm", Key("rm"), OperatorRoles.ReserveManager)));
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "pz", Key("pz"), OperatorRoles.Pauser)));
+        Assert.Equal(ResultCode.Ok, chain.One(new ConfigureCoin(chain.NextId(), "admin", 1, ReserveRegime.Genius, 0, mintApprovalAbove, false)));
+        Assert.Equal(ResultCode.Ok, chain.One(new ConfigureMinter(chain.NextId(), "mm", 1, "m1", 1_000_000, 0, 0)));
+        Assert.Equal(ResultCode.Ok, chain.One(new ConfigureMinter(chain.NextId(), "mm", 1, "m2", 1_000_000, 0, 0)));
+        var bank = new BankDeposit { Id = "bny", Currency = "USD", ValuedOn = Today, Bank = "BNY", AccountReference = "1", Amount = 0, InsuredInstitution = true, Segregated = true };
+        Assert.Equal(ResultCode.Ok, chain.One(new AddHolding(chain.NextId(), "rm", 1, bank)));
+        Assert.Equal(ResultCode.Ok, chain.One(new RecordDeposit(chain.NextId(), "rm", 1, "BNY", "W1", 1000, Today, "bny")));
+        return chain;
+    }
+
+    [Fact]
+    public void Mint_WithinReservesAndAllowance_MovesMoneyAndConsumesAllowance()
+    {
+        var chain = Funded(UInt128.MaxValue);
+        Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 600)));
+        Assert.Equal((UInt128)600, chain.Module.Supply(1));
+        Assert.Equal((UInt128)(1_000_000 - 600), chain.Module.Coin(1)!.Minters.Single(m => m.Minter == "m1").Allowance);
+        Assert.Equal((UInt128)400, chain.Module.Coin(1)!.Deposits.Single().Unminted);
+        Assert.Equal(ResultCode.ExceedsDeposit, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 401)));
+        var coverage = chain.Module.CoverageOf(1, Today);
+        Assert.Equal(new Coverage(600, 1000, 1000, 16_666), coverage);
+    }
+
+    [Fact]
+    public void Mint_AboveEligibleReserves_ReservesInsufficient_StateUnchanged()
+    {
+        var chain = Funded(UInt128.MaxValue);
+        Assert.Equal(ResultCode.Ok, chain.One(new RecordDeposit(chain.NextId(), "rm", 1, "JPM", "W2", 5000, Today, "")));
+        var before = ModuleBytes(chain.Module);
+        Assert.Equal(ResultCode.ReservesInsufficient, chain.One(new Mint(chain.NextId(), "m1", 1, "W2", Alice, 1001)));
+        Assert.Equal(ResultCode.ForbiddenRole, chain.One(new Mint(chain.NextId(), "rm", 1, "W2", Alice, 1)));
+        Assert.Equal(ResultCode.DepositExists, chain.One(new RecordDeposit(chain.NextId(), "rm", 1, "JPM", "W2", 1, Today, "")));
+        Assert.Equal(ResultCode.HoldingNotFound, chain.One(new RecordDeposit(chain.NextId(), "rm", 1, "JPM", "W3", 1, Today, "nope")));
+        Assert.Equal(UInt128.Zero, chain.Module.Supply(1));
+        Assert.Equal(before, ModuleBytes(chain.Module));
+    }
+
+    [Fact]
+    public void Approval_SelfOrWrongRole_Refused_SecondMinterExecutes()
+    {
+        var chain = Funded(100);
+        var mint = new Mint(chain.NextId(), "m1", 1, "W1", Alice, 500);
+        Assert.Equal(ResultCode.Ok, chain.One(mint));
+        Assert.Equal(ActionStatus.Pending, chain.Module.Action(mint.ActionId)!.Status);
+        Assert.Equal(UInt128.Zero, chain.Module.Supply(1));
+        Assert.Equal(ResultCode.SelfApproval, chain.One(new Approve(chain.NextId(), "m1", mint.ActionId)));
+        Assert.Equal(ResultCode.ForbiddenRole, chain.One(new Approve(chain.NextId(), "rm", mint.ActionId)));
+        Assert.Equal(ResultCode.Ok, chain.One(new Approve(chain.NextId(), "m2", mint.ActionId)));
+        Assert.Equal((UInt128)500, chain.Module.Supply(1));
+        Assert.Equal("m2", chain.Module.Action(mint.ActionId)!.Decider);
+        Assert.Equal(ResultCode.ApprovalNotPending, chain.One(new Approve(chain.NextId(), "m2", mint.ActionId)));
+        Assert.Equal(ResultCode.ActionExists, chain.One(mint));
+    }
+
+    [Fact]
+    public void Pause_GuardsTransfersInTheLedger_UnpauseRestores()
+    {
+        var chain = Funded(UInt128.MaxValue);
+        Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 100)));
+        var transfer = new Transfer { Id = 1, DebitAccount = Alice, CreditAccount = Bob, Amount = 1, Coin = 1 };
+        Assert.Equal(ResultCode.Ok, chain.One(new SetPaused(chain.NextId(), "pz", 1, true)));
+        Assert.Equal([ResultCode.Paused], chain.Apply(chain.State.NextTimestamp, Command.Of(transfer)));
+        Assert.Equal(ResultCode.Paused, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 1)));
+        Assert.Equal(ResultCode.Ok, chain.One(new SetPaused(chain.NextId(), "pz", 1, false)));
+        Assert.Equal([ResultCode.Ok], chain.Apply(chain.State.NextTimestamp, Command.Of(transfer with { Id = 2 })));
+
+        // A plain transfer out of the managed supply account is refused; the module's own mints are not.
+        var supply = chain.State.GetCoin(1)!.SupplyAccount;
+        Assert.Equal([ResultCode.SupplyManaged], chain.Apply(chain.State.NextTimestamp, Command.Of(transfer with { Id = 3, DebitAccount = supply })));
+        Assert.Equal([ResultCode.SupplyManaged], chain.Apply(chain.State.NextTimestamp, Command.Of(transfer with { Id = 4, CreditAccount = supply })));
+    }
+
+    [Fact]
+    public void Redemption_BurnsAndMarksOverdueAtDeadline_PaidReducesHolding()
+    {
+        var chain = Funded(UInt128.MaxValue);
+        Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 300)));
+        var redeem = new Redeem(chain.NextId(), "m1", 1, Alice, 100, "IBAN DE89");
+        Assert.Equal(ResultCode.Ok, chain.One(redeem));
+        Assert.Equal((UInt128)200, chain.Module.Supply(1));
+        var r = chain.Module.RedemptionById(redeem.ActionId)!;
+        Assert.Equal(IssuanceModule.DeadlineOf(r.RequestedAt, 0), r.Deadline);
+        Assert.Equal(r.Deadline, chain.Module.NextDeadline);
+        Assert.Equal(DayOfWeek.Wednesday, IssuanceModule.DateOf(r.Deadline).DayOfWeek); // Tuesday + 1 business day
+
+        chain.Apply(r.Deadline); // an empty block at the deadline
+        Assert.True(chain.Module.RedemptionById(redeem.ActionId)!.OverdueAt != 0);
+        Assert.Equal("payout_overdue", chain.Module.Audit[^1].Event);
+        Assert.Null(chain.Module.NextDeadline);
+        Assert.Equal(ResultCode.Ok, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", redeem.ActionId, "WIRE-9", "bny")));
+        Assert.Equal((UInt128)900, ((BankDeposit)chain.Module.Coin(1)!.Holdings[0]).Amount);
+        Assert.False(chain.Module.RedemptionById(redeem.ActionId)!.PaidOnTime);
+        Assert.Equal(ResultCode.RedemptionAlreadyPaid, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", redeem.ActionId, "WIRE-9", "")));
+    }
+
+    [Fact]
+    public void DeadlineOf_FridayRequest_DueMonday()
+    {
+        var friday = (ulong)(new DateTime(2026, 12, 4, 15, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100UL;
+        Assert.Equal(new DateOnly(2026, 12, 7), IssuanceModule.DateOf(IssuanceModule.DeadlineOf(friday, 0)));
+        Assert.Equal(friday + 5_000_000_000UL, IssuanceModule.DeadlineOf(friday, 5));
+    }
+
+    [Fact]
+    public void SnapshotAndReplay_ReproduceStateByteForByte()
+    {
+        var chain = Funded(250);
+        var bill = new TreasuryBill
+        {
+            Id = "bill", Currency = "USD", ValuedOn = Today, Identifier = SecurityIdentifier.Parse("912797LB1"), IssuingGovernment = "US",
+            IssueDate = Today.AddDays(-2), MaturityDate = Today.AddDays(178), FaceValue = 5000, Price = Price.Of(99, 100),
+        };
+        var fund = new GovernmentMoneyMarketFund { Id = "mmf", Currency = "USD", ValuedOn = Today, Name = "Gov Fund", Units = 1_000, UnitDecimals = 2, NavPerUnit = 100, HoldsOnlyEligibleAssets = true };
+        var repo = new OvernightRepo
+        {
+            Id = "repo", Currency = "USD", ValuedOn = Today, Counterparty = "FICC", Principal = 100, CollateralDescription = "bills", Collateral = CollateralKind.TreasuryBills,
+            CollateralValue = 103, TradeDate = Today, MaturityDate = Today.AddDays(1), Custodian = "BNY",
+        };
+        Assert.Equal(ResultCode.Ok, chain.One(new AddHolding(chain.NextId(), "rm", 1, bill)));
+        Assert.Equal(ResultCode.Ok, chain.One(new AddHolding(chain.NextId(), "rm", 1, fund)));
+        Assert.Equal(ResultCode.Ok, chain.One(new AddHolding(chain.NextId(), "rm", 1, repo)));
+        Assert.Equal(ResultCode.Ok, chain.One(new UpdateHolding(chain.NextId(), "rm", 1, bill with { Price = Price.Of(995, 1000) })));
+        Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 200)));
+        var pending = new Mint(chain.NextId(), "m1", 1, "W1", Bob, 300);
+        Assert.Equal(ResultCode.Ok, chain.One(pending));
+        Assert.Equal(ResultCode.Ok, chain.One(new Redeem(chain.NextId(), "m1", 1, Alice, 50, "acct")));
+        Assert.Equal(ResultCode.Ok, chain.One(new SetPaused(chain.NextId(), "pz", 1, true)));
+        Assert.Equal(ResultCode.Ok, chain.One(new SetPolicy(chain.NextId(), "admin", true)));
+
+        var hash = chain.State.ComputeStateHash();
+        using var stream = new MemoryStream();
+        chain.State.WriteSnapshot(stream);
+        stream.Position = 0;
+        var copy = LedgerState.ReadSnapshot(stream, [new IssuanceModule()]);
+        Assert.Equal(hash, copy.ComputeStateHash());
+        var module = copy.Module<IssuanceModule>()!;
+        Assert.Equal(ActionStatus.Pending, module.Action(pending.ActionId)!.Status);
+        Assert.Equal(CoinGuard.Paused | CoinGuard.SupplyManaged, copy.GetCoinGuard(1));
+        Assert.Equal(chain.Module.Audit, module.Audit);
+        Assert.Equal(chain.Module.NextDeadline, module.NextDeadline);
+
+        var replayed = Chain.Replay(chain.Log);
+        Assert.Equal(hash, replayed.ComputeStateHash());
+    }
+
+    [Fact]
+    public void Commands_RoundTripThroughEncoding()
+    {
+        var bank = new BankDeposit
+        {
+            Id = "t", Currency = "USD", ValuedOn = Today, Bank = "B", AccountReference = "A", Amount = 5, Kind = DepositKind.Term, PlacedOn = Today, Maturity = Today.AddDays(30),
+        };
+        IssuanceCommand[] commands =
+        [
+            new AddOperator(1, "admin", "x", Key("x"), OperatorRoles.Auditor | OperatorRoles.Pauser),
+            new SetOperatorRoles(2, "admin", "x", OperatorRoles.None),
+            new ConfigureCoin(3, "admin", 1, ReserveRegime.HongKong, 60, 7, true),
+            new ConfigureMinter(4, "mm", 1, "m", 10, 5, 60),
+            new RecordDeposit(5, "rm", 1, "B", "R", 9, Today, "h"),
+            new Mint(6, "m", 1, "R", Alice, 3),
+            new Approve(7, "m2", 6),
+            new Reject(8, "m2", 6, "no"),
+            new Redeem(9, "m", 1, Bob, 2, "acct"),
+            new MarkPayoutPaid(10, "rm", 9, "ref", ""),
+            new SetPaused(11, "pz", 1, true),
+            new AddHolding(12, "rm", 1, bank),
+            new UpdateHolding(13, "rm", 1, bank with { Amount = 6 }),
+            new RemoveHolding(14, "rm", 1, "t"),
+            new SetPolicy(15, "admin", true),
+        ];
+        foreach (var command in commands)
+        {
+            var encoded = Command.Of(command);
+            var bytes = new byte[encoded.EncodedLength];
+            encoded.WriteTo(bytes);
+            Assert.Equal(command, Command.Read(bytes, out _).Body);
+        }
+    }
+}
