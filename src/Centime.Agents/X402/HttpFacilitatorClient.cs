@@ -1,0 +1,109 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Centime.Agents.X402;
+
+/// <summary>
+/// A facilitator over HTTP: <c>POST {base}/verify</c>, <c>POST {base}/settle</c>, <c>GET {base}/supported</c>,
+/// as in @x402/core's HTTPFacilitatorClient. For a Centime node the base is <c>http://node:8402/x402</c>.
+/// A non-2xx answer whose body is a verify/settle result is returned as that result.
+/// </summary>
+public sealed class HttpFacilitatorClient : IX402Facilitator, IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly string _base;
+
+    public HttpFacilitatorClient(Uri baseUrl, HttpClient? http = null)
+    {
+        _base = baseUrl.ToString().TrimEnd('/');
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(90) };
+    }
+
+    public Task<VerifyResponse> VerifyAsync(PaymentPayload payload, PaymentRequirements requirements, CancellationToken cancellationToken = default) =>
+        PostAsync<VerifyResponse>("/verify", payload, requirements, "isValid", cancellationToken);
+
+    public Task<SettleResponse> SettleAsync(PaymentPayload payload, PaymentRequirements requirements, CancellationToken cancellationToken = default) =>
+        PostAsync<SettleResponse>("/settle", payload, requirements, "success", cancellationToken);
+
+    public async Task<SupportedResponse> GetSupportedAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, _base + "/supported"), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new X402FacilitatorException($"facilitator GET /supported answered {(int)response.StatusCode}", (int)response.StatusCode);
+        }
+
+        return await ReadAsync<SupportedResponse>(response, cancellationToken);
+    }
+
+    private async Task<T> PostAsync<T>(string path, PaymentPayload payload, PaymentRequirements requirements, string marker, CancellationToken cancellationToken)
+        where T : class
+    {
+        var body = new FacilitatorRequest { X402Version = payload.X402Version, PaymentPayload = payload, PaymentRequirements = requirements };
+        using var request = new HttpRequestMessage(HttpMethod.Post, _base + path) { Content = JsonContent.Create(body, options: X402Headers.Json) };
+        using var response = await SendAsync(request, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode && !HasProperty(bytes, marker))
+        {
+            throw new X402FacilitatorException($"facilitator POST {path} answered {(int)response.StatusCode}", (int)response.StatusCode);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(bytes, X402Headers.Json) ?? throw new X402FacilitatorException($"facilitator POST {path} answered null", (int)response.StatusCode);
+        }
+        catch (JsonException ex)
+        {
+            throw new X402FacilitatorException($"facilitator POST {path} answered malformed JSON", (int)response.StatusCode, ex);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new X402FacilitatorException($"facilitator {request.RequestUri} unreachable: {ex.Message}", null, ex);
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(X402Headers.Json, cancellationToken)
+                   ?? throw new X402FacilitatorException("facilitator answered null", (int)response.StatusCode);
+        }
+        catch (JsonException ex)
+        {
+            throw new X402FacilitatorException("facilitator answered malformed JSON", (int)response.StatusCode, ex);
+        }
+    }
+
+    private static bool HasProperty(byte[] json, string name)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+}
