@@ -39,6 +39,7 @@ internal static class CliContext
     {
         WriteIndented = true,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // terminal output, never HTML
     };
 
     public static CentimeClient Client(ParseResult parse)

@@ -17,11 +17,9 @@ internal static class PayCommand
         var to = new Option<string>("--to") { Description = "Payee address", Required = true };
         var amount = new Option<string>("--amount") { Description = "Amount in whole coins, e.g. 1.50 (exact)", Required = true };
         var validFor = new Option<uint>("--valid-for") { Description = "Seconds the authorization stays valid", DefaultValueFactory = _ => 3600 };
-        var keystoreDir = new Option<string?>("--keystore-dir") { Description = "Keystore directory (env CENTIME_KEYSTORE; default ~/.centime/keystore)" };
-        var passwordFile = new Option<FileInfo?>("--password-file") { Description = "File holding the wallet password (else env CENTIME_PASSWORD, else a prompt)" };
         var command = new Command("pay", "Pay from a wallet: sign an EIP-3009 transferWithAuthorization and submit it.")
         {
-            wallet, coin, to, amount, validFor, keystoreDir, passwordFile,
+            wallet, coin, to, amount, validFor, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
         };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
@@ -38,7 +36,7 @@ internal static class PayCommand
                 throw new UsageException(error!);
             }
 
-            var keystore = parse.GetValue(keystoreDir) is { } dir ? new KeystoreDirectory(dir) : KeystoreDirectory.OpenDefault();
+            var keystore = new KeystoreDirectory(parse.GetValue(WalletCommands.KeystoreDir)!);
             var name = parse.GetValue(wallet)!;
             if (!keystore.TryFind(name, out _))
             {
@@ -48,7 +46,7 @@ internal static class PayCommand
             byte[] key;
             try
             {
-                key = keystore.LoadPrivateKey(name, ReadPassword(parse.GetValue(passwordFile)));
+                key = keystore.LoadPrivateKey(name, WalletCommands.Password(parse, confirm: false));
             }
             catch (KeystoreException ex)
             {
@@ -73,26 +71,5 @@ internal static class PayCommand
             return CliContext.ExitOk;
         }));
         return command;
-    }
-
-    /// <summary>The wallet password: a file, CENTIME_PASSWORD, or a prompt without echo. Never printed.</summary>
-    internal static string ReadPassword(FileInfo? file)
-    {
-        if (file is not null)
-        {
-            return File.ReadAllText(file.FullName).TrimEnd('\r', '\n');
-        }
-
-        if (Environment.GetEnvironmentVariable("CENTIME_PASSWORD") is { Length: > 0 } env)
-        {
-            return env;
-        }
-
-        if (Console.IsInputRedirected)
-        {
-            throw new UsageException("no password: pass --password-file or set CENTIME_PASSWORD");
-        }
-
-        return AnsiConsole.Prompt(new TextPrompt<string>("Wallet password:").Secret());
     }
 }

@@ -248,7 +248,7 @@ internal static class WalletCommands
     }
 
     /// <summary>--password-file, then CENTIME_PASSWORD, then a prompt without echo (twice for a new key).</summary>
-    private static string Password(ParseResult parse, bool confirm)
+    internal static string Password(ParseResult parse, bool confirm)
     {
         if (parse.GetValue(PasswordFile) is { } file)
         {
