@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Centime.Ledger;
-using Org.BouncyCastle.Crypto.Generators;
 
 namespace Centime.Crypto;
 
@@ -186,10 +185,10 @@ public static class KeystoreV3
                 throw new KeystoreException("corrupt keystore: the decrypted key is not a valid secp256k1 private key");
             }
 
-            if (TryAddress(root, out var stated) && Secp256k1.Default.AddressOf(key) != stated)
+            if (TryAddress(root, out var stated) && Secp256k1.Default.AddressOf(key) is var actual && actual != stated)
             {
                 CryptographicOperations.ZeroMemory(key);
-                throw new KeystoreException($"corrupt keystore: the key belongs to {Secp256k1.Default.AddressOf(key)}, not the stated address {stated}");
+                throw new KeystoreException($"corrupt keystore: the key belongs to {actual}, not the stated address {stated}");
             }
 
             return key;
@@ -253,7 +252,7 @@ public static class KeystoreV3
                     var n = Int(p, "n");
                     var r = Int(p, "r");
                     var par = Int(p, "p");
-                    if (n < 2 || (n & (n - 1)) != 0 || n > MaxScryptN || r is < 1 or > 32 || par is < 1 or > 16)
+                    if (n < 2 || (n & (n - 1)) != 0 || n > MaxScryptN || r is < 1 or > 32 || par is < 1 or > 16 || 128L * r * n > Scrypt.MaxMemoryBytes)
                     {
                         throw new KeystoreException($"unsupported keystore scrypt parameters n={n} r={r} p={par}");
                     }
@@ -288,7 +287,7 @@ public static class KeystoreV3
         }
     }
 
-    private static byte[] ScryptKey(byte[] password, byte[] salt, int n, int r, int p, int dklen) => SCrypt.Generate(password, salt, n, r, p, dklen);
+    private static byte[] ScryptKey(byte[] password, byte[] salt, int n, int r, int p, int dklen) => Scrypt.DeriveKey(password, salt, n, r, p, dklen);
 
     /// <summary>UTF-8 of the NFKC form, as ethers does (geth uses the raw bytes; the two agree for ASCII).</summary>
     private static byte[] PasswordBytes(string password)
