@@ -17,6 +17,11 @@ internal sealed class ChunkedArray<T>
     private T[][] _chunks = [];
     private int _allocated;
 
+    // The next chunk, allocated (and so zeroed and faulted in) on a pool thread while the writer fills the
+    // current one: first touch of fresh memory is otherwise a page fault per 4 KiB on the writer's thread.
+    private T[]? _spare;
+    private int _spareRequested;
+
     /// <summary>Elements that can be addressed without growing.</summary>
     public int Capacity => _allocated << Shift;
 
@@ -45,10 +50,18 @@ internal sealed class ChunkedArray<T>
 
         for (var i = _allocated; i < needed; i++)
         {
-            _chunks[i] = new T[ChunkSize];
+            _chunks[i] = Interlocked.Exchange(ref _spare, null) ?? new T[ChunkSize];
         }
 
         _allocated = needed;
+        if (Interlocked.Exchange(ref _spareRequested, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static self =>
+            {
+                Volatile.Write(ref self._spare, new T[ChunkSize]);
+                Volatile.Write(ref self._spareRequested, 0);
+            }, this, preferLocal: false);
+        }
     }
 }
 
