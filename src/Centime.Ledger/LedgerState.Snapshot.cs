@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Centime.Ledger;
@@ -199,41 +200,45 @@ public sealed partial class LedgerState
             state._coinsBySymbol.Add(coin.Symbol, coin);
         }
 
-        var accounts = r.ReadInt32();
+        // Accounts and transfers are fixed-size records: read them in large blocks and decode from spans (a
+        // BinaryReader call per field and an array per transfer made loading take seconds at millions).
+        var accounts = ReadCount(r, AccountRecordSize);
         state._accounts.EnsureCapacity(accounts);
         state._accountIndex.EnsureCapacity(accounts);
-        for (var i = 0; i < accounts; i++)
+        ReadRecords(stream, accounts, AccountRecordSize, (rec, i) =>
         {
-            var key = new AccountKey(r.ReadUInt32(), Address.FromBytes(r.ReadBytes(20)));
+            var key = new AccountKey(BinaryPrimitives.ReadUInt32LittleEndian(rec), Address.FromBytes(rec.Slice(4, 20)));
             state._accounts[i] = new Account
             {
                 Key = key,
-                Flags = (AccountFlags)r.ReadUInt16(),
-                DebitsPosted = ReadU128(r),
-                CreditsPosted = ReadU128(r),
-                DebitsPending = ReadU128(r),
-                CreditsPending = ReadU128(r),
+                Flags = (AccountFlags)BinaryPrimitives.ReadUInt16LittleEndian(rec[24..]),
+                DebitsPosted = ReadU128(rec[26..]),
+                CreditsPosted = ReadU128(rec[42..]),
+                DebitsPending = ReadU128(rec[58..]),
+                CreditsPending = ReadU128(rec[74..]),
             };
             state._accountIndex.Add(key, i);
-        }
-
+        });
         state._accountCount = accounts;
 
-        var transfers = r.ReadInt32();
+        var transfers = ReadCount(r, TransferRecordSize);
         state._transfers.EnsureCapacity(transfers);
         state._transferIndex.EnsureCapacity(transfers);
-        for (var i = 0; i < transfers; i++)
+        ReadRecords(stream, transfers, TransferRecordSize, (rec, i) =>
         {
-            var t = Transfer.ReadFrom(r.ReadBytes(Transfer.EncodedSize));
-            var stored = new StoredTransfer(t, (HoldState)r.ReadByte(), r.ReadUInt64(), r.ReadInt32());
+            var t = Transfer.ReadFrom(rec[..Transfer.EncodedSize]);
+            var stored = new StoredTransfer(
+                t,
+                (HoldState)rec[Transfer.EncodedSize],
+                BinaryPrimitives.ReadUInt64LittleEndian(rec[(Transfer.EncodedSize + 1)..]),
+                BinaryPrimitives.ReadInt32LittleEndian(rec[(Transfer.EncodedSize + 9)..]));
             state._transfers[i] = stored;
             state._transferIndex.Add(t.Id, i);
             if (stored.Hold == HoldState.Pending && t.Timeout != 0)
             {
                 state._expiries.Enqueue(i, (stored.ExpiresAt, t.Id));
             }
-        }
-
+        });
         state._transferCount = transfers;
 
         var failed = r.ReadInt32();
@@ -281,6 +286,55 @@ public sealed partial class LedgerState
         w.Write(unchecked((ulong)v));
         w.Write((ulong)(v >> 64));
     }
+
+    // coin u32, address 20, flags u16, four u128 balances.
+    private const int AccountRecordSize = 4 + 20 + 2 + (4 * 16);
+
+    // transfer, hold state u8, height u64, index i32.
+    private const int TransferRecordSize = Transfer.EncodedSize + 1 + 8 + 4;
+
+    private delegate void RecordReader(ReadOnlySpan<byte> record, int index);
+
+    private static int ReadCount(BinaryReader r, int recordSize)
+    {
+        var count = r.ReadInt32();
+        if (count < 0 || (r.BaseStream.CanSeek && (long)count * recordSize > r.BaseStream.Length - r.BaseStream.Position))
+        {
+            throw new InvalidDataException($"Snapshot record count {count} does not fit the file.");
+        }
+
+        return count;
+    }
+
+    /// <summary>Reads <paramref name="count"/> records of <paramref name="size"/> bytes straight from the
+    /// stream (BinaryReader does not read ahead, so mixing the two is safe).</summary>
+    private static void ReadRecords(Stream stream, int count, int size, RecordReader read)
+    {
+        var perBlock = Math.Max(1, (1 << 20) / size);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(perBlock * size);
+        try
+        {
+            for (var done = 0; done < count;)
+            {
+                var n = Math.Min(perBlock, count - done);
+                var block = buffer.AsSpan(0, n * size);
+                stream.ReadExactly(block);
+                for (var k = 0; k < n; k++)
+                {
+                    read(block.Slice(k * size, size), done + k);
+                }
+
+                done += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static UInt128 ReadU128(ReadOnlySpan<byte> s) =>
+        new(BinaryPrimitives.ReadUInt64LittleEndian(s[8..]), BinaryPrimitives.ReadUInt64LittleEndian(s));
 
     private static UInt128 ReadU128(BinaryReader r)
     {
