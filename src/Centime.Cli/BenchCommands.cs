@@ -16,6 +16,16 @@ internal static class BenchCommands
         var signed = new Command("signed", "Holder-signed (EIP-3009) transfers end to end over HTTP, and signature recovery per backend.") { seconds };
         signed.SetAction((parse, ct) => SignedBench.RunAsync(new SignedBenchOptions { Seconds = parse.GetValue(seconds) }, ct));
         bench.Add(signed);
+        var holders = new Option<int[]>("--accounts") { Description = "Holders in the tree (repeatable)", DefaultValueFactory = _ => [1_000_000, 10_000_000], AllowMultipleArgumentsPerToken = true };
+        var proof = new Command("proof", "Proof of liabilities: Merkle-sum tree build time, proof extraction and verification.") { holders };
+        proof.SetAction(parse =>
+        {
+            foreach (var n in parse.GetValue(holders)!)
+            {
+                Centime.Issuance.ProofOfLiabilitiesBench.Run(n, Console.Out);
+            }
+        });
+        bench.Add(proof);
         return bench;
     }
 }

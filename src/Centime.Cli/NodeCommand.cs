@@ -12,7 +12,9 @@ internal static class NodeCommand
         var urls = new Option<string>("--urls") { Description = "Listen URLs (loopback by default)", DefaultValueFactory = _ => NodeOptions.DefaultUrl };
         var chainId = new Option<ulong>("--chain-id") { Description = "EIP-712 chain id of this ledger network", DefaultValueFactory = _ => 8402 };
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync blocks (benchmarks only: acknowledged data can be lost)" };
-        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync };
+        var polBlocks = new Option<ulong>("--liabilities-every-blocks") { Description = "Publish a proof-of-liabilities root for every coin every N blocks (0 = off)" };
+        var polMinutes = new Option<double>("--liabilities-every-minutes") { Description = "Publish a proof-of-liabilities root for every coin every N minutes if the ledger moved (0 = off)" };
+        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync, polBlocks, polMinutes };
         command.SetAction(async (parse, ct) =>
         {
             var options = new NodeOptions
@@ -21,6 +23,8 @@ internal static class NodeCommand
                 Urls = parse.GetValue(urls)!,
                 ChainId = parse.GetValue(chainId),
                 Fsync = !parse.GetValue(noFsync),
+                LiabilitiesEveryBlocks = parse.GetValue(polBlocks),
+                LiabilitiesEveryMinutes = parse.GetValue(polMinutes),
             };
             CentimeNode node;
             try

@@ -18,5 +18,8 @@ root.Add(ProofCommands.CreateProof());
 root.Add(ProofCommands.CreateVerifyInclusion());
 root.Add(PayCommand.Create());
 root.Add(WalletCommands.Create());
+root.Add(LiabilityCommands.CreateLiabilities());
+root.Add(LiabilityCommands.CreateVerifyProof());
+root.Add(LiabilityCommands.CreateReport());
 root.Add(BenchCommands.Create());
 return await root.Parse(args).InvokeAsync();
