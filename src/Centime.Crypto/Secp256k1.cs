@@ -35,22 +35,15 @@ public static class Secp256k1
     private static readonly Lazy<ISecp256k1Backend?> LazyNative = new(NativeSecp256k1.TryCreate, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<ISecp256k1Backend> LazyManaged = new(() => new ManagedSecp256k1(), LazyThreadSafetyMode.ExecutionAndPublication);
 
+    private static readonly Lazy<ISecp256k1Backend> LazyDefault = new(
+        () => string.Equals(Environment.GetEnvironmentVariable("CENTIME_SECP256K1"), "managed", StringComparison.OrdinalIgnoreCase) ? Managed : Native ?? Managed,
+        LazyThreadSafetyMode.ExecutionAndPublication);
+
     /// <summary>
     /// libsecp256k1 when libsecp256k1.so.1 (or libsecp256k1.so) loads and passes its self-test, else the managed
-    /// backend. Setting the environment variable <c>CENTIME_SECP256K1=managed</c> forces the managed one.
+    /// backend. Setting the environment variable <c>CENTIME_SECP256K1=managed</c> (read once) forces the managed one.
     /// </summary>
-    public static ISecp256k1Backend Default
-    {
-        get
-        {
-            if (string.Equals(Environment.GetEnvironmentVariable("CENTIME_SECP256K1"), "managed", StringComparison.OrdinalIgnoreCase))
-            {
-                return Managed;
-            }
-
-            return Native ?? Managed;
-        }
-    }
+    public static ISecp256k1Backend Default => LazyDefault.Value;
 
     /// <summary>The BouncyCastle implementation.</summary>
     public static ISecp256k1Backend Managed => LazyManaged.Value;

@@ -133,6 +133,37 @@ public sealed class InteropTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("uint8", "256")]
+    [InlineData("uint8", "-1")]
+    [InlineData("int8", "128")]
+    [InlineData("int8", "-129")]
+    [InlineData("uint256", "\"0x10000000000000000000000000000000000000000000000000000000000000000\"")]
+    [InlineData("int256", "\"57896044618658097711785492504343953926634992332820282019728792003956564819968\"")]
+    [InlineData("bytes2", "\"0x010203\"")]
+    [InlineData("bytes2", "\"0x01\"")]
+    [InlineData("bytes", "\"0x123\"")]
+    [InlineData("address", "\"0xCd2a3d9F938E13CD947Ec05AbC7FE734Df8DD826\"")]
+    [InlineData("address", "\"0x1234\"")]
+    [InlineData("uint8[2]", "[1]")]
+    [InlineData("uint8[2]", "[1,2,3]")]
+    [InlineData("uint8[]", "[1,\"x\"]")]
+    public void TypedData_InvalidValues_RejectedByBothEthersAndCSharp(string type, string valueJson)
+    {
+        var typedData = new JsonObject
+        {
+            ["types"] = new JsonObject { ["T"] = new JsonArray(new JsonObject { ["name"] = "v", ["type"] = type }) },
+            ["primaryType"] = "T",
+            ["domain"] = new JsonObject { ["name"] = "d", ["chainId"] = 1 },
+            ["message"] = new JsonObject { ["v"] = JsonNode.Parse(valueJson) },
+        };
+        using var ethers = EthersBridge.Start();
+        var reply = ethers.CallMany([new JsonObject { ["op"] = "hashTypedData", ["typedData"] = typedData.DeepClone() }])[0];
+        Assert.False(reply["ok"]!.GetValue<bool>(), $"ethers accepted {type} {valueJson}");
+        var ex = Assert.Throws<FormatException>(() => TypedData.Parse(typedData.ToJsonString()).Digest());
+        output.WriteLine($"{type} {valueJson}: ethers '{reply["error"]}', C# '{ex.Message}'");
+    }
+
     private static ISecp256k1Backend[] Backends() =>
         Secp256k1.Native is { } native ? [native, Secp256k1.Managed] : [Secp256k1.Managed];
 
