@@ -32,7 +32,6 @@ public static class ProblemCodes
     public const string LiabilitiesProofUnavailable = "liabilities_proof_unavailable";
     public const string LiabilitiesTotalMismatch = "liabilities_total_mismatch";
     public const string NegativeHolderBalance = "negative_holder_balance";
-    public const string ReportUnavailable = "report_unavailable";
 }
 
 /// <summary>Raised inside request handling to answer with a problem; caught by the problem middleware.</summary>
