@@ -135,6 +135,7 @@ public sealed class CentimeNode : IAsyncDisposable
         IssuanceEndpoints.Map(app, context);
         Transparency.TransparencyFeature.Install(app, context, data);
         SignedEndpoints.Map(app, context);
+        X402.FacilitatorEndpoints.Map(app, context);
         logger.LogInformation("Signature recovery: {Backend}", Crypto.Secp256k1.Default.Name);
 
         return new CentimeNode(app, journal, sequencer, context);

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Centime.Agents.X402;
+using Centime.Node.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Centime.Node.X402;
+
+/// <summary>
+/// The facilitator over HTTP under <c>/x402</c> (docs/x402.md), the API of @x402/core's HTTPFacilitatorClient:
+/// <c>POST /x402/verify</c>, <c>POST /x402/settle</c>, <c>GET /x402/supported</c>,
+/// <c>GET /x402/discovery/resources</c> (and <c>POST</c> there, operator only, to register a resource).
+/// Public like the holder-signed endpoints: the signature is the authority. Verdicts answer 200; a body that is
+/// not a facilitator request answers 400 with the verdict <c>invalid_payload</c>.
+/// </summary>
+public static class FacilitatorEndpoints
+{
+    private const int MaxBodyBytes = 64 * 1024;
+
+    public static NodeFacilitator Map(WebApplication app, NodeContext node)
+    {
+        var facilitator = new NodeFacilitator(node);
+        var x402 = app.MapGroup("/x402").WithTags("x402");
+        x402.MapPost("/verify", (HttpRequest request) => VerifyAsync(facilitator, request.HttpContext)).WithName("X402Verify")
+            .WithSummary("x402 facilitator: check a payment (exact scheme, EIP-3009) without moving money.");
+        x402.MapPost("/settle", (HttpRequest request) => SettleAsync(facilitator, request.HttpContext)).WithName("X402Settle")
+            .WithSummary("x402 facilitator: settle a payment as a ledger transfer; idempotent per (payer, nonce).");
+        x402.MapGet("/supported", () => Results.Json(facilitator.Supported(), X402Headers.Json)).WithName("X402Supported")
+            .WithSummary("x402 facilitator: supported (version, scheme, network) kinds.");
+        x402.MapGet("/discovery/resources", (string? type, int? limit, int? offset) =>
+                Results.Json(facilitator.Resources.Page(type, Math.Clamp(limit ?? 20, 1, 1000), Math.Max(offset ?? 0, 0)), X402Headers.Json))
+            .WithName("X402Discovery").WithSummary("x402 discovery (Bazaar): paid resources seen or registered.");
+        x402.MapPost("/discovery/resources", (HttpRequest request) => RegisterAsync(node, facilitator, request.HttpContext)).WithName("X402Register")
+            .WithSummary("Register a paid resource for discovery (operator).");
+        return facilitator;
+    }
+
+    private static async Task<IResult> VerifyAsync(NodeFacilitator facilitator, HttpContext http)
+    {
+        var (request, error) = await ReadAsync(http);
+        if (request is null)
+        {
+            return Results.Json(VerifyResponse.Invalid(error.Reason, error.Message), X402Headers.Json, statusCode: error.Status);
+        }
+
+        return Results.Json(await facilitator.VerifyAsync(request.PaymentPayload!, request.PaymentRequirements!, http.RequestAborted), X402Headers.Json);
+    }
+
+    private static async Task<IResult> SettleAsync(NodeFacilitator facilitator, HttpContext http)
+    {
+        var (request, error) = await ReadAsync(http);
+        if (request is null)
+        {
+            return Results.Json(SettleResponse.Failed(error.Reason, facilitator.Network, error.Message), X402Headers.Json, statusCode: error.Status);
+        }
+
+        // Not the request's token: a settlement handed to the sequencer completes even if the caller hangs up.
+        return Results.Json(await facilitator.SettleAsync(request.PaymentPayload!, request.PaymentRequirements!, CancellationToken.None), X402Headers.Json);
+    }
+
+    private readonly record struct ReadError(int Status, string Reason, string Message);
+
+    private static async Task<(FacilitatorRequest? Request, ReadError Error)> ReadAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return (null, new ReadError(413, X402ErrorReasons.InvalidPayload, $"the body may be at most {MaxBodyBytes} bytes"));
+        }
+
+        FacilitatorRequest? request;
+        try
+        {
+            using var limited = new MemoryStream();
+            await http.Request.Body.CopyToAsync(limited, http.RequestAborted);
+            if (limited.Length > MaxBodyBytes)
+            {
+                return (null, new ReadError(413, X402ErrorReasons.InvalidPayload, $"the body may be at most {MaxBodyBytes} bytes"));
+            }
+
+            request = JsonSerializer.Deserialize<FacilitatorRequest>(limited.GetBuffer().AsSpan(0, (int)limited.Length), X402Headers.Json);
+        }
+        catch (JsonException ex)
+        {
+            return (null, new ReadError(400, X402ErrorReasons.InvalidPayload, "malformed JSON: " + ex.Message));
+        }
+
+        if (request?.PaymentPayload is null || request.PaymentRequirements is null)
+        {
+            return (null, new ReadError(400, X402ErrorReasons.InvalidPayload, "'paymentPayload' and 'paymentRequirements' are required"));
+        }
+
+        if (request.X402Version is not (1 or 2) || request.X402Version != request.PaymentPayload.X402Version)
+        {
+            return (null, new ReadError(400, X402ErrorReasons.InvalidX402Version, $"x402Version {request.X402Version} (payload {request.PaymentPayload.X402Version}): 1 or 2, the same in both"));
+        }
+
+        return (request, default);
+    }
+
+    private sealed record RegisterRequest(string? Resource, string? Description, string? MimeType, List<PaymentRequirements>? Accepts, Dictionary<string, JsonElement>? Metadata);
+
+    private static async Task<IResult> RegisterAsync(NodeContext node, NodeFacilitator facilitator, HttpContext http)
+    {
+        Endpoints.RequireOperator(node, http);
+        RegisterRequest? r;
+        try
+        {
+            r = await JsonSerializer.DeserializeAsync<RegisterRequest>(http.Request.Body, X402Headers.Json, http.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", ex.Message);
+        }
+
+        if (r?.Resource is null || r.Accepts is not { Count: > 0 })
+        {
+            throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'resource' (URL) and 'accepts' (at least one PaymentRequirements) are required");
+        }
+
+        foreach (var accept in r.Accepts)
+        {
+            facilitator.Resources.Record(new ResourceInfo { Url = r.Resource, Description = r.Description, MimeType = r.MimeType }, accept, r.Metadata);
+        }
+
+        return Results.Json(facilitator.Resources.Page(null, 1000, 0).Items.First(i => i.Resource == r.Resource), X402Headers.Json, statusCode: 201);
+    }
+}
