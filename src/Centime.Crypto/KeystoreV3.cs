@@ -248,34 +248,34 @@ public static class KeystoreV3
             switch (kdf.ToLowerInvariant())
             {
                 case "scrypt":
-                {
-                    var n = Int(p, "n");
-                    var r = Int(p, "r");
-                    var par = Int(p, "p");
-                    if (n < 2 || (n & (n - 1)) != 0 || n > MaxScryptN || r is < 1 or > 32 || par is < 1 or > 16 || 128L * r * n > Scrypt.MaxMemoryBytes)
                     {
-                        throw new KeystoreException($"unsupported keystore scrypt parameters n={n} r={r} p={par}");
-                    }
+                        var n = Int(p, "n");
+                        var r = Int(p, "r");
+                        var par = Int(p, "p");
+                        if (n < 2 || (n & (n - 1)) != 0 || n > MaxScryptN || r is < 1 or > 32 || par is < 1 or > 16 || 128L * r * n > Scrypt.MaxMemoryBytes)
+                        {
+                            throw new KeystoreException($"unsupported keystore scrypt parameters n={n} r={r} p={par}");
+                        }
 
-                    return ScryptKey(passwordBytes, salt, n, r, par, dklen);
-                }
+                        return ScryptKey(passwordBytes, salt, n, r, par, dklen);
+                    }
 
                 case "pbkdf2":
-                {
-                    var prf = String(p, "prf");
-                    if (!string.Equals(prf, "hmac-sha256", StringComparison.OrdinalIgnoreCase))
                     {
-                        throw new KeystoreException($"unsupported keystore pbkdf2 prf '{prf}' (only hmac-sha256)");
-                    }
+                        var prf = String(p, "prf");
+                        if (!string.Equals(prf, "hmac-sha256", StringComparison.OrdinalIgnoreCase))
+                        {
+                            throw new KeystoreException($"unsupported keystore pbkdf2 prf '{prf}' (only hmac-sha256)");
+                        }
 
-                    var c = Int(p, "c");
-                    if (c is < 1 or > MaxPbkdf2Iterations)
-                    {
-                        throw new KeystoreException($"unsupported keystore pbkdf2 iteration count {c}");
-                    }
+                        var c = Int(p, "c");
+                        if (c is < 1 or > MaxPbkdf2Iterations)
+                        {
+                            throw new KeystoreException($"unsupported keystore pbkdf2 iteration count {c}");
+                        }
 
-                    return Rfc2898DeriveBytes.Pbkdf2(passwordBytes, salt, c, HashAlgorithmName.SHA256, dklen);
-                }
+                        return Rfc2898DeriveBytes.Pbkdf2(passwordBytes, salt, c, HashAlgorithmName.SHA256, dklen);
+                    }
 
                 default:
                     throw new KeystoreException($"unsupported keystore kdf '{kdf}' (scrypt or pbkdf2)");

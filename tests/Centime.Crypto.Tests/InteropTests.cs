@@ -100,7 +100,10 @@ public sealed class InteropTests(ITestOutputHelper output)
         // ethers → C#
         var written = ethers.CallMany(keys.Select(k => new JsonObject
         {
-            ["op"] = "encryptKeystore", ["privateKey"] = "0x" + Convert.ToHexStringLower(k), ["password"] = password, ["scryptN"] = 1024,
+            ["op"] = "encryptKeystore",
+            ["privateKey"] = "0x" + Convert.ToHexStringLower(k),
+            ["password"] = password,
+            ["scryptN"] = 1024,
         }).ToList());
         for (var i = 0; i < keys.Length; i++)
         {
