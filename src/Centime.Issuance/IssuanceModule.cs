@@ -913,7 +913,13 @@ public sealed class IssuanceModule : LedgerModule
     }
 
     private void AddAudit(in ModuleContext context, UInt128 action, string what, IssuanceCommand command, string requester, string? approver, string detail) =>
-        _audit.Add(new AuditEntry((ulong)_audit.Count + 1, context.Now, context.Height, action, what, command.ActionName, command.CoinNumber, requester, approver, detail));
+        _audit.Add(new AuditEntry((ulong)_audit.Count + 1, context.Now, context.Height, action, what, command.ActionName, CoinOf(command), requester, approver, detail));
+
+    private uint CoinOf(IssuanceCommand command) => command switch
+    {
+        MarkPayoutPaid p => _redemptionIndex.TryGetValue(p.Redemption, out var at) ? at.Coin : 0,
+        _ => command.CoinNumber,
+    };
 
     private string Symbol(uint coin) => Ledger.GetCoin(coin)?.Symbol ?? "#" + coin.ToString(CultureInfo.InvariantCulture);
 
