@@ -57,7 +57,7 @@ public static class KeystoreV3
     public static string Encrypt(ReadOnlySpan<byte> privateKey32, string password, KeystoreKdf kdf = default)
     {
         ArgumentNullException.ThrowIfNull(password);
-        var address = Secp256k1.Managed.AddressOf(privateKey32); // validates the key
+        var address = Secp256k1.Default.AddressOf(privateKey32); // validates the key
         var salt = RandomNumberGenerator.GetBytes(32);
         var iv = RandomNumberGenerator.GetBytes(16);
         var passwordBytes = PasswordBytes(password);
