@@ -11,8 +11,20 @@ namespace Centime.Client;
 // "chainId" and "verifyingContract" are optional: when given they must match the coin's domain, which turns a
 // cross-network or cross-coin replay into a clear error instead of a signer mismatch.
 
+/// <summary>What every holder-signed request carries: the signature (65-byte <see cref="Signature"/>, or
+/// <see cref="V"/>/<see cref="R"/>/<see cref="S"/>) and, optionally, the domain the client signed for.</summary>
+public abstract record SignedRequest
+{
+    public string? Signature { get; init; }
+    public int? V { get; init; }
+    public string? R { get; init; }
+    public string? S { get; init; }
+    [JsonConverter(typeof(UintTextConverter))] public string? ChainId { get; init; }
+    public string? VerifyingContract { get; init; }
+}
+
 /// <summary>Body of POST /v1/coins/{symbol}/transfer-with-authorization (and receive-with-authorization).</summary>
-public sealed record AuthorizationRequest
+public sealed record AuthorizationRequest : SignedRequest
 {
     public required string From { get; init; }
     public required string To { get; init; }
@@ -20,12 +32,6 @@ public sealed record AuthorizationRequest
     [JsonConverter(typeof(UintTextConverter))] public required string ValidAfter { get; init; }
     [JsonConverter(typeof(UintTextConverter))] public required string ValidBefore { get; init; }
     public required string Nonce { get; init; }
-    public string? Signature { get; init; }
-    public int? V { get; init; }
-    public string? R { get; init; }
-    public string? S { get; init; }
-    [JsonConverter(typeof(UintTextConverter))] public string? ChainId { get; init; }
-    public string? VerifyingContract { get; init; }
 
     /// <summary>receiveWithAuthorization only: the payee's signature of
     /// <c>ReceiveSubmission(bytes32 authorization)</c> (the authorization's EIP-712 digest) under the coin's
@@ -34,36 +40,24 @@ public sealed record AuthorizationRequest
 }
 
 /// <summary>Body of POST /v1/coins/{symbol}/cancel-authorization.</summary>
-public sealed record CancelAuthorizationRequest
+public sealed record CancelAuthorizationRequest : SignedRequest
 {
     public required string Authorizer { get; init; }
     public required string Nonce { get; init; }
-    public string? Signature { get; init; }
-    public int? V { get; init; }
-    public string? R { get; init; }
-    public string? S { get; init; }
-    [JsonConverter(typeof(UintTextConverter))] public string? ChainId { get; init; }
-    public string? VerifyingContract { get; init; }
 }
 
 /// <summary>Body of POST /v1/coins/{symbol}/permit (EIP-2612).</summary>
-public sealed record PermitRequest
+public sealed record PermitRequest : SignedRequest
 {
     public required string Owner { get; init; }
     public required string Spender { get; init; }
     [JsonConverter(typeof(UintTextConverter))] public required string Value { get; init; }
     [JsonConverter(typeof(UintTextConverter))] public required string Nonce { get; init; }
     [JsonConverter(typeof(UintTextConverter))] public required string Deadline { get; init; }
-    public string? Signature { get; init; }
-    public int? V { get; init; }
-    public string? R { get; init; }
-    public string? S { get; init; }
-    [JsonConverter(typeof(UintTextConverter))] public string? ChainId { get; init; }
-    public string? VerifyingContract { get; init; }
 }
 
 /// <summary>Body of POST /v1/coins/{symbol}/transfer-from: a spender's signed pull within its allowance.</summary>
-public sealed record TransferFromRequest
+public sealed record TransferFromRequest : SignedRequest
 {
     public required string Spender { get; init; }
     public required string From { get; init; }
@@ -71,12 +65,6 @@ public sealed record TransferFromRequest
     [JsonConverter(typeof(UintTextConverter))] public required string Value { get; init; }
     public required string Nonce { get; init; }
     [JsonConverter(typeof(UintTextConverter))] public required string ValidBefore { get; init; }
-    public string? Signature { get; init; }
-    public int? V { get; init; }
-    public string? R { get; init; }
-    public string? S { get; init; }
-    [JsonConverter(typeof(UintTextConverter))] public string? ChainId { get; init; }
-    public string? VerifyingContract { get; init; }
 }
 
 /// <summary>Body of POST /v1/coins/{symbol}/authorized-transfers: many transferWithAuthorization at once.</summary>
