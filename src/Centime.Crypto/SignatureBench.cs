@@ -13,14 +13,28 @@ public static class SignatureBench
     /// </summary>
     public static (long Count, TimeSpan Elapsed) MeasureRecovery(ISecp256k1Backend backend, TimeSpan duration, int threads)
     {
+        var m = Measure(backend, duration, threads);
+        return (m.Count, m.Elapsed);
+    }
+
+    /// <summary>
+    /// As <see cref="MeasureRecovery"/>, also reporting the CPU time the process used meanwhile: on a shared
+    /// machine <see cref="RecoveryMeasurement.PerCpuSecond"/> shows the backend's own speed when wall-clock
+    /// rates are cut by other load.
+    /// </summary>
+    public static RecoveryMeasurement Measure(ISecp256k1Backend backend, TimeSpan duration, int threads)
+    {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         var cases = MakeCases(backend, 1024);
         RunFor(backend, cases, TimeSpan.FromMilliseconds(200), 1); // warm-up: JIT, caches
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var count = RunFor(backend, cases, duration, threads);
         sw.Stop();
-        return (count, sw.Elapsed);
+        process.Refresh();
+        return new RecoveryMeasurement(backend.Name, threads, count, sw.Elapsed, process.TotalProcessorTime - cpuBefore);
     }
 
     internal static (Hash32 Digest, Signature Signature, Address Signer)[] MakeCases(ISecp256k1Backend backend, int n)
@@ -80,4 +94,14 @@ public static class SignatureBench
 
         return failed == 0 ? total : throw new InvalidOperationException($"{backend.Name} recovered a wrong signer");
     }
+}
+
+/// <summary>One recovery measurement: wall-clock and CPU time for <see cref="Count"/> recoveries.</summary>
+public sealed record RecoveryMeasurement(string Backend, int Threads, long Count, TimeSpan Elapsed, TimeSpan CpuTime)
+{
+    /// <summary>Recoveries per wall-clock second.</summary>
+    public double PerSecond => Count / Elapsed.TotalSeconds;
+
+    /// <summary>Recoveries per second of CPU time used by the whole process (an upper bound on per-core speed).</summary>
+    public double PerCpuSecond => CpuTime > TimeSpan.Zero ? Count / CpuTime.TotalSeconds : 0;
 }
