@@ -35,10 +35,13 @@ const ops = {
     const wallet = new Wallet(privateKey);
     const types = withoutDomainType(typedData.types);
     const signature = await wallet.signTypedData(typedData.domain, types, typedData.message);
+    const encoder = TypedDataEncoder.from(types);
     return {
       signature,
       address: wallet.address,
       digest: TypedDataEncoder.hash(typedData.domain, types, typedData.message),
+      primaryType: encoder.primaryType,
+      encodeType: encoder.encodeType(encoder.primaryType),
     };
   },
   async verifyTypedData({ typedData, signature }) {

@@ -31,6 +31,8 @@ public sealed class InteropTests(ITestOutputHelper output)
             var typedDataJson = requests[i]["typedData"]!.ToJsonString();
             Assert.True(replies[i]["ok"]!.GetValue<bool>(), $"case {i}: ethers refused: {replies[i]["error"]}\n{typedDataJson}");
             var td = TypedData.Parse(typedDataJson);
+            Assert.Equal(replies[i]["primaryType"]!.GetValue<string>(), td.PrimaryType);
+            Assert.Equal(replies[i]["encodeType"]!.GetValue<string>(), td.EncodeType(td.PrimaryType));
             var digest = td.Digest();
             Assert.True(Hash32.Parse(replies[i]["digest"]!.GetValue<string>()) == digest, $"case {i}: digest differs\n{typedDataJson}");
             var sig = Signature.Parse(replies[i]["signature"]!.GetValue<string>());
