@@ -318,14 +318,18 @@ public static class KeystoreV3
         var input = new byte[16 + ciphertext.Length];
         dk.Slice(16, 16).CopyTo(input);
         ciphertext.CopyTo(input.AsSpan(16));
-        return Keccak256.Hash(input);
+        var mac = Keccak256.Hash(input);
+        CryptographicOperations.ZeroMemory(input.AsSpan(0, 16));
+        return mac;
     }
 
     /// <summary>AES-128 in counter mode: the IV is a 128-bit big-endian counter, incremented per block.</summary>
     private static void AesCtr(ReadOnlySpan<byte> key16, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> input, Span<byte> output)
     {
         using var aes = Aes.Create();
-        aes.Key = key16.ToArray();
+        var key = key16.ToArray();
+        aes.Key = key; // Aes keeps its own copy
+        CryptographicOperations.ZeroMemory(key);
         Span<byte> counter = stackalloc byte[16];
         iv.CopyTo(counter);
         Span<byte> stream = stackalloc byte[16];
