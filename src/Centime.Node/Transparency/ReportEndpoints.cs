@@ -50,7 +50,7 @@ internal static class ReportEndpoints
 
         var lastBlock = LastBlockBefore(node, to);
         var liabilities = publisher.History(symbol).LastOrDefault(p => lastBlock is { } h && p.Height <= h);
-        var report = MonthlyReport.Build(figures, month!, from, to, lastBlock, liabilities, issuance.Redemptions(symbol, from, to), issuer.Address.ToString(), now);
+        var report = MonthlyReport.Build(figures, month!, from, to, lastBlock, liabilities, issuance.Redemptions(symbol, from, to < now ? to : now), issuer.Address.ToString(), now);
         var signed = Client.DisclosureSignature.Envelope(report, issuer.Sign(report));
         return format == "html"
             ? Results.Content(MonthlyReportHtml.Render(signed), "text/html; charset=utf-8", Encoding.UTF8)
