@@ -21,5 +21,6 @@ root.Add(WalletCommands.Create());
 root.Add(LiabilityCommands.CreateLiabilities());
 root.Add(LiabilityCommands.CreateVerifyProof());
 root.Add(LiabilityCommands.CreateReport());
+IssuanceCommands.AddTo(root);
 root.Add(BenchCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -710,10 +710,9 @@ public static class IssuanceEndpoints
             return ParseActionId(text, "actionId");
         }
 
-        Span<byte> bytes = stackalloc byte[16];
-        RandomNumberGenerator.Fill(bytes);
-        var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(bytes) >> 1; // < 2^127: readable, never 0 in practice
-        return id == UInt128.Zero ? UInt128.One : id;
+        // 1 … 2^48 − 1: at most 15 digits, short enough to type in `centime approve <id>`. A collision with an earlier
+        // action is refused by the module (action_exists), never applied; the caller retries.
+        return (UInt128)RandomNumberGenerator.GetInt32(1, 1 << 24) << 24 | (UInt128)(uint)RandomNumberGenerator.GetInt32(0, 1 << 24);
     }
 
     private static UInt128 ParseActionId(string text, string field) =>

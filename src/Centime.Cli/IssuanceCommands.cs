@@ -1,0 +1,542 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Centime.Client;
+using Spectre.Console;
+
+namespace Centime.Cli;
+
+/// <summary>
+/// Issuance commands (docs/issuance.md): operators, deposits, mint, approvals, redemptions, payouts, reserves, pause.
+/// Amounts are whole coins, converted exactly with the coin's decimals.
+/// </summary>
+internal static class IssuanceCommands
+{
+    private static readonly Option<string> CoinOption = new("--coin") { Description = "Coin symbol, e.g. NUSD", Required = true };
+
+    /// <summary>Adds every issuance command to the root command (Program.cs).</summary>
+    public static void AddTo(RootCommand root)
+    {
+        Command[] commands =
+        [
+            CreateOperator(), CreateDeposit(), CreateMint(), CreateDecision("approve", true), CreateDecision("reject", false), CreateApprovals(),
+            CreateRedeem(), CreateRedemptions(), CreatePayout(), CreateReserves(), CreatePause("pause", true), CreatePause("unpause", false), CreateAudit(),
+        ];
+        foreach (var command in commands)
+        {
+            root.Add(command);
+        }
+    }
+
+    private static Command CreateOperator()
+    {
+        var command = new Command("operator", "Issuance operators and their roles.");
+        var id = new Argument<string>("id") { Description = "Operator id (a-z, 0-9, _-.)" };
+        var roles = new Option<string[]>("--role") { Description = "admin, minter_manager, minter, pauser, asset_protection, reserve_manager, auditor (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var add = new Command("add", "Add an operator (admin); prints their new API key once.") { id, roles };
+        add.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var outcome = await api.PostAsync<ActionOutcome>("v1/issuance/operators", new AddOperatorRequest(parse.GetValue(id)!, parse.GetValue(roles) ?? []), ct);
+            PrintOutcome(parse, outcome);
+            if (!CliContext.WantsJson(parse) && outcome.Key is not null)
+            {
+                AnsiConsole.MarkupLine($"API key for [bold]{Markup.Escape(parse.GetValue(id)!)}[/] (shown once; the node keeps only its SHA-256):");
+                Console.Out.WriteLine(outcome.Key);
+            }
+
+            return CliContext.ExitOk;
+        }));
+        command.Add(add);
+
+        var roleId = new Argument<string>("id") { Description = "Operator id" };
+        var newRoles = new Option<string[]>("--role") { Description = "The new roles (none: disable)", AllowMultipleArgumentsPerToken = true };
+        var setRoles = new Command("roles", "Replace an operator's roles (admin).") { roleId, newRoles };
+        setRoles.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/operators/{Uri.EscapeDataString(parse.GetValue(roleId)!)}/roles",
+                new SetRolesRequest(parse.GetValue(newRoles) ?? []), ct));
+            return CliContext.ExitOk;
+        }));
+        command.Add(setRoles);
+
+        var list = new Command("list", "List operators (admin, auditor).");
+        list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var operators = await api.GetAsync<List<OperatorInfo>>("v1/issuance/operators", ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(operators);
+                return CliContext.ExitOk;
+            }
+
+            var table = new Table().AddColumns("Operator", "Roles", "Key SHA-256");
+            table.AddRow("admin", "admin", "(the node's operator key)");
+            foreach (var o in operators)
+            {
+                table.AddRow(Markup.Escape(o.Id), o.Roles.Count == 0 ? "[grey]disabled[/]" : string.Join(", ", o.Roles), o.KeyHash[..18] + "…");
+            }
+
+            AnsiConsole.Write(table);
+            return CliContext.ExitOk;
+        }));
+        command.Add(list);
+        return command;
+    }
+
+    private static Command CreateDeposit()
+    {
+        var command = new Command("deposit", "Fiat deposits that back mints.");
+        var bank = new Option<string>("--bank") { Description = "Bank that received the funds", Required = true };
+        var reference = new Option<string>("--reference") { Description = "Unique bank reference of the deposit", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Amount in whole coins, e.g. 1000", Required = true };
+        var valueDate = new Option<string?>("--value-date") { Description = "Value date yyyy-MM-dd (default today, UTC)" };
+        var holding = new Option<string?>("--holding") { Description = "Bank holding of the reserve book the deposit raises" };
+        var record = new Command("record", "Record a fiat deposit (reserve_manager).") { CoinOption, bank, reference, amount, valueDate, holding };
+        record.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var coin = parse.GetValue(CoinOption)!;
+            var request = new DepositRequest
+            {
+                Bank = parse.GetValue(bank), Reference = parse.GetValue(reference), Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct),
+                ValueDate = parse.GetValue(valueDate) ?? DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Holding = parse.GetValue(holding),
+            };
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/deposits", request, ct));
+            return CliContext.ExitOk;
+        }));
+        command.Add(record);
+
+        var list = new Command("list", "List deposits and what is left to mint.") { CoinOption };
+        list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var coin = parse.GetValue(CoinOption)!;
+            var decimals = await DecimalsAsync(api, coin, ct);
+            var deposits = await api.GetAsync<List<DepositInfo>>($"v1/issuance/coins/{coin}/deposits", ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(deposits);
+                return CliContext.ExitOk;
+            }
+
+            var table = new Table().AddColumns("Reference", "Bank", "Value date", "Amount", "Minted", "Unminted");
+            foreach (var d in deposits)
+            {
+                table.AddRow(Markup.Escape(d.Reference), Markup.Escape(d.Bank), d.ValueDate, CoinUnits.Format(d.Amount, decimals), CoinUnits.Format(d.Minted, decimals), CoinUnits.Format(d.Unminted, decimals));
+            }
+
+            AnsiConsole.Write(table);
+            return CliContext.ExitOk;
+        }));
+        command.Add(list);
+        return command;
+    }
+
+    private static Command CreateMint()
+    {
+        var deposit = new Option<string>("--deposit") { Description = "Reference of the recorded deposit", Required = true };
+        var to = new Option<string>("--to") { Description = "Address credited", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Amount in whole coins", Required = true };
+        var command = new Command("mint", "Mint against a recorded deposit (minter); passes the mint gate; may wait for a second approval.") { CoinOption, deposit, to, amount };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var coin = parse.GetValue(CoinOption)!;
+            var request = new MintRequest { Deposit = parse.GetValue(deposit), To = parse.GetValue(to), Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct) };
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/mints", request, ct));
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    private static Command CreateDecision(string name, bool approve)
+    {
+        var id = new Argument<string>("id") { Description = "Action id of the pending action" };
+        var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit trail)" };
+        var command = approve
+            ? new Command(name, "Approve a pending action; it executes now (a different operator with a qualifying role).") { id }
+            : new Command(name, "Reject a pending action (a different operator with a qualifying role).") { id, reason };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var body = approve ? new DecisionRequest() : new DecisionRequest { Reason = parse.GetValue(reason) };
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/approvals/{Uri.EscapeDataString(parse.GetValue(id)!)}/{name}", body, ct));
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    private static Command CreateApprovals()
+    {
+        var all = new Option<bool>("--all") { Description = "Every action, not only those waiting" };
+        var command = new Command("approvals", "Actions waiting for a second approval.") { all };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var actions = await api.GetAsync<List<ActionInfo>>("v1/issuance/approvals" + (parse.GetValue(all) ? "?status=all" : ""), ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(actions);
+                return CliContext.ExitOk;
+            }
+
+            var table = new Table().AddColumns("Action", "Status", "Requester", "Decider", "What");
+            foreach (var a in actions)
+            {
+                table.AddRow(a.Action, a.Status, Markup.Escape(a.Requester), Markup.Escape(a.Decider ?? ""), Markup.Escape(a.Summary));
+            }
+
+            AnsiConsole.Write(table);
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    private static Command CreateRedeem()
+    {
+        var holder = new Option<string>("--holder") { Description = "Holder whose coins are burned", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Amount in whole coins", Required = true };
+        var payTo = new Option<string>("--pay-to") { Description = "Payout instruction: the holder's bank account", Required = true };
+        var command = new Command("redeem", "Burn a holder's coins and create a payout instruction with a deadline (minter, on the holder's behalf).") { CoinOption, holder, amount, payTo };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var coin = parse.GetValue(CoinOption)!;
+            var request = new RedeemRequest { Holder = parse.GetValue(holder), Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct), PayTo = parse.GetValue(payTo) };
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/redemptions", request, ct));
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    private static Command CreateRedemptions()
+    {
+        var overdue = new Option<bool>("--overdue") { Description = "Only payouts past their deadline and unpaid" };
+        var status = new Option<string?>("--status") { Description = "pending, overdue, paid or all (default all)" };
+        var command = new Command("redemptions", "Redemptions and their payout deadlines.") { CoinOption, overdue, status };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var coin = parse.GetValue(CoinOption)!;
+            var filter = parse.GetValue(overdue) ? "overdue" : parse.GetValue(status) ?? "all";
+            var decimals = await DecimalsAsync(api, coin, ct);
+            var list = await api.GetAsync<List<RedemptionInfo>>($"v1/issuance/coins/{coin}/redemptions?status={Uri.EscapeDataString(filter)}", ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(list);
+                return CliContext.ExitOk;
+            }
+
+            var table = new Table().AddColumns("Id", "Holder", "Amount", "Pay to", "Deadline (UTC)", "Status", "Paid reference");
+            foreach (var r in list)
+            {
+                var color = r.Status switch { "overdue" => "red", "paid_late" => "yellow", "paid" => "green", _ => "default" };
+                table.AddRow(r.Id, r.Holder, CoinUnits.Format(r.Amount, decimals), Markup.Escape(r.PayTo), Time(r.Deadline), $"[{color}]{r.Status}[/]", Markup.Escape(r.PaidReference ?? ""));
+            }
+
+            AnsiConsole.Write(table);
+            if (list.Count == 0)
+            {
+                AnsiConsole.MarkupLine(filter == "overdue" ? "[green]no overdue redemptions[/]" : "no redemptions");
+            }
+
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    private static Command CreatePayout()
+    {
+        var command = new Command("payout", "Payout instructions of redemptions.");
+        var id = new Argument<string>("id") { Description = "Redemption id" };
+        var reference = new Option<string>("--reference") { Description = "Bank reference of the payout", Required = true };
+        var holding = new Option<string?>("--holding") { Description = "Bank holding of the reserve book the payout left" };
+        var paid = new Command("paid", "Mark a payout paid (reserve_manager).") { id, reference, holding };
+        paid.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/redemptions/{Uri.EscapeDataString(parse.GetValue(id)!)}/paid",
+                new PayoutPaidRequest { Reference = parse.GetValue(reference), Holding = parse.GetValue(holding) }, ct));
+            return CliContext.ExitOk;
+        }));
+        command.Add(paid);
+        return command;
+    }
+
+    private static Command CreateReserves()
+    {
+        var asOf = new Option<string?>("--as-of") { Description = "Evaluate at this date, yyyy-MM-dd (default today)" };
+        var command = new Command("reserves", "The reserve book: holdings, eligibility with reasons, coverage.") { CoinOption, asOf };
+        command.SetAction((parse, ct) => ShowReservesAsync(parse, parse.GetValue(CoinOption)!, parse.GetValue(asOf), ct));
+        var showAsOf = new Option<string?>("--as-of") { Description = "Evaluate at this date, yyyy-MM-dd (default today)" };
+        var show = new Command("show", "Show the reserve book (public).") { CoinOption, showAsOf };
+        show.SetAction((parse, ct) => ShowReservesAsync(parse, parse.GetValue(CoinOption)!, parse.GetValue(showAsOf), ct));
+        command.Add(show);
+
+        var type = new Option<string?>("--type") { Description = "bank_deposit, treasury_bill, overnight_repo, money_market_fund" };
+        var id = new Option<string?>("--id") { Description = "Holding id, unique in the book" };
+        var file = new Option<FileInfo?>("--file") { Description = "The holding as JSON (fields of POST /v1/issuance/coins/{coin}/reserves; amounts in minor units)" };
+        var bank = new Option<string?>("--bank") { Description = "bank_deposit: bank name" };
+        var account = new Option<string?>("--account") { Description = "bank_deposit: account reference" };
+        var amount = new Option<string?>("--amount") { Description = "bank_deposit: balance (whole coins)" };
+        var insured = new Option<bool>("--insured") { Description = "bank_deposit: at an insured depository institution" };
+        var segregated = new Option<bool>("--segregated") { Description = "held segregated for the coin's holders" };
+        var identifier = new Option<string?>("--identifier") { Description = "treasury_bill: CUSIP or ISIN" };
+        var issueDate = new Option<string?>("--issue-date") { Description = "treasury_bill: issue date" };
+        var maturity = new Option<string?>("--maturity") { Description = "treasury_bill/overnight_repo: maturity date" };
+        var face = new Option<string?>("--face") { Description = "treasury_bill: face value (whole coins)" };
+        var price = new Option<string?>("--price") { Description = "treasury_bill: price as a fraction of face, e.g. 0.9950" };
+        var counterparty = new Option<string?>("--counterparty") { Description = "overnight_repo: borrower" };
+        var principal = new Option<string?>("--principal") { Description = "overnight_repo: cash lent (whole coins)" };
+        var collateral = new Option<string?>("--collateral") { Description = "overnight_repo: collateral description" };
+        var collateralKind = new Option<string?>("--collateral-kind") { Description = "overnight_repo: treasury_bills, other_government_securities, other" };
+        var collateralValue = new Option<string?>("--collateral-value") { Description = "overnight_repo: collateral market value (whole coins)" };
+        var tradeDate = new Option<string?>("--trade-date") { Description = "overnight_repo: trade date" };
+        var fund = new Option<string?>("--fund") { Description = "money_market_fund: fund name" };
+        var units = new Option<string?>("--units") { Description = "money_market_fund: units held (whole units)" };
+        var nav = new Option<string?>("--nav") { Description = "money_market_fund: NAV per unit (whole coins)" };
+        var onlyEligible = new Option<bool>("--holds-only-eligible") { Description = "money_market_fund: invests only in eligible assets" };
+        var add = new Command("add", "Add a holding (reserve_manager).")
+        {
+            CoinOption, type, id, file, bank, account, amount, insured, segregated, identifier, issueDate, maturity, face, price, counterparty, principal,
+            collateral, collateralKind, collateralValue, tradeDate, fund, units, nav, onlyEligible,
+        };
+        add.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var coin = parse.GetValue(CoinOption)!;
+            HoldingInfo holding;
+            if (parse.GetValue(file) is { } f)
+            {
+                holding = JsonSerializer.Deserialize<HoldingInfo>(await File.ReadAllTextAsync(f.FullName, ct), CliContext.JsonOut) ?? throw new UsageException("empty holding file");
+            }
+            else
+            {
+                var decimals = await DecimalsAsync(api, coin, ct);
+                string? Minor(Option<string?> o) => parse.GetValue(o) is { } text ? Convert(text, decimals) : null;
+                holding = new HoldingInfo
+                {
+                    Type = parse.GetValue(type) ?? throw new UsageException("--type or --file is required"), Id = parse.GetValue(id), Segregated = parse.GetValue(segregated),
+                    Bank = parse.GetValue(bank), AccountReference = parse.GetValue(account), Amount = Minor(amount), Insured = parse.GetValue(type) == "bank_deposit" ? parse.GetValue(insured) : null,
+                    Identifier = parse.GetValue(identifier), IssueDate = parse.GetValue(issueDate), MaturityDate = parse.GetValue(maturity), FaceValue = Minor(face), Price = parse.GetValue(price),
+                    Counterparty = parse.GetValue(counterparty), Principal = Minor(principal), CollateralDescription = parse.GetValue(collateral), CollateralKind = parse.GetValue(collateralKind),
+                    CollateralValue = Minor(collateralValue), TradeDate = parse.GetValue(tradeDate),
+                    Name = parse.GetValue(fund), Units = parse.GetValue(units), NavPerUnit = Minor(nav), HoldsOnlyEligibleAssets = parse.GetValue(type) == "money_market_fund" ? parse.GetValue(onlyEligible) : null,
+                };
+            }
+
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/reserves", holding, ct));
+            return CliContext.ExitOk;
+        }));
+        command.Add(add);
+
+        var valueId = new Argument<string>("id") { Description = "Holding id" };
+        var newAmount = new Option<string?>("--amount") { Description = "bank_deposit: new balance (whole coins)" };
+        var newPrice = new Option<string?>("--price") { Description = "treasury_bill: new price as a fraction of face" };
+        var newCollateral = new Option<string?>("--collateral-value") { Description = "overnight_repo: new collateral value (whole coins)" };
+        var newNav = new Option<string?>("--nav") { Description = "money_market_fund: new NAV per unit (whole coins)" };
+        var valuedOn = new Option<string?>("--valued-on") { Description = "Valuation date, yyyy-MM-dd (default today)" };
+        var value = new Command("value", "Valuation update of a holding (reserve_manager).") { CoinOption, valueId, newAmount, newPrice, newCollateral, newNav, valuedOn };
+        value.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var coin = parse.GetValue(CoinOption)!;
+            var decimals = await DecimalsAsync(api, coin, ct);
+            string? Minor(Option<string?> o) => parse.GetValue(o) is { } text ? Convert(text, decimals) : null;
+            var request = new ValuationRequest
+            {
+                Amount = Minor(newAmount), Price = parse.GetValue(newPrice), CollateralValue = Minor(newCollateral), NavPerUnit = Minor(newNav), ValuedOn = parse.GetValue(valuedOn),
+            };
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/reserves/{Uri.EscapeDataString(parse.GetValue(valueId)!)}/value", request, ct));
+            return CliContext.ExitOk;
+        }));
+        command.Add(value);
+        return command;
+    }
+
+    private static Task<int> ShowReservesAsync(ParseResult parse, string coin, string? asOf, CancellationToken ct) => CliContext.RunAsync(parse, async () =>
+    {
+        using var api = Api(parse);
+        var decimals = await DecimalsAsync(api, coin, ct);
+        var reserves = await api.GetAsync<ReservesInfo>($"v1/issuance/coins/{coin}/reserves" + (asOf is null ? "" : "?asOf=" + Uri.EscapeDataString(asOf)), ct);
+        if (CliContext.WantsJson(parse))
+        {
+            CliContext.PrintJson(reserves);
+            return CliContext.ExitOk;
+        }
+
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(coin)}[/] reserves under [bold]{reserves.Regime}[/] as of {reserves.AsOf}: supply {CoinUnits.Format(reserves.Supply, decimals)}, " +
+            $"eligible {CoinUnits.Format(reserves.Eligible, decimals)} of {CoinUnits.Format(reserves.Total, decimals)}, coverage {reserves.Coverage ?? "n/a (no supply)"}");
+        var table = new Table().AddColumns("Holding", "Type", "Value", "Eligible", "Reason");
+        foreach (var h in reserves.Holdings)
+        {
+            table.AddRow(Markup.Escape(h.Id ?? ""), h.Type ?? "", CoinUnits.Format(h.Value ?? "0", decimals), h.Eligible == true ? "[green]yes[/]" : $"[red]no[/] ({h.Code})", Markup.Escape(h.Reason ?? ""));
+        }
+
+        AnsiConsole.Write(table);
+        foreach (var v in reserves.Violations)
+        {
+            AnsiConsole.MarkupLine($"[red]violation[/] {Markup.Escape(v)}");
+        }
+
+        return CliContext.ExitOk;
+    });
+
+    private static Command CreatePause(string name, bool pause)
+    {
+        var command = new Command(name, pause
+            ? "Pause a coin (pauser): stops mints, redemption burns and every transfer of the coin; payouts, reserve updates and reads continue."
+            : "Unpause a coin (pauser).") { CoinOption };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{parse.GetValue(CoinOption)}/{name}", new DecisionRequest(), ct));
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    private static Command CreateAudit()
+    {
+        var after = new Option<ulong?>("--after") { Description = "Start after this sequence number" };
+        var limit = new Option<int>("--limit") { Description = "Entries per page", DefaultValueFactory = _ => 100 };
+        var command = new Command("audit", "The issuance audit trail: who requested, who approved, what happened (admin, auditor).") { after, limit };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var query = "?limit=" + parse.GetValue(limit).ToString(CultureInfo.InvariantCulture) + (parse.GetValue(after) is ulong a ? "&after=" + a.ToString(CultureInfo.InvariantCulture) : "");
+            var page = await api.GetAsync<AuditPage>("v1/issuance/audit" + query, ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(page);
+                return CliContext.ExitOk;
+            }
+
+            var table = new Table().AddColumns("#", "Time (UTC)", "Block", "Event", "Requester", "Approver", "What");
+            foreach (var e in page.Entries)
+            {
+                table.AddRow(e.Sequence.ToString(CultureInfo.InvariantCulture), Time(e.Time), e.Height.ToString(CultureInfo.InvariantCulture), e.Event,
+                    Markup.Escape(e.Requester), Markup.Escape(e.Approver ?? ""), Markup.Escape(e.Detail));
+            }
+
+            AnsiConsole.Write(table);
+            if (page.Next is ulong next)
+            {
+                AnsiConsole.MarkupLine($"more: --after {next}");
+            }
+
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private static void PrintOutcome(ParseResult parse, ActionOutcome outcome)
+    {
+        if (CliContext.WantsJson(parse))
+        {
+            CliContext.PrintJson(outcome);
+            return;
+        }
+
+        var (color, what) = outcome.Status switch
+        {
+            "pending_approval" => ("yellow", "pending approval"),
+            "approved" => ("green", "approved and executed"),
+            "rejected" => ("yellow", "rejected"),
+            _ => ("green", "executed"),
+        };
+        AnsiConsole.MarkupLine($"[{color}]{what}[/] {Markup.Escape(outcome.Summary)}  (action {outcome.Action}, block {outcome.Height}, requested by {Markup.Escape(outcome.Requester)}" +
+            (outcome.Approver is null ? "" : $", decided by {Markup.Escape(outcome.Approver)}") + ")");
+        if (outcome.Status == "pending_approval")
+        {
+            AnsiConsole.MarkupLine($"another operator runs: [bold]centime approve {outcome.Action}[/]");
+        }
+    }
+
+    private static string Time(ulong ns) =>
+        DateTime.UnixEpoch.AddTicks((long)(ns / 100)).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static async Task<int> DecimalsAsync(IssuanceApi api, string coin, CancellationToken ct) =>
+        (await api.GetAsync<CoinInfo>("v1/coins/" + Uri.EscapeDataString(coin), ct)).Decimals;
+
+    private static async Task<string> MinorAsync(IssuanceApi api, string coin, string whole, CancellationToken ct) =>
+        Convert(whole, await DecimalsAsync(api, coin, ct));
+
+    private static string Convert(string whole, int decimals) => CoinUnits.TryParse(whole, decimals, out var units, out var error)
+        ? units.ToString(CultureInfo.InvariantCulture)
+        : throw new UsageException(error!);
+
+    private static IssuanceApi Api(ParseResult parse)
+    {
+        var url = parse.GetValue(CliContext.NodeUrl)!;
+        var key = parse.GetValue(CliContext.ApiKey) ?? Environment.GetEnvironmentVariable("CENTIME_API_KEY");
+        if (key is null && File.Exists(Path.Combine("centime-data", "operator.key")))
+        {
+            key = File.ReadAllText(Path.Combine("centime-data", "operator.key")).Trim();
+        }
+
+        return new IssuanceApi(new Uri(url.EndsWith('/') ? url : url + "/"), key);
+    }
+
+    /// <summary>A small HTTP client for /v1/issuance; errors become <see cref="CentimeApiException"/> like the SDK's.</summary>
+    private sealed class IssuanceApi : IDisposable
+    {
+        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        };
+
+        private readonly HttpClient _http;
+
+        public IssuanceApi(Uri baseAddress, string? key)
+        {
+            _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(100) };
+            if (key is not null)
+            {
+                _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            }
+        }
+
+        public async Task<T> GetAsync<T>(string path, CancellationToken ct)
+        {
+            using var response = await _http.GetAsync(path, ct);
+            return await ReadAsync<T>(response, ct);
+        }
+
+        public async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
+        {
+            using var content = JsonContent.Create(body, body.GetType(), options: Json);
+            using var response = await _http.PostAsync(path, content, ct);
+            return await ReadAsync<T>(response, ct);
+        }
+
+        private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                Problem? problem = null;
+                try
+                {
+                    problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct);
+                }
+                catch (JsonException)
+                {
+                }
+
+                throw new CentimeApiException((int)response.StatusCode,
+                    problem ?? new Problem("about:blank", response.ReasonPhrase ?? "error", (int)response.StatusCode, null, "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)));
+            }
+
+            return await response.Content.ReadFromJsonAsync<T>(Json, ct) ?? throw new InvalidDataException("The node answered with an empty body.");
+        }
+
+        public void Dispose() => _http.Dispose();
+    }
+}
