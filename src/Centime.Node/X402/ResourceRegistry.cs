@@ -26,7 +26,8 @@ public sealed class ResourceRegistry
         }
 
         var now = DateTimeOffset.UtcNow;
-        if (_items.TryGetValue(url, out var existing) && existing.Accepts.Count == 1 && existing.Accepts[0] == requirements
+        // Refreshed at most once a minute per resource: this runs on every verified payment.
+        if (_items.TryGetValue(url, out var existing) && metadata is null
             && DateTimeOffset.TryParse(existing.LastUpdated, CultureInfo.InvariantCulture, out var seen) && now - seen < TimeSpan.FromMinutes(1))
         {
             return;
