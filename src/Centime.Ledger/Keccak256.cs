@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Centime.Ledger;
 
@@ -74,59 +75,125 @@ public static class Keccak256
     }
 
     [SkipLocalsInit]
-    private static void Permute(Span<ulong> a)
+    private static void Permute(Span<ulong> state)
     {
-        Span<ulong> c = stackalloc ulong[5];
+        // Fully unrolled round on locals (generated from the θ, ρ, π, χ, ι definitions): an order of magnitude
+        // faster than indexing a span with modular arithmetic, and Keccak sits on every signature check.
+        ref var s = ref MemoryMarshal.GetReference(state);
+        var a0 = Unsafe.Add(ref s, 0);
+        var a1 = Unsafe.Add(ref s, 1);
+        var a2 = Unsafe.Add(ref s, 2);
+        var a3 = Unsafe.Add(ref s, 3);
+        var a4 = Unsafe.Add(ref s, 4);
+        var a5 = Unsafe.Add(ref s, 5);
+        var a6 = Unsafe.Add(ref s, 6);
+        var a7 = Unsafe.Add(ref s, 7);
+        var a8 = Unsafe.Add(ref s, 8);
+        var a9 = Unsafe.Add(ref s, 9);
+        var a10 = Unsafe.Add(ref s, 10);
+        var a11 = Unsafe.Add(ref s, 11);
+        var a12 = Unsafe.Add(ref s, 12);
+        var a13 = Unsafe.Add(ref s, 13);
+        var a14 = Unsafe.Add(ref s, 14);
+        var a15 = Unsafe.Add(ref s, 15);
+        var a16 = Unsafe.Add(ref s, 16);
+        var a17 = Unsafe.Add(ref s, 17);
+        var a18 = Unsafe.Add(ref s, 18);
+        var a19 = Unsafe.Add(ref s, 19);
+        var a20 = Unsafe.Add(ref s, 20);
+        var a21 = Unsafe.Add(ref s, 21);
+        var a22 = Unsafe.Add(ref s, 22);
+        var a23 = Unsafe.Add(ref s, 23);
+        var a24 = Unsafe.Add(ref s, 24);
         for (var round = 0; round < 24; round++)
         {
-            // θ
-            for (var x = 0; x < 5; x++)
-            {
-                c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-            }
-
-            for (var x = 0; x < 5; x++)
-            {
-                var d = c[(x + 4) % 5] ^ BitOperations.RotateLeft(c[(x + 1) % 5], 1);
-                for (var y = 0; y < 25; y += 5)
-                {
-                    a[y + x] ^= d;
-                }
-            }
-
-            // ρ and π, walking the single 24-lane cycle of π.
-            var current = a[1];
-            var xx = 1;
-            var yy = 0;
-            for (var t = 0; t < 24; t++)
-            {
-                var nx = yy;
-                var ny = ((2 * xx) + (3 * yy)) % 5;
-                var index = nx + (5 * ny);
-                var next = a[index];
-                a[index] = BitOperations.RotateLeft(current, ((t + 1) * (t + 2) / 2) % 64);
-                current = next;
-                xx = nx;
-                yy = ny;
-            }
-
-            // χ
-            for (var y = 0; y < 25; y += 5)
-            {
-                var a0 = a[y];
-                var a1 = a[y + 1];
-                var a2 = a[y + 2];
-                var a3 = a[y + 3];
-                var a4 = a[y + 4];
-                a[y] = a0 ^ (~a1 & a2);
-                a[y + 1] = a1 ^ (~a2 & a3);
-                a[y + 2] = a2 ^ (~a3 & a4);
-                a[y + 3] = a3 ^ (~a4 & a0);
-                a[y + 4] = a4 ^ (~a0 & a1);
-            }
-
-            // ι
-            a[0] ^= RoundConstants[round];
+            var c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20;
+            var c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21;
+            var c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22;
+            var c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23;
+            var c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24;
+            var d0 = c4 ^ BitOperations.RotateLeft(c1, 1);
+            var d1 = c0 ^ BitOperations.RotateLeft(c2, 1);
+            var d2 = c1 ^ BitOperations.RotateLeft(c3, 1);
+            var d3 = c2 ^ BitOperations.RotateLeft(c4, 1);
+            var d4 = c3 ^ BitOperations.RotateLeft(c0, 1);
+            var b0 = a0 ^ d0;
+            var b10 = BitOperations.RotateLeft(a1 ^ d1, 1);
+            var b20 = BitOperations.RotateLeft(a2 ^ d2, 62);
+            var b5 = BitOperations.RotateLeft(a3 ^ d3, 28);
+            var b15 = BitOperations.RotateLeft(a4 ^ d4, 27);
+            var b16 = BitOperations.RotateLeft(a5 ^ d0, 36);
+            var b1 = BitOperations.RotateLeft(a6 ^ d1, 44);
+            var b11 = BitOperations.RotateLeft(a7 ^ d2, 6);
+            var b21 = BitOperations.RotateLeft(a8 ^ d3, 55);
+            var b6 = BitOperations.RotateLeft(a9 ^ d4, 20);
+            var b7 = BitOperations.RotateLeft(a10 ^ d0, 3);
+            var b17 = BitOperations.RotateLeft(a11 ^ d1, 10);
+            var b2 = BitOperations.RotateLeft(a12 ^ d2, 43);
+            var b12 = BitOperations.RotateLeft(a13 ^ d3, 25);
+            var b22 = BitOperations.RotateLeft(a14 ^ d4, 39);
+            var b23 = BitOperations.RotateLeft(a15 ^ d0, 41);
+            var b8 = BitOperations.RotateLeft(a16 ^ d1, 45);
+            var b18 = BitOperations.RotateLeft(a17 ^ d2, 15);
+            var b3 = BitOperations.RotateLeft(a18 ^ d3, 21);
+            var b13 = BitOperations.RotateLeft(a19 ^ d4, 8);
+            var b14 = BitOperations.RotateLeft(a20 ^ d0, 18);
+            var b24 = BitOperations.RotateLeft(a21 ^ d1, 2);
+            var b9 = BitOperations.RotateLeft(a22 ^ d2, 61);
+            var b19 = BitOperations.RotateLeft(a23 ^ d3, 56);
+            var b4 = BitOperations.RotateLeft(a24 ^ d4, 14);
+            a0 = b0 ^ (~b1 & b2);
+            a1 = b1 ^ (~b2 & b3);
+            a2 = b2 ^ (~b3 & b4);
+            a3 = b3 ^ (~b4 & b0);
+            a4 = b4 ^ (~b0 & b1);
+            a5 = b5 ^ (~b6 & b7);
+            a6 = b6 ^ (~b7 & b8);
+            a7 = b7 ^ (~b8 & b9);
+            a8 = b8 ^ (~b9 & b5);
+            a9 = b9 ^ (~b5 & b6);
+            a10 = b10 ^ (~b11 & b12);
+            a11 = b11 ^ (~b12 & b13);
+            a12 = b12 ^ (~b13 & b14);
+            a13 = b13 ^ (~b14 & b10);
+            a14 = b14 ^ (~b10 & b11);
+            a15 = b15 ^ (~b16 & b17);
+            a16 = b16 ^ (~b17 & b18);
+            a17 = b17 ^ (~b18 & b19);
+            a18 = b18 ^ (~b19 & b15);
+            a19 = b19 ^ (~b15 & b16);
+            a20 = b20 ^ (~b21 & b22);
+            a21 = b21 ^ (~b22 & b23);
+            a22 = b22 ^ (~b23 & b24);
+            a23 = b23 ^ (~b24 & b20);
+            a24 = b24 ^ (~b20 & b21);
+            a0 ^= RoundConstants[round];
         }
+
+        Unsafe.Add(ref s, 0) = a0;
+        Unsafe.Add(ref s, 1) = a1;
+        Unsafe.Add(ref s, 2) = a2;
+        Unsafe.Add(ref s, 3) = a3;
+        Unsafe.Add(ref s, 4) = a4;
+        Unsafe.Add(ref s, 5) = a5;
+        Unsafe.Add(ref s, 6) = a6;
+        Unsafe.Add(ref s, 7) = a7;
+        Unsafe.Add(ref s, 8) = a8;
+        Unsafe.Add(ref s, 9) = a9;
+        Unsafe.Add(ref s, 10) = a10;
+        Unsafe.Add(ref s, 11) = a11;
+        Unsafe.Add(ref s, 12) = a12;
+        Unsafe.Add(ref s, 13) = a13;
+        Unsafe.Add(ref s, 14) = a14;
+        Unsafe.Add(ref s, 15) = a15;
+        Unsafe.Add(ref s, 16) = a16;
+        Unsafe.Add(ref s, 17) = a17;
+        Unsafe.Add(ref s, 18) = a18;
+        Unsafe.Add(ref s, 19) = a19;
+        Unsafe.Add(ref s, 20) = a20;
+        Unsafe.Add(ref s, 21) = a21;
+        Unsafe.Add(ref s, 22) = a22;
+        Unsafe.Add(ref s, 23) = a23;
+        Unsafe.Add(ref s, 24) = a24;
     }
 }
