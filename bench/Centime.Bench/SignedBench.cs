@@ -41,8 +41,9 @@ public static class SignedBench
         {
             foreach (var threads in new[] { 1, Environment.ProcessorCount })
             {
-                var rate = RecoveryRate(backend, threads, TimeSpan.FromSeconds(Math.Max(1, seconds / 2.0)));
-                rows.Add(($"recovery, {backend.Name}", $"{rate:N0} signatures/s", $"{threads} thread(s), ecrecover + keccak of the public key"));
+                var m = SignatureBench.Measure(backend, TimeSpan.FromSeconds(Math.Max(1, seconds / 2.0)), threads);
+                rows.Add(($"recovery, {backend.Name}", $"{m.PerSecond:N0} signatures/s",
+                    $"{threads} thread(s), ecrecover + keccak of the public key; {m.PerCpuSecond:N0} per CPU-second of this process"));
             }
         }
 
@@ -70,51 +71,6 @@ public static class SignedBench
 
         AnsiConsole.Write(table);
         return 0;
-    }
-
-    /// <summary>Recoveries per second of one backend on <paramref name="threads"/> threads.</summary>
-    public static double RecoveryRate(ISecp256k1Backend backend, int threads, TimeSpan duration)
-    {
-        const int Distinct = 256;
-        var digests = new Hash32[Distinct];
-        var signatures = new Signature[Distinct];
-        var random = new Random(7);
-        var key = new byte[32];
-        for (var i = 0; i < Distinct; i++)
-        {
-            random.NextBytes(key);
-            key[0] &= 0x7f;
-            key[31] |= 1;
-            var d = new byte[32];
-            random.NextBytes(d);
-            digests[i] = Hash32.FromBytes(d);
-            signatures[i] = backend.Sign(key, digests[i]);
-        }
-
-        long total = 0;
-        var stop = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
-        {
-            long count = 0;
-            var i = t;
-            while (stop.Elapsed < duration)
-            {
-                for (var k = 0; k < 64; k++, i++)
-                {
-                    if (!backend.TryRecover(digests[i % Distinct], signatures[i % Distinct], out _))
-                    {
-                        throw new InvalidOperationException("benchmark signature did not recover");
-                    }
-                }
-
-                count += 64;
-            }
-
-            Interlocked.Add(ref total, count);
-        })).ToList();
-        workers.ForEach(w => w.Start());
-        workers.ForEach(w => w.Join());
-        return total / stop.Elapsed.TotalSeconds;
     }
 
     private static async Task<(string, string, string)> EndToEndAsync(string dir, SignedBenchOptions options, CancellationToken ct)
