@@ -5,11 +5,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Centime.Client;
 using Centime.Issuance;
-using Address = Centime.Ledger.Address;
-using Hash32 = Centime.Ledger.Hash32;
 using Centime.Node.Liabilities;
 using Centime.Node.Transparency;
 using Spectre.Console;
+using Address = Centime.Ledger.Address;
+using Hash32 = Centime.Ledger.Hash32;
 
 namespace Centime.Cli;
 

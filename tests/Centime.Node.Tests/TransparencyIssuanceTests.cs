@@ -37,13 +37,25 @@ public sealed class TransparencyIssuanceTests
 
         await PostAsync(node, keys, "rm", "v1/issuance/coins/NUSD/reserves", new HoldingInfo
         {
-            Type = "bank_deposit", Id = "bny", Bank = "Bank of New York Mellon", AccountReference = "NUSD-RESERVE-1", Amount = "0", Insured = true, Segregated = true,
+            Type = "bank_deposit",
+            Id = "bny",
+            Bank = "Bank of New York Mellon",
+            AccountReference = "NUSD-RESERVE-1",
+            Amount = "0",
+            Insured = true,
+            Segregated = true,
         });
 
         // A 180-day bill: booked, but not eligible under GENIUS (93-day limit).
         await PostAsync(node, keys, "rm", "v1/issuance/coins/NUSD/reserves", new HoldingInfo
         {
-            Type = "treasury_bill", Id = "912797LB1", Identifier = "912797LB1", IssueDate = Day(-2), MaturityDate = Day(178), FaceValue = "5000" + Whole, Price = "0.98",
+            Type = "treasury_bill",
+            Id = "912797LB1",
+            Identifier = "912797LB1",
+            IssueDate = Day(-2),
+            MaturityDate = Day(178),
+            FaceValue = "5000" + Whole,
+            Price = "0.98",
         });
         await PostAsync(node, keys, "mm", "v1/issuance/coins/NUSD/minters", new MinterRequest { Minter = "m1", Allowance = "100000" + Whole });
         await PostAsync(node, keys, "rm", "v1/issuance/coins/NUSD/deposits",
