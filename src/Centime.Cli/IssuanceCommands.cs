@@ -22,7 +22,7 @@ internal static class IssuanceCommands
         Command[] commands =
         [
             CreateOperator(), CreateDeposit(), CreateMint(), CreateDecision("approve", true), CreateDecision("reject", false), CreateApprovals(),
-            CreateRedeem(), CreateRedemptions(), CreatePayout(), CreateReserves(), CreatePause("pause", true), CreatePause("unpause", false), CreateAudit(),
+            CreateRedeem(), CreateRedemptions(), CreatePayout(), CreateReserves(), CreatePause("pause", true), CreatePause("unpause", false), CreateFreeze("freeze", true), CreateFreeze("unfreeze", false), CreateAudit(),
         ];
         foreach (var command in commands)
         {
@@ -396,6 +396,22 @@ internal static class IssuanceCommands
         {
             using var api = Api(parse);
             PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{parse.GetValue(CoinOption)}/{name}", new DecisionRequest(), ct));
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    private static Command CreateFreeze(string name, bool frozen)
+    {
+        var address = new Argument<string>("address") { Description = "Holder address" };
+        var command = new Command(name, frozen
+            ? "Freeze a holder's account in a coin (asset_protection): it can neither send nor receive."
+            : "Unfreeze a holder's account in a coin (asset_protection).") { CoinOption, address };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{parse.GetValue(CoinOption)}/freeze",
+                new FreezeAccountRequest { Address = parse.GetValue(address), Frozen = frozen }, ct));
             return CliContext.ExitOk;
         }));
         return command;

@@ -82,6 +82,14 @@ public sealed record PayoutPaidRequest
     public string? ActionId { get; init; }
 }
 
+/// <summary>Body of POST /v1/issuance/coins/{coin}/freeze (<see cref="Frozen"/> defaults to true).</summary>
+public sealed record FreezeAccountRequest
+{
+    public string? Address { get; init; }
+    public bool? Frozen { get; init; }
+    public string? ActionId { get; init; }
+}
+
 /// <summary>Body of approve/reject/pause/unpause/remove (all optional).</summary>
 public sealed record DecisionRequest
 {

@@ -17,7 +17,7 @@ public enum OperatorRoles : ushort
     Minter = 4,
     /// <summary>Pauses and unpauses a coin.</summary>
     Pauser = 8,
-    /// <summary>Freezes and unfreezes holder accounts (through the ledger's freeze command).</summary>
+    /// <summary>Freezes and unfreezes holder accounts.</summary>
     AssetProtection = 16,
     /// <summary>Records fiat deposits, maintains the reserve book, marks payouts paid.</summary>
     ReserveManager = 32,
@@ -115,6 +115,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandBody.Register(CommandKind.IssuanceUpdateHolding, UpdateHolding.Read);
         CommandBody.Register(CommandKind.IssuanceRemoveHolding, RemoveHolding.Read);
         CommandBody.Register(CommandKind.IssuanceSetPolicy, SetPolicy.Read);
+        CommandBody.Register(CommandKind.IssuanceSetFrozen, SetFrozen.Read);
     }
 
     internal static bool Flag(BodyReader r) => r.Byte() switch
@@ -382,6 +383,23 @@ public sealed record SetPolicy(UInt128 ActionId, string Requester, bool AdminCha
     protected override void WriteFields(BodyWriter writer) => Flag(writer, AdminChangesNeedApproval);
 
     internal static SetPolicy Read(BodyReader r) => new(r.UInt128(), r.String(), Flag(r));
+}
+
+/// <summary>Freezes or unfreezes a holder's account in one coin (asset protection): a frozen account can neither send nor receive.</summary>
+public sealed record SetFrozen(UInt128 ActionId, string Requester, uint Coin, Address Account, bool Frozen) : IssuanceCommand(ActionId, Requester)
+{
+    public override CommandKind Kind => CommandKind.IssuanceSetFrozen;
+    public override string ActionName => Frozen ? "freeze" : "unfreeze";
+    public override uint CoinNumber => Coin;
+
+    protected override void WriteFields(BodyWriter writer)
+    {
+        writer.UInt32(Coin);
+        writer.Address(Account);
+        Flag(writer, Frozen);
+    }
+
+    internal static SetFrozen Read(BodyReader r) => new(r.UInt128(), r.String(), r.UInt32(), r.Address(), Flag(r));
 }
 
 /// <summary>Binary form of reserve holdings in commands and snapshots (little-endian, via <see cref="BodyWriter"/>).</summary>

@@ -53,7 +53,7 @@ public sealed class IssuanceModule : LedgerModule
     public override string Name => "issuance";
 
     /// <inheritdoc/>
-    public override bool Handles(CommandKind kind) => kind is >= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceSetPolicy;
+    public override bool Handles(CommandKind kind) => kind is >= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceSetFrozen;
 
     // ------------------------------------------------------------------ read API
 
@@ -171,6 +171,7 @@ public sealed class IssuanceModule : LedgerModule
         ConfigureMinter => OperatorRoles.MinterManager,
         Mint or Redeem => OperatorRoles.Minter,
         SetPaused => OperatorRoles.Pauser,
+        SetFrozen => OperatorRoles.AssetProtection,
         RecordDeposit or MarkPayoutPaid or AddHolding or UpdateHolding or RemoveHolding => OperatorRoles.ReserveManager,
         _ => OperatorRoles.None, // approve/reject: checked against the target
     };
@@ -365,6 +366,7 @@ public sealed class IssuanceModule : LedgerModule
         UpdateHolding c => ExecuteUpdateHolding(c, dryRun),
         RemoveHolding c => ExecuteRemoveHolding(c, dryRun),
         SetPolicy c => ExecuteSetPolicy(c, dryRun),
+        SetFrozen c => ExecuteSetFrozen(c, dryRun),
         _ => ResultCode.UnknownCommand,
     };
 
@@ -826,6 +828,22 @@ public sealed class IssuanceModule : LedgerModule
         return ResultCode.Ok;
     }
 
+    private ResultCode ExecuteSetFrozen(SetFrozen c, bool dryRun)
+    {
+        var coin = Ledger.GetCoin(c.Coin);
+        if (coin is null)
+        {
+            return ResultCode.CoinNotFound;
+        }
+
+        if (c.Account.IsZero || c.Account == coin.SupplyAccount)
+        {
+            return ResultCode.IssuanceFieldInvalid;
+        }
+
+        return dryRun ? ResultCode.Ok : Ledger.SetFrozen(c.Coin, c.Account, c.Frozen);
+    }
+
     private ResultCode ExecuteSetPolicy(SetPolicy c, bool dryRun)
     {
         if (!dryRun)
@@ -941,6 +959,7 @@ public sealed class IssuanceModule : LedgerModule
             AddHolding c => string.Create(inv, $"add holding {c.Holding.Id} ({c.Holding.Category}) worth {c.Holding.Value} to {Symbol(c.Coin)} reserves"),
             UpdateHolding c => string.Create(inv, $"update holding {c.Holding.Id} of {Symbol(c.Coin)} reserves: now worth {c.Holding.Value}, valued on {c.Holding.ValuedOn:yyyy-MM-dd}"),
             RemoveHolding c => "remove holding " + c.HoldingId + " from " + Symbol(c.Coin) + " reserves",
+            SetFrozen c => (c.Frozen ? "freeze " : "unfreeze ") + c.Account + " in " + Symbol(c.Coin),
             SetPolicy c => "admin changes need approval: " + (c.AdminChangesNeedApproval ? "yes" : "no"),
             Approve c => "approve " + Id(c.Target),
             Reject c => "reject " + Id(c.Target),

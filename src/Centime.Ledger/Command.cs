@@ -31,6 +31,7 @@ public enum CommandKind : byte
     IssuanceUpdateHolding = 28,
     IssuanceRemoveHolding = 29,
     IssuanceSetPolicy = 30,
+    IssuanceSetFrozen = 31,
 }
 
 /// <summary>Per-command framing flags (journaled).</summary>

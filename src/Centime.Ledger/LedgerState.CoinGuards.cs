@@ -38,6 +38,12 @@ public sealed partial class LedgerState
         _anyGuard = Array.Exists(_coinGuards, g => g != CoinGuard.None);
     }
 
+    /// <summary>
+    /// Freezes or unfreezes one account on behalf of a module (e.g. the issuance module's asset-protection role), with
+    /// the same rules as the <see cref="SetAccountFrozen"/> command. Call only from a module's Apply.
+    /// </summary>
+    public ResultCode SetFrozen(uint coin, Address account, bool frozen) => ApplySetFrozen(new SetAccountFrozen(coin, account, frozen));
+
     /// <summary>The guards of one coin.</summary>
     public CoinGuard GetCoinGuard(uint coin) => coin < _coinGuards.Length ? _coinGuards[coin] : CoinGuard.None;
 

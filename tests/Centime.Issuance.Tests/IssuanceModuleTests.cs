@@ -247,6 +247,7 @@ public sealed class IssuanceModuleTests
             new UpdateHolding(13, "rm", 1, bank with { Amount = 6 }),
             new RemoveHolding(14, "rm", 1, "t"),
             new SetPolicy(15, "admin", true),
+            new SetFrozen(16, "ap", 1, Alice, true),
         ];
         foreach (var command in commands)
         {

@@ -129,6 +129,7 @@ public sealed class PersistedEnumTests
         ["IssuanceUpdateHolding"] = 28,
         ["IssuanceRemoveHolding"] = 29,
         ["IssuanceSetPolicy"] = 30,
+        ["IssuanceSetFrozen"] = 31,
     };
 
     private static readonly Dictionary<string, long> AuthorizationStates = new()

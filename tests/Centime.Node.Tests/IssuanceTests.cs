@@ -30,7 +30,7 @@ public sealed class IssuanceTests
             if (setup)
             {
                 await node.Client.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "1"));
-                foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("m2", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser") })
+                foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("m2", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection") })
                 {
                     var outcome = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest(id, [role]));
                     Assert.Equal("executed", outcome.Status);
@@ -342,6 +342,25 @@ public sealed class IssuanceTests
         await issuer.OkAsync<ActionOutcome>("pz", "v1/issuance/coins/NUSD/unpause");
         transfer = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
         Assert.Equal("ok", transfer.Results[0].Result);
+    }
+
+    [Fact]
+    public async Task Freeze_ByAssetProtection_StopsTheHolder_OthersForbidden()
+    {
+        await using var issuer = await Issuer.StartAsync();
+        await FundAsync(issuer, "1000");
+        await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "10" + Whole });
+        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "pz", HttpMethod.Post, "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice })).Code);
+        var frozen = await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice });
+        Assert.Equal("freeze", frozen.Name);
+        Assert.True((await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
+        var transfer = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
+        Assert.Equal("account_frozen", transfer.Results[0].Result);
+        Assert.Equal("account_frozen", (await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "1", PayTo = "x" })).Code);
+        await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice, Frozen = false });
+        transfer = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
+        Assert.Equal("ok", transfer.Results[0].Result);
+        Assert.Equal(["freeze:ap", "unfreeze:ap"], (await issuer.AuditAsync()).Entries.Where(e => e.Name.Contains("freeze", StringComparison.Ordinal)).Select(e => e.Name + ":" + e.Requester).ToList());
     }
 
     [Fact]

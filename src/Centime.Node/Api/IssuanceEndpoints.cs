@@ -54,6 +54,9 @@ public static class IssuanceEndpoints
         g.MapPost("/coins/{coin}/pause", (string coin, HttpContext http) => SetPausedAsync(node, coin, true, http)).WithName("Pause").WithSummary("Pause a coin (pauser).").Produces<ActionOutcome>();
         g.MapPost("/coins/{coin}/unpause", (string coin, HttpContext http) => SetPausedAsync(node, coin, false, http)).WithName("Unpause").WithSummary("Unpause a coin (pauser).").Produces<ActionOutcome>();
 
+        g.MapPost("/coins/{coin}/freeze", (string coin, HttpContext http) => SetFrozenAsync(node, coin, http)).WithName("FreezeAccount")
+            .WithSummary("Freeze or unfreeze a holder's account in a coin (asset_protection).").Accepts<FreezeAccountRequest>("application/json").Produces<ActionOutcome>();
+
         g.MapGet("/coins/{coin}/reserves", (string coin, string? asOf) => GetReserves(node, coin, asOf)).WithName("GetReserves")
             .WithSummary("The reserve book with each holding's eligibility and reason under the coin's regime (public).");
         g.MapPost("/coins/{coin}/reserves", (string coin, HttpContext http) => AddHoldingAsync(node, coin, http)).WithName("AddHolding")
@@ -347,6 +350,15 @@ public static class IssuanceEndpoints
         var number = CoinOf(node, symbol);
         var request = await ReadOptionalAsync<DecisionRequest>(http);
         return Results.Json(await SubmitAsync(node, new SetPaused(ActionIdOf(request?.ActionId), caller.Id, number, paused)), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> SetFrozenAsync(NodeContext node, string symbol, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.AssetProtection);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<FreezeAccountRequest>(http);
+        var command = new SetFrozen(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Address, "address"), request.Frozen ?? true);
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
     // ------------------------------------------------------------------ reserves
