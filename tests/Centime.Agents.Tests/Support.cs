@@ -102,14 +102,20 @@ public sealed class PaidApi : IAsyncDisposable
     public string BaseUrl { get; }
     public int HandlerRuns;
 
-    public static async Task<PaidApi> StartAsync(IX402Facilitator facilitator, IX402AssetDirectory assets, bool settleBefore = false, string? payTo = null)
+    public X402Options Options { get; private set; } = null!;
+
+    public static async Task<PaidApi> StartAsync(IX402Facilitator facilitator, IX402AssetDirectory assets, bool settleBefore = false, string? payTo = null, bool hashChain = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         PaidApi? api = null;
-        app.UseX402(new X402Options { Facilitator = facilitator, Assets = assets, PayTo = payTo ?? LedgerNode.Merchant.ToString(), SettleBeforeHandler = settleBefore });
+        var options = new X402Options
+        {
+            Facilitator = facilitator, Assets = assets, PayTo = payTo ?? LedgerNode.Merchant.ToString(), SettleBeforeHandler = settleBefore, EnableHashChain = hashChain,
+        };
+        app.UseX402(options);
         app.MapGet("/weather", () =>
         {
             Interlocked.Increment(ref api!.HandlerRuns);
@@ -119,7 +125,7 @@ public sealed class PaidApi : IAsyncDisposable
         app.MapGet("/broken", () => Results.Problem("handler failed", statusCode: 500)).RequirePayment("0.01", LedgerNode.Coin);
         app.MapGet("/free", () => "free");
         await app.StartAsync();
-        api = new PaidApi(app);
+        api = new PaidApi(app) { Options = options };
         return api;
     }
 

@@ -8,7 +8,7 @@ namespace Centime.Agents.X402;
 /// as in @x402/core's HTTPFacilitatorClient. For a Centime node the base is <c>http://node:8402/x402</c>.
 /// A non-2xx answer whose body is a verify/settle result is returned as that result.
 /// </summary>
-public sealed class HttpFacilitatorClient : IX402Facilitator, IDisposable
+public sealed class HttpFacilitatorClient : IX402Facilitator, IX402ChannelFacilitator, IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
@@ -36,6 +36,32 @@ public sealed class HttpFacilitatorClient : IX402Facilitator, IDisposable
         }
 
         return await ReadAsync<SupportedResponse>(response, cancellationToken);
+    }
+
+    public Task<ChannelResponse> OpenChannelAsync(ChannelOpenRequest request, CancellationToken cancellationToken = default) =>
+        PostChannelAsync("/channels/open", request, cancellationToken);
+
+    public Task<ChannelResponse> SettleChannelAsync(ChannelSettleRequest request, CancellationToken cancellationToken = default) =>
+        PostChannelAsync("/channels/settle", request, cancellationToken);
+
+    private async Task<ChannelResponse> PostChannelAsync<TRequest>(string path, TRequest body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _base + path) { Content = JsonContent.Create(body, options: X402Headers.Json) };
+        using var response = await SendAsync(request, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode && !HasProperty(bytes, "success"))
+        {
+            throw new X402FacilitatorException($"facilitator POST {path} answered {(int)response.StatusCode}", (int)response.StatusCode);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ChannelResponse>(bytes, X402Headers.Json) ?? throw new X402FacilitatorException($"facilitator POST {path} answered null");
+        }
+        catch (JsonException ex)
+        {
+            throw new X402FacilitatorException($"facilitator POST {path} answered malformed JSON", (int)response.StatusCode, ex);
+        }
     }
 
     private async Task<T> PostAsync<T>(string path, PaymentPayload payload, PaymentRequirements requirements, string marker, CancellationToken cancellationToken)

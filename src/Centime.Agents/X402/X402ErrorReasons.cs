@@ -24,3 +24,15 @@ public static class X402ErrorReasons
     /// <summary>The challenge's <c>error</c> when a request carries no payment.</summary>
     public const string PaymentRequired = "PAYMENT-SIGNATURE header is required";
 }
+
+/// <summary>Reasons of the <c>centime-hashchain</c> scheme (Centime's; docs/x402.md).</summary>
+public static class HashChainErrorReasons
+{
+    public const string InvalidTerms = "invalid_centime_hashchain_terms";
+    public const string UnknownChannel = "invalid_centime_hashchain_channel";
+    public const string InvalidWord = "invalid_centime_hashchain_word";
+    public const string InvalidIndex = "invalid_centime_hashchain_index";
+    public const string ChannelExhausted = "invalid_centime_hashchain_exhausted";
+    public const string ChannelExpired = "invalid_centime_hashchain_expired";
+    public const string ChannelNotClosable = "invalid_centime_hashchain_not_closable";
+}

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Centime.Client;
+using Centime.Ledger;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,7 +23,7 @@ public sealed class X402Middleware
     private readonly RequestDelegate _next;
     private readonly X402Options _options;
     private readonly ConcurrentDictionary<PaymentKey, long> _claimed = new();
-    private readonly ConcurrentDictionary<(Endpoint, string), PaymentRequirements> _offers = new();
+    private readonly ConcurrentDictionary<(Endpoint, string), IReadOnlyList<PaymentRequirements>> _offers = new();
     private int _sinceSweep;
 
     public X402Middleware(RequestDelegate next, X402Options options)
@@ -34,8 +35,31 @@ public sealed class X402Middleware
             throw new ArgumentOutOfRangeException(nameof(options), "MaxTimeoutSeconds must exceed the facilitator's 6 s margin");
         }
 
+        if (options.EnableHashChain && options.Facilitator is not IX402ChannelFacilitator)
+        {
+            throw new ArgumentException("EnableHashChain needs a facilitator that implements IX402ChannelFacilitator", nameof(options));
+        }
+
         _next = next;
         _options = options;
+        if (options.EnableHashChain && options.SettleChannelsEvery is { } every && options.Facilitator is IX402ChannelFacilitator channels)
+        {
+            _settleTimer = new Timer(_ => _ = SettleChannelsQuietlyAsync(channels), null, every, every);
+        }
+    }
+
+    private readonly Timer? _settleTimer;
+
+    private async Task SettleChannelsQuietlyAsync(IX402ChannelFacilitator facilitator)
+    {
+        try
+        {
+            await _options.Channels.SettleAsync(facilitator, close: true);
+        }
+        catch (X402FacilitatorException)
+        {
+            // The next round retries; words stay in the book until settled.
+        }
     }
 
     public async Task InvokeAsync(HttpContext http)
@@ -48,27 +72,34 @@ public sealed class X402Middleware
             return;
         }
 
-        var offer = await OfferAsync(endpoint, price, http.RequestAborted);
+        var offers = await OffersAsync(endpoint, price, http.RequestAborted);
+        var offer = offers[0];
         var resource = new ResourceInfo { Url = ResourceUrl(http.Request), Description = price.Description, MimeType = price.MimeType };
 
         var v2Header = http.Request.Headers[X402Headers.PaymentSignature].ToString();
         var v1Header = v2Header.Length == 0 && _options.AcceptV1 ? http.Request.Headers[X402Headers.XPayment].ToString() : "";
         if (v2Header.Length == 0 && v1Header.Length == 0)
         {
-            await ChallengeAsync(http, resource, offer, X402ErrorReasons.PaymentRequired);
+            await ChallengeAsync(http, resource, offers, X402ErrorReasons.PaymentRequired);
             return;
         }
 
         var v1 = v2Header.Length == 0;
         if (!X402Headers.TryDecode<PaymentPayload>(v1 ? v1Header : v2Header, out var payment))
         {
-            await ChallengeAsync(http, resource, offer, X402ErrorReasons.InvalidPayload);
+            await ChallengeAsync(http, resource, offers, X402ErrorReasons.InvalidPayload);
+            return;
+        }
+
+        if (!v1 && offers.Count > 1 && payment.Accepted?.Scheme == HashChain.Scheme)
+        {
+            await HashChainAsync(http, payment, offers[1], offers, resource);
             return;
         }
 
         if (Match(payment, offer, v1) is { } mismatch)
         {
-            await ChallengeAsync(http, resource, offer, mismatch);
+            await ChallengeAsync(http, resource, offers, mismatch);
             return;
         }
 
@@ -76,20 +107,20 @@ public sealed class X402Middleware
         // requests carrying one payment cannot both be served.
         if (!TryReadKey(payment, offer, out var key, out var validBefore))
         {
-            await ChallengeAsync(http, resource, offer, X402ErrorReasons.InvalidPayload);
+            await ChallengeAsync(http, resource, offers, X402ErrorReasons.InvalidPayload);
             return;
         }
 
         if (!_claimed.TryAdd(key, validBefore))
         {
-            await ChallengeAsync(http, resource, offer, X402ErrorReasons.NonceAlreadyUsed);
+            await ChallengeAsync(http, resource, offers, X402ErrorReasons.NonceAlreadyUsed);
             return;
         }
 
         var keep = false;
         try
         {
-            keep = await PayAndServeAsync(http, payment, offer, resource, v1);
+            keep = await PayAndServeAsync(http, payment, offer, offers, resource, v1);
         }
         finally
         {
@@ -103,7 +134,7 @@ public sealed class X402Middleware
     }
 
     /// <summary>Returns true when the payment was settled (the claim stays).</summary>
-    private async Task<bool> PayAndServeAsync(HttpContext http, PaymentPayload payment, PaymentRequirements offer, ResourceInfo resource, bool v1)
+    private async Task<bool> PayAndServeAsync(HttpContext http, PaymentPayload payment, PaymentRequirements offer, IReadOnlyList<PaymentRequirements> offers, ResourceInfo resource, bool v1)
     {
         VerifyResponse verdict;
         try
@@ -118,7 +149,7 @@ public sealed class X402Middleware
 
         if (!verdict.IsValid)
         {
-            await ChallengeAsync(http, resource, offer, verdict.InvalidReason ?? X402ErrorReasons.UnexpectedVerifyError);
+            await ChallengeAsync(http, resource, offers, verdict.InvalidReason ?? X402ErrorReasons.UnexpectedVerifyError);
             return false;
         }
 
@@ -134,7 +165,7 @@ public sealed class X402Middleware
             if (!settled.Success)
             {
                 http.Response.Headers[responseHeader] = X402Headers.Encode(settled);
-                await ChallengeAsync(http, resource, offer, settled.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError);
+                await ChallengeAsync(http, resource, offers, settled.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError);
                 return false;
             }
 
@@ -175,7 +206,7 @@ public sealed class X402Middleware
         {
             ResetForChallenge(http);
             http.Response.Headers[responseHeader] = X402Headers.Encode(settlement);
-            await ChallengeAsync(http, resource, offer, settlement.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError);
+            await ChallengeAsync(http, resource, offers, settlement.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError);
             return false;
         }
 
@@ -215,12 +246,12 @@ public sealed class X402Middleware
         }
     }
 
-    private async ValueTask<PaymentRequirements> OfferAsync(Endpoint endpoint, PriceTag price, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<PaymentRequirements>> OffersAsync(Endpoint endpoint, PriceTag price, CancellationToken cancellationToken)
     {
         var payTo = price.PayTo ?? _options.PayTo;
-        if (_offers.TryGetValue((endpoint, payTo), out var offer))
+        if (_offers.TryGetValue((endpoint, payTo), out var offers))
         {
-            return offer;
+            return offers;
         }
 
         var asset = await _options.Assets.GetAsync(price.Coin, cancellationToken);
@@ -229,7 +260,7 @@ public sealed class X402Middleware
             throw new InvalidOperationException($"x402: price '{price.Price}' {price.Coin} of {endpoint.DisplayName} is not a positive amount: {error}");
         }
 
-        offer = new PaymentRequirements
+        var offer = new PaymentRequirements
         {
             Scheme = "exact",
             Network = asset.Network,
@@ -243,7 +274,8 @@ public sealed class X402Middleware
                 ["version"] = JsonSerializer.SerializeToElement(asset.Version),
             },
         };
-        return _offers.GetOrAdd((endpoint, payTo), offer);
+        offers = _options.EnableHashChain ? [offer, offer with { Scheme = HashChain.Scheme }] : [offer];
+        return _offers.GetOrAdd((endpoint, payTo), offers);
     }
 
     /// <summary>The spec's matching: every field of <c>accepted</c> equal to the offer except <c>extra</c>, whose
@@ -359,9 +391,157 @@ public sealed class X402Middleware
         }
     }
 
-    private static async Task ChallengeAsync(HttpContext http, ResourceInfo resource, PaymentRequirements offer, string error)
+    /// <summary>
+    /// A <c>centime-hashchain</c> payment: the first one of a channel opens it at the facilitator (settling the
+    /// deposit); each one advances the channel by the price in units, checked by hashing the word back to the last
+    /// one released. Nothing is settled per request; <see cref="ChannelBook.SettleAsync"/> settles the net.
+    /// </summary>
+    private async Task HashChainAsync(HttpContext http, PaymentPayload payment, PaymentRequirements offer, IReadOnlyList<PaymentRequirements> offers, ResourceInfo resource)
     {
-        var challenge = new PaymentRequired { X402Version = 2, Error = error, Resource = resource, Accepts = [offer], Extensions = [] };
+        var accepted = payment.Accepted!;
+        if (accepted.Network != offer.Network || !string.Equals(accepted.Asset, offer.Asset, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(accepted.PayTo, offer.PayTo, StringComparison.OrdinalIgnoreCase) || accepted.Amount != offer.Amount)
+        {
+            await ChallengeAsync(http, resource, offers, Match(payment, offer, v1: false) ?? X402ErrorReasons.InvalidPaymentRequirements);
+            return;
+        }
+
+        HashChainPayload? p;
+        try
+        {
+            p = payment.Payload.ValueKind == JsonValueKind.Object ? payment.Payload.Deserialize<HashChainPayload>(X402Headers.Json) : null;
+        }
+        catch (JsonException)
+        {
+            p = null;
+        }
+
+        if (p is null || !Hash32.TryParse(p.ChannelId, out var channelId) || !Hash32.TryParse(p.Word, out var word))
+        {
+            await ChallengeAsync(http, resource, offers, X402ErrorReasons.InvalidPayload);
+            return;
+        }
+
+        var channel = _options.Channels.Get(channelId);
+        if (channel is null)
+        {
+            var opened = await OpenChannelAsync(http, p, channelId, offer);
+            if (opened.Error is not null)
+            {
+                await ChallengeAsync(http, resource, offers, opened.Error);
+                return;
+            }
+
+            channel = opened.Channel!;
+        }
+
+        var price = UInt128.Parse(offer.Amount, System.Globalization.CultureInfo.InvariantCulture);
+        if (price % channel.Resolved.Unit != UInt128.Zero || price / channel.Resolved.Unit > (UInt128)HashChain.MaxStep)
+        {
+            await ChallengeAsync(http, resource, offers, HashChainErrorReasons.InvalidTerms);
+            return;
+        }
+
+        var steps = (long)(price / channel.Resolved.Unit);
+        if (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + _options.ChannelExpiryMarginSeconds >= channel.Terms.Expiry)
+        {
+            await ChallengeAsync(http, resource, offers, HashChainErrorReasons.ChannelExpired);
+            return;
+        }
+
+        string? refusal = null;
+        long previousIndex;
+        Hash32 previousWord;
+        lock (channel)
+        {
+            previousIndex = channel.Index;
+            previousWord = channel.Word;
+            var advance = p.Index - channel.Index;
+            if (p.Index > channel.Terms.Capacity)
+            {
+                refusal = HashChainErrorReasons.ChannelExhausted;
+            }
+            else if (advance < steps || advance > HashChain.MaxStep)
+            {
+                refusal = HashChainErrorReasons.InvalidIndex;
+            }
+            else if (HashChain.Advance(word, advance) != channel.Word)
+            {
+                refusal = HashChainErrorReasons.InvalidWord;
+            }
+            else
+            {
+                channel.Index = p.Index;
+                channel.Word = word;
+            }
+        }
+
+        if (refusal is not null)
+        {
+            await ChallengeAsync(http, resource, offers, refusal);
+            return;
+        }
+
+        var receipt = new SettleResponse
+        {
+            Success = true, Transaction = channelId.ToString(), Network = offer.Network, Payer = channel.Resolved.Payer.ToString(), Amount = offer.Amount,
+        };
+        http.Response.OnStarting(() =>
+        {
+            if (http.Response.StatusCode < 400)
+            {
+                http.Response.Headers[X402Headers.PaymentResponse] = X402Headers.Encode(receipt);
+                http.Response.Headers.AccessControlExposeHeaders = X402Headers.PaymentResponse;
+            }
+
+            return Task.CompletedTask;
+        });
+        await _next(http);
+        if (http.Response.StatusCode >= 400)
+        {
+            // Not served: give the units back if no later word moved the channel on.
+            lock (channel)
+            {
+                if (channel.Index == p.Index)
+                {
+                    channel.Index = previousIndex;
+                    channel.Word = previousWord;
+                }
+            }
+        }
+    }
+
+    private async Task<(ServerChannel? Channel, string? Error)> OpenChannelAsync(HttpContext http, HashChainPayload p, Hash32 channelId, PaymentRequirements offer)
+    {
+        if (p.Terms is null || p.Deposit is null)
+        {
+            return (null, HashChainErrorReasons.UnknownChannel);
+        }
+
+        if (!p.Terms.TryResolve(out var resolved) || resolved.Id != channelId || resolved.PayTo.ToString() != Address.Parse(offer.PayTo).ToString()
+            || !string.Equals(p.Terms.Asset, offer.Asset, StringComparison.OrdinalIgnoreCase) || p.Terms.Network != offer.Network)
+        {
+            return (null, HashChainErrorReasons.InvalidTerms);
+        }
+
+        ChannelResponse opened;
+        try
+        {
+            opened = await ((IX402ChannelFacilitator)_options.Facilitator).OpenChannelAsync(new ChannelOpenRequest { Terms = p.Terms, Deposit = p.Deposit }, http.RequestAborted);
+        }
+        catch (X402FacilitatorException)
+        {
+            return (null, X402ErrorReasons.UnexpectedSettleError);
+        }
+
+        return opened.Success
+            ? (_options.Channels.Add(new ServerChannel(channelId, p.Terms, resolved)), null)
+            : (null, opened.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError);
+    }
+
+    private static async Task ChallengeAsync(HttpContext http, ResourceInfo resource, IReadOnlyList<PaymentRequirements> offers, string error)
+    {
+        var challenge = new PaymentRequired { X402Version = 2, Error = error, Resource = resource, Accepts = offers, Extensions = [] };
         http.Response.StatusCode = StatusCodes.Status402PaymentRequired;
         http.Response.Headers[X402Headers.PaymentRequired] = X402Headers.Encode(challenge);
         http.Response.Headers.AccessControlExposeHeaders = X402Headers.PaymentRequired + ", " + X402Headers.PaymentResponse;

@@ -18,6 +18,20 @@ public sealed class X402Options
     /// <summary>Settle before running the handler (the reference's <c>upfront</c>) instead of after it succeeds.</summary>
     public bool SettleBeforeHandler { get; set; }
 
+    /// <summary>Also offer Centime's high-frequency scheme <c>centime-hashchain</c> (second in <c>accepts</c>, after
+    /// <c>exact</c>). The facilitator must implement <see cref="IX402ChannelFacilitator"/>.</summary>
+    public bool EnableHashChain { get; set; }
+
+    /// <summary>Open hash-chain channels; settle them with <see cref="ChannelBook.SettleAsync"/>.</summary>
+    public ChannelBook Channels { get; } = new();
+
+    /// <summary>Settle hash-chain channels this often in the background (null: only when the application calls
+    /// <see cref="ChannelBook.SettleAsync"/>).</summary>
+    public TimeSpan? SettleChannelsEvery { get; set; }
+
+    /// <summary>Refuse words of a channel this close to its expiry: they must still be settled in time.</summary>
+    public int ChannelExpiryMarginSeconds { get; set; } = 30;
+
     /// <summary>Accept the v1 wire format (<c>X-PAYMENT</c>) when it names this server's network. On by default.</summary>
     public bool AcceptV1 { get; set; } = true;
 }

@@ -38,6 +38,14 @@ public sealed class X402PaymentHandler : DelegatingHandler
     {
     }
 
+    /// <summary>Pay <c>centime-hashchain</c> offers (when a server makes one) through channels of this many words
+    /// (0: off, pay every request with <c>exact</c>). A channel's whole deposit (price × capacity) counts against
+    /// the limits when it opens; later requests to the same URL carry the next word at once, without a 402.</summary>
+    public int HashChainCapacity { get; init; }
+
+    /// <summary>How long a channel stays open (its <c>expiry</c>); the server settles within it. One hour by default.</summary>
+    public TimeSpan HashChainLifetime { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>The paying address.</summary>
     public Address Payer => _signer.Address;
 
@@ -65,7 +73,26 @@ public sealed class X402PaymentHandler : DelegatingHandler
             await request.Content.LoadIntoBufferAsync(cancellationToken);
         }
 
-        var response = await base.SendAsync(request, cancellationToken);
+        var url = request.Method.Method + " " + request.RequestUri;
+        HttpResponseMessage response;
+        if (HashChainCapacity > 0 && !request.Headers.Contains(X402Headers.PaymentSignature)
+            && _preemptive.TryGetValue(url, out var known) && NextWord(known.Channel, known.Challenge, known.Offer) is { } preemptive)
+        {
+            using var paidAtOnce = await CloneAsync(request, cancellationToken);
+            paidAtOnce.Headers.Add(X402Headers.PaymentSignature, X402Headers.Encode(preemptive));
+            response = await base.SendAsync(paidAtOnce, cancellationToken);
+            if ((int)response.StatusCode != 402)
+            {
+                return response;
+            }
+
+            // Refused (e.g. a concurrent word overtook this one): answer the fresh challenge below, once.
+        }
+        else
+        {
+            response = await base.SendAsync(request, cancellationToken);
+        }
+
         if ((int)response.StatusCode != 402 || request.Headers.Contains(X402Headers.PaymentSignature))
         {
             return response;
@@ -80,6 +107,11 @@ public sealed class X402PaymentHandler : DelegatingHandler
 
         var host = request.RequestUri!.Authority;
         var (offer, chainId) = Choose(challenge);
+        if (offer.Scheme == HashChain.Scheme)
+        {
+            return await PayWithChannelAsync(request, response, url, host, challenge, offer, chainId, cancellationToken);
+        }
+
         var amount = UInt128.Parse(offer.Amount, CultureInfo.InvariantCulture);
         Reserve(host, amount);
         HttpResponseMessage paid;
@@ -120,9 +152,16 @@ public sealed class X402PaymentHandler : DelegatingHandler
     {
         var sawSupported = false;
         PaymentRequirements? tooExpensive = null;
-        foreach (var offer in challenge.Accepts ?? [])
+        var offers = challenge.Accepts ?? [];
+        if (HashChainCapacity > 0)
         {
-            if (offer.Scheme != "exact" || !offer.Network.StartsWith("eip155:", StringComparison.Ordinal)
+            // Channels first: a hash-chain offer is the cheap way to pay the same server many times.
+            offers = [.. offers.Where(o => o.Scheme == HashChain.Scheme), .. offers.Where(o => o.Scheme != HashChain.Scheme)];
+        }
+
+        foreach (var offer in offers)
+        {
+            if ((offer.Scheme != "exact" && (offer.Scheme != HashChain.Scheme || HashChainCapacity <= 0)) || !offer.Network.StartsWith("eip155:", StringComparison.Ordinal)
                 || !ulong.TryParse(offer.Network.AsSpan(7), NumberStyles.None, CultureInfo.InvariantCulture, out var chainId)
                 || offer.ExtraString("name") is null || offer.ExtraString("version") is null
                 || !Address.TryParse(offer.Asset, out _) || !Address.TryParse(offer.PayTo, out _)
@@ -157,6 +196,109 @@ public sealed class X402PaymentHandler : DelegatingHandler
         throw sawSupported
             ? new X402PaymentRefusedException(PaymentRefusal.AssetNotAllowed, "x402: no offered asset/network is allowed by the spending limits")
             : new X402PaymentRefusedException(PaymentRefusal.NoSupportedOffer, "x402: no offer uses the exact scheme (EIP-3009) on an eip155 network with extra.name/version");
+    }
+
+    private sealed class ClientChannel(ChannelTerms terms, Hash32 id, Hash32[] words, ExactEvmPayload deposit, string host, UInt128 reserved)
+    {
+        public ChannelTerms Terms { get; } = terms;
+        public Hash32 Id { get; } = id;
+        public Hash32[] Words { get; } = words;
+        public ExactEvmPayload Deposit { get; } = deposit;
+        public string Host { get; } = host;
+        public UInt128 Reserved { get; } = reserved;
+        public long Next;
+        public volatile bool Opened;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ClientChannel> _channels = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ClientChannel Channel, PaymentRequired Challenge, PaymentRequirements Offer)> _preemptive = new(StringComparer.Ordinal);
+
+    private async Task<HttpResponseMessage> PayWithChannelAsync(HttpRequestMessage request, HttpResponseMessage challengeResponse, string url, string host,
+        PaymentRequired challenge, PaymentRequirements offer, ulong chainId, CancellationToken cancellationToken)
+    {
+        var key = string.Join('|', host, offer.Network, offer.Asset.ToUpperInvariant(), offer.PayTo.ToUpperInvariant(), offer.Amount);
+        PaymentPayload? payment = null;
+        ClientChannel? channel = null;
+        for (var attempt = 0; attempt < 2 && payment is null; attempt++)
+        {
+            channel = _channels.GetOrAdd(key, _ => OpenChannel(host, offer, chainId));
+            payment = NextWord(channel, challenge, offer);
+            if (payment is null)
+            {
+                // Spent: the server closes it; open a new one.
+                _channels.TryRemove(new KeyValuePair<string, ClientChannel>(key, channel));
+            }
+        }
+
+        using var retry = await CloneAsync(request, cancellationToken);
+        retry.Headers.Add(X402Headers.PaymentSignature, X402Headers.Encode(payment!));
+        challengeResponse.Dispose();
+        var paid = await base.SendAsync(retry, cancellationToken);
+        if ((int)paid.StatusCode != 402)
+        {
+            channel!.Opened = true;
+            _preemptive[url] = (channel, challenge, offer);
+        }
+        else if (!channel!.Opened && _channels.TryRemove(new KeyValuePair<string, ClientChannel>(key, channel)))
+        {
+            // The channel never opened: its deposit was not taken.
+            Release(channel.Host, channel.Reserved);
+        }
+
+        return paid;
+    }
+
+    private ClientChannel OpenChannel(string host, PaymentRequirements offer, ulong chainId)
+    {
+        var unit = UInt128.Parse(offer.Amount, CultureInfo.InvariantCulture);
+        var capacity = (ulong)HashChainCapacity;
+        if (unit > UInt128.MaxValue / capacity)
+        {
+            throw new X402PaymentRefusedException(PaymentRefusal.ExceedsPerPayment, "x402: price × capacity overflows");
+        }
+
+        var deposit = unit * capacity;
+        Reserve(host, deposit);
+        var words = HashChain.Generate(HolderSigner.NewNonce(), HashChainCapacity);
+        var expiry = (ulong)_time.GetUtcNow().Add(HashChainLifetime).ToUnixTimeSeconds();
+        var payTo = Address.Parse(offer.PayTo);
+        var asset = Address.Parse(offer.Asset);
+        var id = HashChain.ChannelId(_signer.Address, payTo, asset, chainId, unit, capacity, words[0], expiry);
+        var terms = new ChannelTerms
+        {
+            Payer = _signer.Address.ToString(), PayTo = payTo.ToString(), Asset = offer.Asset, Network = offer.Network, Unit = offer.Amount,
+            Capacity = HashChainCapacity, Root = words[0].ToString(), Expiry = (long)expiry,
+        };
+        var domain = new Eip712Domain(offer.ExtraString("name")!, offer.ExtraString("version")!, chainId, offer.Asset);
+        var now = (ulong)_time.GetUtcNow().ToUnixTimeSeconds();
+        var signed = _signer.SignAuthorization(domain, HashChain.Escrow(id), deposit, 0, now + (ulong)Math.Max(offer.MaxTimeoutSeconds, 60), id);
+        var exact = new ExactEvmPayload
+        {
+            Signature = signed.Signature!,
+            Authorization = new ExactEvmAuthorization { From = signed.From, To = signed.To, Value = signed.Value, ValidAfter = signed.ValidAfter, ValidBefore = signed.ValidBefore, Nonce = signed.Nonce },
+        };
+        return new ClientChannel(terms, id, words, exact, host, deposit);
+    }
+
+    /// <summary>The next word of a channel as a payment, or null when the channel is spent.</summary>
+    private static PaymentPayload? NextWord(ClientChannel channel, PaymentRequired challenge, PaymentRequirements offer)
+    {
+        var index = Interlocked.Increment(ref channel.Next);
+        if (index >= channel.Words.Length)
+        {
+            return null;
+        }
+
+        var opened = channel.Opened;
+        var payload = new HashChainPayload
+        {
+            ChannelId = channel.Id.ToString(), Index = index, Word = channel.Words[index].ToString(),
+            Terms = opened ? null : channel.Terms, Deposit = opened ? null : channel.Deposit,
+        };
+        return new PaymentPayload
+        {
+            X402Version = 2, Resource = challenge.Resource, Accepted = offer, Payload = JsonSerializer.SerializeToElement(payload, X402Headers.Json), Extensions = challenge.Extensions ?? [],
+        };
     }
 
     private void Reserve(string host, UInt128 amount)

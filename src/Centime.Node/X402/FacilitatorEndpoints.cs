@@ -32,7 +32,40 @@ public static class FacilitatorEndpoints
             .WithName("X402Discovery").WithSummary("x402 discovery (Bazaar): paid resources seen or registered.");
         x402.MapPost("/discovery/resources", (HttpRequest request) => RegisterAsync(node, facilitator, request.HttpContext)).WithName("X402Register")
             .WithSummary("Register a paid resource for discovery (operator).");
+        x402.MapPost("/channels/open", (HttpRequest request) => ChannelAsync<ChannelOpenRequest>(request.HttpContext, r => facilitator.OpenChannelAsync(r)))
+            .WithName("X402ChannelOpen").WithSummary("centime-hashchain: settle the payer's deposit into the channel escrow.");
+        x402.MapPost("/channels/settle", (HttpRequest request) => ChannelAsync<ChannelSettleRequest>(request.HttpContext, r => facilitator.SettleChannelAsync(r)))
+            .WithName("X402ChannelSettle").WithSummary("centime-hashchain: pay the payee up to a word; with close, refund the rest.");
         return facilitator;
+    }
+
+    private static async Task<IResult> ChannelAsync<T>(HttpContext http, Func<T, Task<ChannelResponse>> run)
+        where T : class
+    {
+        T? request;
+        try
+        {
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            if (body.Length > MaxBodyBytes)
+            {
+                return Results.Json(ChannelResponse.Failed(X402ErrorReasons.InvalidPayload, $"the body may be at most {MaxBodyBytes} bytes"), X402Headers.Json, statusCode: 413);
+            }
+
+            request = JsonSerializer.Deserialize<T>(body.GetBuffer().AsSpan(0, (int)body.Length), X402Headers.Json);
+        }
+        catch (JsonException ex)
+        {
+            return Results.Json(ChannelResponse.Failed(X402ErrorReasons.InvalidPayload, "malformed JSON: " + ex.Message), X402Headers.Json, statusCode: 400);
+        }
+
+        if (request is null)
+        {
+            return Results.Json(ChannelResponse.Failed(X402ErrorReasons.InvalidPayload, "the body must be a JSON object"), X402Headers.Json, statusCode: 400);
+        }
+
+        // Channel transfers complete even if the caller hangs up.
+        return Results.Json(await run(request), X402Headers.Json);
     }
 
     private static async Task<IResult> VerifyAsync(NodeFacilitator facilitator, HttpContext http)

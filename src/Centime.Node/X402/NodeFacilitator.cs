@@ -20,7 +20,7 @@ namespace Centime.Node.X402;
 /// answers the first settlement (same <c>transaction</c>), a different payment with a used nonce is refused.
 /// Usable in process (it is an <see cref="IX402Facilitator"/>) and over HTTP (<see cref="FacilitatorEndpoints"/>).
 /// </summary>
-public sealed class NodeFacilitator : IX402Facilitator
+public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFacilitator
 {
     /// <summary>The facilitator refuses authorizations that expire within this many seconds (reference: 6).</summary>
     public const int ValidBeforeMarginSeconds = 6;
