@@ -70,6 +70,21 @@ public sealed class ReportApiTests
     }
 
     [Fact]
+    public async Task MonthlyReport_Signature_VerifiesWithEthers()
+    {
+        await using var node = await TestNode.StartAsync();
+        await node.CoinWithHoldersAsync("NUSD", 2_500_000, Holders.Alice);
+        var issuer = (await node.Http.GetFromJsonAsync<JsonObject>("v1/issuer"))!["address"]!.GetValue<string>();
+        var bytes = await node.Http.GetByteArrayAsync($"v1/coins/NUSD/reports/monthly?month={ThisMonth}");
+
+        // ethers.verifyMessage(getBytes(reportHash), signature): the EIP-191 personal_sign check every wallet library has.
+        var reply = JsonNode.Parse(RunInterop("report-signature.mjs", bytes))!;
+        Assert.True(reply["hashMatches"]!.GetValue<bool>(), reply.ToJsonString());
+        Assert.Equal(issuer, reply["recovered"]!.GetValue<string>());
+        Assert.Equal(issuer, reply["signer"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task MonthlyReport_PastMonthBeforeAnyBlock_NoLiabilitiesAndComplete()
     {
         await using var node = await TestNode.StartAsync();
@@ -112,6 +127,35 @@ public sealed class ReportApiTests
         using var response = await node.Http.GetAsync(path);
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(code, (await node.ReadProblemAsync(response)).Code);
+    }
+
+    /// <summary>Runs interop/<paramref name="script"/> under Node with <paramref name="input"/> on stdin; returns stdout.</summary>
+    private static string RunInterop(string script, byte[] input)
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Centime.slnx")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Centime.slnx not found above the test binaries");
+        }
+
+        var interop = Path.Combine(root, "interop");
+        Assert.True(Directory.Exists(Path.Combine(interop, "node_modules", "ethers")),
+            $"{interop}/node_modules/ethers is missing: run scripts/install-deps.sh (it runs npm ci in interop/).");
+        var start = new System.Diagnostics.ProcessStartInfo("node", script)
+        {
+            WorkingDirectory = interop,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.BaseStream.Write(input);
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000), "node did not finish in 60 s");
+        Assert.True(process.ExitCode == 0, $"node {script} failed: {stderr.Result}");
+        return stdout;
     }
 
     /// <summary>The report member's raw text, as the verifier hashes it.</summary>
