@@ -80,7 +80,6 @@ internal static class MonthlyReport
 
             w.WriteStartObject("supply");
             w.WriteString("circulating", Dec(f.CirculatingSupply));
-            w.WriteNumber("holders", f.Holders);
             w.WriteEndObject();
 
             if (f.Reserves is { } r)
@@ -241,7 +240,6 @@ public static class MonthlyReportHtml
         var supply = r.GetProperty("supply");
         b.Append("<h2>Supply and coverage</h2><table class=\"kv\">");
         Row(b, "Circulating supply", $"{Units(supply.GetProperty("circulating"))} {symbol}");
-        Row(b, "Holders", T(supply, "holders"));
         if (r.GetProperty("reserves") is { ValueKind: JsonValueKind.Object } reserves)
         {
             Row(b, "Reserves booked", $"{Units(reserves.GetProperty("total"))} {currency}");

@@ -117,7 +117,8 @@ internal static class TransparencyEndpoints
 
         var coverage = f.CoverageBasisPoints is { } bp ? CoinFigures.FormatPercent(bp) : "n/a";
         b.Append("<section class=\"cards\">");
-        Card(b, "supply", "Circulating supply", Units(f.CirculatingSupply) + " " + f.Symbol, $"{f.Holders.ToString("N0", CultureInfo.InvariantCulture)} holders");
+        Card(b, "supply", "Circulating supply", Units(f.CirculatingSupply) + " " + f.Symbol,
+            f.Liabilities is { } held ? $"{held.LeafCount.ToString("N0", CultureInfo.InvariantCulture)} holders at block {held.Height}" : "minus the supply account's balance");
         Card(b, "reserves", "Eligible reserves", f.Reserves is null ? "not reported" : Units(f.Reserves.EligibleTotal) + " " + f.Currency,
             f.Reserves is null ? "no reserve book on this node" : $"of {Units(f.Reserves.Total)} booked ({f.Reserves.Regime}, {f.Reserves.AsOf:yyyy-MM-dd})");
         Card(b, "coverage", "Coverage ratio", coverage, "eligible reserves ÷ circulating supply");

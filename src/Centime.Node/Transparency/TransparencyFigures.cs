@@ -43,21 +43,23 @@ public sealed record CoinFigures(
     ulong Height,
     DateTimeOffset LedgerTime,
     UInt128 CirculatingSupply,
-    int Holders,
     ReserveFigures? Reserves,
     PublishedLiabilities? Liabilities)
 {
     /// <summary>Eligible reserves ÷ circulating supply in basis points, rounded down (reserves are never overstated); null when nothing circulates or no reserves are booked.</summary>
     public UInt128? CoverageBasisPoints => Reserves is null || CirculatingSupply == 0 ? null : Reserves.EligibleTotal * 10_000 / CirculatingSupply;
 
-    /// <summary>Reads the figures of <paramref name="symbol"/> under the read lock; null when there is no such coin.</summary>
+    /// <summary>
+    /// Reads the figures of <paramref name="symbol"/> under the read lock; null when there is no such coin. Constant
+    /// work under the lock (the supply account and the reserve book, never a scan of all accounts): the page is public
+    /// and each view must not hold up the writer.
+    /// </summary>
     public static CoinFigures? Collect(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure? issuance, string symbol)
     {
         Coin coin;
         ulong height;
         DateTimeOffset time;
         UInt128 supply = 0;
-        var holders = 0;
         using (node.Sequencer.ReadLock())
         {
             var st = node.Sequencer.State;
@@ -68,26 +70,14 @@ public sealed record CoinFigures(
 
             height = st.Height;
             time = DateTimeOffset.FromUnixTimeMilliseconds((long)(st.Timestamp / 1_000_000UL));
-            foreach (ref readonly var a in st.Accounts)
+            if (st.TryGetAccount(coin.Number, coin.SupplyAccount, out var account) && account.Balance < 0)
             {
-                if (a.Key.Coin != coin.Number)
-                {
-                    continue;
-                }
-
-                if ((a.Flags & AccountFlags.Supply) != 0)
-                {
-                    supply = a.Balance < 0 ? (UInt128)(-a.Balance) : 0;
-                }
-                else if (a.CreditsPosted > a.DebitsPosted)
-                {
-                    holders++;
-                }
+                supply = (UInt128)(-account.Balance);
             }
         }
 
         publisher.TryGetLatest(symbol, out var latest);
-        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, height, time, supply, holders, issuance?.Reserves(symbol), latest);
+        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, height, time, supply, issuance?.Reserves(symbol), latest);
     }
 
     /// <summary>"12,345.50" from minor units: exact (no floating point), thousands separated, at least two decimals.</summary>
