@@ -103,8 +103,11 @@ internal static class IssuanceCommands
             var coin = parse.GetValue(CoinOption)!;
             var request = new DepositRequest
             {
-                Bank = parse.GetValue(bank), Reference = parse.GetValue(reference), Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct),
-                ValueDate = parse.GetValue(valueDate) ?? DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Holding = parse.GetValue(holding),
+                Bank = parse.GetValue(bank),
+                Reference = parse.GetValue(reference),
+                Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct),
+                ValueDate = parse.GetValue(valueDate) ?? DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                Holding = parse.GetValue(holding),
             };
             PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/deposits", request, ct));
             return CliContext.ExitOk;
@@ -321,12 +324,28 @@ internal static class IssuanceCommands
                 string? Minor(Option<string?> o) => parse.GetValue(o) is { } text ? Convert(text, decimals) : null;
                 holding = new HoldingInfo
                 {
-                    Type = parse.GetValue(type) ?? throw new UsageException("--type or --file is required"), Id = parse.GetValue(id), Segregated = parse.GetValue(segregated),
-                    Bank = parse.GetValue(bank), AccountReference = parse.GetValue(account), Amount = Minor(amount), Insured = parse.GetValue(type) == "bank_deposit" ? parse.GetValue(insured) : null,
-                    Identifier = parse.GetValue(identifier), IssueDate = parse.GetValue(issueDate), MaturityDate = parse.GetValue(maturity), FaceValue = Minor(face), Price = parse.GetValue(price),
-                    Counterparty = parse.GetValue(counterparty), Principal = Minor(principal), CollateralDescription = parse.GetValue(collateral), CollateralKind = parse.GetValue(collateralKind),
-                    CollateralValue = Minor(collateralValue), TradeDate = parse.GetValue(tradeDate),
-                    Name = parse.GetValue(fund), Units = parse.GetValue(units), NavPerUnit = Minor(nav), HoldsOnlyEligibleAssets = parse.GetValue(type) == "money_market_fund" ? parse.GetValue(onlyEligible) : null,
+                    Type = parse.GetValue(type) ?? throw new UsageException("--type or --file is required"),
+                    Id = parse.GetValue(id),
+                    Segregated = parse.GetValue(segregated),
+                    Bank = parse.GetValue(bank),
+                    AccountReference = parse.GetValue(account),
+                    Amount = Minor(amount),
+                    Insured = parse.GetValue(type) == "bank_deposit" ? parse.GetValue(insured) : null,
+                    Identifier = parse.GetValue(identifier),
+                    IssueDate = parse.GetValue(issueDate),
+                    MaturityDate = parse.GetValue(maturity),
+                    FaceValue = Minor(face),
+                    Price = parse.GetValue(price),
+                    Counterparty = parse.GetValue(counterparty),
+                    Principal = Minor(principal),
+                    CollateralDescription = parse.GetValue(collateral),
+                    CollateralKind = parse.GetValue(collateralKind),
+                    CollateralValue = Minor(collateralValue),
+                    TradeDate = parse.GetValue(tradeDate),
+                    Name = parse.GetValue(fund),
+                    Units = parse.GetValue(units),
+                    NavPerUnit = Minor(nav),
+                    HoldsOnlyEligibleAssets = parse.GetValue(type) == "money_market_fund" ? parse.GetValue(onlyEligible) : null,
                 };
             }
 
@@ -350,7 +369,11 @@ internal static class IssuanceCommands
             string? Minor(Option<string?> o) => parse.GetValue(o) is { } text ? Convert(text, decimals) : null;
             var request = new ValuationRequest
             {
-                Amount = Minor(newAmount), Price = parse.GetValue(newPrice), CollateralValue = Minor(newCollateral), NavPerUnit = Minor(newNav), ValuedOn = parse.GetValue(valuedOn),
+                Amount = Minor(newAmount),
+                Price = parse.GetValue(newPrice),
+                CollateralValue = Minor(newCollateral),
+                NavPerUnit = Minor(newNav),
+                ValuedOn = parse.GetValue(valuedOn),
             };
             PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/reserves/{Uri.EscapeDataString(parse.GetValue(valueId)!)}/value", request, ct));
             return CliContext.ExitOk;

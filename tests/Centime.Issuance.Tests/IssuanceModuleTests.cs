@@ -187,14 +187,30 @@ public sealed class IssuanceModuleTests
         var chain = Funded(250);
         var bill = new TreasuryBill
         {
-            Id = "bill", Currency = "USD", ValuedOn = Today, Identifier = SecurityIdentifier.Parse("912797LB1"), IssuingGovernment = "US",
-            IssueDate = Today.AddDays(-2), MaturityDate = Today.AddDays(178), FaceValue = 5000, Price = Price.Of(99, 100),
+            Id = "bill",
+            Currency = "USD",
+            ValuedOn = Today,
+            Identifier = SecurityIdentifier.Parse("912797LB1"),
+            IssuingGovernment = "US",
+            IssueDate = Today.AddDays(-2),
+            MaturityDate = Today.AddDays(178),
+            FaceValue = 5000,
+            Price = Price.Of(99, 100),
         };
         var fund = new GovernmentMoneyMarketFund { Id = "mmf", Currency = "USD", ValuedOn = Today, Name = "Gov Fund", Units = 1_000, UnitDecimals = 2, NavPerUnit = 100, HoldsOnlyEligibleAssets = true };
         var repo = new OvernightRepo
         {
-            Id = "repo", Currency = "USD", ValuedOn = Today, Counterparty = "FICC", Principal = 100, CollateralDescription = "bills", Collateral = CollateralKind.TreasuryBills,
-            CollateralValue = 103, TradeDate = Today, MaturityDate = Today.AddDays(1), Custodian = "BNY",
+            Id = "repo",
+            Currency = "USD",
+            ValuedOn = Today,
+            Counterparty = "FICC",
+            Principal = 100,
+            CollateralDescription = "bills",
+            Collateral = CollateralKind.TreasuryBills,
+            CollateralValue = 103,
+            TradeDate = Today,
+            MaturityDate = Today.AddDays(1),
+            Custodian = "BNY",
         };
         Assert.Equal(ResultCode.Ok, chain.One(new AddHolding(chain.NextId(), "rm", 1, bill)));
         Assert.Equal(ResultCode.Ok, chain.One(new AddHolding(chain.NextId(), "rm", 1, fund)));
@@ -228,7 +244,15 @@ public sealed class IssuanceModuleTests
     {
         var bank = new BankDeposit
         {
-            Id = "t", Currency = "USD", ValuedOn = Today, Bank = "B", AccountReference = "A", Amount = 5, Kind = DepositKind.Term, PlacedOn = Today, Maturity = Today.AddDays(30),
+            Id = "t",
+            Currency = "USD",
+            ValuedOn = Today,
+            Bank = "B",
+            AccountReference = "A",
+            Amount = 5,
+            Kind = DepositKind.Term,
+            PlacedOn = Today,
+            Maturity = Today.AddDays(30),
         };
         IssuanceCommand[] commands =
         [

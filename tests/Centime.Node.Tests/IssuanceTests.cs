@@ -119,7 +119,13 @@ public sealed class IssuanceTests
 
     private static HoldingInfo Bank(string id, string amount) => new()
     {
-        Type = "bank_deposit", Id = id, Bank = "Bank of New York Mellon", AccountReference = "NUSD-RESERVE-1", Amount = amount, Insured = true, Segregated = true,
+        Type = "bank_deposit",
+        Id = id,
+        Bank = "Bank of New York Mellon",
+        AccountReference = "NUSD-RESERVE-1",
+        Amount = amount,
+        Insured = true,
+        Segregated = true,
     };
 
     private static async Task FundAsync(Issuer issuer, string amountWhole, string reference = "WIRE-0001")
@@ -209,7 +215,13 @@ public sealed class IssuanceTests
         // A 180-day bill: ineligible under GENIUS (93-day limit), so it does not count for the gate.
         await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/reserves", new HoldingInfo
         {
-            Type = "treasury_bill", Id = "912797LB1", Identifier = "912797LB1", IssueDate = Day(-2), MaturityDate = Day(178), FaceValue = "5000" + Whole, Price = "0.98",
+            Type = "treasury_bill",
+            Id = "912797LB1",
+            Identifier = "912797LB1",
+            IssueDate = Day(-2),
+            MaturityDate = Day(178),
+            FaceValue = "5000" + Whole,
+            Price = "0.98",
         });
         await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/deposits", new DepositRequest { Bank = "JPM", Reference = "WIRE-0002", Amount = "5000" + Whole, ValueDate = Today });
 
@@ -406,8 +418,15 @@ public sealed class IssuanceTests
             await FundAsync(issuer, "1000");
             await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/reserves", new HoldingInfo
             {
-                Type = "overnight_repo", Id = "repo-1", Counterparty = "FICC", Principal = "10" + Whole, CollateralDescription = "UST bills", CollateralKind = "treasury_bills",
-                CollateralValue = "11" + Whole, TradeDate = Today, MaturityDate = Day(1),
+                Type = "overnight_repo",
+                Id = "repo-1",
+                Counterparty = "FICC",
+                Principal = "10" + Whole,
+                CollateralDescription = "UST bills",
+                CollateralKind = "treasury_bills",
+                CollateralValue = "11" + Whole,
+                TradeDate = Today,
+                MaturityDate = Day(1),
             });
             await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "50" + Whole });
             var pending = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Bob, Amount = "200" + Whole });

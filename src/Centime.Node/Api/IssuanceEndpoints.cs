@@ -744,7 +744,11 @@ public static class IssuanceEndpoints
         {
             "bank_deposit" => new BankDeposit
             {
-                Id = id, Currency = currency, ValuedOn = valuedOn, Bank = Text(h.Bank, "bank"), AccountReference = Text(h.AccountReference, "accountReference"),
+                Id = id,
+                Currency = currency,
+                ValuedOn = valuedOn,
+                Bank = Text(h.Bank, "bank"),
+                AccountReference = Text(h.AccountReference, "accountReference"),
                 Amount = Amount(h.Amount, "amount", allowZero: true),
                 Kind = h.Kind switch
                 {
@@ -753,18 +757,29 @@ public static class IssuanceEndpoints
                     "central_bank" => DepositKind.CentralBank,
                     _ => throw Invalid("kind", "demand, term or central_bank"),
                 },
-                InsuredInstitution = h.Insured ?? false, PlacedOn = OptionalDate(h.PlacedOn, "placedOn"), Maturity = OptionalDate(h.Maturity, "maturity"),
+                InsuredInstitution = h.Insured ?? false,
+                PlacedOn = OptionalDate(h.PlacedOn, "placedOn"),
+                Maturity = OptionalDate(h.Maturity, "maturity"),
             },
             "treasury_bill" => new TreasuryBill
             {
-                Id = id, Currency = currency, ValuedOn = valuedOn,
+                Id = id,
+                Currency = currency,
+                ValuedOn = valuedOn,
                 Identifier = SecurityIdentifier.TryParse(Required(h.Identifier, "identifier"), out var identifier) ? identifier : throw Invalid("identifier", "a CUSIP or ISIN with a valid check digit"),
-                IssuingGovernment = h.IssuingGovernment ?? "US", IssueDate = DateField(h.IssueDate, "issueDate"), MaturityDate = DateField(h.MaturityDate, "maturityDate"),
-                FaceValue = Amount(h.FaceValue, "faceValue"), Price = h.Price is null ? Price.Par : PriceField(h.Price, "price"),
+                IssuingGovernment = h.IssuingGovernment ?? "US",
+                IssueDate = DateField(h.IssueDate, "issueDate"),
+                MaturityDate = DateField(h.MaturityDate, "maturityDate"),
+                FaceValue = Amount(h.FaceValue, "faceValue"),
+                Price = h.Price is null ? Price.Par : PriceField(h.Price, "price"),
             },
             "overnight_repo" => new OvernightRepo
             {
-                Id = id, Currency = currency, ValuedOn = valuedOn, Counterparty = Text(h.Counterparty, "counterparty"), Principal = Amount(h.Principal, "principal"),
+                Id = id,
+                Currency = currency,
+                ValuedOn = valuedOn,
+                Counterparty = Text(h.Counterparty, "counterparty"),
+                Principal = Amount(h.Principal, "principal"),
                 CollateralDescription = Text(h.CollateralDescription, "collateralDescription"),
                 Collateral = h.CollateralKind switch
                 {
@@ -774,14 +789,20 @@ public static class IssuanceEndpoints
                     null => throw Missing("collateralKind"),
                     _ => throw Invalid("collateralKind", "treasury_bills, other_government_securities or other"),
                 },
-                CollateralValue = Amount(h.CollateralValue, "collateralValue", allowZero: true), TradeDate = DateField(h.TradeDate, "tradeDate"),
+                CollateralValue = Amount(h.CollateralValue, "collateralValue", allowZero: true),
+                TradeDate = DateField(h.TradeDate, "tradeDate"),
                 MaturityDate = DateField(h.MaturityDate, "maturityDate"),
             },
             "money_market_fund" => new GovernmentMoneyMarketFund
             {
-                Id = id, Currency = currency, ValuedOn = valuedOn, Name = Text(h.Name, "name"), Units = Amount(h.Units, "units"),
+                Id = id,
+                Currency = currency,
+                ValuedOn = valuedOn,
+                Name = Text(h.Name, "name"),
+                Units = Amount(h.Units, "units"),
                 UnitDecimals = h.UnitDecimals is int ud ? (ud is >= 0 and <= 18 ? (byte)ud : throw Invalid("unitDecimals", "0–18")) : (byte)0,
-                NavPerUnit = Amount(h.NavPerUnit, "navPerUnit"), HoldsOnlyEligibleAssets = h.HoldsOnlyEligibleAssets ?? false,
+                NavPerUnit = Amount(h.NavPerUnit, "navPerUnit"),
+                HoldsOnlyEligibleAssets = h.HoldsOnlyEligibleAssets ?? false,
             },
             null => throw Missing("type"),
             _ => throw Invalid("type", "bank_deposit, treasury_bill, overnight_repo or money_market_fund"),
@@ -828,31 +849,52 @@ public static class IssuanceEndpoints
     {
         var info = new HoldingInfo
         {
-            Type = CategoryName(h.Category), Id = h.Id, Currency = h.Currency, ValuedOn = Date(h.ValuedOn), Custodian = h.Custodian,
-            Segregated = h.Segregated, Rehypothecated = h.Rehypothecated,
+            Type = CategoryName(h.Category),
+            Id = h.Id,
+            Currency = h.Currency,
+            ValuedOn = Date(h.ValuedOn),
+            Custodian = h.Custodian,
+            Segregated = h.Segregated,
+            Rehypothecated = h.Rehypothecated,
         };
         return h switch
         {
             BankDeposit b => info with
             {
-                Bank = b.Bank, AccountReference = b.AccountReference, Amount = Dec(b.Amount),
+                Bank = b.Bank,
+                AccountReference = b.AccountReference,
+                Amount = Dec(b.Amount),
                 Kind = b.Kind switch { DepositKind.Term => "term", DepositKind.CentralBank => "central_bank", _ => "demand" },
-                Insured = b.InsuredInstitution, PlacedOn = b.PlacedOn is { } p ? Date(p) : null, Maturity = b.Maturity is { } m ? Date(m) : null,
+                Insured = b.InsuredInstitution,
+                PlacedOn = b.PlacedOn is { } p ? Date(p) : null,
+                Maturity = b.Maturity is { } m ? Date(m) : null,
             },
             TreasuryBill t => info with
             {
-                Identifier = t.Identifier.Value, IssuingGovernment = t.IssuingGovernment, IssueDate = Date(t.IssueDate), MaturityDate = Date(t.MaturityDate),
-                FaceValue = Dec(t.FaceValue), Price = t.Price.ToString(),
+                Identifier = t.Identifier.Value,
+                IssuingGovernment = t.IssuingGovernment,
+                IssueDate = Date(t.IssueDate),
+                MaturityDate = Date(t.MaturityDate),
+                FaceValue = Dec(t.FaceValue),
+                Price = t.Price.ToString(),
             },
             OvernightRepo o => info with
             {
-                Counterparty = o.Counterparty, Principal = Dec(o.Principal), CollateralDescription = o.CollateralDescription,
+                Counterparty = o.Counterparty,
+                Principal = Dec(o.Principal),
+                CollateralDescription = o.CollateralDescription,
                 CollateralKind = o.Collateral switch { CollateralKind.TreasuryBills => "treasury_bills", CollateralKind.OtherGovernmentSecurities => "other_government_securities", _ => "other" },
-                CollateralValue = Dec(o.CollateralValue), TradeDate = Date(o.TradeDate), MaturityDate = Date(o.MaturityDate),
+                CollateralValue = Dec(o.CollateralValue),
+                TradeDate = Date(o.TradeDate),
+                MaturityDate = Date(o.MaturityDate),
             },
             GovernmentMoneyMarketFund f => info with
             {
-                Name = f.Name, Units = Dec(f.Units), UnitDecimals = f.UnitDecimals, NavPerUnit = Dec(f.NavPerUnit), HoldsOnlyEligibleAssets = f.HoldsOnlyEligibleAssets,
+                Name = f.Name,
+                Units = Dec(f.Units),
+                UnitDecimals = f.UnitDecimals,
+                NavPerUnit = Dec(f.NavPerUnit),
+                HoldsOnlyEligibleAssets = f.HoldsOnlyEligibleAssets,
             },
             _ => info,
         };
