@@ -29,7 +29,8 @@ public sealed class X402BenchOptions
 /// Centime.Agents) in front of a durable node (fsync per block), driven over loopback HTTP by clients in the
 /// same process. Figures: unpaid req/s and latency; <c>exact</c>-scheme paid req/s (verify, handler, settle as a
 /// durable ledger transfer, PAYMENT-RESPONSE) with the facilitator in process and over HTTP (the node's
-/// /x402); added latency p50/p99 paid vs unpaid, one request at a time. Payments are signed before the clock
+/// /x402); <c>centime-hashchain</c> paid req/s (one channel per client); added latency p50/p99 paid vs unpaid,
+/// one request at a time. Payments are signed before the clock
 /// starts (the payer's cost is not the server's), so the figures are the server side's, although the clients
 /// share the cores.
 /// </summary>
@@ -85,6 +86,18 @@ public static class X402Bench
             rows.Add(("exact paid, facilitator over HTTP", $"{remote.Rate:N0} paid req/s",
                 $"{options.Concurrency} clients; the node's POST /x402/verify and /x402/settle over loopback; p50 {remote.P50:F2} ms, p99 {remote.P99:F2} ms; {remote.Failed} failed"));
 
+            // High-frequency scheme: one channel per client, opened by its first request; then one keccak per request.
+            await using var apiHf = await StartApiAsync(inProcess, asset, merchant, hashChain: true);
+            var perClient = Math.Max(1000, 100_000 * seconds / options.Concurrency);
+            var channels = await SignChannelsAsync(payers, asset, merchant, apiHf, options.Concurrency, perClient);
+            var hf = await DriveChannelsAsync(http, apiHf.Url("paid"), channels, seconds, ct);
+            var settleWatch = Stopwatch.StartNew();
+            var unsettled = apiHf.Options.Channels.UnsettledUnits;
+            await apiHf.Options.Channels.SettleAsync(inProcess, cancellationToken: ct);
+            rows.Add(("centime-hashchain paid", $"{hf.Rate:N0} paid req/s",
+                $"{options.Concurrency} clients, one channel each (opened by the first request: EIP-3009 deposit); one keccak per request; p50 {hf.P50:F2} ms, p99 {hf.P99:F2} ms; " +
+                $"{hf.Failed} failed; {unsettled:N0} words settled as {apiHf.Options.Channels.Count} ledger transfers in {settleWatch.Elapsed.TotalMilliseconds:F0} ms (target ≥ 50,000/s)"));
+
             // Added latency: one request at a time, paid vs the same server's free endpoint.
             var freeSerial = await DriveAsync(http, apiLocal.Url("free"), null, 1, seconds, ct);
             var paidSerial = await DriveAsync(http, apiLocal.Url("paid"), await SignWithProgressAsync(payers, asset, merchant, apiLocal, 10_000 * seconds), 1, seconds, ct);
@@ -112,8 +125,10 @@ public static class X402Bench
         return 0;
     }
 
-    private sealed class Api(WebApplication app, string baseUrl) : IAsyncDisposable
+    private sealed class Api(WebApplication app, string baseUrl, X402Options options) : IAsyncDisposable
     {
+        public X402Options Options { get; } = options;
+
         public string Url(string path) => baseUrl + path;
 
         public string Resource(string path) => baseUrl + path;
@@ -125,17 +140,18 @@ public static class X402Bench
         }
     }
 
-    private static async Task<Api> StartApiAsync(IX402Facilitator facilitator, X402Asset asset, Address merchant)
+    private static async Task<Api> StartApiAsync(IX402Facilitator facilitator, X402Asset asset, Address merchant, bool hashChain = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        app.UseX402(new X402Options { Facilitator = facilitator, Assets = new StaticAssetDirectory(asset), PayTo = merchant.ToString() });
+        var options = new X402Options { Facilitator = facilitator, Assets = new StaticAssetDirectory(asset), PayTo = merchant.ToString(), EnableHashChain = hashChain };
+        app.UseX402(options);
         app.MapGet("/free", () => Results.Text("{\"ok\":true}", "application/json"));
         app.MapGet("/paid", () => Results.Text("{\"ok\":true}", "application/json")).RequirePayment("0.000001", asset.Symbol, "bench");
         await app.StartAsync();
-        return new Api(app, app.Urls.First() + "/");
+        return new Api(app, app.Urls.First() + "/", options);
     }
 
     private static async Task<string[]> SignWithProgressAsync(HolderSigner[] payers, X402Asset asset, Address merchant, Api api, int count)
@@ -175,6 +191,97 @@ public static class X402Bench
             });
         });
         return headers;
+    }
+
+    /// <summary>Per client: a channel's payments in order (the first opens it), as a client sends them.</summary>
+    private static async Task<string[][]> SignChannelsAsync(HolderSigner[] payers, X402Asset asset, Address merchant, Api api, int clients, int capacity)
+    {
+        string[][] result = [];
+        var task = Task.Run(() =>
+        {
+            var offer = new PaymentRequirements
+            {
+                Scheme = HashChain.Scheme, Network = asset.Network, Amount = "1", Asset = asset.Address, PayTo = merchant.ToString(), MaxTimeoutSeconds = 60,
+                Extra = new Dictionary<string, System.Text.Json.JsonElement>
+                {
+                    ["name"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Name), ["version"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Version),
+                },
+            };
+            var domain = new Eip712Domain(asset.Name, asset.Version, asset.ChainId, asset.Address);
+            var resource = new ResourceInfo { Url = api.Resource("paid"), Description = "bench" };
+            var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            result = new string[clients][];
+            Parallel.For(0, clients, c =>
+            {
+                var payer = payers[c % payers.Length];
+                var words = HashChain.Generate(HolderSigner.NewNonce(), capacity);
+                var expiry = now + 3600;
+                var id = HashChain.ChannelId(payer.Address, merchant, Address.Parse(asset.Address), asset.ChainId, 1, (ulong)capacity, words[0], expiry);
+                var terms = new ChannelTerms
+                {
+                    Payer = payer.Address.ToString(), PayTo = merchant.ToString(), Asset = asset.Address, Network = asset.Network, Unit = "1",
+                    Capacity = capacity, Root = words[0].ToString(), Expiry = (long)expiry,
+                };
+                var a = payer.SignAuthorization(domain, HashChain.Escrow(id), (ulong)capacity, 0, now + 600, id);
+                var deposit = new ExactEvmPayload
+                {
+                    Signature = a.Signature!,
+                    Authorization = new ExactEvmAuthorization { From = a.From, To = a.To, Value = a.Value, ValidAfter = a.ValidAfter, ValidBefore = a.ValidBefore, Nonce = a.Nonce },
+                };
+                var headers = new string[capacity];
+                for (var i = 1; i <= capacity; i++)
+                {
+                    headers[i - 1] = X402Headers.Encode(new PaymentPayload
+                    {
+                        X402Version = 2, Resource = resource, Accepted = offer, Extensions = [],
+                        Payload = System.Text.Json.JsonSerializer.SerializeToElement(new HashChainPayload
+                        {
+                            ChannelId = id.ToString(), Index = i, Word = words[i].ToString(), Terms = i == 1 ? terms : null, Deposit = i == 1 ? deposit : null,
+                        }, X402Headers.Json),
+                    });
+                }
+
+                result[c] = headers;
+            });
+        });
+        await LedgerBench.ProgressAsync($"building {clients} channels of {capacity:N0} words", 0, task, () => 0);
+        return result;
+    }
+
+    /// <summary>Each client sends its channel's payments in order.</summary>
+    private static async Task<Phase> DriveChannelsAsync(HttpClient http, string url, string[][] channels, double seconds, CancellationToken ct)
+    {
+        long ok = 0;
+        long failed = 0;
+        var latencies = new List<double>[channels.Length];
+        var sw = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, channels.Length).Select(w => Task.Run(async () =>
+        {
+            var mine = latencies[w] = new List<double>(8192);
+            var payments = channels[w];
+            for (var i = 0; i < payments.Length && sw.Elapsed.TotalSeconds < seconds; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.TryAddWithoutValidation(X402Headers.PaymentSignature, payments[i]);
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.SendAsync(request, ct);
+                await response.Content.ReadAsByteArrayAsync(ct);
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref ok);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        }, ct)).ToArray();
+        await Task.WhenAll(workers);
+        var elapsed = sw.Elapsed.TotalSeconds;
+        var all = latencies.Where(l => l is not null).SelectMany(l => l).ToList();
+        all.Sort();
+        return new Phase(ok / elapsed, all.Count > 0 ? all[all.Count / 2] : 0, all.Count > 0 ? all[Math.Min(all.Count - 1, (int)(all.Count * 0.99))] : 0, failed);
     }
 
     private readonly record struct Phase(double Rate, double P50, double P99, long Failed);

@@ -16,8 +16,9 @@ internal static class BenchCommands
         var signed = new Command("signed", "Holder-signed (EIP-3009) transfers end to end over HTTP, and signature recovery per backend.") { seconds };
         signed.SetAction((parse, ct) => SignedBench.RunAsync(new SignedBenchOptions { Seconds = parse.GetValue(seconds) }, ct));
         bench.Add(signed);
-        var x402 = new Command("x402", "x402 paid HTTP requests: unpaid vs exact-scheme paid req/s and added latency over loopback.") { seconds };
-        x402.SetAction((parse, ct) => X402Bench.RunAsync(new X402BenchOptions { Seconds = parse.GetValue(seconds) }, ct));
+        var clients = new Option<int>("--clients") { Description = "Concurrent HTTP clients", DefaultValueFactory = _ => 64 };
+        var x402 = new Command("x402", "x402 paid HTTP requests: unpaid vs exact-scheme and hash-chain paid req/s, added latency, over loopback.") { seconds, clients };
+        x402.SetAction((parse, ct) => X402Bench.RunAsync(new X402BenchOptions { Seconds = parse.GetValue(seconds), Concurrency = parse.GetValue(clients) }, ct));
         bench.Add(x402);
         var holders = new Option<int[]>("--accounts") { Description = "Holders in the tree (repeatable)", DefaultValueFactory = _ => [1_000_000, 10_000_000], AllowMultipleArgumentsPerToken = true };
         var proof = new Command("proof", "Proof of liabilities: Merkle-sum tree build time, proof extraction and verification.") { holders };
