@@ -13,12 +13,14 @@ namespace Centime.Agents.Tests;
 /// </summary>
 public sealed class InteropTests
 {
-    [Fact]
-    public async Task OfficialFetchClient_PaysAspNetEndpoint_LedgerShowsTransfer()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]  // with Centime's hash-chain offer second in accepts: the official client skips it and pays exact
+    public async Task OfficialFetchClient_PaysAspNetEndpoint_LedgerShowsTransfer(bool hashChainOffered)
     {
         await using var node = await LedgerNode.StartAsync();
         using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
-        await using var api = await PaidApi.StartAsync(facilitator, new NodeAssetDirectory(new CentimeClient(new Uri(node.BaseUrl))));
+        await using var api = await PaidApi.StartAsync(facilitator, new NodeAssetDirectory(new CentimeClient(new Uri(node.BaseUrl))), hashChain: hashChainOffered);
         var before = await node.BalanceAsync(LedgerNode.Payer.Address);
 
         var result = await NodeScripts.PayWithOfficialClientAsync(api.BaseUrl + "weather", node.Asset, "1000000");
