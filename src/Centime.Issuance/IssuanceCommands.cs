@@ -97,6 +97,28 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
     /// <summary>Writes the fields after the action id and requester.</summary>
     protected abstract void WriteFields(BodyWriter writer);
 
+    /// <summary>The snake_case name of an issuance command kind (e.g. <c>issuance_mint</c>), or null for other kinds.</summary>
+    public static string? KindName(CommandKind kind) => kind switch
+    {
+        CommandKind.IssuanceAddOperator => "issuance_add_operator",
+        CommandKind.IssuanceSetOperatorRoles => "issuance_set_operator_roles",
+        CommandKind.IssuanceConfigureCoin => "issuance_configure_coin",
+        CommandKind.IssuanceConfigureMinter => "issuance_configure_minter",
+        CommandKind.IssuanceRecordDeposit => "issuance_record_deposit",
+        CommandKind.IssuanceMint => "issuance_mint",
+        CommandKind.IssuanceApprove => "issuance_approve",
+        CommandKind.IssuanceReject => "issuance_reject",
+        CommandKind.IssuanceRedeem => "issuance_redeem",
+        CommandKind.IssuanceMarkPayoutPaid => "issuance_mark_payout_paid",
+        CommandKind.IssuanceSetPaused => "issuance_set_paused",
+        CommandKind.IssuanceAddHolding => "issuance_add_holding",
+        CommandKind.IssuanceUpdateHolding => "issuance_update_holding",
+        CommandKind.IssuanceRemoveHolding => "issuance_remove_holding",
+        CommandKind.IssuanceSetPolicy => "issuance_set_policy",
+        CommandKind.IssuanceSetFrozen => "issuance_set_frozen",
+        _ => null,
+    };
+
     /// <summary>Registers every issuance decoder (idempotent).</summary>
     public static void RegisterAll()
     {

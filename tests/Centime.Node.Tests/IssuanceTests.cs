@@ -151,6 +151,8 @@ public sealed class IssuanceTests
         // 2. A small mint executes at once.
         var small = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "300" + Whole });
         Assert.Equal("executed", small.Status);
+        var mintBlock = await issuer.Node.Anonymous.GetBlockAsync(small.Height, withCommands: true);
+        Assert.Equal(("issuance_mint", "ok"), (mintBlock.Commands!.Single().Kind, mintBlock.Commands!.Single().Result));
         Assert.Equal(("300" + Whole, "1000" + Whole, "1000" + Whole), await issuer.FiguresAsync());
 
         // 3. A large mint waits for a second minter; self-approval and the wrong role are refused.
