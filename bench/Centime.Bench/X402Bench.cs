@@ -55,7 +55,11 @@ public static class X402Bench
             var payers = Enumerable.Range(0, options.Payers).Select(i => new HolderSigner(Keccak256.Hash(System.Text.Encoding.UTF8.GetBytes("x402 bench payer " + i)))).ToArray();
             await client.SubmitTransfersAsync(payers.Select((p, i) => new TransferRequest
             {
-                Id = (i + 1).ToString(CultureInfo.InvariantCulture), Coin = "NUSD", Debit = coin.SupplyAccount, Credit = p.Address.ToString(), Amount = "1000000000000",
+                Id = (i + 1).ToString(CultureInfo.InvariantCulture),
+                Coin = "NUSD",
+                Debit = coin.SupplyAccount,
+                Credit = p.Address.ToString(),
+                Amount = "1000000000000",
             }).ToList(), ct);
             var merchant = new HolderSigner(Keccak256.Hash("x402 bench merchant"u8)).Address;
             var asset = X402Asset.From(coin);
@@ -167,10 +171,16 @@ public static class X402Bench
     {
         var offer = new PaymentRequirements
         {
-            Scheme = "exact", Network = asset.Network, Amount = "1", Asset = asset.Address, PayTo = merchant.ToString(), MaxTimeoutSeconds = 60,
+            Scheme = "exact",
+            Network = asset.Network,
+            Amount = "1",
+            Asset = asset.Address,
+            PayTo = merchant.ToString(),
+            MaxTimeoutSeconds = 60,
             Extra = new Dictionary<string, System.Text.Json.JsonElement>
             {
-                ["name"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Name), ["version"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Version),
+                ["name"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Name),
+                ["version"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Version),
             },
         };
         var domain = new Eip712Domain(asset.Name, asset.Version, asset.ChainId, asset.Address);
@@ -187,7 +197,11 @@ public static class X402Bench
             };
             headers[i] = X402Headers.Encode(new PaymentPayload
             {
-                X402Version = 2, Resource = resource, Accepted = offer, Payload = System.Text.Json.JsonSerializer.SerializeToElement(exact, X402Headers.Json), Extensions = [],
+                X402Version = 2,
+                Resource = resource,
+                Accepted = offer,
+                Payload = System.Text.Json.JsonSerializer.SerializeToElement(exact, X402Headers.Json),
+                Extensions = [],
             });
         });
         return headers;
@@ -201,10 +215,16 @@ public static class X402Bench
         {
             var offer = new PaymentRequirements
             {
-                Scheme = HashChain.Scheme, Network = asset.Network, Amount = "1", Asset = asset.Address, PayTo = merchant.ToString(), MaxTimeoutSeconds = 60,
+                Scheme = HashChain.Scheme,
+                Network = asset.Network,
+                Amount = "1",
+                Asset = asset.Address,
+                PayTo = merchant.ToString(),
+                MaxTimeoutSeconds = 60,
                 Extra = new Dictionary<string, System.Text.Json.JsonElement>
                 {
-                    ["name"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Name), ["version"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Version),
+                    ["name"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Name),
+                    ["version"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Version),
                 },
             };
             var domain = new Eip712Domain(asset.Name, asset.Version, asset.ChainId, asset.Address);
@@ -219,8 +239,14 @@ public static class X402Bench
                 var id = HashChain.ChannelId(payer.Address, merchant, Address.Parse(asset.Address), asset.ChainId, 1, (ulong)capacity, words[0], expiry);
                 var terms = new ChannelTerms
                 {
-                    Payer = payer.Address.ToString(), PayTo = merchant.ToString(), Asset = asset.Address, Network = asset.Network, Unit = "1",
-                    Capacity = capacity, Root = words[0].ToString(), Expiry = (long)expiry,
+                    Payer = payer.Address.ToString(),
+                    PayTo = merchant.ToString(),
+                    Asset = asset.Address,
+                    Network = asset.Network,
+                    Unit = "1",
+                    Capacity = capacity,
+                    Root = words[0].ToString(),
+                    Expiry = (long)expiry,
                 };
                 var a = payer.SignAuthorization(domain, HashChain.Escrow(id), (ulong)capacity, 0, now + 600, id);
                 var deposit = new ExactEvmPayload
@@ -233,10 +259,17 @@ public static class X402Bench
                 {
                     headers[i - 1] = X402Headers.Encode(new PaymentPayload
                     {
-                        X402Version = 2, Resource = resource, Accepted = offer, Extensions = [],
+                        X402Version = 2,
+                        Resource = resource,
+                        Accepted = offer,
+                        Extensions = [],
                         Payload = System.Text.Json.JsonSerializer.SerializeToElement(new HashChainPayload
                         {
-                            ChannelId = id.ToString(), Index = i, Word = words[i].ToString(), Terms = i == 1 ? terms : null, Deposit = i == 1 ? deposit : null,
+                            ChannelId = id.ToString(),
+                            Index = i,
+                            Word = words[i].ToString(),
+                            Terms = i == 1 ? terms : null,
+                            Deposit = i == 1 ? deposit : null,
                         }, X402Headers.Json),
                     });
                 }

@@ -21,8 +21,14 @@ public sealed class HashChainTests
         var exp = expiry ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600;
         var terms = new ChannelTerms
         {
-            Payer = payer.Address.ToString(), PayTo = LedgerNode.Merchant.ToString(), Asset = asset.Address, Network = asset.Network,
-            Unit = unit.ToString(CultureInfo.InvariantCulture), Capacity = capacity, Root = words[0].ToString(), Expiry = exp,
+            Payer = payer.Address.ToString(),
+            PayTo = LedgerNode.Merchant.ToString(),
+            Asset = asset.Address,
+            Network = asset.Network,
+            Unit = unit.ToString(CultureInfo.InvariantCulture),
+            Capacity = capacity,
+            Root = words[0].ToString(),
+            Expiry = exp,
         };
         Assert.True(terms.TryResolve(out var resolved));
         var signed = payer.SignAuthorization(new Eip712Domain(asset.Name, asset.Version, asset.ChainId, asset.Address), resolved.Escrow, unit * (ulong)capacity, 0,
@@ -158,10 +164,17 @@ public sealed class HashChainTests
 
         string Header(long index, Hash32 word, bool open) => X402Headers.Encode(new PaymentPayload
         {
-            X402Version = 2, Resource = challenge.Resource, Accepted = offer, Extensions = [],
+            X402Version = 2,
+            Resource = challenge.Resource,
+            Accepted = offer,
+            Extensions = [],
             Payload = System.Text.Json.JsonSerializer.SerializeToElement(new HashChainPayload
             {
-                ChannelId = c.Id.ToString(), Index = index, Word = word.ToString(), Terms = open ? c.Terms : null, Deposit = open ? c.Deposit : null,
+                ChannelId = c.Id.ToString(),
+                Index = index,
+                Word = word.ToString(),
+                Terms = open ? c.Terms : null,
+                Deposit = open ? c.Deposit : null,
             }, X402Headers.Json),
         });
 

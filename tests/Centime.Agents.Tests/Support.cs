@@ -113,7 +113,11 @@ public sealed class PaidApi : IAsyncDisposable
         PaidApi? api = null;
         var options = new X402Options
         {
-            Facilitator = facilitator, Assets = assets, PayTo = payTo ?? LedgerNode.Merchant.ToString(), SettleBeforeHandler = settleBefore, EnableHashChain = hashChain,
+            Facilitator = facilitator,
+            Assets = assets,
+            PayTo = payTo ?? LedgerNode.Merchant.ToString(),
+            SettleBeforeHandler = settleBefore,
+            EnableHashChain = hashChain,
         };
         app.UseX402(options);
         app.MapGet("/weather", () =>

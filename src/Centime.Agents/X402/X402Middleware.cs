@@ -484,7 +484,11 @@ public sealed class X402Middleware
 
         var receipt = new SettleResponse
         {
-            Success = true, Transaction = channelId.ToString(), Network = offer.Network, Payer = channel.Resolved.Payer.ToString(), Amount = offer.Amount,
+            Success = true,
+            Transaction = channelId.ToString(),
+            Network = offer.Network,
+            Payer = channel.Resolved.Payer.ToString(),
+            Amount = offer.Amount,
         };
         http.Response.OnStarting(() =>
         {

@@ -266,8 +266,14 @@ public sealed class X402PaymentHandler : DelegatingHandler
         var id = HashChain.ChannelId(_signer.Address, payTo, asset, chainId, unit, capacity, words[0], expiry);
         var terms = new ChannelTerms
         {
-            Payer = _signer.Address.ToString(), PayTo = payTo.ToString(), Asset = offer.Asset, Network = offer.Network, Unit = offer.Amount,
-            Capacity = HashChainCapacity, Root = words[0].ToString(), Expiry = (long)expiry,
+            Payer = _signer.Address.ToString(),
+            PayTo = payTo.ToString(),
+            Asset = offer.Asset,
+            Network = offer.Network,
+            Unit = offer.Amount,
+            Capacity = HashChainCapacity,
+            Root = words[0].ToString(),
+            Expiry = (long)expiry,
         };
         var domain = new Eip712Domain(offer.ExtraString("name")!, offer.ExtraString("version")!, chainId, offer.Asset);
         var now = (ulong)_time.GetUtcNow().ToUnixTimeSeconds();
@@ -292,12 +298,19 @@ public sealed class X402PaymentHandler : DelegatingHandler
         var opened = channel.Opened;
         var payload = new HashChainPayload
         {
-            ChannelId = channel.Id.ToString(), Index = index, Word = channel.Words[index].ToString(),
-            Terms = opened ? null : channel.Terms, Deposit = opened ? null : channel.Deposit,
+            ChannelId = channel.Id.ToString(),
+            Index = index,
+            Word = channel.Words[index].ToString(),
+            Terms = opened ? null : channel.Terms,
+            Deposit = opened ? null : channel.Deposit,
         };
         return new PaymentPayload
         {
-            X402Version = 2, Resource = challenge.Resource, Accepted = offer, Payload = JsonSerializer.SerializeToElement(payload, X402Headers.Json), Extensions = challenge.Extensions ?? [],
+            X402Version = 2,
+            Resource = challenge.Resource,
+            Accepted = offer,
+            Payload = JsonSerializer.SerializeToElement(payload, X402Headers.Json),
+            Extensions = challenge.Extensions ?? [],
         };
     }
 
@@ -358,7 +371,12 @@ public sealed class X402PaymentHandler : DelegatingHandler
             Signature = signed.Signature!,
             Authorization = new ExactEvmAuthorization
             {
-                From = signed.From, To = signed.To, Value = signed.Value, ValidAfter = signed.ValidAfter, ValidBefore = signed.ValidBefore, Nonce = signed.Nonce,
+                From = signed.From,
+                To = signed.To,
+                Value = signed.Value,
+                ValidAfter = signed.ValidAfter,
+                ValidBefore = signed.ValidBefore,
+                Nonce = signed.Nonce,
             },
         };
         return new PaymentPayload

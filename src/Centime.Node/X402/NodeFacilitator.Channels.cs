@@ -75,8 +75,12 @@ public sealed partial class NodeFacilitator
         var (paid, remaining, _) = Balances(channel, coin.Number);
         return new ChannelResponse
         {
-            Success = true, ChannelId = channel.Id.ToString(), Escrow = channel.Escrow.ToString(), Transactions = [settled.Transaction],
-            Paid = paid.ToString(CultureInfo.InvariantCulture), Remaining = remaining.ToString(CultureInfo.InvariantCulture),
+            Success = true,
+            ChannelId = channel.Id.ToString(),
+            Escrow = channel.Escrow.ToString(),
+            Transactions = [settled.Transaction],
+            Paid = paid.ToString(CultureInfo.InvariantCulture),
+            Remaining = remaining.ToString(CultureInfo.InvariantCulture),
         };
     }
 
@@ -133,8 +137,13 @@ public sealed partial class NodeFacilitator
 
                 transfers.Add(new Transfer
                 {
-                    Id = TransferId(channel.Id, "pay", (ulong)request.Index), DebitAccount = channel.Escrow, CreditAccount = channel.PayTo, Amount = delta,
-                    Coin = coin.Number, Code = ChannelTransferCode, Flags = refund > UInt128.Zero ? TransferFlags.Linked : TransferFlags.None,
+                    Id = TransferId(channel.Id, "pay", (ulong)request.Index),
+                    DebitAccount = channel.Escrow,
+                    CreditAccount = channel.PayTo,
+                    Amount = delta,
+                    Coin = coin.Number,
+                    Code = ChannelTransferCode,
+                    Flags = refund > UInt128.Zero ? TransferFlags.Linked : TransferFlags.None,
                 });
             }
 
@@ -142,8 +151,12 @@ public sealed partial class NodeFacilitator
             {
                 transfers.Add(new Transfer
                 {
-                    Id = TransferId(channel.Id, "refund", 0), DebitAccount = channel.Escrow, CreditAccount = channel.Payer, Amount = refund,
-                    Coin = coin.Number, Code = ChannelTransferCode,
+                    Id = TransferId(channel.Id, "refund", 0),
+                    DebitAccount = channel.Escrow,
+                    CreditAccount = channel.Payer,
+                    Amount = refund,
+                    Coin = coin.Number,
+                    Code = ChannelTransferCode,
                 });
             }
 
@@ -175,8 +188,12 @@ public sealed partial class NodeFacilitator
             (paid, remaining, _) = Balances(channel, coin.Number);
             return new ChannelResponse
             {
-                Success = true, ChannelId = channel.Id.ToString(), Escrow = channel.Escrow.ToString(), Transactions = ids,
-                Paid = paid.ToString(CultureInfo.InvariantCulture), Remaining = remaining.ToString(CultureInfo.InvariantCulture),
+                Success = true,
+                ChannelId = channel.Id.ToString(),
+                Escrow = channel.Escrow.ToString(),
+                Transactions = ids,
+                Paid = paid.ToString(CultureInfo.InvariantCulture),
+                Remaining = remaining.ToString(CultureInfo.InvariantCulture),
             };
         }
         finally
