@@ -73,7 +73,7 @@ public sealed class TransparencyIssuanceTests
         Assert.Contains("500.00 NUSD", html, StringComparison.Ordinal);
         Assert.Contains("600.00 USD", html, StringComparison.Ordinal);
         Assert.Contains("120.00%", html, StringComparison.Ordinal);
-        Assert.Contains("treasury_bill", html, StringComparison.Ordinal);
+        Assert.Contains("Treasury bills", html, StringComparison.Ordinal);
         Assert.Contains(published.Root.Hash.ToString(), html, StringComparison.Ordinal);
 
         var month = DateTime.UtcNow.ToString("yyyy-MM", CultureInfo.InvariantCulture);

@@ -255,13 +255,13 @@ public static class MonthlyReportHtml
             b.Append("<table><tr><th>Category</th><th class=\"num\">Holdings</th><th class=\"num\">Booked</th><th class=\"num\">Eligible</th></tr>");
             foreach (var c in res.GetProperty("categories").EnumerateArray())
             {
-                b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(T(c, "category"))}</td><td class=\"num\">{H(T(c, "holdings"))}</td><td class=\"num\">{Units(c.GetProperty("total"))}</td><td class=\"num\">{Units(c.GetProperty("eligible"))}</td></tr>");
+                b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(CoinFigures.CategoryLabel(T(c, "category")))}</td><td class=\"num\">{H(T(c, "holdings"))}</td><td class=\"num\">{Units(c.GetProperty("total"))}</td><td class=\"num\">{Units(c.GetProperty("eligible"))}</td></tr>");
             }
 
             b.Append("</table><h3>Holdings</h3><table><tr><th>Id</th><th>Category</th><th class=\"num\">Value</th><th>Eligible</th><th>Reason</th></tr>");
             foreach (var h in res.GetProperty("holdings").EnumerateArray())
             {
-                b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(T(h, "id"))}</td><td>{H(T(h, "category"))}</td><td class=\"num\">{Units(h.GetProperty("value"))}</td><td>{(h.GetProperty("eligible").GetBoolean() ? "yes" : "no")}</td><td>{H(T(h, "reason"))}</td></tr>");
+                b.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"nowrap\">{H(T(h, "id"))}</td><td class=\"nowrap\">{H(CoinFigures.CategoryLabel(T(h, "category")))}</td><td class=\"num nowrap\">{Units(h.GetProperty("value"))}</td><td>{(h.GetProperty("eligible").GetBoolean() ? "yes" : "no")}</td><td>{H(T(h, "reason"))}</td></tr>");
             }
 
             b.Append("</table>");
@@ -352,5 +352,5 @@ public static class MonthlyReportHtml
         "main{max-width:56rem;margin:0 auto;padding:2rem 1.25rem 3rem}h1{margin:0 0 .25rem}.symbol{font-size:1rem;color:#5d6679;border:1px solid #dde2ea;border-radius:.4rem;padding:.1rem .45rem;vertical-align:middle}" +
         ".lede,.note{color:#5d6679}h2{margin-top:2rem;font-size:1.2rem}table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #dde2ea;margin:.5rem 0}" +
         "th,td{padding:.45rem .7rem;border-bottom:1px solid #dde2ea;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{font-weight:600}table.kv th{width:16rem}.num{text-align:right;font-variant-numeric:tabular-nums}" +
-        ".bad{color:#b42318}code{font-family:ui-monospace,'DejaVu Sans Mono',monospace}";
+        ".nowrap{white-space:nowrap;overflow-wrap:normal}.bad{color:#b42318}code{font-family:ui-monospace,'DejaVu Sans Mono',monospace}";
 }

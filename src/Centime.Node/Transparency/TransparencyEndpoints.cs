@@ -118,7 +118,7 @@ internal static class TransparencyEndpoints
         var coverage = f.CoverageBasisPoints is { } bp ? CoinFigures.FormatPercent(bp) : "n/a";
         b.Append("<section class=\"cards\">");
         Card(b, "supply", "Circulating supply", Units(f.CirculatingSupply) + " " + f.Symbol,
-            f.Liabilities is { } held ? $"{held.LeafCount.ToString("N0", CultureInfo.InvariantCulture)} holders at block {held.Height}" : "minus the supply account's balance");
+            f.Liabilities is { } held ? $"{held.LeafCount.ToString("N0", CultureInfo.InvariantCulture)} {(held.LeafCount == 1 ? "holder" : "holders")} at block {held.Height}" : "minus the supply account's balance");
         Card(b, "reserves", "Eligible reserves", f.Reserves is null ? "not reported" : Units(f.Reserves.EligibleTotal) + " " + f.Currency,
             f.Reserves is null ? "no reserve book on this node" : $"of {Units(f.Reserves.Total)} booked ({f.Reserves.Regime}, {f.Reserves.AsOf:yyyy-MM-dd})");
         Card(b, "coverage", "Coverage ratio", coverage, "eligible reserves ÷ circulating supply");
@@ -137,7 +137,7 @@ internal static class TransparencyEndpoints
             foreach (var c in f.Reserves.Categories)
             {
                 var share = f.Reserves.EligibleTotal == 0 ? "—" : CoinFigures.FormatPercent(c.Eligible * 10_000 / f.Reserves.EligibleTotal);
-                b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(c.Category)}</td><td class=\"num\">{c.Holdings}</td><td class=\"num\">{Units(c.Amount)}</td><td class=\"num\">{Units(c.Eligible)}</td><td class=\"num\">{share}</td></tr>");
+                b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(CoinFigures.CategoryLabel(c.Category))}</td><td class=\"num\">{c.Holdings}</td><td class=\"num\">{Units(c.Amount)}</td><td class=\"num\">{Units(c.Eligible)}</td><td class=\"num\">{share}</td></tr>");
             }
 
             b.Append(CultureInfo.InvariantCulture, $"</tbody><tfoot><tr><th>Total</th><th></th><th class=\"num\">{Units(f.Reserves.Total)}</th><th class=\"num\">{Units(f.Reserves.EligibleTotal)}</th><th></th></tr></tfoot></table>");

@@ -105,6 +105,16 @@ public sealed record CoinFigures(
         return fraction.Length == 0 ? sb.ToString() : sb.Append('.').Append(fraction).ToString();
     }
 
+    /// <summary>A reader's name for a reserve category code ("treasury_bill" → "Treasury bills").</summary>
+    public static string CategoryLabel(string category) => category switch
+    {
+        "bank_deposit" => "Bank deposits",
+        "treasury_bill" => "Treasury bills",
+        "overnight_repo" => "Overnight repo",
+        "government_money_market_fund" => "Government money-market funds",
+        _ => category,
+    };
+
     /// <summary>"100.25%" from basis points.</summary>
     public static string FormatPercent(UInt128 basisPoints) =>
         (basisPoints / 100).ToString(CultureInfo.InvariantCulture) + "." + (basisPoints % 100).ToString("D2", CultureInfo.InvariantCulture) + "%";
