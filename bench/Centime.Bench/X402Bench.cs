@@ -42,6 +42,10 @@ public static class X402Bench
     {
         AnsiConsole.MarkupLine($"[bold]centime bench x402[/]: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {options.Seconds} s per phase, " +
                                $"{options.Concurrency} concurrent clients; signatures: {Markup.Escape(Secp256k1.Default.Name)}");
+        // Readers of the ledger state (the facilitator's nonce and balance check) wait while a block is being made
+        // durable; enough pool threads keep those short waits from starving the HTTP server.
+        ThreadPool.GetMinThreads(out var workerThreads, out var ioThreads);
+        ThreadPool.SetMinThreads(Math.Max(workerThreads, options.Concurrency * 2), ioThreads);
         var dir = Path.Combine(Path.GetTempPath(), "centime-bench-x402-" + Guid.NewGuid().ToString("N"));
         var rows = new List<(string What, string Figure, string Conditions)>();
         try
