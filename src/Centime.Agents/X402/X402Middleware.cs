@@ -18,13 +18,13 @@ namespace Centime.Agents.X402;
 /// </summary>
 public sealed class X402Middleware
 {
-    private const int SweepEvery = 4096;
+    private const long SweepEveryMilliseconds = 1000;
 
     private readonly RequestDelegate _next;
     private readonly X402Options _options;
     private readonly ConcurrentDictionary<PaymentKey, long> _claimed = new();
     private readonly ConcurrentDictionary<(Endpoint, string), IReadOnlyList<PaymentRequirements>> _offers = new();
-    private int _sinceSweep;
+    private long _lastSweep = Environment.TickCount64;
 
     public X402Middleware(RequestDelegate next, X402Options options)
     {
@@ -375,7 +375,10 @@ public sealed class X402Middleware
 
     private void SweepNowAndThen()
     {
-        if (Interlocked.Increment(ref _sinceSweep) % SweepEvery != 0)
+        // At most once a second, and by one request at a time: the walk is O(claims).
+        var now64 = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastSweep);
+        if (now64 - last < SweepEveryMilliseconds || Interlocked.CompareExchange(ref _lastSweep, now64, last) != last)
         {
             return;
         }

@@ -102,6 +102,12 @@ public sealed partial class NodeFacilitator
             return ChannelResponse.Failed(HashChainErrorReasons.InvalidIndex, $"index must be 0..{channel.Capacity}");
         }
 
+        // A channel that was never funded costs no hashing (this endpoint is public).
+        if (!Balances(channel, coin.Number).Exists)
+        {
+            return ChannelResponse.Failed(HashChainErrorReasons.UnknownChannel, $"no deposit in escrow {channel.Escrow}: open the channel first");
+        }
+
         // Word i hashes i times to the root: proof that the payer released i units.
         if (!Hash32.TryParse(request.Word, out var word) || HashChain.Advance(word, request.Index) != channel.Root)
         {
