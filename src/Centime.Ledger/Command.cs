@@ -32,6 +32,10 @@ public enum CommandKind : byte
     IssuanceRemoveHolding = 29,
     IssuanceSetPolicy = 30,
     IssuanceSetFrozen = 31,
+
+    // --- programmable payments (48..79; src/Centime.Contracts, docs/contracts.md)
+    ContractCreate = 48,
+    ContractEvent = 49,
 }
 
 /// <summary>Per-command framing flags (journaled).</summary>

@@ -132,6 +132,35 @@ public enum ResultCode : ushort
     SupplyManaged = 219,
     /// <summary>A field of an issuance command is empty, too long or out of range.</summary>
     IssuanceFieldInvalid = 220,
+
+    // --- programmable payments (300..349; src/Centime.Contracts, docs/contracts.md)
+    /// <summary>A contract with this id exists.</summary>
+    ContractExists = 300,
+    ContractNotFound = 301,
+    /// <summary>The amounts of a contract (milestones, split shares, cap) do not add up to its total.</summary>
+    AmountsDoNotAddUp = 302,
+    /// <summary>A role names a party the contract does not declare, or a party has no address.</summary>
+    UnknownParty = 303,
+    /// <summary>The basis points of a split do not sum to 10,000.</summary>
+    SplitNot100Percent = 304,
+    /// <summary>The event's signer is not the party the contract designates for that action.</summary>
+    NotDesignatedParty = 305,
+    /// <summary>The contract is settled, refunded, returned or cancelled: nothing more can happen (e.g. a second confirmation).</summary>
+    ContractClosed = 306,
+    /// <summary>The action does not apply to this kind of contract or to its current state.</summary>
+    ContractActionInvalid = 307,
+    /// <summary>A slash above the bond's remaining cap.</summary>
+    ExceedsSlashCap = 308,
+    /// <summary>A refund above what is left to refund of the original payment.</summary>
+    ExceedsRefundable = 309,
+    /// <summary>The milestone index is out of range or the milestone was confirmed before.</summary>
+    MilestoneInvalid = 310,
+    /// <summary>The event nonce was used before for this contract.</summary>
+    ContractNonceUsed = 311,
+    /// <summary>A term of a contract is missing or out of range (kind, deadline, rate, …).</summary>
+    ContractTermsInvalid = 312,
+    /// <summary>The payment a refund refers to does not exist or is not between the same parties in the same coin.</summary>
+    OriginalPaymentNotFound = 313,
 }
 
 /// <summary>Helpers over <see cref="ResultCode"/>.</summary>
@@ -168,7 +197,8 @@ public static class ResultCodes
         for (var i = 0; i < name.Length; i++)
         {
             var c = name[i];
-            if (char.IsUpper(c))
+            // A digit run after a letter starts a word too: SplitNot100Percent → split_not_100_percent.
+            if (char.IsUpper(c) || (char.IsAsciiDigit(c) && i > 0 && char.IsAsciiLetter(name[i - 1])))
             {
                 if (i > 0)
                 {

@@ -103,6 +103,20 @@ public sealed class PersistedEnumTests
         ["ActionExists"] = 218,
         ["SupplyManaged"] = 219,
         ["IssuanceFieldInvalid"] = 220,
+        ["ContractExists"] = 300,
+        ["ContractNotFound"] = 301,
+        ["AmountsDoNotAddUp"] = 302,
+        ["UnknownParty"] = 303,
+        ["SplitNot100Percent"] = 304,
+        ["NotDesignatedParty"] = 305,
+        ["ContractClosed"] = 306,
+        ["ContractActionInvalid"] = 307,
+        ["ExceedsSlashCap"] = 308,
+        ["ExceedsRefundable"] = 309,
+        ["MilestoneInvalid"] = 310,
+        ["ContractNonceUsed"] = 311,
+        ["ContractTermsInvalid"] = 312,
+        ["OriginalPaymentNotFound"] = 313,
     };
 
     private static readonly Dictionary<string, long> CommandKinds = new()
@@ -130,6 +144,8 @@ public sealed class PersistedEnumTests
         ["IssuanceRemoveHolding"] = 29,
         ["IssuanceSetPolicy"] = 30,
         ["IssuanceSetFrozen"] = 31,
+        ["ContractCreate"] = 48,
+        ["ContractEvent"] = 49,
     };
 
     private static readonly Dictionary<string, long> AuthorizationStates = new()
