@@ -17,7 +17,7 @@ internal static class ReportEndpoints
     {
         app.MapGet("/v1/issuer", () => Results.Json(new IssuerInfo(issuer.Address.ToString(), Client.DisclosureSignature.Scheme), JsonDefaults.Options))
             .WithName("GetIssuer").WithSummary("The issuer address that signs disclosure reports.").Produces<IssuerInfo>();
-        app.MapGet("/v1/coins/{symbol}/reports/monthly", (string symbol, string? month, string? format) => Monthly(node, publisher, issuance, issuer, symbol, month, format))
+        app.MapGet("/v1/coins/{symbol}/reports/monthly", (string symbol, string? month, string? format, HttpContext http) => Monthly(node, publisher, issuance, issuer, symbol, month, format, http))
             .WithName("GetMonthlyReport")
             .WithSummary("Signed monthly disclosure report: supply, reserves by category and eligibility, coverage, liabilities root, redemptions and their timeliness. JSON, or HTML with format=html.");
         app.Lifetime.ApplicationStopped.Register(issuer.Forget);
@@ -27,7 +27,7 @@ internal static class ReportEndpoints
     public sealed record IssuerInfo(string Address, string SignatureScheme);
 
     private static IResult Monthly(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer,
-        string symbol, string? month, string? format)
+        string symbol, string? month, string? format, HttpContext http)
     {
         if (format is not (null or "json" or "html"))
         {
@@ -52,9 +52,15 @@ internal static class ReportEndpoints
         var liabilities = publisher.History(symbol).LastOrDefault(p => lastBlock is { } h && p.Height <= h);
         var report = MonthlyReport.Build(figures, month!, from, to, lastBlock, liabilities, issuance.Redemptions(symbol, from, to < now ? to : now), issuer.Address.ToString(), now);
         var signed = Client.DisclosureSignature.Envelope(report, issuer.Sign(report));
-        return format == "html"
-            ? Results.Content(MonthlyReportHtml.Render(signed), "text/html; charset=utf-8", Encoding.UTF8)
-            : Results.Bytes(signed, "application/json");
+        if (format != "html")
+        {
+            return Results.Bytes(signed, "application/json");
+        }
+
+        // A static document: its inline stylesheet and nothing else may load or run.
+        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return Results.Content(MonthlyReportHtml.Render(signed), "text/html; charset=utf-8", Encoding.UTF8);
     }
 
     /// <summary>The height of the last block whose time is before <paramref name="end"/>, or null when there is none (block times only grow).</summary>
