@@ -151,6 +151,31 @@ public sealed class HashChainTests
     }
 
     [Fact]
+    public async Task CSharpClient_ChannelShrinksToTheBudget_ThenRefuses()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
+        await using var api = await PaidApi.StartAsync(facilitator, new NodeAssetDirectory(new CentimeClient(new Uri(node.BaseUrl))), hashChain: true);
+        using var handler = new X402PaymentHandler(LedgerNode.Payer, Payments.Generous with { MaxPerDay = 250_000 }) { HashChainCapacity = 1000 };
+        using var http = new HttpClient(handler);
+        var before = await node.BalanceAsync(LedgerNode.Payer.Address);
+
+        for (var i = 0; i < 25; i++)
+        {
+            using var response = await http.GetAsync(api.BaseUrl + "weather");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var refused = await Assert.ThrowsAsync<X402PaymentRefusedException>(() => http.GetAsync(api.BaseUrl + "weather"));
+        await api.Options.Channels.SettleAsync(facilitator);
+
+        Assert.Equal(PaymentRefusal.ExceedsPerDay, refused.Reason);
+        Assert.Equal(before - 250_000, await node.BalanceAsync(LedgerNode.Payer.Address));   // a 25-word channel, not 1000
+        Assert.Equal((UInt128)250_000, await node.BalanceAsync(LedgerNode.Merchant));
+        Assert.Equal((UInt128)250_000, handler.SpentToday);
+    }
+
+    [Fact]
     public async Task Middleware_ReplayedOrForgedWord_402()
     {
         await using var node = await LedgerNode.StartAsync();

@@ -252,14 +252,28 @@ public sealed class X402PaymentHandler : DelegatingHandler
     {
         var unit = UInt128.Parse(offer.Amount, CultureInfo.InvariantCulture);
         var capacity = (ulong)HashChainCapacity;
-        if (unit > UInt128.MaxValue / capacity)
+
+        // A smaller channel when the day's budget left cannot hold a full one; none (a refusal) when not one unit fits.
+        lock (_gate)
         {
-            throw new X402PaymentRefusedException(PaymentRefusal.ExceedsPerPayment, "x402: price × capacity overflows");
+            RollDay();
+            var hostSpent = _spentPerHost.GetValueOrDefault(host);
+            var hostRoom = _limits.MaxPerHostPerDay > hostSpent ? _limits.MaxPerHostPerDay - hostSpent : UInt128.Zero;
+            var dayRoom = _limits.MaxPerDay > _spentToday ? _limits.MaxPerDay - _spentToday : UInt128.Zero;
+            var fit = UInt128.Min(hostRoom, dayRoom) / unit;
+            capacity = fit < capacity ? (ulong)fit : capacity;
+        }
+
+        if (capacity == 0)
+        {
+            Reserve(host, unit);   // throws the refusal that applies
+            Release(host, unit);
+            throw new X402PaymentRefusedException(PaymentRefusal.ExceedsPerDay, "x402: the day's budget left cannot hold one payment");
         }
 
         var deposit = unit * capacity;
         Reserve(host, deposit);
-        var words = HashChain.Generate(HolderSigner.NewNonce(), HashChainCapacity);
+        var words = HashChain.Generate(HolderSigner.NewNonce(), (int)capacity);
         var expiry = (ulong)_time.GetUtcNow().Add(HashChainLifetime).ToUnixTimeSeconds();
         var payTo = Address.Parse(offer.PayTo);
         var asset = Address.Parse(offer.Asset);
@@ -271,7 +285,7 @@ public sealed class X402PaymentHandler : DelegatingHandler
             Asset = offer.Asset,
             Network = offer.Network,
             Unit = offer.Amount,
-            Capacity = HashChainCapacity,
+            Capacity = (long)capacity,
             Root = words[0].ToString(),
             Expiry = (long)expiry,
         };
