@@ -1,0 +1,317 @@
+using System.Globalization;
+using System.Text.Json;
+using Centime.Ledger;
+
+namespace Centime.Contracts;
+
+/// <summary>A contract document the node refuses: HTTP status, stable problem code (docs/errors.md) and detail.</summary>
+public sealed class ContractDocumentException(int status, string code, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+    public string Code { get; } = code;
+}
+
+/// <summary>A parsed contract document: its id (0 when the document gives none) and resolved terms.</summary>
+public sealed record ParsedContract(UInt128 Id, ContractTerms Terms, IReadOnlyDictionary<string, Address> Parties);
+
+/// <summary>
+/// Reads the JSON contract document (schema: <see cref="Schema"/>, docs/contracts.md): party names resolved to
+/// addresses, the coin symbol to its number, amounts as decimal strings of minor units. Then the same checks as the
+/// module (<see cref="ContractModule.Validate"/>), so a bad document is refused before the sequencer with its code.
+/// </summary>
+public static class ContractDocument
+{
+    private static readonly string[] Common = ["id", "kind", "coin", "amount", "parties", "payer", "reference"];
+
+    private static readonly Dictionary<ContractKind, string[]> KindFields = new()
+    {
+        [ContractKind.Escrow] = ["payee", "confirmer", "arbiter", "deadlineSeconds"],
+        [ContractKind.Bond] = ["payee", "slasher", "cap", "deadlineSeconds"],
+        [ContractKind.Split] = ["recipients"],
+        [ContractKind.Refund] = ["payee", "refundOf"],
+        [ContractKind.Milestones] = ["payee", "confirmer", "milestones", "deadlineSeconds"],
+        [ContractKind.Stream] = ["payee", "ratePerSecond"],
+    };
+
+    /// <summary>Parses and validates a document; throws <see cref="ContractDocumentException"/>.</summary>
+    public static ParsedContract Parse(JsonElement doc, Func<string, uint?> coinOf)
+    {
+        if (doc.ValueKind != JsonValueKind.Object)
+        {
+            throw Bad(400, "malformed_json", "the contract is a JSON object");
+        }
+
+        if (!ContractNames.TryParseKind(String(doc, "kind", required: true), out var kind))
+        {
+            throw Bad(400, "invalid_field", "'kind': one of escrow, bond, split, refund, milestones, stream");
+        }
+
+        var allowed = KindFields[kind];
+        foreach (var property in doc.EnumerateObject())
+        {
+            if (Array.IndexOf(Common, property.Name) < 0 && Array.IndexOf(allowed, property.Name) < 0)
+            {
+                throw Bad(400, "unknown_field", $"'{property.Name}' is not a term of a {ContractNames.Of(kind)} contract; it takes {string.Join(", ", Common.Concat(allowed))}");
+            }
+        }
+
+        var id = UInt128.Zero;
+        if (String(doc, "id", required: false) is { } idText)
+        {
+            id = Id(idText, "id");
+        }
+
+        var symbol = String(doc, "coin", required: true)!;
+        var coin = coinOf(symbol) ?? throw Bad(404, "coin_not_found", $"no coin '{symbol}'");
+        var amount = Amount(String(doc, "amount", required: true), "amount");
+
+        if (!doc.TryGetProperty("parties", out var partiesElement) || partiesElement.ValueKind != JsonValueKind.Object)
+        {
+            throw Bad(400, "missing_field", "'parties' is required: an object of party name → address");
+        }
+
+        var parties = new Dictionary<string, Address>(StringComparer.Ordinal);
+        foreach (var p in partiesElement.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.String || !Address.TryParse(p.Value.GetString(), out var address) || address.IsZero)
+            {
+                throw Bad(400, "invalid_address", $"'parties.{p.Name}' is not a 0x-prefixed 20-byte address with a valid EIP-55 checksum");
+            }
+
+            parties[p.Name] = address;
+        }
+
+        Address Party(string field, bool required)
+        {
+            var name = String(doc, field, required);
+            if (name is null)
+            {
+                return Address.Zero;
+            }
+
+            return parties.TryGetValue(name, out var a) ? a : throw Bad(422, "unknown_party", $"'{field}' names '{name}', which 'parties' does not declare");
+        }
+
+        var terms = new ContractTerms
+        {
+            Kind = kind,
+            Coin = coin,
+            Amount = amount,
+            Payer = Party("payer", required: true),
+            Payee = kind == ContractKind.Split ? Address.Zero : Party("payee", required: true),
+            Reference = String(doc, "reference", required: false) ?? "",
+        };
+        switch (kind)
+        {
+            case ContractKind.Escrow:
+                var confirmer = Party("confirmer", required: false);
+                terms = terms with
+                {
+                    Confirmer = confirmer.IsZero ? terms.Payer : confirmer,
+                    Arbiter = Party("arbiter", required: false),
+                    DeadlineSeconds = Seconds(doc, "deadlineSeconds", required: true),
+                };
+                break;
+            case ContractKind.Bond:
+                terms = terms with
+                {
+                    Confirmer = Party("slasher", required: true),
+                    Cap = String(doc, "cap", required: false) is { } cap ? Amount(cap, "cap") : amount,
+                    DeadlineSeconds = Seconds(doc, "deadlineSeconds", required: true),
+                };
+                break;
+            case ContractKind.Split:
+                terms = terms with { Recipients = Recipients(doc, parties) };
+                break;
+            case ContractKind.Refund:
+                terms = terms with { RefundOf = Id(String(doc, "refundOf", required: true)!, "refundOf") };
+                break;
+            case ContractKind.Milestones:
+                var who = Party("confirmer", required: false);
+                terms = terms with
+                {
+                    Confirmer = who.IsZero ? terms.Payer : who,
+                    Milestones = Milestones(doc),
+                    DeadlineSeconds = Seconds(doc, "deadlineSeconds", required: false),
+                };
+                break;
+            case ContractKind.Stream:
+                terms = terms with { RatePerSecond = Amount(String(doc, "ratePerSecond", required: true), "ratePerSecond") };
+                break;
+        }
+
+        var code = ContractModule.Validate(terms);
+        if (code != ResultCode.Ok)
+        {
+            throw Bad(422, code.ToProblemCode(), Explain(code, terms));
+        }
+
+        return new ParsedContract(id, terms, parties);
+    }
+
+    /// <summary>Why terms failed <see cref="ContractModule.Validate"/>, in words.</summary>
+    public static string Explain(ResultCode code, ContractTerms t) => code switch
+    {
+        ResultCode.SplitNot100Percent => $"the recipients' basis points sum to {t.Recipients.Sum(static r => r.BasisPoints)}, not 10000",
+        ResultCode.AmountsDoNotAddUp when t.Kind == ContractKind.Milestones =>
+            $"the milestones add up to {t.Milestones.Aggregate(UInt128.Zero, static (s, m) => s + m.Amount)}, the amount is {t.Amount}",
+        ResultCode.AmountsDoNotAddUp => $"the cap {t.Cap} is above the amount {t.Amount}",
+        ResultCode.UnknownParty => "a required party (payer, payee, confirmer, slasher, recipient) is missing",
+        _ => t.Kind switch
+        {
+            ContractKind.Escrow or ContractKind.Bond => "a positive amount and deadlineSeconds (at most 100 years) are required",
+            ContractKind.Stream => "ratePerSecond must be positive and at most the amount, and the stream at most 100 years long",
+            ContractKind.Milestones => "1–64 milestones, each with a positive amount and a name of at most 200 characters",
+            ContractKind.Split => "1–64 recipients",
+            _ => "a term is out of range (amount positive, reference at most 200 characters)",
+        },
+    };
+
+    private static SplitShare[] Recipients(JsonElement doc, Dictionary<string, Address> parties)
+    {
+        if (!doc.TryGetProperty("recipients", out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            throw Bad(400, "missing_field", "'recipients' is required: [{\"party\": name, \"bps\": basis points}]");
+        }
+
+        var shares = new List<SplitShare>();
+        foreach (var r in list.EnumerateArray())
+        {
+            var name = r.ValueKind == JsonValueKind.Object && r.TryGetProperty("party", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : throw Bad(400, "invalid_field", "'recipients[]': {\"party\": name, \"bps\": 0–10000}");
+            if (!parties.TryGetValue(name, out var address))
+            {
+                throw Bad(422, "unknown_party", $"'recipients' names '{name}', which 'parties' does not declare");
+            }
+
+            if (!r.TryGetProperty("bps", out var bps) || !bps.TryGetUInt16(out var points) || points > 10_000)
+            {
+                throw Bad(400, "invalid_field", $"'recipients[].bps' of '{name}' is an integer 0–10000");
+            }
+
+            shares.Add(new SplitShare(address, points));
+        }
+
+        return [.. shares];
+    }
+
+    private static MilestoneTerm[] Milestones(JsonElement doc)
+    {
+        if (!doc.TryGetProperty("milestones", out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            throw Bad(400, "missing_field", "'milestones' is required: [{\"name\": text, \"amount\": minor units}]");
+        }
+
+        var milestones = new List<MilestoneTerm>();
+        foreach (var m in list.EnumerateArray())
+        {
+            if (m.ValueKind != JsonValueKind.Object)
+            {
+                throw Bad(400, "invalid_field", "'milestones[]': {\"name\": text, \"amount\": minor units}");
+            }
+
+            milestones.Add(new MilestoneTerm(String(m, "name", required: true)!, Amount(String(m, "amount", required: true), "milestones[].amount")));
+        }
+
+        return [.. milestones];
+    }
+
+    private static string? String(JsonElement e, string field, bool required)
+    {
+        if (!e.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return required ? throw Bad(400, "missing_field", $"'{field}' is required") : null;
+        }
+
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Bad(400, "invalid_field", $"'{field}' is a string");
+    }
+
+    private static ulong Seconds(JsonElement e, string field, bool required)
+    {
+        if (!e.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return required ? throw Bad(400, "missing_field", $"'{field}' is required (seconds of ledger time after creation)") : 0UL;
+        }
+
+        return value.TryGetUInt64(out var s) && s is > 0 and <= ContractModule.MaxDeadlineSeconds
+            ? s
+            : throw Bad(400, "invalid_field", $"'{field}' is a whole number of seconds, 1 to {ContractModule.MaxDeadlineSeconds}");
+    }
+
+    /// <summary>Parses a decimal string of minor units (no sign, no leading zeros, 1 … 2^127 − 1).</summary>
+    public static UInt128 Amount(string? text, string field)
+    {
+        if (text is null)
+        {
+            throw Bad(400, "missing_field", $"'{field}' is required");
+        }
+
+        if (text.Length is 0 or > 39 || !text.All(char.IsAsciiDigit) || (text.Length > 1 && text[0] == '0'))
+        {
+            throw Bad(400, "invalid_field", $"'{field}' is a decimal string of minor units, e.g. \"1000000\"");
+        }
+
+        if (!UInt128.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > LedgerState.MaxSupply)
+        {
+            throw Bad(400, "amount_out_of_range", $"'{field}' is above 2^127 − 1 minor units");
+        }
+
+        return amount > UInt128.Zero ? amount : throw Bad(400, "invalid_field", $"'{field}' must not be zero");
+    }
+
+    /// <summary>Parses a decimal 128-bit id (not 0).</summary>
+    public static UInt128 Id(string text, string field) =>
+        text.Length is > 0 and <= 39 && text.All(char.IsAsciiDigit) && UInt128.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+        && id != UInt128.Zero && id != UInt128.MaxValue
+            ? id
+            : throw Bad(400, "invalid_field", $"'{field}' is a decimal 128-bit id, not 0");
+
+    private static ContractDocumentException Bad(int status, string code, string detail) => new(status, code, detail);
+
+    /// <summary>The JSON Schema (draft 2020-12) of a contract document; served at GET /v1/contracts/schema.</summary>
+    public const string Schema = """
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "urn:centime:contract:v1",
+  "title": "Centime contract",
+  "description": "A programmable payment (docs/contracts.md). Amounts are decimal strings of minor units; roles name entries of 'parties'; deadlines are seconds of ledger time after creation.",
+  "type": "object",
+  "required": ["kind", "coin", "amount", "parties", "payer"],
+  "properties": {
+    "id": { "$ref": "#/$defs/id", "description": "Contract id (decimal 128-bit); the node picks one when absent. Memo of every transfer the contract makes." },
+    "kind": { "enum": ["escrow", "bond", "split", "refund", "milestones", "stream"] },
+    "coin": { "type": "string", "description": "Coin symbol, e.g. NUSD" },
+    "amount": { "$ref": "#/$defs/amount", "description": "What the payer puts in (stream: the whole deposit)" },
+    "parties": { "type": "object", "minProperties": 1, "additionalProperties": { "type": "string", "pattern": "^0x[0-9a-fA-F]{40}$" } },
+    "payer": { "type": "string", "description": "Party name; funds the contract" },
+    "payee": { "type": "string", "description": "Party name; receives (all kinds but split)" },
+    "reference": { "type": "string", "maxLength": 200 },
+    "confirmer": { "type": "string", "description": "escrow, milestones: party who confirms (default: the payer)" },
+    "arbiter": { "type": "string", "description": "escrow: party who decides a dispute (none: no disputes)" },
+    "slasher": { "type": "string", "description": "bond: party who may slash" },
+    "cap": { "$ref": "#/$defs/amount", "description": "bond: most that may be slashed in total (default: the amount)" },
+    "deadlineSeconds": { "type": "integer", "minimum": 1, "maximum": 3162240000, "description": "escrow: refund to the payer; milestones: refund of the unreleased rest (optional); bond: return to the payer" },
+    "recipients": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "object", "required": ["party", "bps"], "additionalProperties": false,
+      "properties": { "party": { "type": "string" }, "bps": { "type": "integer", "minimum": 0, "maximum": 10000 } } },
+      "description": "split: basis points summing to 10000; remainder units to the first recipient" },
+    "refundOf": { "$ref": "#/$defs/id", "description": "refund: id of the original payment from the payee to the payer" },
+    "milestones": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "object", "required": ["name", "amount"], "additionalProperties": false,
+      "properties": { "name": { "type": "string", "maxLength": 200 }, "amount": { "$ref": "#/$defs/amount" } } },
+      "description": "milestones: amounts summing to the amount" },
+    "ratePerSecond": { "$ref": "#/$defs/amount", "description": "stream: minor units accrued per second of ledger time" }
+  },
+  "additionalProperties": false,
+  "allOf": [
+    { "if": { "properties": { "kind": { "const": "escrow" } } }, "then": { "required": ["payee", "deadlineSeconds"] } },
+    { "if": { "properties": { "kind": { "const": "bond" } } }, "then": { "required": ["payee", "slasher", "deadlineSeconds"] } },
+    { "if": { "properties": { "kind": { "const": "split" } } }, "then": { "required": ["recipients"] } },
+    { "if": { "properties": { "kind": { "const": "refund" } } }, "then": { "required": ["payee", "refundOf"] } },
+    { "if": { "properties": { "kind": { "const": "milestones" } } }, "then": { "required": ["payee", "milestones"] } },
+    { "if": { "properties": { "kind": { "const": "stream" } } }, "then": { "required": ["payee", "ratePerSecond"] } }
+  ],
+  "$defs": {
+    "amount": { "type": "string", "pattern": "^[1-9][0-9]{0,38}$" },
+    "id": { "type": "string", "pattern": "^[1-9][0-9]{0,38}$" }
+  }
+}
+""";
+}

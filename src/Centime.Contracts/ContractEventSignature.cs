@@ -1,0 +1,50 @@
+using System.Buffers.Binary;
+using System.Text;
+using Centime.Crypto;
+using Centime.Ledger;
+
+namespace Centime.Contracts;
+
+/// <summary>
+/// EIP-712 signatures of contract events: <c>ContractEvent(bytes32 contract,string action,uint256 amount,bytes32 nonce)</c>
+/// under the domain <c>{name: "Centime Contracts", version: "1"}</c>. The contract id is a 128-bit integer written
+/// big-endian into the low 16 bytes of <c>contract</c>. The node recovers the signer before the sequencer and
+/// journals it; the module checks it is the designated party.
+/// </summary>
+public static class ContractEventSignature
+{
+    /// <summary>The EIP-712 type string.</summary>
+    public const string Type = "ContractEvent(bytes32 contract,string action,uint256 amount,bytes32 nonce)";
+
+    /// <summary>The domain: name "Centime Contracts", version "1".</summary>
+    public static readonly Eip712Domain Domain = new("Centime Contracts", "1", null, null, null);
+
+    private static readonly Hash32 TypeHash = Keccak(Encoding.UTF8.GetBytes(Type));
+
+    /// <summary>The digest a party signs for an event.</summary>
+    public static Hash32 Digest(UInt128 contract, ContractAction action, UInt128 amount, Hash32 nonce)
+    {
+        var buffer = new byte[32 * 5];
+        TypeHash.WriteTo(buffer);
+        BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(32 + 16), contract);
+        Keccak(Encoding.UTF8.GetBytes(ContractNames.Of(action))).WriteTo(buffer.AsSpan(64));
+        BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(96 + 16), amount);
+        nonce.WriteTo(buffer.AsSpan(128));
+        return Eip712.Digest(Domain.Separator(), Keccak(buffer));
+    }
+
+    /// <summary>Signs an event (wallets and tests).</summary>
+    public static Signature Sign(ReadOnlySpan<byte> privateKey, UInt128 contract, ContractAction action, UInt128 amount, Hash32 nonce) =>
+        Secp256k1.Default.Sign(privateKey, Digest(contract, action, amount, nonce));
+
+    /// <summary>Recovers the signer of an event; false for a malformed or high-s signature.</summary>
+    public static bool TryRecover(UInt128 contract, ContractAction action, UInt128 amount, Hash32 nonce, in Signature signature, out Address signer) =>
+        Secp256k1.Default.TryRecover(Digest(contract, action, amount, nonce), signature, out signer);
+
+    private static Hash32 Keccak(ReadOnlySpan<byte> data)
+    {
+        Span<byte> h = stackalloc byte[32];
+        Keccak256.Hash(data, h);
+        return Hash32.FromBytes(h);
+    }
+}

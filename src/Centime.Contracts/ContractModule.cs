@@ -1,0 +1,747 @@
+using Centime.Ledger;
+
+namespace Centime.Contracts;
+
+/// <summary>
+/// Programmable payments (docs/contracts.md): escrow, bond, split, refund, milestones and stream contracts as data,
+/// run inside the node's one deterministic state machine. A contract is created and funded by one journaled
+/// <see cref="CreateContract"/>: the payer's coins move into the contract's keyless account
+/// (<see cref="AccountOf"/>), and every later movement — release, refund, slash, split share, withdrawal — is a
+/// ledger transfer out of it whose memo is the contract id. Events come from designated parties
+/// (<see cref="ContractEvent"/>, signatures checked before the sequencer); deadlines run on ledger time in
+/// <see cref="OnBlockStart"/>, in (due, id) order, so a node that was down fires each passed deadline once, in order.
+/// <para>Read API under the node's read lock, like the ledger state.</para>
+/// </summary>
+public sealed class ContractModule : LedgerModule
+{
+    /// <summary>Most recipients of a split, and most milestones.</summary>
+    public const int MaxParts = 64;
+
+    /// <summary>Longest deadline: 100 years.</summary>
+    public const ulong MaxDeadlineSeconds = 100UL * 366 * 86_400;
+
+    /// <summary>Longest free text (reference, reason).</summary>
+    public const int MaxText = 200;
+
+    /// <summary>Transfer code of the funding transfer into the contract account.</summary>
+    public const ushort FundCode = 0x4346; // "CF"
+
+    /// <summary>Transfer code of payments to the payee or a split recipient (and of refunds).</summary>
+    public const ushort PayCode = 0x4350; // "CP"
+
+    /// <summary>Transfer code of money going back to the payer.</summary>
+    public const ushort ReturnCode = 0x4352; // "CR"
+
+    /// <summary>Seconds a deadline waits when its transfers cannot run (paused coin, frozen account).</summary>
+    public const ulong RetrySeconds = 60;
+
+    internal const ulong NanosPerSecond = 1_000_000_000UL;
+
+    /// <summary>High 64 bits of the ids of transfers the module makes: clients should not use ids in this range.</summary>
+    public const ulong TransferIdPrefix = 0xC047_2AC7_0000_0000UL;
+
+    private const uint SnapshotVersion = 1;
+
+    private readonly SortedDictionary<UInt128, Contract> _contracts = [];
+    private readonly SortedSet<(ulong Due, UInt128 Id)> _deadlines = [];
+    private readonly SortedDictionary<UInt128, UInt128> _refunded = [];
+    private ulong _nextTransfer = 1;
+
+    static ContractModule() => ContractEvent.RegisterAll();
+
+    /// <summary>A fresh module (registers the contract command decoders).</summary>
+    public ContractModule()
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "contracts";
+
+    /// <inheritdoc/>
+    public override bool Handles(CommandKind kind) => kind is CommandKind.ContractCreate or CommandKind.ContractEvent;
+
+    // ------------------------------------------------------------------ read API
+
+    /// <summary>Every contract by id.</summary>
+    public IReadOnlyCollection<Contract> Contracts => _contracts.Values;
+
+    /// <summary>A contract by id, or null.</summary>
+    public Contract? Get(UInt128 id) => _contracts.GetValueOrDefault(id);
+
+    /// <summary>Minor units refunded so far against a payment.</summary>
+    public UInt128 RefundedOf(UInt128 payment) => _refunded.GetValueOrDefault(payment);
+
+    /// <summary>The keyless account a contract's coins wait in: keccak256("centime:contract/&lt;id&gt;")[12..].</summary>
+    public static Address AccountOf(UInt128 id) => Address.Derive("contract/" + id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Split rule: share i = ⌊amount × bps_i / 10,000⌋, and what the floors leave (fewer units than recipients) goes
+    /// to the first recipient, so the shares always add up to the amount.
+    /// </summary>
+    public static UInt128[] SplitShares(UInt128 amount, IReadOnlyList<SplitShare> recipients)
+    {
+        var shares = new UInt128[recipients.Count];
+        var sum = UInt128.Zero;
+        var whole = amount / 10_000;
+        var rest = amount % 10_000;
+        for (var i = 0; i < shares.Length; i++)
+        {
+            // amount × bps / 10,000 without overflow: amount = whole × 10,000 + rest.
+            shares[i] = (whole * recipients[i].BasisPoints) + (rest * recipients[i].BasisPoints / 10_000);
+            sum += shares[i];
+        }
+
+        if (shares.Length > 0)
+        {
+            shares[0] += amount - sum;
+        }
+
+        return shares;
+    }
+
+    /// <summary>Checks terms on their own (no ledger state): the rules the node also applies to the JSON document.</summary>
+    public static ResultCode Validate(ContractTerms t)
+    {
+        if (t.Kind is < ContractKind.Escrow or > ContractKind.Stream || t.Reference.Length > MaxText || t.DeadlineSeconds > MaxDeadlineSeconds)
+        {
+            return ResultCode.ContractTermsInvalid;
+        }
+
+        if (t.Amount == UInt128.Zero || t.Amount > LedgerState.MaxSupply)
+        {
+            return ResultCode.ContractTermsInvalid;
+        }
+
+        if (t.Payer.IsZero || (t.Kind != ContractKind.Split && t.Payee.IsZero))
+        {
+            return ResultCode.UnknownParty;
+        }
+
+        switch (t.Kind)
+        {
+            case ContractKind.Escrow:
+                return t.Confirmer.IsZero ? ResultCode.UnknownParty : t.DeadlineSeconds == 0 ? ResultCode.ContractTermsInvalid : ResultCode.Ok;
+            case ContractKind.Bond:
+                if (t.Confirmer.IsZero)
+                {
+                    return ResultCode.UnknownParty;
+                }
+
+                if (t.Cap == UInt128.Zero || t.Cap > t.Amount)
+                {
+                    return ResultCode.AmountsDoNotAddUp;
+                }
+
+                return t.DeadlineSeconds == 0 ? ResultCode.ContractTermsInvalid : ResultCode.Ok;
+            case ContractKind.Split:
+            {
+                if (t.Recipients.Count is 0 or > MaxParts)
+                {
+                    return ResultCode.ContractTermsInvalid;
+                }
+
+                var bps = 0;
+                foreach (var r in t.Recipients)
+                {
+                    if (r.Address.IsZero)
+                    {
+                        return ResultCode.UnknownParty;
+                    }
+
+                    bps += r.BasisPoints;
+                }
+
+                return bps == 10_000 ? ResultCode.Ok : ResultCode.SplitNot100Percent;
+            }
+
+            case ContractKind.Refund:
+                return t.RefundOf == UInt128.Zero ? ResultCode.ContractTermsInvalid : ResultCode.Ok;
+            case ContractKind.Milestones:
+            {
+                if (t.Confirmer.IsZero)
+                {
+                    return ResultCode.UnknownParty;
+                }
+
+                if (t.Milestones.Count is 0 or > MaxParts)
+                {
+                    return ResultCode.ContractTermsInvalid;
+                }
+
+                var sum = UInt128.Zero;
+                foreach (var m in t.Milestones)
+                {
+                    if (m.Amount == UInt128.Zero || m.Name.Length > MaxText || m.Amount > LedgerState.MaxSupply)
+                    {
+                        return ResultCode.ContractTermsInvalid;
+                    }
+
+                    sum += m.Amount; // sum ≤ Amount ≤ 2^127 − 1 before, term ≤ 2^127 − 1: fits in 128 bits
+                    if (sum > t.Amount)
+                    {
+                        return ResultCode.AmountsDoNotAddUp;
+                    }
+                }
+
+                return sum == t.Amount ? ResultCode.Ok : ResultCode.AmountsDoNotAddUp;
+            }
+
+            case ContractKind.Stream:
+                if (t.RatePerSecond == UInt128.Zero || t.RatePerSecond > t.Amount || Contract.StreamSeconds(t) > MaxDeadlineSeconds)
+                {
+                    return ResultCode.ContractTermsInvalid;
+                }
+
+                return ResultCode.Ok;
+            default:
+                return ResultCode.ContractTermsInvalid;
+        }
+    }
+
+    /// <summary>The party designated for an action on a contract (dispute: payer or payee; checked by the caller).</summary>
+    public static bool IsDesignated(ContractTerms t, ContractAction action, Address signer) => action switch
+    {
+        ContractAction.Confirm or ContractAction.Slash or ContractAction.Milestone => signer == t.Confirmer,
+        ContractAction.Dispute => signer == t.Payer || signer == t.Payee,
+        ContractAction.Decide => !t.Arbiter.IsZero && signer == t.Arbiter,
+        ContractAction.Withdraw => signer == t.Payee,
+        ContractAction.Cancel => signer == t.Payer,
+        _ => false,
+    };
+
+    /// <summary>True when the action exists for the kind.</summary>
+    public static bool Accepts(ContractKind kind, ContractAction action) => (kind, action) switch
+    {
+        (ContractKind.Escrow, ContractAction.Confirm or ContractAction.Dispute or ContractAction.Decide) => true,
+        (ContractKind.Bond, ContractAction.Slash) => true,
+        (ContractKind.Milestones, ContractAction.Milestone) => true,
+        (ContractKind.Stream, ContractAction.Withdraw or ContractAction.Cancel) => true,
+        _ => false,
+    };
+
+    // ------------------------------------------------------------------ apply
+
+    /// <inheritdoc/>
+    public override ResultCode Apply(CommandBody body, in ModuleContext context) => body switch
+    {
+        CreateContract c => ApplyCreate(c, context),
+        ContractEvent e => ApplyEvent(e, context),
+        _ => ResultCode.UnknownCommand,
+    };
+
+    private ResultCode ApplyCreate(CreateContract c, in ModuleContext context)
+    {
+        if (c.Id == UInt128.Zero || c.Id == UInt128.MaxValue)
+        {
+            return ResultCode.IdMustNotBeZero;
+        }
+
+        if (_contracts.ContainsKey(c.Id))
+        {
+            return ResultCode.ContractExists;
+        }
+
+        var t = c.Terms;
+        var valid = Validate(t);
+        if (valid != ResultCode.Ok)
+        {
+            return valid;
+        }
+
+        if (Ledger.GetCoin(t.Coin) is null)
+        {
+            return ResultCode.CoinNotFound;
+        }
+
+        var account = AccountOf(c.Id);
+        var contract = new Contract(c.Id, t, c.Requester, context.Now, context.Height);
+        if (t.Kind == ContractKind.Refund)
+        {
+            if (!Ledger.TryGetTransfer(t.RefundOf, out var original)
+                || (original.Transfer.Flags & (TransferFlags.Pending | TransferFlags.PostPending | TransferFlags.VoidPending)) != 0
+                || original.Transfer.Coin != t.Coin || original.Transfer.DebitAccount != t.Payee || original.Transfer.CreditAccount != t.Payer)
+            {
+                return ResultCode.OriginalPaymentNotFound;
+            }
+
+            var refunded = _refunded.GetValueOrDefault(t.RefundOf);
+            if (t.Amount > original.Transfer.Amount - refunded)
+            {
+                return ResultCode.ExceedsRefundable;
+            }
+
+            var guard = Guard(t.Coin, t.Payer, t.Payee);
+            if (guard != ResultCode.Ok)
+            {
+                return guard;
+            }
+
+            // One transfer, straight from the merchant to the customer: atomic by itself.
+            var code = Move(contract, t.Payer, t.Payee, t.Amount, PayCode, "refund", "", context);
+            if (code != ResultCode.Ok)
+            {
+                return code;
+            }
+
+            contract.Released = t.Amount;
+            Close(contract, context.Now);
+            _refunded[t.RefundOf] = refunded + t.Amount;
+            _contracts.Add(c.Id, contract);
+            return ResultCode.Ok;
+        }
+
+        // Every later movement leaves the contract account, which then holds exactly what it pays: with the coin not
+        // paused and no party frozen (checked now and again before each movement) they cannot fail half-way.
+        var check = Guard(t.Coin, t.Payer, t.Payee, account);
+        if (check == ResultCode.Ok && t.Kind == ContractKind.Split)
+        {
+            foreach (var r in t.Recipients)
+            {
+                check = Guard(t.Coin, r.Address);
+                if (check != ResultCode.Ok)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (check != ResultCode.Ok)
+        {
+            return check;
+        }
+
+        var funded = Move(contract, t.Payer, account, t.Amount, FundCode, "fund", "", context);
+        if (funded != ResultCode.Ok)
+        {
+            return funded;
+        }
+
+        _contracts.Add(c.Id, contract);
+        if (t.Kind == ContractKind.Split)
+        {
+            var shares = SplitShares(t.Amount, t.Recipients);
+            for (var i = 0; i < shares.Length; i++)
+            {
+                Pay(contract, t.Recipients[i].Address, shares[i], "split", "", context);
+            }
+
+            Close(contract, context.Now);
+            return ResultCode.Ok;
+        }
+
+        var due = contract.Deadline;
+        if (due > 0)
+        {
+            _deadlines.Add((due, c.Id));
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private ResultCode ApplyEvent(ContractEvent e, in ModuleContext context)
+    {
+        if (!_contracts.TryGetValue(e.Contract, out var contract))
+        {
+            return ResultCode.ContractNotFound;
+        }
+
+        var t = contract.Terms;
+        if (contract.Status == ContractStatus.Closed)
+        {
+            return ResultCode.ContractClosed;
+        }
+
+        if (!Accepts(t.Kind, e.Action))
+        {
+            return ResultCode.ContractActionInvalid;
+        }
+
+        if (!IsDesignated(t, e.Action, e.Signer))
+        {
+            return ResultCode.NotDesignatedParty;
+        }
+
+        if (contract.Nonces.Contains(e.Nonce))
+        {
+            return ResultCode.ContractNonceUsed;
+        }
+
+        if (e.Reason.Length > MaxText)
+        {
+            return ResultCode.ContractTermsInvalid;
+        }
+
+        var guard = Guard(t.Coin, t.Payer, t.Payee, AccountOf(contract.Id));
+        if (guard != ResultCode.Ok)
+        {
+            return guard;
+        }
+
+        var code = e.Action switch
+        {
+            ContractAction.Confirm => Confirm(contract, context),
+            ContractAction.Dispute => Dispute(contract),
+            ContractAction.Decide => Decide(contract, e.Amount, context),
+            ContractAction.Slash => Slash(contract, e.Amount, e.Reason, context),
+            ContractAction.Milestone => ConfirmMilestone(contract, e.Amount, context),
+            ContractAction.Withdraw => Withdraw(contract, context),
+            ContractAction.Cancel => Cancel(contract, context),
+            _ => ResultCode.ContractActionInvalid,
+        };
+        if (code == ResultCode.Ok)
+        {
+            contract.Nonces.Add(e.Nonce);
+        }
+
+        return code;
+    }
+
+    private ResultCode Confirm(Contract contract, in ModuleContext context)
+    {
+        Pay(contract, contract.Terms.Payee, contract.Remaining, "release", "", context);
+        Close(contract, context.Now);
+        return ResultCode.Ok;
+    }
+
+    private ResultCode Dispute(Contract contract)
+    {
+        if (contract.Terms.Arbiter.IsZero || contract.Status != ContractStatus.Open)
+        {
+            return ResultCode.ContractActionInvalid;
+        }
+
+        contract.Status = ContractStatus.Disputed;
+        _deadlines.Remove((contract.Deadline, contract.Id)); // the arbiter decides; no refund at the deadline
+        return ResultCode.Ok;
+    }
+
+    private ResultCode Decide(Contract contract, UInt128 toPayee, in ModuleContext context)
+    {
+        if (contract.Status != ContractStatus.Disputed)
+        {
+            return ResultCode.ContractActionInvalid;
+        }
+
+        var remaining = contract.Remaining;
+        if (toPayee > remaining)
+        {
+            return ResultCode.AmountsDoNotAddUp;
+        }
+
+        Pay(contract, contract.Terms.Payee, toPayee, "decide", "", context);
+        GiveBack(contract, remaining - toPayee, "decide", context);
+        Close(contract, context.Now);
+        return ResultCode.Ok;
+    }
+
+    private ResultCode Slash(Contract contract, UInt128 amount, string reason, in ModuleContext context)
+    {
+        if (amount == UInt128.Zero || string.IsNullOrWhiteSpace(reason))
+        {
+            return ResultCode.ContractTermsInvalid;
+        }
+
+        if (amount > contract.Terms.Cap - contract.Slashed)
+        {
+            return ResultCode.ExceedsSlashCap;
+        }
+
+        Pay(contract, contract.Terms.Payee, amount, "slash", reason, context);
+        contract.Slashed += amount;
+        if (contract.Remaining == UInt128.Zero)
+        {
+            Close(contract, context.Now);
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private ResultCode ConfirmMilestone(Contract contract, UInt128 index, in ModuleContext context)
+    {
+        var milestones = contract.Terms.Milestones;
+        if (index >= (UInt128)milestones.Count || (contract.MilestonesDone & (1UL << (int)index)) != 0)
+        {
+            return ResultCode.MilestoneInvalid;
+        }
+
+        var i = (int)index;
+        Pay(contract, contract.Terms.Payee, milestones[i].Amount, "milestone", milestones[i].Name, context);
+        contract.MilestonesDone |= 1UL << i;
+        if (contract.Remaining == UInt128.Zero)
+        {
+            Close(contract, context.Now);
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private ResultCode Withdraw(Contract contract, in ModuleContext context)
+    {
+        var due = contract.AccruedAt(context.Now) - contract.Released;
+        if (due == UInt128.Zero)
+        {
+            return ResultCode.ContractActionInvalid; // nothing accrued since the last withdrawal
+        }
+
+        Pay(contract, contract.Terms.Payee, due, "withdraw", "", context);
+        if (contract.Remaining == UInt128.Zero)
+        {
+            Close(contract, context.Now);
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private ResultCode Cancel(Contract contract, in ModuleContext context)
+    {
+        var due = contract.AccruedAt(context.Now) - contract.Released;
+        Pay(contract, contract.Terms.Payee, due, "cancel", "", context);
+        GiveBack(contract, contract.Remaining, "cancel", context);
+        Close(contract, context.Now);
+        return ResultCode.Ok;
+    }
+
+    // ------------------------------------------------------------------ deadlines
+
+    /// <inheritdoc/>
+    public override ulong? NextDeadline => _deadlines.Count > 0 ? _deadlines.Min.Due : null;
+
+    /// <inheritdoc/>
+    public override void OnBlockStart(ulong height, ulong timestamp)
+    {
+        var context = new ModuleContext(timestamp, height, 0);
+        while (_deadlines.Count > 0 && _deadlines.Min.Due <= timestamp)
+        {
+            var (due, id) = _deadlines.Min;
+            _deadlines.Remove((due, id));
+            var contract = _contracts[id];
+            var t = contract.Terms;
+            if (Guard(t.Coin, t.Payer, t.Payee, AccountOf(id)) != ResultCode.Ok)
+            {
+                // Paused coin or frozen party: try again later (ledger time), never lose the deadline.
+                _deadlines.Add((timestamp + (RetrySeconds * NanosPerSecond), id));
+                continue;
+            }
+
+            if (t.Kind == ContractKind.Stream)
+            {
+                Pay(contract, t.Payee, contract.Remaining, "stream_end", "", context);
+            }
+            else
+            {
+                GiveBack(contract, contract.Remaining, t.Kind == ContractKind.Bond ? "return" : "refund", context);
+            }
+
+            Close(contract, timestamp);
+        }
+    }
+
+    // ------------------------------------------------------------------ money
+
+    private ResultCode Guard(uint coin, Address a, Address b = default, Address c = default)
+    {
+        if (Ledger.GetCoinGuard(coin) != CoinGuard.None)
+        {
+            return ResultCode.Paused;
+        }
+
+        return IsFrozen(coin, a) || IsFrozen(coin, b) || IsFrozen(coin, c) ? ResultCode.AccountFrozen : ResultCode.Ok;
+    }
+
+    private bool IsFrozen(uint coin, Address address) => !address.IsZero && Ledger.TryGetAccount(coin, address, out var account) && account.IsFrozen;
+
+    private void Pay(Contract contract, Address to, UInt128 amount, string step, string reason, in ModuleContext context)
+    {
+        if (amount == UInt128.Zero)
+        {
+            return;
+        }
+
+        var code = Move(contract, AccountOf(contract.Id), to, amount, PayCode, step, reason, context);
+        if (code != ResultCode.Ok)
+        {
+            // The contract account holds what it pays and the guard passed: only a broken invariant gets here.
+            throw new InvalidOperationException($"Contract {contract.Id}: {step} of {amount} failed with {code}.");
+        }
+
+        contract.Released += amount;
+    }
+
+    private void GiveBack(Contract contract, UInt128 amount, string step, in ModuleContext context)
+    {
+        if (amount == UInt128.Zero)
+        {
+            return;
+        }
+
+        var code = Move(contract, AccountOf(contract.Id), contract.Terms.Payer, amount, ReturnCode, step, "", context);
+        if (code != ResultCode.Ok)
+        {
+            throw new InvalidOperationException($"Contract {contract.Id}: {step} of {amount} failed with {code}.");
+        }
+
+        contract.Returned += amount;
+    }
+
+    private ResultCode Move(Contract contract, Address from, Address to, UInt128 amount, ushort code, string step, string reason, in ModuleContext context)
+    {
+        var id = new UInt128(TransferIdPrefix, _nextTransfer);
+        var result = Ledger.Execute(new Transfer
+        {
+            Id = id,
+            DebitAccount = from,
+            CreditAccount = to,
+            Amount = amount,
+            Coin = contract.Terms.Coin,
+            Code = code,
+            Memo = contract.Id,
+        }, context);
+        if (result != ResultCode.Ok)
+        {
+            return result;
+        }
+
+        _nextTransfer++;
+        contract.StepList.Add(new ContractStep(id, step, to, amount, context.Now, reason));
+        return ResultCode.Ok;
+    }
+
+    private void Close(Contract contract, ulong now)
+    {
+        if (contract.Deadline > 0)
+        {
+            _deadlines.Remove((contract.Deadline, contract.Id));
+        }
+
+        contract.Status = ContractStatus.Closed;
+        contract.ClosedAt = now;
+    }
+
+    // ------------------------------------------------------------------ snapshot
+
+    /// <inheritdoc/>
+    public override void WriteSnapshot(BinaryWriter writer)
+    {
+        writer.Write(SnapshotVersion);
+        writer.Write(_nextTransfer);
+        writer.Write(_contracts.Count);
+        foreach (var c in _contracts.Values)
+        {
+            WriteUInt128(writer, c.Id);
+            writer.Write(c.Requester);
+            writer.Write(c.CreatedAt);
+            writer.Write(c.CreatedHeight);
+            var terms = new BodyWriter();
+            c.Terms.Write(terms);
+            var bytes = terms.ToArray();
+            writer.Write(bytes.Length);
+            writer.Write(bytes);
+            writer.Write((byte)c.Status);
+            WriteUInt128(writer, c.Released);
+            WriteUInt128(writer, c.Returned);
+            WriteUInt128(writer, c.Slashed);
+            writer.Write(c.MilestonesDone);
+            writer.Write(c.ClosedAt);
+            writer.Write(c.StepList.Count);
+            foreach (var s in c.StepList)
+            {
+                WriteUInt128(writer, s.Transfer);
+                writer.Write(s.Step);
+                writer.Write(s.To.ToBytes());
+                WriteUInt128(writer, s.Amount);
+                writer.Write(s.At);
+                writer.Write(s.Reason);
+            }
+
+            // Sorted so equal states write equal bytes.
+            var nonces = c.Nonces.Select(static n => n.ToString()).Order(StringComparer.Ordinal).ToList();
+            writer.Write(nonces.Count);
+            var raw = new byte[32];
+            foreach (var n in nonces)
+            {
+                Hash32.Parse(n).WriteTo(raw);
+                writer.Write(raw);
+            }
+        }
+
+        writer.Write(_deadlines.Count);
+        foreach (var (due, id) in _deadlines)
+        {
+            writer.Write(due);
+            WriteUInt128(writer, id);
+        }
+
+        writer.Write(_refunded.Count);
+        foreach (var (payment, amount) in _refunded)
+        {
+            WriteUInt128(writer, payment);
+            WriteUInt128(writer, amount);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void ReadSnapshot(BinaryReader reader)
+    {
+        if (reader.ReadUInt32() != SnapshotVersion)
+        {
+            throw new InvalidDataException("Unknown contracts snapshot version.");
+        }
+
+        _nextTransfer = reader.ReadUInt64();
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var id = ReadUInt128(reader);
+            var requester = reader.ReadString();
+            var createdAt = reader.ReadUInt64();
+            var height = reader.ReadUInt64();
+            var terms = new BodyReader(reader.ReadBytes(reader.ReadInt32()));
+            var contract = new Contract(id, ContractTerms.Read(terms), requester, createdAt, height);
+            terms.EnsureEnd();
+            contract.Status = (ContractStatus)reader.ReadByte();
+            contract.Released = ReadUInt128(reader);
+            contract.Returned = ReadUInt128(reader);
+            contract.Slashed = ReadUInt128(reader);
+            contract.MilestonesDone = reader.ReadUInt64();
+            contract.ClosedAt = reader.ReadUInt64();
+            var steps = reader.ReadInt32();
+            for (var s = 0; s < steps; s++)
+            {
+                contract.StepList.Add(new ContractStep(ReadUInt128(reader), reader.ReadString(), Address.FromBytes(reader.ReadBytes(Address.Size)),
+                    ReadUInt128(reader), reader.ReadUInt64(), reader.ReadString()));
+            }
+
+            var nonces = reader.ReadInt32();
+            for (var n = 0; n < nonces; n++)
+            {
+                contract.Nonces.Add(Hash32.FromBytes(reader.ReadBytes(32)));
+            }
+
+            _contracts.Add(id, contract);
+        }
+
+        var deadlines = reader.ReadInt32();
+        for (var i = 0; i < deadlines; i++)
+        {
+            _deadlines.Add((reader.ReadUInt64(), ReadUInt128(reader)));
+        }
+
+        var refunds = reader.ReadInt32();
+        for (var i = 0; i < refunds; i++)
+        {
+            _refunded.Add(ReadUInt128(reader), ReadUInt128(reader));
+        }
+    }
+
+    private static void WriteUInt128(BinaryWriter writer, UInt128 value)
+    {
+        writer.Write((ulong)value);
+        writer.Write((ulong)(value >> 64));
+    }
+
+    private static UInt128 ReadUInt128(BinaryReader reader)
+    {
+        var low = reader.ReadUInt64();
+        return new UInt128(reader.ReadUInt64(), low);
+    }
+}
