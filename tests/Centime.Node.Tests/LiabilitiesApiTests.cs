@@ -165,6 +165,17 @@ public sealed class LiabilitiesApiTests
         Directory.Delete(data, recursive: true);
     }
 
+    [Fact]
+    public async Task OpenApi_ListsLiabilityAndReportEndpoints()
+    {
+        await using var node = await TestNode.StartAsync();
+        var doc = await node.Http.GetStringAsync("openapi/v1.json");
+        foreach (var path in new[] { "/v1/coins/{symbol}/liabilities", "/v1/coins/{symbol}/liabilities/history", "/v1/coins/{symbol}/liabilities/proof/{address}", "/v1/coins/{symbol}/reports/monthly", "/v1/issuer" })
+        {
+            Assert.Contains("\"" + path + "\"", doc, StringComparison.Ordinal);
+        }
+    }
+
     internal static async Task<LiabilitiesRootInfo> PublishAsync(TestNode node, string coin)
     {
         using var response = await node.Http.PostAsync($"v1/coins/{coin}/liabilities", null);
