@@ -23,4 +23,5 @@ root.Add(LiabilityCommands.CreateVerifyProof());
 root.Add(LiabilityCommands.CreateReport());
 IssuanceCommands.AddTo(root);
 root.Add(BenchCommands.Create());
+root.Add(DemoCommands.Create());
 return await root.Parse(args).InvokeAsync();
