@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Centime.Contracts;
+using Centime.Crypto;
+using Centime.Ledger;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Centime.Node.Api;
+
+/// <summary>
+/// Programmable payments under /v1/contracts (docs/contracts.md). Creating a contract needs the operator key (it
+/// moves the payer's coins, on the payer's behalf); events are authenticated by the designated party's EIP-712
+/// signature (<see cref="ContractEventSignature"/>), recovered here, before the sequencer, and journaled with the
+/// recovered signer. Reads are public.
+/// </summary>
+public static class ContractEndpoints
+{
+    private const int MaxPage = 1000;
+
+    public static void Map(WebApplication app, NodeContext node)
+    {
+        var g = app.MapGroup("/v1/contracts").WithTags("Contracts");
+        g.MapGet("/schema", () => Results.Text(ContractDocument.Schema, "application/schema+json")).WithName("ContractSchema")
+            .WithSummary("The JSON Schema of a contract document.");
+        g.MapPost("", (HttpRequest request) => CreateAsync(node, request.HttpContext)).WithName("CreateContract")
+            .WithSummary("Validate, fund (from the payer) and start a contract (operator key).").Produces<ContractView>();
+        g.MapGet("", (string? party, string? status, int? limit) => List(node, party, status, limit)).WithName("ListContracts")
+            .WithSummary("Contracts, newest id last; ?party=0x… (any role), ?status=open|disputed|closed, ?limit=.");
+        g.MapGet("/{id}", (string id) => Get(node, id)).WithName("GetContract").WithSummary("A contract: terms, status, amounts and every movement.");
+        g.MapPost("/{id}/events", (string id, HttpContext http) => EventAsync(node, id, http)).WithName("ContractEvent")
+            .WithSummary("An event (confirm, dispute, decide, slash, milestone, withdraw, cancel) signed by the designated party (EIP-712).")
+            .Accepts<ContractEventRequest>("application/json").Produces<ContractView>();
+    }
+
+    private static ContractModule Module(NodeContext node) =>
+        node.Sequencer.State.Module<ContractModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the contracts module");
+
+    private static async Task<IResult> CreateAsync(NodeContext node, HttpContext http)
+    {
+        Endpoints.RequireOperator(node, http);
+        JsonElement doc;
+        try
+        {
+            using var parsed = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
+            doc = parsed.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", ex.Message);
+        }
+
+        ParsedContract contract;
+        try
+        {
+            contract = ContractDocument.Parse(doc, node.CoinNumber);
+        }
+        catch (ContractDocumentException ex)
+        {
+            throw new ProblemException(ex.Status, ex.Code, ex.Status == 422 ? "Contract refused" : "Invalid contract", ex.Message);
+        }
+
+        var id = contract.Id != UInt128.Zero ? contract.Id : NewId();
+        var command = new CreateContract(id, "admin", contract.Terms);
+        var receipt = await Endpoints.SubmitAsync(node, [Command.Of(command)]);
+        var code = receipt.Results[0].Code;
+        if (code != ResultCode.Ok)
+        {
+            throw Refused(code, $"contract {id}");
+        }
+
+        return Results.Json(View(node, id), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> EventAsync(NodeContext node, string idText, HttpContext http)
+    {
+        var id = ParseId(idText);
+        var request = await Endpoints.ReadJsonAsync<ContractEventRequest>(http);
+        if (!ContractNames.TryParseAction(request.Action, out var action))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'action': one of confirm, dispute, decide, slash, milestone, withdraw, cancel");
+        }
+
+        var amount = UInt128.Zero;
+        if (request.Amount is { } amountText && amountText != "0")
+        {
+            try
+            {
+                amount = ContractDocument.Amount(amountText, "amount");
+            }
+            catch (ContractDocumentException ex)
+            {
+                throw new ProblemException(ex.Status, ex.Code, "Invalid field", ex.Message);
+            }
+        }
+
+        if (!Hash32.TryParse(request.Nonce, out var nonce))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'nonce' is a 0x-prefixed 32-byte hex value, fresh for each event");
+        }
+
+        if (!Signature.TryParse(request.Signature, out var signature)
+            || !ContractEventSignature.TryRecover(id, action, amount, nonce, signature, out var signer))
+        {
+            throw new ProblemException(401, "invalid_signature", "Invalid signature",
+                $"'signature' must be a 65-byte low-s EIP-712 signature of {ContractEventSignature.Type} under the \"Centime Contracts\" domain, version 1");
+        }
+
+        if (request.Signer is { } claimed && Address.TryParse(claimed, out var claimedAddress) && claimedAddress != signer)
+        {
+            throw new ProblemException(401, "invalid_signature", "Invalid signature", $"the signature recovers to {signer}, not {claimed}");
+        }
+
+        var command = new ContractEvent(id, action, amount, nonce, signer, request.Reason ?? "");
+        var receipt = await Endpoints.SubmitAsync(node, [Command.Of(command)]);
+        var code = receipt.Results[0].Code;
+        if (code != ResultCode.Ok)
+        {
+            throw Refused(code, $"{ContractNames.Of(action)} on contract {id} by {signer}");
+        }
+
+        return Results.Json(View(node, id), JsonDefaults.Options);
+    }
+
+    private static IResult Get(NodeContext node, string idText)
+    {
+        var id = ParseId(idText);
+        return Results.Json(View(node, id), JsonDefaults.Options);
+    }
+
+    private static IResult List(NodeContext node, string? party, string? status, int? limit)
+    {
+        Address? who = party is null ? null : Endpoints.ParseAddress(party);
+        if (status is not (null or "open" or "disputed" or "closed"))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is open, disputed or closed");
+        }
+
+        var max = Math.Clamp(limit ?? 100, 1, MaxPage);
+        using (node.Sequencer.ReadLock())
+        {
+            var now = node.Sequencer.State.Timestamp;
+            var list = new List<ContractView>();
+            foreach (var c in Module(node).Contracts)
+            {
+                if (who is { } a && !Involves(c.Terms, a))
+                {
+                    continue;
+                }
+
+                if (status is not null && !string.Equals(StatusName(c.Status), status, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                list.Add(ToView(node, c, now));
+                if (list.Count == max)
+                {
+                    break;
+                }
+            }
+
+            return Results.Json(list, JsonDefaults.Options);
+        }
+    }
+
+    private static bool Involves(ContractTerms t, Address a) =>
+        t.Payer == a || t.Payee == a || t.Confirmer == a || t.Arbiter == a || t.Recipients.Any(r => r.Address == a);
+
+    private static ContractView View(NodeContext node, UInt128 id)
+    {
+        using (node.Sequencer.ReadLock())
+        {
+            var contract = Module(node).Get(id) ?? throw new ProblemException(404, ResultCode.ContractNotFound.ToProblemCode(), "Not found", $"no contract {id}");
+            return ToView(node, contract, node.Sequencer.State.Timestamp);
+        }
+    }
+
+    private static ContractView ToView(NodeContext node, Contract c, ulong now)
+    {
+        var t = c.Terms;
+        var symbol = node.Sequencer.State.GetCoin(t.Coin)?.Symbol ?? "";
+        string? Addr(Address a) => a.IsZero ? null : a.ToString();
+        var milestones = t.Milestones.Count == 0
+            ? null
+            : t.Milestones.Select((m, i) => new MilestoneView(i, m.Name, Dec(m.Amount), (c.MilestonesDone & (1UL << i)) != 0)).ToList();
+        return new ContractView(
+            Dec(c.Id),
+            ContractNames.Of(t.Kind),
+            symbol,
+            StatusName(c.Status),
+            Dec(t.Amount),
+            Addr(t.Payer),
+            Addr(t.Payee),
+            t.Kind is ContractKind.Escrow or ContractKind.Milestones ? Addr(t.Confirmer) : null,
+            t.Kind is ContractKind.Bond ? Addr(t.Confirmer) : null,
+            Addr(t.Arbiter),
+            t.Kind is ContractKind.Refund ? null : ContractModule.AccountOf(c.Id).ToString(),
+            Dec(c.CreatedAt),
+            c.Deadline == 0 ? null : Dec(c.Deadline),
+            c.ClosedAt == 0 ? null : Dec(c.ClosedAt),
+            Dec(c.Released),
+            Dec(c.Returned),
+            t.Kind is ContractKind.Bond ? Dec(c.Slashed) : null,
+            t.Kind is ContractKind.Bond ? Dec(t.Cap) : null,
+            Dec(c.Remaining),
+            t.Kind is ContractKind.Stream ? Dec(t.RatePerSecond) : null,
+            t.Kind is ContractKind.Stream ? Dec(c.AccruedAt(now)) : null,
+            t.Kind is ContractKind.Refund ? Dec(t.RefundOf) : null,
+            t.Recipients.Count == 0 ? null : t.Recipients.Select(r => new RecipientView(r.Address.ToString(), r.BasisPoints)).ToList(),
+            milestones,
+            t.Reference.Length == 0 ? null : t.Reference,
+            c.Steps.Select(s => new StepView(Dec(s.Transfer), s.Step, s.To.ToString(), Dec(s.Amount), Dec(s.At), s.Reason.Length == 0 ? null : s.Reason)).ToList());
+    }
+
+    private static string StatusName(ContractStatus status) => status switch
+    {
+        ContractStatus.Open => "open",
+        ContractStatus.Disputed => "disputed",
+        _ => "closed",
+    };
+
+    private static ProblemException Refused(ResultCode code, string what)
+    {
+        var status = code switch
+        {
+            ResultCode.ContractNotFound or ResultCode.CoinNotFound => 404,
+            ResultCode.ContractExists or ResultCode.ContractClosed or ResultCode.ContractNonceUsed => 409,
+            ResultCode.NotDesignatedParty => 403,
+            _ => 422,
+        };
+        return new ProblemException(status, code.ToProblemCode(), "Contract refused", $"{what}: {code.ToProblemCode()}");
+    }
+
+    private static UInt128 ParseId(string text)
+    {
+        try
+        {
+            return ContractDocument.Id(text, "id");
+        }
+        catch (ContractDocumentException ex)
+        {
+            throw new ProblemException(400, ex.Code, "Invalid id", ex.Message);
+        }
+    }
+
+    // 1 … 2^48 − 1: short enough to type; a collision is refused (contract_exists), never applied.
+    private static UInt128 NewId() =>
+        (UInt128)RandomNumberGenerator.GetInt32(1, 1 << 24) << 24 | (UInt128)(uint)RandomNumberGenerator.GetInt32(0, 1 << 24);
+
+    private static string Dec(UInt128 value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Dec(ulong value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>An event on a contract, signed by the designated party (EIP-712, docs/contracts.md).</summary>
+public sealed record ContractEventRequest(string? Action, string? Amount, string? Nonce, string? Signature, string? Reason, string? Signer);
+
+public sealed record RecipientView(string Address, int Bps);
+
+public sealed record MilestoneView(int Index, string Name, string Amount, bool Confirmed);
+
+public sealed record StepView(string Transfer, string Step, string To, string Amount, string At, string? Reason);
+
+/// <summary>A contract as the API shows it. Times are ledger time in Unix nanoseconds.</summary>
+public sealed record ContractView(
+    string Id,
+    string Kind,
+    string Coin,
+    string Status,
+    string Amount,
+    string? Payer,
+    string? Payee,
+    string? Confirmer,
+    string? Slasher,
+    string? Arbiter,
+    string? Account,
+    string CreatedAt,
+    string? Deadline,
+    string? ClosedAt,
+    string Released,
+    string Returned,
+    string? Slashed,
+    string? Cap,
+    string Remaining,
+    string? RatePerSecond,
+    string? Accrued,
+    string? RefundOf,
+    List<RecipientView>? Recipients,
+    List<MilestoneView>? Milestones,
+    string? Reference,
+    List<StepView> Steps);
