@@ -735,7 +735,8 @@ public sealed class ContractModule : LedgerModule
 
     private static void WriteUInt128(BinaryWriter writer, UInt128 value)
     {
-        writer.Write((ulong)value);
+        // unchecked: taking the low 64 bits on purpose.
+        writer.Write(unchecked((ulong)value));
         writer.Write((ulong)(value >> 64));
     }
 
