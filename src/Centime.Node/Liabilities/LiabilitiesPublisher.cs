@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Centime.Issuance;
@@ -54,6 +56,7 @@ public sealed class LiabilitiesPublisher : IDisposable
     private readonly Sequencer _sequencer;
     private readonly byte[] _secret;
     private readonly string _rootsPath;
+    private readonly string _directory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, CoinLiabilities> _coins = new(StringComparer.Ordinal);
@@ -69,6 +72,7 @@ public sealed class LiabilitiesPublisher : IDisposable
         _secret = LoadOrCreateSecret(dataDirectory);
         var directory = Path.Combine(dataDirectory, DirectoryName);
         Directory.CreateDirectory(directory);
+        _directory = directory;
         _rootsPath = Path.Combine(directory, RootsFileName);
         LoadRoots();
     }
@@ -138,6 +142,9 @@ public sealed class LiabilitiesPublisher : IDisposable
         }
 
         var published = new PublishedLiabilities(symbol, snapshot.Height, tree.Root, tree.LeafCount, snapshot.CirculatingSupply, _time.GetUtcNow(), elapsed);
+        // Balances first, then the root: a root in roots.jsonl always has its balances on disk (unless a later
+        // publication of the same coin replaced them), so its proofs can be served again after a restart.
+        LiabilitiesBalancesFile.Write(BalancesPath(symbol), snapshot.Height, snapshot.Addresses, snapshot.Balances);
         AppendRoot(published);
         lock (state.Gate)
         {
@@ -223,8 +230,9 @@ public sealed class LiabilitiesPublisher : IDisposable
 
     /// <summary>
     /// The inclusion proof of <paramref name="address"/> in the latest published tree of <paramref name="coin"/>.
-    /// After a restart the tree is rebuilt on first use if the ledger has not moved since it was published (same
-    /// balances, same secret: the same root); otherwise the proof is unavailable until the next publication.
+    /// After a restart the tree is rebuilt on first use from the balances saved with it (same balances, same secret:
+    /// the same root, checked), or from the current state if those are lost and the ledger has not moved; otherwise
+    /// the proof is unavailable until the next publication.
     /// </summary>
     public (LiabilityProof? Proof, LiabilitiesFailure Failure, string? Detail) GetProof(string coin, Address address)
     {
@@ -248,7 +256,7 @@ public sealed class LiabilitiesPublisher : IDisposable
             if (tree is null)
             {
                 return (null, LiabilitiesFailure.ProofUnavailable,
-                    $"the node restarted after the root at height {latest.Height} was published and the ledger has moved on; proofs are served again after the next publication");
+                    $"the balances saved with the root at height {latest.Height} are missing or damaged and the ledger has moved on; proofs are served again after the next publication");
             }
 
             lock (state.Gate)
@@ -265,16 +273,34 @@ public sealed class LiabilitiesPublisher : IDisposable
             : (null, LiabilitiesFailure.HolderNotInTree, $"{address} holds no {coin} in the tree published at height {tree.Height}");
     }
 
+    private string BalancesPath(string coin) => Path.Combine(_directory, coin + ".balances");
+
+    /// <summary>
+    /// Rebuilds the latest published tree after a restart: from the balances saved with it, or else from the current
+    /// state if the ledger has not moved since. Null when neither gives the published root.
+    /// </summary>
     private LiabilitiesTree? Rebuild(PublishedLiabilities latest)
     {
-        var snapshot = Snapshot(latest.Coin);
-        if (snapshot.Failure != LiabilitiesFailure.None || snapshot.Height != latest.Height)
+        Address[] addresses;
+        UInt128[] balances;
+        if (LiabilitiesBalancesFile.TryRead(BalancesPath(latest.Coin), latest.Height, out var saved, out var error))
         {
-            return null;
+            (addresses, balances) = saved;
+        }
+        else
+        {
+            _logger.LogWarning("Liabilities balances of {Coin} at height {Height} not usable ({Error}); trying the current state", latest.Coin, latest.Height, error);
+            var snapshot = Snapshot(latest.Coin);
+            if (snapshot.Failure != LiabilitiesFailure.None || snapshot.Height != latest.Height)
+            {
+                return null;
+            }
+
+            Array.Sort(snapshot.Addresses, snapshot.Balances);
+            (addresses, balances) = (snapshot.Addresses, snapshot.Balances);
         }
 
-        Array.Sort(snapshot.Addresses, snapshot.Balances);
-        var tree = LiabilitiesTree.Build(latest.Coin, snapshot.Height, Pairs(snapshot.Addresses, snapshot.Balances), _secret);
+        var tree = LiabilitiesTree.Build(latest.Coin, latest.Height, Pairs(addresses, balances), _secret);
         if (tree.Root != latest.Root)
         {
             _logger.LogWarning("Rebuilt liabilities tree of {Coin} at height {Height} has root {Rebuilt}, the published one is {Published} (was the secret replaced?)",
@@ -501,5 +527,105 @@ internal static class SecretFile
         }
 
         File.Move(temp, path, overwrite: true);
+    }
+}
+
+/// <summary>
+/// The holder balances behind the latest published tree of a coin, <c>&lt;data&gt;/liabilities/&lt;COIN&gt;.balances</c>,
+/// so the tree (and any holder's proof) can be rebuilt after a restart. Little-endian, checksummed:
+/// <code>"CPOL" | version u32 = 1 | height u64 | count u64 | count × (address[20] ‖ balance u128) | SHA-256 of all before</code>
+/// Written to a temporary file, fsynced, then renamed over the previous one.
+/// </summary>
+internal static class LiabilitiesBalancesFile
+{
+    private const int HeaderSize = 24;
+    private const int RecordSize = Address.Size + 16;
+    private const uint Version = 1;
+
+    public static void Write(string path, ulong height, Address[] addresses, UInt128[] balances)
+    {
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            Span<byte> header = stackalloc byte[HeaderSize];
+            "CPOL"u8.CopyTo(header);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Version);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[8..], height);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[16..], (ulong)addresses.Length);
+            stream.Write(header);
+            sha.AppendData(header);
+
+            var buffer = new byte[RecordSize * 4096];
+            var used = 0;
+            for (var i = 0; i < addresses.Length; i++)
+            {
+                addresses[i].WriteTo(buffer.AsSpan(used, Address.Size));
+                BinaryPrimitives.WriteUInt128LittleEndian(buffer.AsSpan(used + Address.Size, 16), balances[i]);
+                used += RecordSize;
+                if (used == buffer.Length || i == addresses.Length - 1)
+                {
+                    stream.Write(buffer, 0, used);
+                    sha.AppendData(buffer, 0, used);
+                    used = 0;
+                }
+            }
+
+            stream.Write(sha.GetHashAndReset());
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public static bool TryRead(string path, ulong height, out (Address[] Addresses, UInt128[] Balances) saved, out string? error)
+    {
+        saved = default;
+        if (!File.Exists(path))
+        {
+            error = "no file";
+            return false;
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < HeaderSize + 32 || !bytes.AsSpan(0, 4).SequenceEqual("CPOL"u8) || BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4)) != Version)
+        {
+            error = "not a version-1 balances file";
+            return false;
+        }
+
+        var count = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16));
+        if (count > (ulong)((bytes.Length - HeaderSize - 32) / RecordSize) || (ulong)bytes.Length != HeaderSize + (count * RecordSize) + 32)
+        {
+            error = "length does not match the holder count";
+            return false;
+        }
+
+        var body = bytes.AsSpan(0, bytes.Length - 32);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+        {
+            error = "checksum mismatch";
+            return false;
+        }
+
+        var fileHeight = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(8));
+        if (fileHeight != height)
+        {
+            error = $"balances are for height {fileHeight}";
+            return false;
+        }
+
+        var addresses = new Address[count];
+        var balances = new UInt128[count];
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            var record = body.Slice(HeaderSize + (i * RecordSize), RecordSize);
+            addresses[i] = Address.FromBytes(record[..Address.Size]);
+            balances[i] = BinaryPrimitives.ReadUInt128LittleEndian(record[Address.Size..]);
+        }
+
+        saved = (addresses, balances);
+        error = null;
+        return true;
     }
 }
