@@ -1,0 +1,485 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Centime.Client;
+using Centime.Contracts;
+using Centime.Crypto;
+using Centime.Ledger;
+using Centime.Node.Api;
+
+namespace Centime.Node.Tests;
+
+/// <summary>Programmable payments end to end over loopback HTTP (docs/contracts.md): one test per seed scenario.</summary>
+public sealed class ContractTests
+{
+    private const string Whole = "000000"; // 6 decimals
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>A party with its own key (signs its events).</summary>
+    private sealed class Party
+    {
+        public Party()
+        {
+            Key = Secp256k1.NewPrivateKey();
+            Address = Secp256k1.Default.AddressOf(Key).ToString();
+        }
+
+        public byte[] Key { get; }
+        public string Address { get; }
+    }
+
+    /// <summary>A node with NUSD; every party gets <paramref name="funds"/> whole NUSD.</summary>
+    private sealed class Market : IAsyncDisposable
+    {
+        public required TestNode Node { get; init; }
+        public required HttpClient Operator { get; init; }
+
+        public static async Task<Market> StartAsync(string? data = null, bool setup = true, params Party[] funded)
+        {
+            var node = await TestNode.StartAsync(data);
+            var http = new HttpClient { BaseAddress = new Uri(node.BaseUrl) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestNode.OperatorKey);
+            if (setup)
+            {
+                await node.CoinWithHoldersAsync("NUSD", UInt128.Parse("1000" + Whole, CultureInfo.InvariantCulture), funded.Select(p => p.Address).ToArray());
+            }
+
+            return new Market { Node = node, Operator = http };
+        }
+
+        public async Task<HttpResponseMessage> PostContractAsync(object document) =>
+            await Operator.PostAsync("v1/contracts", new StringContent(JsonSerializer.Serialize(document, Json), Encoding.UTF8, "application/json"));
+
+        public async Task<ContractView> CreateAsync(object document)
+        {
+            using var response = await PostContractAsync(document);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"create: {(int)response.StatusCode} {text}");
+            return JsonSerializer.Deserialize<ContractView>(text, Json)!;
+        }
+
+        public async Task<HttpResponseMessage> SendEventAsync(string id, Party signer, string action, string amount = "0", string? reason = null)
+        {
+            var nonce = HolderSigner.NewNonce();
+            var contract = UInt128.Parse(id, CultureInfo.InvariantCulture);
+            Assert.True(ContractNames.TryParseAction(action, out var a));
+            var signature = ContractEventSignature.Sign(signer.Key, contract, a, UInt128.Parse(amount, CultureInfo.InvariantCulture), nonce);
+            var request = new ContractEventRequest(action, amount, nonce.ToString(), signature.ToHex(), reason, signer.Address);
+            return await Node.Http.PostAsJsonAsync($"v1/contracts/{id}/events", request, Json);
+        }
+
+        public async Task<ContractView> EventAsync(string id, Party signer, string action, string amount = "0", string? reason = null)
+        {
+            using var response = await SendEventAsync(id, signer, action, amount, reason);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{action}: {(int)response.StatusCode} {text}");
+            return JsonSerializer.Deserialize<ContractView>(text, Json)!;
+        }
+
+        public async Task<Problem> RefusedAsync(HttpResponseMessage response, int status, string code)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True((int)response.StatusCode == status, $"expected {status} {code}, got {(int)response.StatusCode} {text}");
+            var problem = JsonSerializer.Deserialize<Problem>(text, Json)!;
+            Assert.Equal(code, problem.Code);
+            return problem;
+        }
+
+        public async Task<ContractView> GetAsync(string id) => (await Node.Http.GetFromJsonAsync<ContractView>($"v1/contracts/{id}", Json))!;
+
+        /// <summary>Waits (wall clock) until ledger time has passed the contract's deadline and the node closed it.</summary>
+        public async Task<ContractView> WaitClosedAsync(string id)
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                var view = await GetAsync(id);
+                if (view.Status == "closed")
+                {
+                    return view;
+                }
+
+                await Task.Delay(100);
+            }
+
+            throw new TimeoutException($"contract {id} did not close");
+        }
+
+        public async Task<UInt128> BalanceAsync(string address)
+        {
+            using var response = await Node.Http.GetAsync("v1/accounts/" + address);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return UInt128.Zero;
+            }
+
+            var account = (await response.Content.ReadFromJsonAsync<AccountInfo>(Json))!;
+            var b = account.Balances.FirstOrDefault(x => x.Coin == "NUSD");
+            return b is null ? UInt128.Zero : UInt128.Parse(b.Balance, CultureInfo.InvariantCulture);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Operator.Dispose();
+            await Node.DisposeAsync();
+        }
+    }
+
+    private static UInt128 N(string whole) => UInt128.Parse(whole + Whole, CultureInfo.InvariantCulture);
+
+    private static UInt128 U(string minor) => UInt128.Parse(minor, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task MarketplaceSellerBond_SlashedOnViolation_ReturnedAtExpiry()
+    {
+        Party seller = new(), marketplace = new(), stranger = new();
+        await using var m = await Market.StartAsync(null, true, seller);
+        var bond = await m.CreateAsync(new
+        {
+            kind = "bond",
+            coin = "NUSD",
+            amount = "100" + Whole,
+            cap = "50" + Whole,
+            parties = new Dictionary<string, string> { ["seller"] = seller.Address, ["marketplace"] = marketplace.Address },
+            payer = "seller",
+            payee = "marketplace",
+            slasher = "marketplace",
+            deadlineSeconds = 2,
+            reference = "seller deposit, listing agreement 2026-12",
+        });
+        Assert.Equal("open", bond.Status);
+        Assert.Equal(N("900"), await m.BalanceAsync(seller.Address));
+        Assert.Equal(N("100"), await m.BalanceAsync(bond.Account!));
+
+        await m.RefusedAsync(await m.SendEventAsync(bond.Id, stranger, "slash", "10" + Whole, "not theirs to slash"), 403, "not_designated_party");
+        await m.RefusedAsync(await m.SendEventAsync(bond.Id, marketplace, "slash", "51" + Whole, "too much"), 422, "exceeds_slash_cap");
+        var slashed = await m.EventAsync(bond.Id, marketplace, "slash", "30" + Whole, "counterfeit listing #4411");
+        Assert.Equal("30" + Whole, slashed.Slashed);
+        Assert.Equal(N("30"), await m.BalanceAsync(marketplace.Address));
+        Assert.Equal(N("70"), await m.BalanceAsync(bond.Account!));
+
+        var closed = await m.WaitClosedAsync(bond.Id);
+        Assert.Equal(["fund", "slash", "return"], closed.Steps.Select(s => s.Step));
+        Assert.Equal("counterfeit listing #4411", closed.Steps[1].Reason);
+        Assert.Equal(N("970"), await m.BalanceAsync(seller.Address));
+        Assert.Equal(N("30"), await m.BalanceAsync(marketplace.Address));
+        Assert.Equal(UInt128.Zero, await m.BalanceAsync(bond.Account!));
+
+        // Every step is a ledger transfer carrying the contract id, in the seller's history.
+        var history = await m.Node.Client.GetHistoryAsync(seller.Address, "NUSD");
+        var memos = history.Transfers.Where(t => closed.Steps.Any(s => s.Transfer == t.Id)).ToList();
+        Assert.Equal(2, memos.Count); // fund (out) and return (in)
+    }
+
+    [Fact]
+    public async Task CommissionSplit_AtEachSale_NoUnitLost()
+    {
+        Party buyer = new(), seller = new(), platform = new();
+        await using var m = await Market.StartAsync(null, true, buyer);
+        UInt128 sellerTotal = 0, platformTotal = 0, paid = 0;
+        foreach (var price in new[] { "19990000", "1000001", "7" })
+        {
+            var sale = await m.CreateAsync(new
+            {
+                kind = "split",
+                coin = "NUSD",
+                amount = price,
+                parties = new Dictionary<string, string> { ["buyer"] = buyer.Address, ["seller"] = seller.Address, ["platform"] = platform.Address },
+                payer = "buyer",
+                recipients = new object[] { new { party = "seller", bps = 9_500 }, new { party = "platform", bps = 500 } },
+            });
+            Assert.Equal("closed", sale.Status);
+            var amount = U(price);
+            var commission = amount / 10_000 * 500 + amount % 10_000 * 500 / 10_000;
+            platformTotal += commission;
+            sellerTotal += amount - commission;
+            paid += amount;
+            Assert.Equal(sellerTotal, await m.BalanceAsync(seller.Address));
+            Assert.Equal(platformTotal, await m.BalanceAsync(platform.Address));
+            Assert.Equal(N("1000") - paid, await m.BalanceAsync(buyer.Address));
+            Assert.Equal(UInt128.Zero, await m.BalanceAsync(sale.Account!));
+        }
+
+        Assert.Equal(U("1049500"), platformTotal); // 999500 + ⌊50000.05⌋ + ⌊0.35⌋
+    }
+
+    [Fact]
+    public async Task SupplierPaid_OnSignedDeliveryConfirmation_Escrow()
+    {
+        Party buyer = new(), supplier = new(), warehouse = new();
+        await using var m = await Market.StartAsync(null, true, buyer);
+        var order = await m.CreateAsync(new
+        {
+            kind = "escrow",
+            coin = "NUSD",
+            amount = "250" + Whole,
+            parties = new Dictionary<string, string> { ["buyer"] = buyer.Address, ["supplier"] = supplier.Address, ["warehouse"] = warehouse.Address },
+            payer = "buyer",
+            payee = "supplier",
+            confirmer = "warehouse",
+            deadlineSeconds = 3600,
+            reference = "PO-2026-0042",
+        });
+        Assert.Equal(N("750"), await m.BalanceAsync(buyer.Address));
+
+        await m.RefusedAsync(await m.SendEventAsync(order.Id, supplier, "confirm"), 403, "not_designated_party");
+        await m.RefusedAsync(await m.SendEventAsync(order.Id, warehouse, "slash", "1", "x"), 422, "contract_action_invalid");
+        var done = await m.EventAsync(order.Id, warehouse, "confirm");
+        Assert.Equal("closed", done.Status);
+        Assert.Equal(N("250"), await m.BalanceAsync(supplier.Address));
+        await m.RefusedAsync(await m.SendEventAsync(order.Id, warehouse, "confirm"), 409, "contract_closed");
+        Assert.Equal(N("250"), await m.BalanceAsync(supplier.Address));
+
+        var history = await m.Node.Client.GetHistoryAsync(supplier.Address, "NUSD");
+        var release = Assert.Single(history.Transfers);
+        Assert.Equal(done.Steps[^1].Transfer, release.Id);
+        Assert.Contains(release.Memo, new[] { order.Id, "0x" + UInt128.Parse(order.Id, CultureInfo.InvariantCulture).ToString("x", CultureInfo.InvariantCulture) });
+
+        // A bad signature is refused before the sequencer.
+        using var forged = await m.Node.Http.PostAsJsonAsync($"v1/contracts/{order.Id}/events",
+            new ContractEventRequest("confirm", "0", HolderSigner.NewNonce().ToString(), "0x" + new string('1', 130), null, null), Json);
+        await m.RefusedAsync(forged, 401, "invalid_signature");
+    }
+
+    [Fact]
+    public async Task QcDefect_DeductedFromSupplierBond()
+    {
+        Party supplier = new(), buyer = new(), qc = new();
+        await using var m = await Market.StartAsync(null, true, supplier);
+        var bond = await m.CreateAsync(new
+        {
+            kind = "bond",
+            coin = "NUSD",
+            amount = "200" + Whole,
+            parties = new Dictionary<string, string> { ["supplier"] = supplier.Address, ["buyer"] = buyer.Address, ["qc"] = qc.Address },
+            payer = "supplier",
+            payee = "buyer",
+            slasher = "qc",
+            deadlineSeconds = 3600,
+        });
+        await m.RefusedAsync(await m.SendEventAsync(bond.Id, qc, "slash", "15" + Whole, null), 422, "contract_terms_invalid");
+        await m.EventAsync(bond.Id, qc, "slash", "15" + Whole, "batch 7: 3% defective (QC report 881)");
+        await m.EventAsync(bond.Id, qc, "slash", "5" + Whole, "batch 9: late");
+        var view = await m.GetAsync(bond.Id);
+        Assert.Equal("20" + Whole, view.Slashed);
+        Assert.Equal("180" + Whole, view.Remaining);
+        Assert.Equal(N("20"), await m.BalanceAsync(buyer.Address));
+        Assert.Equal(N("800"), await m.BalanceAsync(supplier.Address));
+    }
+
+    [Fact]
+    public async Task CrossBorderRefund_PartialThenRest_NeverMoreThanThePayment()
+    {
+        Party buyer = new(), merchant = new();
+        await using var m = await Market.StartAsync(null, true, buyer, merchant);
+        var paymentId = Ids.Next();
+        var r = await m.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = paymentId, Coin = "NUSD", Debit = buyer.Address, Credit = merchant.Address, Amount = "100" + Whole }]);
+        Assert.Equal("ok", r.Results[0].Result);
+
+        object Refund(string amount) => new
+        {
+            kind = "refund",
+            coin = "NUSD",
+            amount,
+            parties = new Dictionary<string, string> { ["merchant"] = merchant.Address, ["customer"] = buyer.Address },
+            payer = "merchant",
+            payee = "customer",
+            refundOf = paymentId,
+            reference = "RMA 77, item returned damaged",
+        };
+
+        var first = await m.CreateAsync(Refund("40" + Whole));
+        Assert.Equal("closed", first.Status);
+        Assert.Equal(paymentId, first.RefundOf);
+        Assert.Equal(N("940"), await m.BalanceAsync(buyer.Address));
+        await m.RefusedAsync(await m.PostContractAsync(Refund("60000001")), 422, "exceeds_refundable");
+        await m.CreateAsync(Refund("60" + Whole));
+        await m.RefusedAsync(await m.PostContractAsync(Refund("1")), 422, "exceeds_refundable");
+        Assert.Equal(N("1000"), await m.BalanceAsync(buyer.Address));
+        Assert.Equal(N("1000"), await m.BalanceAsync(merchant.Address));
+    }
+
+    [Fact]
+    public async Task MilestoneProject_ReleasedPerConfirmedMilestone()
+    {
+        Party client = new(), agency = new();
+        await using var m = await Market.StartAsync(null, true, client);
+        var project = await m.CreateAsync(new
+        {
+            kind = "milestones",
+            coin = "NUSD",
+            amount = "600" + Whole,
+            parties = new Dictionary<string, string> { ["client"] = client.Address, ["agency"] = agency.Address },
+            payer = "client",
+            payee = "agency",
+            milestones = new object[] { new { name = "design", amount = "100" + Whole }, new { name = "build", amount = "300" + Whole }, new { name = "launch", amount = "200" + Whole } },
+            deadlineSeconds = 86_400,
+        });
+        await m.RefusedAsync(await m.SendEventAsync(project.Id, agency, "milestone", "0"), 403, "not_designated_party");
+        await m.EventAsync(project.Id, client, "milestone", "0");
+        Assert.Equal(N("100"), await m.BalanceAsync(agency.Address));
+        await m.RefusedAsync(await m.SendEventAsync(project.Id, client, "milestone", "0"), 422, "milestone_invalid");
+        await m.EventAsync(project.Id, client, "milestone", "2");
+        Assert.Equal(N("300"), await m.BalanceAsync(agency.Address));
+        var last = await m.EventAsync(project.Id, client, "milestone", "1");
+        Assert.Equal("closed", last.Status);
+        Assert.Equal(N("600"), await m.BalanceAsync(agency.Address));
+        Assert.Equal(N("400"), await m.BalanceAsync(client.Address));
+        Assert.All(last.Milestones!, x => Assert.True(x.Confirmed));
+    }
+
+    [Fact]
+    public async Task PerSecondStream_CancelledMidway_PayerKeepsTheUnaccruedRest()
+    {
+        Party viewer = new(), creator = new();
+        await using var m = await Market.StartAsync(null, true, viewer);
+        var stream = await m.CreateAsync(new
+        {
+            kind = "stream",
+            coin = "NUSD",
+            amount = "600" + Whole,
+            ratePerSecond = "1" + Whole,
+            parties = new Dictionary<string, string> { ["viewer"] = viewer.Address, ["creator"] = creator.Address },
+            payer = "viewer",
+            payee = "creator",
+        });
+        await Task.Delay(1_200);
+        var withdrawn = await m.EventAsync(stream.Id, creator, "withdraw");
+        var firstWithdrawal = U(withdrawn.Released);
+        Assert.True(firstWithdrawal >= N("1") && firstWithdrawal % N("1") == 0, withdrawn.Released);
+        Assert.Equal(firstWithdrawal, await m.BalanceAsync(creator.Address));
+        await m.RefusedAsync(await m.SendEventAsync(stream.Id, creator, "cancel"), 403, "not_designated_party");
+
+        await Task.Delay(1_100);
+        var cancelled = await m.EventAsync(stream.Id, viewer, "cancel");
+        Assert.Equal("closed", cancelled.Status);
+        var toCreator = U(cancelled.Released);
+        var back = U(cancelled.Returned);
+        Assert.True(toCreator > firstWithdrawal);
+        Assert.Equal(N("600"), toCreator + back);
+        Assert.Equal(toCreator, await m.BalanceAsync(creator.Address));
+        Assert.Equal(N("1000") - toCreator, await m.BalanceAsync(viewer.Address));
+        Assert.Equal(UInt128.Zero, await m.BalanceAsync(stream.Account!));
+        await m.RefusedAsync(await m.SendEventAsync(stream.Id, creator, "withdraw"), 409, "contract_closed");
+    }
+
+    [Fact]
+    public async Task CreatorPaidPerArticle_WithRevenueSplit()
+    {
+        Party publisher = new(), writer = new(), editor = new(), platform = new();
+        await using var m = await Market.StartAsync(null, true, publisher);
+        for (var article = 1; article <= 3; article++)
+        {
+            await m.CreateAsync(new
+            {
+                kind = "split",
+                coin = "NUSD",
+                amount = "25" + Whole,
+                parties = new Dictionary<string, string> { ["publisher"] = publisher.Address, ["writer"] = writer.Address, ["editor"] = editor.Address, ["platform"] = platform.Address },
+                payer = "publisher",
+                recipients = new object[] { new { party = "writer", bps = 7_000 }, new { party = "editor", bps = 2_000 }, new { party = "platform", bps = 1_000 } },
+                reference = $"article {article}",
+            });
+            Assert.Equal(U("17500000") * (UInt128)article, await m.BalanceAsync(writer.Address));
+            Assert.Equal(N("5") * (UInt128)article, await m.BalanceAsync(editor.Address));
+            Assert.Equal(U("2500000") * (UInt128)article, await m.BalanceAsync(platform.Address));
+        }
+
+        Assert.Equal(N("925"), await m.BalanceAsync(publisher.Address));
+        var list = await m.Node.Http.GetFromJsonAsync<List<ContractView>>($"v1/contracts?party={writer.Address}", Json);
+        Assert.Equal(3, list!.Count);
+    }
+
+    [Fact]
+    public async Task BadContracts_RefusedWithClearCodes_MovingNothing()
+    {
+        Party a = new(), b = new();
+        await using var m = await Market.StartAsync(null, true, a);
+        var parties = new Dictionary<string, string> { ["a"] = a.Address, ["b"] = b.Address };
+        await m.RefusedAsync(await m.PostContractAsync(new { kind = "split", coin = "NUSD", amount = "100", parties, payer = "a", recipients = new object[] { new { party = "b", bps = 9_999 } } }), 422, "split_not_100_percent");
+        await m.RefusedAsync(await m.PostContractAsync(new
+        {
+            kind = "milestones",
+            coin = "NUSD",
+            amount = "100",
+            parties,
+            payer = "a",
+            payee = "b",
+            milestones = new object[] { new { name = "x", amount = "50" }, new { name = "y", amount = "49" } },
+        }), 422, "amounts_do_not_add_up");
+        await m.RefusedAsync(await m.PostContractAsync(new { kind = "escrow", coin = "NUSD", amount = "100", parties, payer = "a", payee = "carol", deadlineSeconds = 60 }), 422, "unknown_party");
+        await m.RefusedAsync(await m.PostContractAsync(new { kind = "escrow", coin = "NUSD", amount = "100", parties, payer = "a", payee = "b" }), 400, "missing_field");
+        await m.RefusedAsync(await m.PostContractAsync(new { kind = "escrow", coin = "NUSD", amount = "2000" + Whole, parties, payer = "a", payee = "b", deadlineSeconds = 60 }), 422, "exceeds_balance");
+        using (var anonymous = new HttpClient { BaseAddress = new Uri(m.Node.BaseUrl) })
+        {
+            await m.RefusedAsync(await anonymous.PostAsync("v1/contracts", new StringContent("{}", Encoding.UTF8, "application/json")), 401, "unauthorized");
+        }
+
+        Assert.Equal(N("1000"), await m.BalanceAsync(a.Address));
+        Assert.Equal(UInt128.Zero, await m.BalanceAsync(b.Address));
+        Assert.Empty((await m.Node.Http.GetFromJsonAsync<List<ContractView>>("v1/contracts", Json))!);
+
+        var schema = await m.Node.Http.GetStringAsync("v1/contracts/schema");
+        Assert.Contains("\"Centime contract\"", schema, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Restart_DeadlinesPassedWhileDown_FireOnceInOrder_AndReplayReproducesContracts()
+    {
+        Party buyer = new(), seller = new(), platform = new();
+        var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
+        var m = await Market.StartAsync(data, true, buyer, seller);
+        string escrowId, bondId, openId;
+        try
+        {
+            var parties = new Dictionary<string, string> { ["buyer"] = buyer.Address, ["seller"] = seller.Address, ["platform"] = platform.Address };
+            escrowId = (await m.CreateAsync(new { kind = "escrow", coin = "NUSD", amount = "10" + Whole, parties, payer = "buyer", payee = "seller", deadlineSeconds = 2 })).Id;
+            bondId = (await m.CreateAsync(new { kind = "bond", coin = "NUSD", amount = "50" + Whole, parties, payer = "seller", payee = "platform", slasher = "platform", deadlineSeconds = 1 })).Id;
+            openId = (await m.CreateAsync(new { kind = "escrow", coin = "NUSD", amount = "5" + Whole, parties, payer = "buyer", payee = "seller", deadlineSeconds = 3600 })).Id;
+            await m.EventAsync(bondId, platform, "slash", "1" + Whole, "late");
+        }
+        finally
+        {
+            m.Operator.Dispose();
+            await m.Node.StopAsync();
+        }
+
+        await Task.Delay(3_000); // both deadlines pass while the node is down
+
+        string after;
+        var again = await Market.StartAsync(data, setup: false);
+        try
+        {
+            var bond = await again.WaitClosedAsync(bondId);
+            var escrow = await again.WaitClosedAsync(escrowId);
+            Assert.Equal(["fund", "slash", "return"], bond.Steps.Select(s => s.Step));
+            Assert.Equal(["fund", "refund"], escrow.Steps.Select(s => s.Step));
+            // In order: the bond's deadline (1 s) came before the escrow's (2 s); both ran in the first block after the restart.
+            Assert.True(UInt128.Parse(bond.Steps[^1].Transfer, CultureInfo.InvariantCulture) < UInt128.Parse(escrow.Steps[^1].Transfer, CultureInfo.InvariantCulture));
+            Assert.Equal("open", (await again.GetAsync(openId)).Status);
+            Assert.Equal(N("995"), await again.BalanceAsync(buyer.Address));
+            Assert.Equal(N("999"), await again.BalanceAsync(seller.Address));
+            Assert.Equal(N("1"), await again.BalanceAsync(platform.Address));
+            after = await again.Node.Http.GetStringAsync("v1/contracts");
+        }
+        finally
+        {
+            again.Operator.Dispose();
+            await again.Node.StopAsync();
+        }
+
+        // Replay of the whole journal (no snapshot) reproduces every contract, and fires nothing twice.
+        foreach (var snapshot in Directory.GetFiles(data, "snapshot-*.snap", SearchOption.AllDirectories))
+        {
+            File.Delete(snapshot);
+        }
+
+        await using var replayed = await Market.StartAsync(data, setup: false);
+        var list = await replayed.Node.Http.GetStringAsync("v1/contracts");
+        Assert.Equal(after, list);
+        Assert.Equal(N("995"), await replayed.BalanceAsync(buyer.Address));
+        Assert.Equal(N("999"), await replayed.BalanceAsync(seller.Address));
+    }
+}
