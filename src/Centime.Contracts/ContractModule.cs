@@ -134,57 +134,57 @@ public sealed class ContractModule : LedgerModule
 
                 return t.DeadlineSeconds == 0 ? ResultCode.ContractTermsInvalid : ResultCode.Ok;
             case ContractKind.Split:
-            {
-                if (t.Recipients.Count is 0 or > MaxParts)
                 {
-                    return ResultCode.ContractTermsInvalid;
-                }
-
-                var bps = 0;
-                foreach (var r in t.Recipients)
-                {
-                    if (r.Address.IsZero)
-                    {
-                        return ResultCode.UnknownParty;
-                    }
-
-                    bps += r.BasisPoints;
-                }
-
-                return bps == 10_000 ? ResultCode.Ok : ResultCode.SplitNot100Percent;
-            }
-
-            case ContractKind.Refund:
-                return t.RefundOf == UInt128.Zero ? ResultCode.ContractTermsInvalid : ResultCode.Ok;
-            case ContractKind.Milestones:
-            {
-                if (t.Confirmer.IsZero)
-                {
-                    return ResultCode.UnknownParty;
-                }
-
-                if (t.Milestones.Count is 0 or > MaxParts)
-                {
-                    return ResultCode.ContractTermsInvalid;
-                }
-
-                var sum = UInt128.Zero;
-                foreach (var m in t.Milestones)
-                {
-                    if (m.Amount == UInt128.Zero || m.Name.Length > MaxText || m.Amount > LedgerState.MaxSupply)
+                    if (t.Recipients.Count is 0 or > MaxParts)
                     {
                         return ResultCode.ContractTermsInvalid;
                     }
 
-                    sum += m.Amount; // sum ≤ Amount ≤ 2^127 − 1 before, term ≤ 2^127 − 1: fits in 128 bits
-                    if (sum > t.Amount)
+                    var bps = 0;
+                    foreach (var r in t.Recipients)
                     {
-                        return ResultCode.AmountsDoNotAddUp;
+                        if (r.Address.IsZero)
+                        {
+                            return ResultCode.UnknownParty;
+                        }
+
+                        bps += r.BasisPoints;
                     }
+
+                    return bps == 10_000 ? ResultCode.Ok : ResultCode.SplitNot100Percent;
                 }
 
-                return sum == t.Amount ? ResultCode.Ok : ResultCode.AmountsDoNotAddUp;
-            }
+            case ContractKind.Refund:
+                return t.RefundOf == UInt128.Zero ? ResultCode.ContractTermsInvalid : ResultCode.Ok;
+            case ContractKind.Milestones:
+                {
+                    if (t.Confirmer.IsZero)
+                    {
+                        return ResultCode.UnknownParty;
+                    }
+
+                    if (t.Milestones.Count is 0 or > MaxParts)
+                    {
+                        return ResultCode.ContractTermsInvalid;
+                    }
+
+                    var sum = UInt128.Zero;
+                    foreach (var m in t.Milestones)
+                    {
+                        if (m.Amount == UInt128.Zero || m.Name.Length > MaxText || m.Amount > LedgerState.MaxSupply)
+                        {
+                            return ResultCode.ContractTermsInvalid;
+                        }
+
+                        sum += m.Amount; // sum ≤ Amount ≤ 2^127 − 1 before, term ≤ 2^127 − 1: fits in 128 bits
+                        if (sum > t.Amount)
+                        {
+                            return ResultCode.AmountsDoNotAddUp;
+                        }
+                    }
+
+                    return sum == t.Amount ? ResultCode.Ok : ResultCode.AmountsDoNotAddUp;
+                }
 
             case ContractKind.Stream:
                 if (t.RatePerSecond == UInt128.Zero || t.RatePerSecond > t.Amount || Contract.StreamSeconds(t) > MaxDeadlineSeconds)
