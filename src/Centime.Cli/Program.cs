@@ -22,6 +22,7 @@ root.Add(LiabilityCommands.CreateLiabilities());
 root.Add(LiabilityCommands.CreateVerifyProof());
 root.Add(LiabilityCommands.CreateReport());
 IssuanceCommands.AddTo(root);
+root.Add(ContractCommands.Create());
 root.Add(BenchCommands.Create());
 root.Add(DemoCommands.Create());
 return await root.Parse(args).InvokeAsync();
