@@ -405,6 +405,20 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
         Assert.Equal("Centime contract", doc.RootElement.GetProperty("title").GetString());
     }
 
+    [Fact]
+    public void Document_SchemaInDocs_MatchesTheServedOne()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Centime.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+        var docs = File.ReadAllText(Path.Combine(dir.FullName, "docs", "contracts.schema.json")).ReplaceLineEndings("\n").TrimEnd();
+        Assert.Equal(ContractDocument.Schema.ReplaceLineEndings("\n").TrimEnd(), docs);
+    }
+
     private int Seed(string test)
     {
         var fixedSeed = Environment.GetEnvironmentVariable("CENTIME_SEED");
