@@ -393,6 +393,55 @@ public sealed class ContractTests
     }
 
     [Fact]
+    public async Task ErpWebhook_PlacesAndPaysAnOrder_HmacSigned()
+    {
+        Party buyer = new(), supplier = new(), carrier = new(), other = new();
+        await using var m = await Market.StartAsync(null, true, buyer, other);
+        using var secretResponse = await m.Operator.PostAsJsonAsync("v1/contracts/webhook-secrets", new WebhookSecretRequest(buyer.Address), Json);
+        Assert.True(secretResponse.IsSuccessStatusCode);
+        var secret = Convert.FromHexString((await secretResponse.Content.ReadFromJsonAsync<WebhookSecret>(Json))!.Secret);
+
+        // Stock ran low: the ERP orders 40 units and pays the supplier and the carrier in one signed call.
+        var order = JsonSerializer.Serialize(new
+        {
+            id = "5550001",
+            kind = "split",
+            coin = "NUSD",
+            amount = "120" + Whole,
+            parties = new Dictionary<string, string> { ["buyer"] = buyer.Address, ["supplier"] = supplier.Address, ["carrier"] = carrier.Address },
+            payer = "buyer",
+            recipients = new object[] { new { party = "supplier", bps = 9_500 }, new { party = "carrier", bps = 500 } },
+            reference = "ERP PO 88231: 40 × SKU-7781, stock below reorder point",
+        }, Json);
+
+        async Task<HttpResponseMessage> PostAsync(string body, string payer, byte[] key, long? at = null, string? tamper = null)
+        {
+            var t = (at ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(CultureInfo.InvariantCulture);
+            var mac = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(t + "." + body)));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts/webhook") { Content = new StringContent(tamper ?? body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Centime-Payer", payer);
+            request.Headers.Add("X-Centime-Signature", $"t={t},v1={mac}");
+            using var anonymous = new HttpClient { BaseAddress = new Uri(m.Node.BaseUrl) };
+            return await anonymous.SendAsync(request);
+        }
+
+        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret, tamper: order.Replace("120", "999", StringComparison.Ordinal)), 401, "invalid_signature");
+        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret, at: DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3_600), 401, "invalid_signature");
+        await m.RefusedAsync(await PostAsync(order, other.Address, secret), 401, "invalid_signature"); // another payer's secret differs
+        Assert.Equal(N("1000"), await m.BalanceAsync(buyer.Address));
+
+        using var ok = await PostAsync(order, buyer.Address, secret);
+        Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
+        Assert.Equal(N("114"), await m.BalanceAsync(supplier.Address));
+        Assert.Equal(N("6"), await m.BalanceAsync(carrier.Address));
+        Assert.Equal(N("880"), await m.BalanceAsync(buyer.Address));
+
+        // A retried delivery of the same webhook pays nothing twice.
+        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret), 409, "contract_exists");
+        Assert.Equal(N("880"), await m.BalanceAsync(buyer.Address));
+    }
+
+    [Fact]
     public async Task BadContracts_RefusedWithClearCodes_MovingNothing()
     {
         Party a = new(), b = new();

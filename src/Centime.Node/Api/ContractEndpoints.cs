@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Centime.Contracts;
 using Centime.Crypto;
@@ -27,6 +28,10 @@ public static class ContractEndpoints
             .WithSummary("The JSON Schema of a contract document.");
         g.MapPost("", (HttpRequest request) => CreateAsync(node, request.HttpContext)).WithName("CreateContract")
             .WithSummary("Validate, fund (from the payer) and start a contract (operator key).").Produces<ContractView>();
+        g.MapPost("/webhook-secrets", (HttpRequest request) => WebhookSecretAsync(node, request.HttpContext)).WithName("ContractWebhookSecret")
+            .WithSummary("The HMAC secret an ERP system uses to create contracts paid by one payer (operator key).").Produces<WebhookSecret>();
+        g.MapPost("/webhook", (HttpRequest request) => WebhookAsync(node, request.HttpContext)).WithName("ContractWebhook")
+            .WithSummary("Create a contract from an HMAC-signed webhook (X-Centime-Payer, X-Centime-Signature: t=…,v1=…).").Produces<ContractView>();
         g.MapGet("", (string? party, string? status, int? limit) => List(node, party, status, limit)).WithName("ListContracts")
             .WithSummary("Contracts, newest id last; ?party=0x… (any role), ?status=open|disputed|closed, ?limit=.");
         g.MapGet("/{id}", (string id) => Get(node, id)).WithName("GetContract").WithSummary("A contract: terms, status, amounts and every movement.");
@@ -41,10 +46,83 @@ public static class ContractEndpoints
     private static async Task<IResult> CreateAsync(NodeContext node, HttpContext http)
     {
         Endpoints.RequireOperator(node, http);
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        return await CreateFromAsync(node, buffer.ToArray(), "admin", null);
+    }
+
+    /// <summary>Webhook secrets are derived from the operator key and the payer, so the node stores none.</summary>
+    private static byte[] WebhookKey(NodeContext node, Address payer) => node.DeriveSecret("centime-contract-webhook:" + payer.ToString().ToLowerInvariant());
+
+    private static async Task<IResult> WebhookSecretAsync(NodeContext node, HttpContext http)
+    {
+        Endpoints.RequireOperator(node, http);
+        var request = await Endpoints.ReadJsonAsync<WebhookSecretRequest>(http);
+        var payer = Endpoints.ParseAddress(request.Payer ?? throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'payer' is required"));
+        return Results.Json(new WebhookSecret(payer.ToString(), Convert.ToHexStringLower(WebhookKey(node, payer)), MaxWebhookSkewSeconds), JsonDefaults.Options);
+    }
+
+    private const long MaxWebhookSkewSeconds = 300;
+
+    private static async Task<IResult> WebhookAsync(NodeContext node, HttpContext http)
+    {
+        static ProblemException Unsigned(string detail) => new(401, "invalid_signature", "Invalid signature", detail);
+
+        var payerText = http.Request.Headers["X-Centime-Payer"].ToString();
+        if (!Address.TryParse(payerText, out var payer))
+        {
+            throw Unsigned("send 'X-Centime-Payer: <payer address>' and 'X-Centime-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + \".\" + body)>'");
+        }
+
+        long? timestamp = null;
+        byte[]? mac = null;
+        foreach (var part in http.Request.Headers["X-Centime-Signature"].ToString().Split(','))
+        {
+            var kv = part.Trim().Split('=', 2);
+            if (kv.Length == 2 && kv[0] == "t" && long.TryParse(kv[1], NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+            {
+                timestamp = t;
+            }
+            else if (kv.Length == 2 && kv[0] == "v1" && kv[1].Length == 64)
+            {
+                try
+                {
+                    mac = Convert.FromHexString(kv[1]);
+                }
+                catch (FormatException)
+                {
+                }
+            }
+        }
+
+        if (timestamp is not { } ts || mac is null)
+        {
+            throw Unsigned("'X-Centime-Signature' is t=<unix seconds>,v1=<64 hex digits>");
+        }
+
+        if (Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - ts) > MaxWebhookSkewSeconds)
+        {
+            throw Unsigned($"the signature's timestamp is more than {MaxWebhookSkewSeconds} s away from the node's clock (replayed or clock skew)");
+        }
+
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        var body = buffer.ToArray();
+        var signed = Encoding.UTF8.GetBytes(ts.ToString(CultureInfo.InvariantCulture) + ".").Concat(body).ToArray();
+        if (!CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(WebhookKey(node, payer), signed), mac))
+        {
+            throw Unsigned("the HMAC does not match the body and timestamp for this payer's secret");
+        }
+
+        return await CreateFromAsync(node, body, "webhook", payer);
+    }
+
+    private static async Task<IResult> CreateFromAsync(NodeContext node, byte[] body, string requester, Address? requiredPayer)
+    {
         JsonElement doc;
         try
         {
-            using var parsed = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
+            using var parsed = JsonDocument.Parse(body);
             doc = parsed.RootElement.Clone();
         }
         catch (JsonException ex)
@@ -62,8 +140,14 @@ public static class ContractEndpoints
             throw new ProblemException(ex.Status, ex.Code, ex.Status == 422 ? "Contract refused" : "Invalid contract", ex.Message);
         }
 
+        if (requiredPayer is { } only && contract.Terms.Payer != only)
+        {
+            throw new ProblemException(403, ResultCode.NotDesignatedParty.ToProblemCode(), "Contract refused",
+                $"this webhook secret creates contracts paid by {only} only; the contract's payer is {contract.Terms.Payer}");
+        }
+
         var id = contract.Id != UInt128.Zero ? contract.Id : NewId();
-        var command = new CreateContract(id, "admin", contract.Terms);
+        var command = new CreateContract(id, requester, contract.Terms);
         var receipt = await Endpoints.SubmitAsync(node, [Command.Of(command)]);
         var code = receipt.Results[0].Code;
         if (code != ResultCode.Ok)
@@ -254,6 +338,12 @@ public static class ContractEndpoints
 
     private static string Dec(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>Asks for the webhook secret of a payer.</summary>
+public sealed record WebhookSecretRequest(string? Payer);
+
+/// <summary>An ERP system's HMAC secret for contracts paid by <paramref name="Payer"/> (hex; shown to the operator only).</summary>
+public sealed record WebhookSecret(string Payer, string Secret, long MaxSkewSeconds);
 
 /// <summary>An event on a contract, signed by the designated party (EIP-712, docs/contracts.md).</summary>
 public sealed record ContractEventRequest(string? Action, string? Amount, string? Nonce, string? Signature, string? Reason, string? Signer);
