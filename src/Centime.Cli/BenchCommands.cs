@@ -30,6 +30,11 @@ internal static class BenchCommands
             }
         });
         bench.Add(proof);
+        var escrows = new Option<int>("--escrows") { Description = "Escrows created and released", DefaultValueFactory = _ => 100_000 };
+        var streams = new Option<int>("--streams") { Description = "Concurrent streams", DefaultValueFactory = _ => 100_000 };
+        var contracts = new Command("contracts", "Contracts: escrow create+release steps/s; withdrawals and deadlines with 100,000 concurrent streams.") { escrows, streams };
+        contracts.SetAction(parse => Centime.Contracts.ContractBench.Run(parse.GetValue(escrows), parse.GetValue(streams), Console.Out));
+        bench.Add(contracts);
         return bench;
     }
 }
