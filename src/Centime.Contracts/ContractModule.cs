@@ -515,6 +515,11 @@ public sealed class ContractModule : LedgerModule
             var (due, id) = _deadlines.Min;
             _deadlines.Remove((due, id));
             var contract = _contracts[id];
+            if (contract.Status != ContractStatus.Open)
+            {
+                continue; // a retried deadline of a contract that an event has closed (or put in dispute) since
+            }
+
             var t = contract.Terms;
             if (Guard(t.Coin, t.Payer, t.Payee, AccountOf(id)) != ResultCode.Ok)
             {

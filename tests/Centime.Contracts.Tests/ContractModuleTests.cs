@@ -155,6 +155,28 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Deadline_CoinPausedWhenDue_RetriedLaterAndNeverFiresTwice()
+    {
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        Assert.Equal(ResultCode.Ok, chain.Create(60, Escrow(100, deadlineSeconds: 10)));
+        var due = chain.Module.Get(60)!.Deadline;
+        chain.State.SetCoinGuard(1, CoinGuard.Paused);
+        chain.Tick(due);
+        Assert.Equal(ContractStatus.Open, chain.Module.Get(60)!.Status);
+        Assert.Equal(chain.Now + (ContractModule.RetrySeconds * Second), chain.Module.NextDeadline);
+
+        chain.State.SetCoinGuard(1, CoinGuard.None);
+        Assert.Equal(ResultCode.Ok, chain.Event(60, ContractAction.Confirm, Inspector));
+        var closedAt = chain.Module.Get(60)!.ClosedAt;
+        chain.Tick(chain.Now + (ContractModule.RetrySeconds * Second));
+        Assert.Equal(closedAt, chain.Module.Get(60)!.ClosedAt);
+        Assert.Equal(["fund", "release"], chain.Module.Get(60)!.Steps.Select(s => s.Step));
+        Assert.Equal(100, chain.Balance(Seller));
+        Assert.Null(chain.Module.NextDeadline);
+    }
+
+    [Fact]
     public void Escrow_Disputed_ArbiterSplitsAndTheDeadlineNoLongerRefunds()
     {
         var chain = new Chain();
