@@ -71,4 +71,16 @@ public sealed class VectorTests
         Ok(pool.AddLiquidity([10_000_000 * E6, 78_000_000 * E6], 0, 0));
         Assert.Equal(Big(expected), Ok(pool.GetDy(1, 0, 1_000_000 * E6, 0)));
     }
+    [Fact]
+    public void GetDy_OnChainNgPool_sUSDS_USDT_MatchesMainnet()
+    {
+        // stableswap.md [CM]: sunce86/curve-math benches/revm-comparison/fixtures/sUSDS_USDT.json — get_dy(0, 1, 1000e18)
+        // executed by revm on the real NG pool 0x00836fe5…fd10 at block 24712721: A_precise 2000000 (A = 20000),
+        // fee 0.1 bp, offpeg 20×, sUSDS (18 dec, oracle rate 1.0906…) / USDT (6 dec)
+        var pool = Create([18, 6], 20_000, 100_000, 200_000_000_000);
+        Assert.Equal(ExchangeError.None, pool.SetOracleRate(0, Big("1090658613438076468")));
+        pool.SetState([Big("9389865739602554336029715"), Big("39774632860599")], [0, 0], E18);
+        Assert.Equal([Big("1090658613438076468"), BigInteger.Pow(10, 30)], pool.Rates());
+        Assert.Equal(new BigInteger(1090794080), Ok(pool.GetDy(0, 1, 1000 * E18, 0)));
+    }
 }
