@@ -302,6 +302,39 @@ public sealed class PropertyTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Exchange_ZeroFee_RoundingAloneStillFavoursThePool()
+    {
+        // With no fee to hide behind, only the port's rounding (dy = xp_j − y − 1, floors) protects the pool.
+        var (rng, tag) = TestSeed.Create(output, nameof(Exchange_ZeroFee_RoundingAloneStillFavoursThePool));
+        for (var c = 0; c < Cases; c++)
+        {
+            var pool = Pools.Random(rng, out _);
+            Assert.Equal(ExchangeError.None, pool.SetFee(0, 0));
+            for (var step = 0; step < 5; step++)
+            {
+                var (i, j) = Pair(rng, pool);
+                // tiny trades too: a few raw units, where rounding is all there is
+                var dx = rng.Next(2) == 0 ? new BigInteger(rng.Next(1, 1000)) : RandomAmount(rng, pool, i);
+                var d0 = Ok(pool.Invariant(0));
+                var there = pool.Exchange(i, j, dx, 0, 0);
+                if (!there.IsSuccess)
+                {
+                    continue;
+                }
+
+                Assert.True(Ok(pool.Invariant(0)) >= d0, $"{tag} case {c} step {step}: D fell on a zero-fee swap");
+                if (there.Value!.AmountOut.IsZero)
+                {
+                    continue;
+                }
+
+                var back = pool.Exchange(j, i, there.Value.AmountOut, 0, 0);
+                Assert.True(!back.IsSuccess || back.Value!.AmountOut <= dx, $"{tag} case {c} step {step}: {dx} came back as {back.Value?.AmountOut}");
+            }
+        }
+    }
+
     private static BigInteger Price(IReadOnlyList<BigInteger> prices, int k) => k == 0 ? E18 : prices[k - 1];
 
     private static (int I, int J) Pair(Random rng, Pool pool)
