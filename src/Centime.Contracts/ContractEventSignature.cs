@@ -33,6 +33,25 @@ public static class ContractEventSignature
         return Eip712.Digest(Domain.Separator(), Keccak(buffer));
     }
 
+    /// <summary>The EIP-712 type a payer signs to fund a contract document themselves.</summary>
+    public const string FundingType = "ContractFunding(bytes32 contract,bytes32 document)";
+
+    private static readonly Hash32 FundingTypeHash = Keccak(Encoding.UTF8.GetBytes(FundingType));
+
+    /// <summary>The digest a payer signs to fund a contract: the id, and keccak256 of the exact document bytes.</summary>
+    public static Hash32 FundingDigest(UInt128 contract, ReadOnlySpan<byte> document)
+    {
+        var buffer = new byte[32 * 3];
+        FundingTypeHash.WriteTo(buffer);
+        BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(32 + 16), contract);
+        Keccak(document).WriteTo(buffer.AsSpan(64));
+        return Eip712.Digest(Domain.Separator(), Keccak(buffer));
+    }
+
+    /// <summary>Signs a contract document as its payer (wallets and tests).</summary>
+    public static Signature SignFunding(ReadOnlySpan<byte> privateKey, UInt128 contract, ReadOnlySpan<byte> document) =>
+        Secp256k1.Default.Sign(privateKey, FundingDigest(contract, document));
+
     /// <summary>Signs an event (wallets and tests).</summary>
     public static Signature Sign(ReadOnlySpan<byte> privateKey, UInt128 contract, ContractAction action, UInt128 amount, Hash32 nonce) =>
         Secp256k1.Default.Sign(privateKey, Digest(contract, action, amount, nonce));

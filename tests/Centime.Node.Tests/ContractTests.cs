@@ -442,6 +442,42 @@ public sealed class ContractTests
     }
 
     [Fact]
+    public async Task PayerSigned_Contract_FundedWithoutTheOperatorKey()
+    {
+        Party buyer = new(), seller = new();
+        await using var m = await Market.StartAsync(null, true, buyer);
+        var body = JsonSerializer.Serialize(new
+        {
+            id = "7770001",
+            kind = "escrow",
+            coin = "NUSD",
+            amount = "50" + Whole,
+            parties = new Dictionary<string, string> { ["buyer"] = buyer.Address, ["seller"] = seller.Address },
+            payer = "buyer",
+            payee = "seller",
+            deadlineSeconds = 3600,
+        }, Json);
+
+        async Task<HttpResponseMessage> PostAsync(Party signer, string text)
+        {
+            var signature = ContractEventSignature.SignFunding(signer.Key, 7770001, Encoding.UTF8.GetBytes(text));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts") { Content = new StringContent(text, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Centime-Payer-Signature", signature.ToHex());
+            using var anonymous = new HttpClient { BaseAddress = new Uri(m.Node.BaseUrl) };
+            return await anonymous.SendAsync(request);
+        }
+
+        await m.RefusedAsync(await PostAsync(seller, body), 403, "not_designated_party"); // only the payer funds
+        using var ok = await PostAsync(buyer, body);
+        Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
+        Assert.Equal(N("950"), await m.BalanceAsync(buyer.Address));
+        await m.RefusedAsync(await PostAsync(buyer, body), 409, "contract_exists"); // a replay funds nothing
+        Assert.Equal(N("950"), await m.BalanceAsync(buyer.Address));
+        await m.EventAsync("7770001", buyer, "confirm"); // the confirmer defaults to the payer
+        Assert.Equal(N("50"), await m.BalanceAsync(seller.Address));
+    }
+
+    [Fact]
     public async Task BadContracts_RefusedWithClearCodes_MovingNothing()
     {
         Party a = new(), b = new();

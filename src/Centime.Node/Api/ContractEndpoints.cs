@@ -45,10 +45,46 @@ public static class ContractEndpoints
 
     private static async Task<IResult> CreateAsync(NodeContext node, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
+        var payerSignature = http.Request.Headers["X-Centime-Payer-Signature"].ToString();
+        if (payerSignature.Length == 0)
+        {
+            Endpoints.RequireOperator(node, http);
+        }
+
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        return await CreateFromAsync(node, buffer.ToArray(), "admin", null);
+        var body = buffer.ToArray();
+        if (payerSignature.Length == 0)
+        {
+            return await CreateFromAsync(node, body, "admin", null);
+        }
+
+        // Payer-signed: EIP-712 ContractFunding(contract id, keccak256(body)); the id must be in the document, so a
+        // replayed request answers contract_exists and never funds twice.
+        UInt128 id;
+        try
+        {
+            using var parsed = JsonDocument.Parse(body);
+            id = parsed.RootElement.ValueKind == JsonValueKind.Object && parsed.RootElement.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String
+                ? ContractDocument.Id(idElement.GetString()!, "id")
+                : throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "a payer-signed contract names its 'id' (the signature covers it)");
+        }
+        catch (JsonException ex)
+        {
+            throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", ex.Message);
+        }
+        catch (ContractDocumentException ex)
+        {
+            throw new ProblemException(ex.Status, ex.Code, "Invalid contract", ex.Message);
+        }
+
+        if (!Signature.TryParse(payerSignature, out var signature) || !Secp256k1.Default.TryRecover(ContractEventSignature.FundingDigest(id, body), signature, out var payer))
+        {
+            throw new ProblemException(401, "invalid_signature", "Invalid signature",
+                $"'X-Centime-Payer-Signature' must be a 65-byte low-s EIP-712 signature of {ContractEventSignature.FundingType} (document = keccak256 of the exact body)");
+        }
+
+        return await CreateFromAsync(node, body, "payer", payer);
     }
 
     /// <summary>Webhook secrets are derived from the operator key and the payer, so the node stores none.</summary>
@@ -143,7 +179,7 @@ public static class ContractEndpoints
         if (requiredPayer is { } only && contract.Terms.Payer != only)
         {
             throw new ProblemException(403, ResultCode.NotDesignatedParty.ToProblemCode(), "Contract refused",
-                $"this webhook secret creates contracts paid by {only} only; the contract's payer is {contract.Terms.Payer}");
+                $"the signature (or webhook secret) authorises contracts paid by {only} only; the contract's payer is {contract.Terms.Payer}");
         }
 
         var id = contract.Id != UInt128.Zero ? contract.Id : NewId();
