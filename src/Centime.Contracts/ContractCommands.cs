@@ -17,6 +17,8 @@ public enum ContractKind : byte
     Milestones = 5,
     /// <summary>Accrues per second of ledger time; the payee withdraws, the payer cancels and keeps the unaccrued rest.</summary>
     Stream = 6,
+    /// <summary>The payee pulls from the payer up to the amount per period; the payer cancels; ends at the deadline.</summary>
+    Subscription = 7,
 }
 
 /// <summary>Actions of contract events. Persisted: values never change.</summary>
@@ -34,8 +36,10 @@ public enum ContractAction : byte
     Milestone = 5,
     /// <summary>Stream: the payee takes what has accrued.</summary>
     Withdraw = 6,
-    /// <summary>Stream: the payer stops it; the payee gets what accrued, the payer the rest.</summary>
+    /// <summary>Stream: the payer stops it; the payee gets what accrued, the payer the rest. Subscription: the payer ends it.</summary>
     Cancel = 7,
+    /// <summary>Subscription: the payee pulls <c>amount</c> from the payer, within this period's limit.</summary>
+    Charge = 8,
 }
 
 /// <summary>Wire names of kinds and actions.</summary>
@@ -50,6 +54,7 @@ public static class ContractNames
         ContractKind.Refund => "refund",
         ContractKind.Milestones => "milestones",
         ContractKind.Stream => "stream",
+        ContractKind.Subscription => "subscription",
         _ => "unknown",
     };
 
@@ -63,13 +68,14 @@ public static class ContractNames
         ContractAction.Milestone => "milestone",
         ContractAction.Withdraw => "withdraw",
         ContractAction.Cancel => "cancel",
+        ContractAction.Charge => "charge",
         _ => "unknown",
     };
 
     /// <summary>Parses a kind name.</summary>
     public static bool TryParseKind(string? name, out ContractKind kind)
     {
-        for (var k = ContractKind.Escrow; k <= ContractKind.Stream; k++)
+        for (var k = ContractKind.Escrow; k <= ContractKind.Subscription; k++)
         {
             if (string.Equals(Of(k), name, StringComparison.Ordinal))
             {
@@ -85,7 +91,7 @@ public static class ContractNames
     /// <summary>Parses an action name.</summary>
     public static bool TryParseAction(string? name, out ContractAction action)
     {
-        for (var a = ContractAction.Confirm; a <= ContractAction.Cancel; a++)
+        for (var a = ContractAction.Confirm; a <= ContractAction.Charge; a++)
         {
             if (string.Equals(Of(a), name, StringComparison.Ordinal))
             {
@@ -139,6 +145,8 @@ public sealed record ContractTerms
     public UInt128 RatePerSecond { get; init; }
     /// <summary>Refund: id of the original payment.</summary>
     public UInt128 RefundOf { get; init; }
+    /// <summary>Subscription: seconds per period (periods start at creation); the amount is the limit per period.</summary>
+    public ulong PeriodSeconds { get; init; }
     /// <summary>Split: recipients in order (the first takes the rounding remainder).</summary>
     public IReadOnlyList<SplitShare> Recipients { get; init; } = [];
     /// <summary>Milestones in order.</summary>
@@ -159,6 +167,7 @@ public sealed record ContractTerms
         w.UInt128(Cap);
         w.UInt128(RatePerSecond);
         w.UInt128(RefundOf);
+        w.UInt64(PeriodSeconds);
         w.UInt32((uint)Recipients.Count);
         foreach (var r in Recipients)
         {
@@ -189,6 +198,7 @@ public sealed record ContractTerms
         var cap = r.UInt128();
         var rate = r.UInt128();
         var refundOf = r.UInt128();
+        var period = r.UInt64();
         var recipientCount = r.UInt32();
         if (recipientCount > ContractModule.MaxParts)
         {
@@ -229,6 +239,7 @@ public sealed record ContractTerms
             Cap = cap,
             RatePerSecond = rate,
             RefundOf = refundOf,
+            PeriodSeconds = period,
             Recipients = recipients,
             Milestones = milestones,
             Reference = r.String(),

@@ -31,6 +31,7 @@ public static class ContractDocument
         [ContractKind.Refund] = ["payee", "refundOf"],
         [ContractKind.Milestones] = ["payee", "confirmer", "milestones", "deadlineSeconds"],
         [ContractKind.Stream] = ["payee", "ratePerSecond"],
+        [ContractKind.Subscription] = ["payee", "periodSeconds", "deadlineSeconds"],
     };
 
     /// <summary>Parses and validates a document; throws <see cref="ContractDocumentException"/>.</summary>
@@ -43,7 +44,7 @@ public static class ContractDocument
 
         if (!ContractNames.TryParseKind(String(doc, "kind", required: true), out var kind))
         {
-            throw Bad(400, "invalid_field", "'kind': one of escrow, bond, split, refund, milestones, stream");
+            throw Bad(400, "invalid_field", "'kind': one of escrow, bond, split, refund, milestones, stream, subscription");
         }
 
         var allowed = KindFields[kind];
@@ -138,6 +139,13 @@ public static class ContractDocument
             case ContractKind.Stream:
                 terms = terms with { RatePerSecond = Amount(String(doc, "ratePerSecond", required: true), "ratePerSecond") };
                 break;
+            case ContractKind.Subscription:
+                terms = terms with
+                {
+                    PeriodSeconds = Seconds(doc, "periodSeconds", required: true),
+                    DeadlineSeconds = Seconds(doc, "deadlineSeconds", required: false),
+                };
+                break;
         }
 
         var code = ContractModule.Validate(terms);
@@ -163,6 +171,7 @@ public static class ContractDocument
             ContractKind.Stream => "ratePerSecond must be positive and at most the amount, and the stream at most 100 years long",
             ContractKind.Milestones => "1–64 milestones, each with a positive amount and a name of at most 200 characters",
             ContractKind.Split => "1–64 recipients",
+            ContractKind.Subscription => "periodSeconds from 1 to 100 years",
             _ => "a term is out of range (amount positive, reference at most 200 characters)",
         },
     };
@@ -278,9 +287,9 @@ public static class ContractDocument
   "required": ["kind", "coin", "amount", "parties", "payer"],
   "properties": {
     "id": { "$ref": "#/$defs/id", "description": "Contract id (decimal 128-bit); the node picks one when absent. Memo of every transfer the contract makes." },
-    "kind": { "enum": ["escrow", "bond", "split", "refund", "milestones", "stream"] },
+    "kind": { "enum": ["escrow", "bond", "split", "refund", "milestones", "stream", "subscription"] },
     "coin": { "type": "string", "description": "Coin symbol, e.g. NUSD" },
-    "amount": { "$ref": "#/$defs/amount", "description": "What the payer puts in (stream: the whole deposit)" },
+    "amount": { "$ref": "#/$defs/amount", "description": "What the payer puts in (stream: the whole deposit; subscription: the most the payee may pull per period)" },
     "parties": { "type": "object", "minProperties": 1, "additionalProperties": { "type": "string", "pattern": "^0x[0-9a-fA-F]{40}$" } },
     "payer": { "type": "string", "description": "Party name; funds the contract" },
     "payee": { "type": "string", "description": "Party name; receives (all kinds but split)" },
@@ -289,7 +298,8 @@ public static class ContractDocument
     "arbiter": { "type": "string", "description": "escrow: party who decides a dispute (none: no disputes)" },
     "slasher": { "type": "string", "description": "bond: party who may slash" },
     "cap": { "$ref": "#/$defs/amount", "description": "bond: most that may be slashed in total (default: the amount)" },
-    "deadlineSeconds": { "type": "integer", "minimum": 1, "maximum": 3162240000, "description": "escrow: refund to the payer; milestones: refund of the unreleased rest (optional); bond: return to the payer" },
+    "deadlineSeconds": { "type": "integer", "minimum": 1, "maximum": 3162240000, "description": "escrow: refund to the payer; milestones: refund of the unreleased rest (optional); bond: return to the payer; subscription: its end (optional)" },
+    "periodSeconds": { "type": "integer", "minimum": 1, "maximum": 3162240000, "description": "subscription: length of a period (periods start at creation)" },
     "recipients": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "object", "required": ["party", "bps"], "additionalProperties": false,
       "properties": { "party": { "type": "string" }, "bps": { "type": "integer", "minimum": 0, "maximum": 10000 } } },
       "description": "split: basis points summing to 10000; remainder units to the first recipient" },
@@ -306,7 +316,8 @@ public static class ContractDocument
     { "if": { "properties": { "kind": { "const": "split" } } }, "then": { "required": ["recipients"] } },
     { "if": { "properties": { "kind": { "const": "refund" } } }, "then": { "required": ["payee", "refundOf"] } },
     { "if": { "properties": { "kind": { "const": "milestones" } } }, "then": { "required": ["payee", "milestones"] } },
-    { "if": { "properties": { "kind": { "const": "stream" } } }, "then": { "required": ["payee", "ratePerSecond"] } }
+    { "if": { "properties": { "kind": { "const": "stream" } } }, "then": { "required": ["payee", "ratePerSecond"] } },
+    { "if": { "properties": { "kind": { "const": "subscription" } } }, "then": { "required": ["payee", "periodSeconds"] } }
   ],
   "$defs": {
     "amount": { "type": "string", "pattern": "^[1-9][0-9]{0,38}$" },

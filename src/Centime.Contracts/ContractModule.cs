@@ -102,7 +102,7 @@ public sealed class ContractModule : LedgerModule
     /// <summary>Checks terms on their own (no ledger state): the rules the node also applies to the JSON document.</summary>
     public static ResultCode Validate(ContractTerms t)
     {
-        if (t.Kind is < ContractKind.Escrow or > ContractKind.Stream || t.Reference.Length > MaxText || t.DeadlineSeconds > MaxDeadlineSeconds)
+        if (t.Kind is < ContractKind.Escrow or > ContractKind.Subscription || t.Reference.Length > MaxText || t.DeadlineSeconds > MaxDeadlineSeconds)
         {
             return ResultCode.ContractTermsInvalid;
         }
@@ -193,6 +193,8 @@ public sealed class ContractModule : LedgerModule
                 }
 
                 return ResultCode.Ok;
+            case ContractKind.Subscription:
+                return t.PeriodSeconds is 0 or > MaxDeadlineSeconds ? ResultCode.ContractTermsInvalid : ResultCode.Ok;
             default:
                 return ResultCode.ContractTermsInvalid;
         }
@@ -204,7 +206,7 @@ public sealed class ContractModule : LedgerModule
         ContractAction.Confirm or ContractAction.Slash or ContractAction.Milestone => signer == t.Confirmer,
         ContractAction.Dispute => signer == t.Payer || signer == t.Payee,
         ContractAction.Decide => !t.Arbiter.IsZero && signer == t.Arbiter,
-        ContractAction.Withdraw => signer == t.Payee,
+        ContractAction.Withdraw or ContractAction.Charge => signer == t.Payee,
         ContractAction.Cancel => signer == t.Payer,
         _ => false,
     };
@@ -216,6 +218,7 @@ public sealed class ContractModule : LedgerModule
         (ContractKind.Bond, ContractAction.Slash) => true,
         (ContractKind.Milestones, ContractAction.Milestone) => true,
         (ContractKind.Stream, ContractAction.Withdraw or ContractAction.Cancel) => true,
+        (ContractKind.Subscription, ContractAction.Charge or ContractAction.Cancel) => true,
         _ => false,
     };
 
@@ -287,6 +290,24 @@ public sealed class ContractModule : LedgerModule
             Close(contract, context.Now);
             _refunded[t.RefundOf] = refunded + t.Amount;
             _contracts.Add(c.Id, contract);
+            return ResultCode.Ok;
+        }
+
+        if (t.Kind == ContractKind.Subscription)
+        {
+            // Nothing is locked: each charge is one transfer straight from the payer, within the period's limit.
+            var ok = Guard(t.Coin, t.Payer, t.Payee);
+            if (ok != ResultCode.Ok)
+            {
+                return ok;
+            }
+
+            _contracts.Add(c.Id, contract);
+            if (contract.Deadline > 0)
+            {
+                _deadlines.Add((contract.Deadline, c.Id));
+            }
+
             return ResultCode.Ok;
         }
 
@@ -385,7 +406,9 @@ public sealed class ContractModule : LedgerModule
             ContractAction.Slash => Slash(contract, e.Amount, e.Reason, context),
             ContractAction.Milestone => ConfirmMilestone(contract, e.Amount, context),
             ContractAction.Withdraw => Withdraw(contract, context),
+            ContractAction.Cancel when t.Kind == ContractKind.Subscription => EndSubscription(contract, context.Now),
             ContractAction.Cancel => Cancel(contract, context),
+            ContractAction.Charge => Charge(contract, e.Amount, context),
             _ => ResultCode.ContractActionInvalid,
         };
         if (code == ResultCode.Ok)
@@ -501,6 +524,40 @@ public sealed class ContractModule : LedgerModule
         return ResultCode.Ok;
     }
 
+    private ResultCode Charge(Contract contract, UInt128 amount, in ModuleContext context)
+    {
+        var t = contract.Terms;
+        if (amount == UInt128.Zero)
+        {
+            return ResultCode.ContractTermsInvalid;
+        }
+
+        var period = (context.Now - contract.CreatedAt) / (t.PeriodSeconds * NanosPerSecond);
+        var used = period == contract.Period ? contract.ChargedInPeriod : UInt128.Zero;
+        if (amount > t.Amount - used)
+        {
+            return ResultCode.ExceedsPeriodLimit;
+        }
+
+        // A direct pull from the payer: one transfer, atomic; fails cleanly (exceeds_balance) when the payer is short.
+        var code = Move(contract, t.Payer, t.Payee, amount, PayCode, "charge", "", context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
+        contract.Released += amount;
+        contract.Period = period;
+        contract.ChargedInPeriod = used + amount;
+        return ResultCode.Ok;
+    }
+
+    private ResultCode EndSubscription(Contract contract, ulong now)
+    {
+        Close(contract, now);
+        return ResultCode.Ok;
+    }
+
     // ------------------------------------------------------------------ deadlines
 
     /// <inheritdoc/>
@@ -528,7 +585,11 @@ public sealed class ContractModule : LedgerModule
                 continue;
             }
 
-            if (t.Kind == ContractKind.Stream)
+            if (t.Kind == ContractKind.Subscription)
+            {
+                // Its term is over: nothing is held, nothing moves.
+            }
+            else if (t.Kind == ContractKind.Stream)
             {
                 Pay(contract, t.Payee, contract.Remaining, "stream_end", "", context);
             }
@@ -646,6 +707,8 @@ public sealed class ContractModule : LedgerModule
             WriteUInt128(writer, c.Returned);
             WriteUInt128(writer, c.Slashed);
             writer.Write(c.MilestonesDone);
+            writer.Write(c.Period);
+            WriteUInt128(writer, c.ChargedInPeriod);
             writer.Write(c.ClosedAt);
             writer.Write(c.StepList.Count);
             foreach (var s in c.StepList)
@@ -708,6 +771,8 @@ public sealed class ContractModule : LedgerModule
             contract.Returned = ReadUInt128(reader);
             contract.Slashed = ReadUInt128(reader);
             contract.MilestonesDone = reader.ReadUInt64();
+            contract.Period = reader.ReadUInt64();
+            contract.ChargedInPeriod = ReadUInt128(reader);
             contract.ClosedAt = reader.ReadUInt64();
             var steps = reader.ReadInt32();
             for (var s = 0; s < steps; s++)

@@ -50,6 +50,9 @@ public sealed class Contract
     public UInt128 Slashed { get; internal set; }
     /// <summary>Milestones: bit i set when milestone i was confirmed.</summary>
     public ulong MilestonesDone { get; internal set; }
+    /// <summary>Subscription: the period of the last charge (0 = the first period) and what was charged in it.</summary>
+    public ulong Period { get; internal set; }
+    public UInt128 ChargedInPeriod { get; internal set; }
     /// <summary>Ledger time it closed, or 0.</summary>
     public ulong ClosedAt { get; internal set; }
     internal List<ContractStep> StepList { get; } = [];
@@ -59,13 +62,13 @@ public sealed class Contract
     public IReadOnlyList<ContractStep> Steps => StepList;
 
     /// <summary>What the contract account still holds for this contract.</summary>
-    public UInt128 Remaining => Terms.Kind is ContractKind.Refund ? UInt128.Zero : Terms.Amount - Released - Returned;
+    public UInt128 Remaining => Terms.Kind is ContractKind.Refund or ContractKind.Subscription ? UInt128.Zero : Terms.Amount - Released - Returned;
 
     /// <summary>Ledger time of the deadline (refund, return, stream end), or 0 for none.</summary>
     public ulong Deadline => Terms.Kind switch
     {
         ContractKind.Stream => CreatedAt + (StreamSeconds(Terms) * ContractModule.NanosPerSecond),
-        ContractKind.Escrow or ContractKind.Bond or ContractKind.Milestones when Terms.DeadlineSeconds > 0 => CreatedAt + (Terms.DeadlineSeconds * ContractModule.NanosPerSecond),
+        ContractKind.Escrow or ContractKind.Bond or ContractKind.Milestones or ContractKind.Subscription when Terms.DeadlineSeconds > 0 => CreatedAt + (Terms.DeadlineSeconds * ContractModule.NanosPerSecond),
         _ => 0,
     };
 

@@ -161,6 +161,8 @@ public enum ResultCode : ushort
     ContractTermsInvalid = 312,
     /// <summary>The payment a refund refers to does not exist or is not between the same parties in the same coin.</summary>
     OriginalPaymentNotFound = 313,
+    /// <summary>A subscription charge above what is left of this period's limit.</summary>
+    ExceedsPeriodLimit = 314,
 }
 
 /// <summary>Helpers over <see cref="ResultCode"/>.</summary>

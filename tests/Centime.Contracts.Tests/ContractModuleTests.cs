@@ -326,6 +326,28 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Subscription_PulledUpToTheLimitPerPeriod_UntilCancelled()
+    {
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        var terms = new ContractTerms { Kind = ContractKind.Subscription, Payer = Buyer, Payee = Seller, Amount = 100, PeriodSeconds = 30 * 86_400, DeadlineSeconds = 365 * 86_400 };
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(70, terms with { PeriodSeconds = 0 }));
+        Assert.Equal(ResultCode.Ok, chain.Create(70, terms));
+        Assert.Equal(1_000, chain.Balance(Buyer)); // nothing locked
+        var start = chain.Module.Get(70)!.CreatedAt;
+        Assert.Equal(ResultCode.NotDesignatedParty, chain.Event(70, ContractAction.Charge, Buyer, 10));
+        Assert.Equal(ResultCode.Ok, chain.Event(70, ContractAction.Charge, Seller, 60));
+        Assert.Equal(ResultCode.ExceedsPeriodLimit, chain.Event(70, ContractAction.Charge, Seller, 41));
+        Assert.Equal(ResultCode.Ok, chain.Event(70, ContractAction.Charge, Seller, 40));
+        Assert.Equal(ResultCode.Ok, chain.Event(70, ContractAction.Charge, Seller, 100, at: start + (30UL * 86_400 * Second)));
+        Assert.Equal(200, chain.Balance(Seller));
+        Assert.Equal(ResultCode.NotDesignatedParty, chain.Event(70, ContractAction.Cancel, Seller));
+        Assert.Equal(ResultCode.Ok, chain.Event(70, ContractAction.Cancel, Buyer));
+        Assert.Equal(ResultCode.ContractClosed, chain.Event(70, ContractAction.Charge, Seller, 1));
+        Assert.Equal(800, chain.Balance(Buyer));
+    }
+
+    [Fact]
     public void Create_PayerShortOfCoins_RefusedMovingNothing()
     {
         var chain = new Chain();
@@ -358,8 +380,9 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
             {
                 var id = (UInt128)(1000 + step);
                 var amount = (UInt128)random.Next(1, 5_000);
-                ContractTerms terms = random.Next(4) switch
+                ContractTerms terms = random.Next(5) switch
                 {
+                    4 => new ContractTerms { Kind = ContractKind.Subscription, Payer = Buyer, Payee = Seller, Amount = amount, PeriodSeconds = (ulong)random.Next(1, 600), DeadlineSeconds = (ulong)random.Next(0, 3_000) },
                     0 => Escrow(amount, (ulong)random.Next(1, 3_000), arbiter: true),
                     1 => new ContractTerms { Kind = ContractKind.Bond, Payer = Seller, Payee = Platform, Confirmer = Platform, Amount = amount, Cap = amount, DeadlineSeconds = (ulong)random.Next(1, 3_000) },
                     2 => new ContractTerms { Kind = ContractKind.Stream, Payer = Buyer, Payee = Seller, Amount = amount, RatePerSecond = (UInt128)random.Next(1, 20) },
@@ -371,7 +394,7 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
             else
             {
                 var id = ids[random.Next(ids.Count)];
-                var action = (ContractAction)random.Next(1, 8);
+                var action = (ContractAction)random.Next(1, 9);
                 chain.Event(id, action, people[random.Next(people.Length)], (UInt128)random.Next(0, 3_000), "r", at);
             }
 

@@ -117,6 +117,7 @@ public sealed class PersistedEnumTests
         ["ContractNonceUsed"] = 311,
         ["ContractTermsInvalid"] = 312,
         ["OriginalPaymentNotFound"] = 313,
+        ["ExceedsPeriodLimit"] = 314,
     };
 
     private static readonly Dictionary<string, long> CommandKinds = new()

@@ -478,6 +478,32 @@ public sealed class ContractTests
     }
 
     [Fact]
+    public async Task Subscription_PulledUpToItsLimitPerPeriod_UntilThePayerCancels()
+    {
+        Party reader = new(), newsroom = new();
+        await using var m = await Market.StartAsync(null, true, reader);
+        var sub = await m.CreateAsync(new
+        {
+            kind = "subscription",
+            coin = "NUSD",
+            amount = "5" + Whole,
+            periodSeconds = 2_592_000,
+            parties = new Dictionary<string, string> { ["reader"] = reader.Address, ["newsroom"] = newsroom.Address },
+            payer = "reader",
+            payee = "newsroom",
+        });
+        Assert.Equal(N("1000"), await m.BalanceAsync(reader.Address)); // nothing locked
+        var charged = await m.EventAsync(sub.Id, newsroom, "charge", "5" + Whole);
+        Assert.Equal("0", charged.LeftThisPeriod);
+        await m.RefusedAsync(await m.SendEventAsync(sub.Id, newsroom, "charge", "1"), 422, "exceeds_period_limit");
+        await m.RefusedAsync(await m.SendEventAsync(sub.Id, newsroom, "cancel"), 403, "not_designated_party");
+        await m.EventAsync(sub.Id, reader, "cancel");
+        await m.RefusedAsync(await m.SendEventAsync(sub.Id, newsroom, "charge", "1"), 409, "contract_closed");
+        Assert.Equal(N("995"), await m.BalanceAsync(reader.Address));
+        Assert.Equal(N("5"), await m.BalanceAsync(newsroom.Address));
+    }
+
+    [Fact]
     public async Task BadContracts_RefusedWithClearCodes_MovingNothing()
     {
         Party a = new(), b = new();

@@ -200,7 +200,7 @@ public static class ContractEndpoints
         var request = await Endpoints.ReadJsonAsync<ContractEventRequest>(http);
         if (!ContractNames.TryParseAction(request.Action, out var action))
         {
-            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'action': one of confirm, dispute, decide, slash, milestone, withdraw, cancel");
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'action': one of confirm, dispute, decide, slash, milestone, withdraw, cancel, charge");
         }
 
         var amount = UInt128.Zero;
@@ -332,7 +332,9 @@ public static class ContractEndpoints
             t.Recipients.Count == 0 ? null : t.Recipients.Select(r => new RecipientView(r.Address.ToString(), r.BasisPoints)).ToList(),
             milestones,
             t.Reference.Length == 0 ? null : t.Reference,
-            c.Steps.Select(s => new StepView(Dec(s.Transfer), s.Step, s.To.ToString(), Dec(s.Amount), Dec(s.At), s.Reason.Length == 0 ? null : s.Reason)).ToList());
+            c.Steps.Select(s => new StepView(Dec(s.Transfer), s.Step, s.To.ToString(), Dec(s.Amount), Dec(s.At), s.Reason.Length == 0 ? null : s.Reason)).ToList(),
+            t.Kind is ContractKind.Subscription ? t.PeriodSeconds : null,
+            t.Kind is ContractKind.Subscription ? Dec(c.Period == (now - c.CreatedAt) / (t.PeriodSeconds * 1_000_000_000UL) ? t.Amount - c.ChargedInPeriod : t.Amount) : null);
     }
 
     private static string StatusName(ContractStatus status) => status switch
@@ -417,4 +419,6 @@ public sealed record ContractView(
     List<RecipientView>? Recipients,
     List<MilestoneView>? Milestones,
     string? Reference,
-    List<StepView> Steps);
+    List<StepView> Steps,
+    ulong? PeriodSeconds,
+    string? LeftThisPeriod);
