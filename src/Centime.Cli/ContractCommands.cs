@@ -23,7 +23,7 @@ internal static class ContractCommands
 
     public static Command Create()
     {
-        var command = new Command("contract", "Programmable payments: escrow, bond, split, refund, milestones, stream.");
+        var command = new Command("contract", "Programmable payments: escrow, bond, split, refund, milestones, stream, subscription.");
 
         var file = new Argument<string>("file") { Description = "The contract document (JSON; see 'centime contract schema'); - reads stdin" };
         var create = new Command("create", "Validate, fund and start a contract (operator key).") { file };
@@ -87,9 +87,9 @@ internal static class ContractCommands
         command.Add(list);
 
         var eventId = new Argument<string>("id") { Description = "Contract id" };
-        var action = new Argument<string>("action") { Description = "confirm, dispute, decide, slash, milestone, withdraw, cancel" };
+        var action = new Argument<string>("action") { Description = "confirm, dispute, decide, slash, milestone, withdraw, cancel, charge" };
         var wallet = new Option<string>("--wallet") { Description = "The signing party's wallet (name or address in the keystore)", Required = true };
-        var amount = new Option<string>("--amount") { Description = "decide: the payee's share; slash: the amount (minor units); milestone: its number from 0", DefaultValueFactory = _ => "0" };
+        var amount = new Option<string>("--amount") { Description = "decide: the payee's share; slash, charge: the amount (minor units); milestone: its number from 0", DefaultValueFactory = _ => "0" };
         var reason = new Option<string?>("--reason") { Description = "slash: why (required)" };
         var signedEvent = new Command("event", "Sign an event with a wallet (EIP-712) and send it.") { eventId, action, wallet, amount, reason, WalletCommands.KeystoreDir, WalletCommands.PasswordFile };
         signedEvent.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
@@ -102,7 +102,7 @@ internal static class ContractCommands
 
             if (!ContractNames.TryParseAction(parse.GetValue(action), out var a))
             {
-                throw new UsageException("the action is one of confirm, dispute, decide, slash, milestone, withdraw, cancel");
+                throw new UsageException("the action is one of confirm, dispute, decide, slash, milestone, withdraw, cancel, charge");
             }
 
             if (!UInt128.TryParse(parse.GetValue(amount), NumberStyles.None, CultureInfo.InvariantCulture, out var units))

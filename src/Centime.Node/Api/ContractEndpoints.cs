@@ -36,7 +36,7 @@ public static class ContractEndpoints
             .WithSummary("Contracts, newest id last; ?party=0x… (any role), ?status=open|disputed|closed, ?limit=.");
         g.MapGet("/{id}", (string id) => Get(node, id)).WithName("GetContract").WithSummary("A contract: terms, status, amounts and every movement.");
         g.MapPost("/{id}/events", (string id, HttpContext http) => EventAsync(node, id, http)).WithName("ContractEvent")
-            .WithSummary("An event (confirm, dispute, decide, slash, milestone, withdraw, cancel) signed by the designated party (EIP-712).")
+            .WithSummary("An event (confirm, dispute, decide, slash, milestone, withdraw, cancel, charge) signed by the designated party (EIP-712).")
             .Accepts<ContractEventRequest>("application/json").Produces<ContractView>();
     }
 

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Centime.Client;
+using Centime.Ledger;
+
+namespace Centime.Node.Tests;
+
+/// <summary>The built `centime contract` commands against a real node: create from a file, sign an event with a keystore wallet, show.</summary>
+public sealed class ContractCliTests : IDisposable
+{
+    private const string Password = "contract-cli-password";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "centime-contract-cli-" + Guid.NewGuid().ToString("N"));
+
+    public ContractCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task ContractCreateEventShow_EscrowReleasedByTheWarehouseWallet()
+    {
+        await using var node = await TestNode.StartAsync();
+        Assert.Equal(0, (await Cli("wallet", "new", "--name", "warehouse", "--scrypt-n", "1024")).Code);
+        var warehouse = (await Cli("wallet", "address", "warehouse")).Output.Trim();
+        var buyer = Holders.Alice;
+        var supplier = Address.Derive("contract-cli-supplier").ToString();
+        await node.CoinWithHoldersAsync("NUSD", 100_000_000, buyer);
+
+        var file = Path.Combine(_dir, "escrow.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
+        {
+            id = "424242",
+            kind = "escrow",
+            coin = "NUSD",
+            amount = "25000000",
+            parties = new Dictionary<string, string> { ["buyer"] = buyer, ["supplier"] = supplier, ["warehouse"] = warehouse },
+            payer = "buyer",
+            payee = "supplier",
+            confirmer = "warehouse",
+            deadlineSeconds = 3600,
+        }));
+
+        var created = await Cli("--node", node.BaseUrl, "--api-key", TestNode.OperatorKey, "contract", "create", file, "--json");
+        Assert.True(created.Code == 0, created.Output);
+        Assert.Contains("\"status\": \"open\"", created.Output, StringComparison.Ordinal);
+
+        var confirmed = await Cli("--node", node.BaseUrl, "contract", "event", "424242", "confirm", "--wallet", "warehouse");
+        Assert.True(confirmed.Code == 0, confirmed.Output);
+        Assert.Equal("25000000", (await node.Anonymous.GetAccountAsync(supplier)).Balances.Single().Balance);
+
+        var again = await Cli("--node", node.BaseUrl, "contract", "event", "424242", "confirm", "--wallet", "warehouse");
+        Assert.Equal(1, again.Code);
+        Assert.Contains("contract_closed", again.Output, StringComparison.Ordinal);
+
+        var shown = await Cli("--node", node.BaseUrl, "contract", "show", "424242", "--json");
+        Assert.True(shown.Code == 0, shown.Output);
+        Assert.Contains("\"step\": \"release\"", shown.Output, StringComparison.Ordinal);
+
+        var schema = await Cli("contract", "schema");
+        Assert.Contains("\"Centime contract\"", schema.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Code, string Output)> Cli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(NodeProcess.CliDll());
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["CENTIME_KEYSTORE"] = Path.Combine(_dir, "keystore");
+        psi.Environment["CENTIME_PASSWORD"] = Password;
+        psi.Environment["COLUMNS"] = "300";
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, (await stdout) + (await stderr));
+    }
+}
