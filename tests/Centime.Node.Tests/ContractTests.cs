@@ -439,6 +439,44 @@ public sealed class ContractTests
         // A retried delivery of the same webhook pays nothing twice.
         await m.RefusedAsync(await PostAsync(order, buyer.Address, secret), 409, "contract_exists");
         Assert.Equal(N("880"), await m.BalanceAsync(buyer.Address));
+
+        // A second order held in escrow; the ERP confirms the goods received with an HMAC-signed event as the buyer.
+        var escrow = JsonSerializer.Serialize(new
+        {
+            id = "5550002",
+            kind = "escrow",
+            coin = "NUSD",
+            amount = "30" + Whole,
+            parties = new Dictionary<string, string> { ["buyer"] = buyer.Address, ["supplier"] = supplier.Address },
+            payer = "buyer",
+            payee = "supplier",
+            deadlineSeconds = 86_400,
+        }, Json);
+        using (var placed = await PostAsync(escrow, buyer.Address, secret))
+        {
+            Assert.True(placed.IsSuccessStatusCode, await placed.Content.ReadAsStringAsync());
+        }
+
+        async Task<HttpResponseMessage> EventAsync(string body, string party, byte[] key)
+        {
+            var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            var mac = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(t + "." + body)));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts/5550002/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Centime-Party", party);
+            request.Headers.Add("X-Centime-Signature", $"t={t},v1={mac}");
+            using var anonymous = new HttpClient { BaseAddress = new Uri(m.Node.BaseUrl) };
+            return await anonymous.SendAsync(request);
+        }
+
+        var received = JsonSerializer.Serialize(new ContractEventRequest("confirm", "0", HolderSigner.NewNonce().ToString(), null, "GRN 5531: 40 units received", null), Json);
+        await m.RefusedAsync(await EventAsync(received, supplier.Address, secret), 401, "invalid_signature"); // the buyer's secret is not the supplier's
+        using (var confirmed = await EventAsync(received, buyer.Address, secret))
+        {
+            Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(N("144"), await m.BalanceAsync(supplier.Address));
+        Assert.Equal(N("850"), await m.BalanceAsync(buyer.Address));
     }
 
     [Fact]

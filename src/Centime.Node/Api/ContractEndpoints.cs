@@ -102,12 +102,19 @@ public static class ContractEndpoints
 
     private static async Task<IResult> WebhookAsync(NodeContext node, HttpContext http)
     {
+        var (payer, body) = await VerifyWebhookAsync(node, http, "X-Centime-Payer");
+        return await CreateFromAsync(node, body, "webhook", payer);
+    }
+
+    /// <summary>Checks an HMAC-signed webhook: the address header names whose derived secret signs; answers it and the body.</summary>
+    private static async Task<(Address Party, byte[] Body)> VerifyWebhookAsync(NodeContext node, HttpContext http, string addressHeader)
+    {
         static ProblemException Unsigned(string detail) => new(401, "invalid_signature", "Invalid signature", detail);
 
-        var payerText = http.Request.Headers["X-Centime-Payer"].ToString();
+        var payerText = http.Request.Headers[addressHeader].ToString();
         if (!Address.TryParse(payerText, out var payer))
         {
-            throw Unsigned("send 'X-Centime-Payer: <payer address>' and 'X-Centime-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + \".\" + body)>'");
+            throw Unsigned($"send '{addressHeader}: <address>' and " + "'X-Centime-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + \".\" + body)>'");
         }
 
         long? timestamp = null;
@@ -147,10 +154,10 @@ public static class ContractEndpoints
         var signed = Encoding.UTF8.GetBytes(ts.ToString(CultureInfo.InvariantCulture) + ".").Concat(body).ToArray();
         if (!CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(WebhookKey(node, payer), signed), mac))
         {
-            throw Unsigned("the HMAC does not match the body and timestamp for this payer's secret");
+            throw Unsigned("the HMAC does not match the body and timestamp for this address's secret");
         }
 
-        return await CreateFromAsync(node, body, "webhook", payer);
+        return (payer, body);
     }
 
     private static async Task<IResult> CreateFromAsync(NodeContext node, byte[] body, string requester, Address? requiredPayer)
@@ -197,7 +204,28 @@ public static class ContractEndpoints
     private static async Task<IResult> EventAsync(NodeContext node, string idText, HttpContext http)
     {
         var id = ParseId(idText);
-        var request = await Endpoints.ReadJsonAsync<ContractEventRequest>(http);
+        Address? webhookParty = null;
+        ContractEventRequest request;
+        if (http.Request.Headers.ContainsKey("X-Centime-Party"))
+        {
+            // An ERP system acting for a party with that address's webhook secret (HMAC) instead of an EIP-712 signature.
+            var (party, body) = await VerifyWebhookAsync(node, http, "X-Centime-Party");
+            webhookParty = party;
+            try
+            {
+                request = JsonSerializer.Deserialize<ContractEventRequest>(body, JsonDefaults.Options)
+                    ?? throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", "the body must be a JSON object");
+            }
+            catch (JsonException ex)
+            {
+                throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", ex.Message);
+            }
+        }
+        else
+        {
+            request = await Endpoints.ReadJsonAsync<ContractEventRequest>(http);
+        }
+
         if (!ContractNames.TryParseAction(request.Action, out var action))
         {
             throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'action': one of confirm, dispute, decide, slash, milestone, withdraw, cancel, charge");
@@ -221,8 +249,13 @@ public static class ContractEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'nonce' is a 0x-prefixed 32-byte hex value, fresh for each event");
         }
 
-        if (!Signature.TryParse(request.Signature, out var signature)
-            || !ContractEventSignature.TryRecover(id, action, amount, nonce, signature, out var signer))
+        Address signer;
+        if (webhookParty is { } viaWebhook)
+        {
+            signer = viaWebhook;
+        }
+        else if (!Signature.TryParse(request.Signature, out var signature)
+            || !ContractEventSignature.TryRecover(id, action, amount, nonce, signature, out signer))
         {
             throw new ProblemException(401, "invalid_signature", "Invalid signature",
                 $"'signature' must be a 65-byte low-s EIP-712 signature of {ContractEventSignature.Type} under the \"Centime Contracts\" domain, version 1");
@@ -377,7 +410,7 @@ public static class ContractEndpoints
     private static string Dec(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>Asks for the webhook secret of a payer.</summary>
+/// <summary>Asks for the webhook secret of an address (a payer creating contracts, a party sending events).</summary>
 public sealed record WebhookSecretRequest(string? Payer);
 
 /// <summary>An ERP system's HMAC secret for contracts paid by <paramref name="Payer"/> (hex; shown to the operator only).</summary>
