@@ -651,7 +651,14 @@ public sealed class ContractModule : LedgerModule
 
     private ResultCode Move(Contract contract, Address from, Address to, UInt128 amount, ushort code, string step, string reason, in ModuleContext context)
     {
-        var id = new UInt128(TransferIdPrefix, _nextTransfer);
+        // A client may have taken an id in the module's range: skip it (deterministically) instead of failing a release.
+        var counter = _nextTransfer;
+        var id = new UInt128(TransferIdPrefix, counter);
+        while (Ledger.TryGetTransfer(id, out _))
+        {
+            id = new UInt128(TransferIdPrefix, ++counter);
+        }
+
         var result = Ledger.Execute(new Transfer
         {
             Id = id,
@@ -667,7 +674,7 @@ public sealed class ContractModule : LedgerModule
             return result;
         }
 
-        _nextTransfer++;
+        _nextTransfer = counter + 1;
         contract.StepList.Add(new ContractStep(id, step, to, amount, context.Now, reason));
         return ResultCode.Ok;
     }

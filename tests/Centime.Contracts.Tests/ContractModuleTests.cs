@@ -348,6 +348,19 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Release_ClientTookTheModulesNextTransferId_SkipsItInsteadOfFailing()
+    {
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        Assert.Equal(ResultCode.Ok, chain.Create(80, Escrow(100)));
+        var squatted = new UInt128(ContractModule.TransferIdPrefix, 2); // the release would take it
+        Assert.Equal(ResultCode.Ok, chain.Apply(0, Command.Of(new Transfer { Id = squatted, DebitAccount = Buyer, CreditAccount = Platform, Amount = 1, Coin = 1, Code = 1 }))[0]);
+        Assert.Equal(ResultCode.Ok, chain.Event(80, ContractAction.Confirm, Inspector));
+        Assert.Equal(100, chain.Balance(Seller));
+        Assert.Equal(new UInt128(ContractModule.TransferIdPrefix, 3), chain.Module.Get(80)!.Steps[^1].Transfer);
+    }
+
+    [Fact]
     public void Create_PayerShortOfCoins_RefusedMovingNothing()
     {
         var chain = new Chain();
