@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Centime.Ledger;
@@ -113,9 +114,14 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
         }
 
         var parsed = FromBytes(bytes);
-        if (hasLower && hasUpper && !string.Equals(parsed.ToString(), "0x" + text[2..], StringComparison.Ordinal))
+        if (hasLower && hasUpper)
         {
-            return false;
+            Span<char> expected = stackalloc char[40];
+            parsed.WriteChecksummedHex(expected);
+            if (!expected.SequenceEqual(text.AsSpan(2)))
+            {
+                return false;
+            }
         }
 
         address = parsed;
@@ -151,6 +157,17 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
     /// <summary>EIP-55 mixed-case checksum form.</summary>
     public override string ToString()
     {
+        Span<char> chars = stackalloc char[42];
+        chars[0] = '0';
+        chars[1] = 'x';
+        WriteChecksummedHex(chars[2..]);
+        return new string(chars);
+    }
+
+    /// <summary>Writes the 40 EIP-55 checksummed hex digits (no "0x").</summary>
+    [SkipLocalsInit]
+    private void WriteChecksummedHex(Span<char> destination)
+    {
         Span<byte> bytes = stackalloc byte[Size];
         WriteTo(bytes);
         Span<byte> lowerHex = stackalloc byte[40];
@@ -163,17 +180,12 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
 
         Span<byte> hash = stackalloc byte[32];
         Keccak256.Hash(lowerHex, hash);
-        Span<char> chars = stackalloc char[42];
-        chars[0] = '0';
-        chars[1] = 'x';
         for (var i = 0; i < 40; i++)
         {
             var c = (char)lowerHex[i];
             var nibble = (i % 2 == 0) ? hash[i / 2] >> 4 : hash[i / 2] & 0xF;
-            chars[2 + i] = (c >= 'a' && nibble >= 8) ? char.ToUpperInvariant(c) : c;
+            destination[i] = (c >= 'a' && nibble >= 8) ? char.ToUpperInvariant(c) : c;
         }
-
-        return new string(chars);
     }
 
     /// <inheritdoc/>
