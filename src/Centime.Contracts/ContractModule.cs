@@ -257,6 +257,20 @@ public sealed class ContractModule : LedgerModule
         }
 
         var account = AccountOf(c.Id);
+        var supply = Ledger.GetCoin(t.Coin)!.SupplyAccount;
+        if (t.Payer == t.Payee || IsReserved(t.Payer, account, supply) || IsReserved(t.Payee, account, supply))
+        {
+            return ResultCode.ContractTermsInvalid;
+        }
+
+        foreach (var r in t.Recipients)
+        {
+            if (r.Address == t.Payer || IsReserved(r.Address, account, supply))
+            {
+                return ResultCode.ContractTermsInvalid;
+            }
+        }
+
         var contract = new Contract(c.Id, t, c.Requester, context.Now, context.Height);
         if (t.Kind == ContractKind.Refund)
         {
@@ -343,7 +357,7 @@ public sealed class ContractModule : LedgerModule
             var shares = SplitShares(t.Amount, t.Recipients);
             for (var i = 0; i < shares.Length; i++)
             {
-                Pay(contract, t.Recipients[i].Address, shares[i], "split", "", context);
+                Pay(contract, t.Recipients[i].Address, shares[i], "split", "", context); // checked above; see Pay
             }
 
             Close(contract, context.Now);
@@ -421,7 +435,12 @@ public sealed class ContractModule : LedgerModule
 
     private ResultCode Confirm(Contract contract, in ModuleContext context)
     {
-        Pay(contract, contract.Terms.Payee, contract.Remaining, "release", "", context);
+        var code = Pay(contract, contract.Terms.Payee, contract.Remaining, "release", "", context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
         Close(contract, context.Now);
         return ResultCode.Ok;
     }
@@ -451,8 +470,13 @@ public sealed class ContractModule : LedgerModule
             return ResultCode.AmountsDoNotAddUp;
         }
 
-        Pay(contract, contract.Terms.Payee, toPayee, "decide", "", context);
-        GiveBack(contract, remaining - toPayee, "decide", context);
+        var code = Pay(contract, contract.Terms.Payee, toPayee, "decide", "", context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
+        GiveBack(contract, remaining - toPayee, "decide", context); // cannot fail once the first leg went through (see Pay)
         Close(contract, context.Now);
         return ResultCode.Ok;
     }
@@ -469,7 +493,12 @@ public sealed class ContractModule : LedgerModule
             return ResultCode.ExceedsSlashCap;
         }
 
-        Pay(contract, contract.Terms.Payee, amount, "slash", reason, context);
+        var code = Pay(contract, contract.Terms.Payee, amount, "slash", reason, context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
         contract.Slashed += amount;
         if (contract.Remaining == UInt128.Zero)
         {
@@ -488,7 +517,12 @@ public sealed class ContractModule : LedgerModule
         }
 
         var i = (int)index;
-        Pay(contract, contract.Terms.Payee, milestones[i].Amount, "milestone", milestones[i].Name, context);
+        var code = Pay(contract, contract.Terms.Payee, milestones[i].Amount, "milestone", milestones[i].Name, context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
         contract.MilestonesDone |= 1UL << i;
         if (contract.Remaining == UInt128.Zero)
         {
@@ -506,7 +540,12 @@ public sealed class ContractModule : LedgerModule
             return ResultCode.ContractActionInvalid; // nothing accrued since the last withdrawal
         }
 
-        Pay(contract, contract.Terms.Payee, due, "withdraw", "", context);
+        var code = Pay(contract, contract.Terms.Payee, due, "withdraw", "", context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
         if (contract.Remaining == UInt128.Zero)
         {
             Close(contract, context.Now);
@@ -518,8 +557,13 @@ public sealed class ContractModule : LedgerModule
     private ResultCode Cancel(Contract contract, in ModuleContext context)
     {
         var due = contract.AccruedAt(context.Now) - contract.Released;
-        Pay(contract, contract.Terms.Payee, due, "cancel", "", context);
-        GiveBack(contract, contract.Remaining, "cancel", context);
+        var code = Pay(contract, contract.Terms.Payee, due, "cancel", "", context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
+        GiveBack(contract, contract.Remaining, "cancel", context); // cannot fail once the first leg went through (see Pay)
         Close(contract, context.Now);
         return ResultCode.Ok;
     }
@@ -585,17 +629,16 @@ public sealed class ContractModule : LedgerModule
                 continue;
             }
 
-            if (t.Kind == ContractKind.Subscription)
+            var moved = t.Kind switch
             {
-                // Its term is over: nothing is held, nothing moves.
-            }
-            else if (t.Kind == ContractKind.Stream)
+                ContractKind.Subscription => ResultCode.Ok, // its term is over: nothing is held, nothing moves
+                ContractKind.Stream => Pay(contract, t.Payee, contract.Remaining, "stream_end", "", context),
+                _ => GiveBack(contract, contract.Remaining, t.Kind == ContractKind.Bond ? "return" : "refund", context),
+            };
+            if (moved != ResultCode.Ok)
             {
-                Pay(contract, t.Payee, contract.Remaining, "stream_end", "", context);
-            }
-            else
-            {
-                GiveBack(contract, contract.Remaining, t.Kind == ContractKind.Bond ? "return" : "refund", context);
+                _deadlines.Add((timestamp + (RetrySeconds * NanosPerSecond), id));
+                continue;
             }
 
             Close(contract, timestamp);
@@ -616,37 +659,39 @@ public sealed class ContractModule : LedgerModule
 
     private bool IsFrozen(uint coin, Address address) => !address.IsZero && Ledger.TryGetAccount(coin, address, out var account) && account.IsFrozen;
 
-    private void Pay(Contract contract, Address to, UInt128 amount, string step, string reason, in ModuleContext context)
+    // Never throws: a throw inside apply would stop the sequencer, and stop it again on every replay. The contract
+    // account holds what it pays, parties are checked at creation and the guard passed, so a failure here is not
+    // expected; if one happens the money stays in the contract account and the caller reports the code.
+    private ResultCode Pay(Contract contract, Address to, UInt128 amount, string step, string reason, in ModuleContext context)
     {
         if (amount == UInt128.Zero)
         {
-            return;
+            return ResultCode.Ok;
         }
 
         var code = Move(contract, AccountOf(contract.Id), to, amount, PayCode, step, reason, context);
-        if (code != ResultCode.Ok)
+        if (code == ResultCode.Ok)
         {
-            // The contract account holds what it pays and the guard passed: only a broken invariant gets here.
-            throw new InvalidOperationException($"Contract {contract.Id}: {step} of {amount} failed with {code}.");
+            contract.Released += amount;
         }
 
-        contract.Released += amount;
+        return code;
     }
 
-    private void GiveBack(Contract contract, UInt128 amount, string step, in ModuleContext context)
+    private ResultCode GiveBack(Contract contract, UInt128 amount, string step, in ModuleContext context)
     {
         if (amount == UInt128.Zero)
         {
-            return;
+            return ResultCode.Ok;
         }
 
         var code = Move(contract, AccountOf(contract.Id), contract.Terms.Payer, amount, ReturnCode, step, "", context);
-        if (code != ResultCode.Ok)
+        if (code == ResultCode.Ok)
         {
-            throw new InvalidOperationException($"Contract {contract.Id}: {step} of {amount} failed with {code}.");
+            contract.Returned += amount;
         }
 
-        contract.Returned += amount;
+        return code;
     }
 
     private ResultCode Move(Contract contract, Address from, Address to, UInt128 amount, ushort code, string step, string reason, in ModuleContext context)
@@ -678,6 +723,9 @@ public sealed class ContractModule : LedgerModule
         contract.StepList.Add(new ContractStep(id, step, to, amount, context.Now, reason));
         return ResultCode.Ok;
     }
+
+    // The contract's own account, or the coin's supply account (which would turn a contract into a mint or burn).
+    private static bool IsReserved(Address party, Address account, Address supply) => party == account || party == supply;
 
     private void Close(Contract contract, ulong now)
     {

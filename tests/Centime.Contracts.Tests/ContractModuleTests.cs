@@ -361,6 +361,21 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Create_PartyIsTheContractOrSupplyAccount_Refused()
+    {
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        var supply = chain.State.GetCoin(1)!.SupplyAccount;
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(90, Escrow(10) with { Payee = ContractModule.AccountOf(90) }));
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(91, Escrow(10) with { Payer = supply }));
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(92, Escrow(10) with { Payee = Buyer }));
+        var split = new ContractTerms { Kind = ContractKind.Split, Payer = Buyer, Amount = 10, Recipients = [new(ContractModule.AccountOf(93), 10_000)] };
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(93, split));
+        Assert.Equal(1_000, chain.Balance(Buyer));
+        Assert.Empty(chain.Module.Contracts);
+    }
+
+    [Fact]
     public void Create_PayerShortOfCoins_RefusedMovingNothing()
     {
         var chain = new Chain();
