@@ -54,22 +54,10 @@ public static class SignedBench
         }
         finally
         {
-            try
-            {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-            }
+            BenchOutput.DeleteScratch(dir);
         }
 
-        var table = new Table().AddColumns("measurement", "figure", "conditions");
-        foreach (var (what, figure, conditions) in rows)
-        {
-            table.AddRow(Markup.Escape(what), "[bold]" + Markup.Escape(figure) + "[/]", Markup.Escape(conditions));
-        }
-
-        AnsiConsole.Write(table);
+        BenchOutput.PrintTable(rows);
         return 0;
     }
 

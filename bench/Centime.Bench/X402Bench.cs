@@ -114,22 +114,10 @@ public static class X402Bench
         }
         finally
         {
-            try
-            {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-            }
+            BenchOutput.DeleteScratch(dir);
         }
 
-        var table = new Table().AddColumns("measurement", "figure", "conditions");
-        foreach (var (what, figure, conditions) in rows)
-        {
-            table.AddRow(Markup.Escape(what), "[bold]" + Markup.Escape(figure) + "[/]", Markup.Escape(conditions));
-        }
-
-        AnsiConsole.Write(table);
+        BenchOutput.PrintTable(rows);
         return 0;
     }
 
@@ -170,12 +158,12 @@ public static class X402Bench
         return headers;
     }
 
-    /// <summary>PAYMENT-SIGNATURE headers as @x402/fetch builds them, signed on all cores.</summary>
-    private static string[] Sign(HolderSigner[] payers, X402Asset asset, Address merchant, Api api, int count)
-    {
-        var offer = new PaymentRequirements
+    /// <summary>The server's offer of one unit of the asset under <paramref name="scheme"/>, the coin's signing
+    /// domain, and the paid resource, as a client sees them after the 402.</summary>
+    private static (PaymentRequirements Offer, Eip712Domain Domain, ResourceInfo Resource) Offer(string scheme, X402Asset asset, Address merchant, Api api) =>
+        (new PaymentRequirements
         {
-            Scheme = "exact",
+            Scheme = scheme,
             Network = asset.Network,
             Amount = "1",
             Asset = asset.Address,
@@ -186,9 +174,14 @@ public static class X402Bench
                 ["name"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Name),
                 ["version"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Version),
             },
-        };
-        var domain = new Eip712Domain(asset.Name, asset.Version, asset.ChainId, asset.Address);
-        var resource = new ResourceInfo { Url = api.Resource("paid"), Description = "bench" };
+        },
+        new Eip712Domain(asset.Name, asset.Version, asset.ChainId, asset.Address),
+        new ResourceInfo { Url = api.Resource("paid"), Description = "bench" });
+
+    /// <summary>PAYMENT-SIGNATURE headers as @x402/fetch builds them, signed on all cores.</summary>
+    private static string[] Sign(HolderSigner[] payers, X402Asset asset, Address merchant, Api api, int count)
+    {
+        var (offer, domain, resource) = Offer("exact", asset, merchant, api);
         var validBefore = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600;
         var headers = new string[count];
         Parallel.For(0, count, i =>
@@ -217,22 +210,7 @@ public static class X402Bench
         string[][] result = [];
         var task = Task.Run(() =>
         {
-            var offer = new PaymentRequirements
-            {
-                Scheme = HashChain.Scheme,
-                Network = asset.Network,
-                Amount = "1",
-                Asset = asset.Address,
-                PayTo = merchant.ToString(),
-                MaxTimeoutSeconds = 60,
-                Extra = new Dictionary<string, System.Text.Json.JsonElement>
-                {
-                    ["name"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Name),
-                    ["version"] = System.Text.Json.JsonSerializer.SerializeToElement(asset.Version),
-                },
-            };
-            var domain = new Eip712Domain(asset.Name, asset.Version, asset.ChainId, asset.Address);
-            var resource = new ResourceInfo { Url = api.Resource("paid"), Description = "bench" };
+            var (offer, domain, resource) = Offer(HashChain.Scheme, asset, merchant, api);
             var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             result = new string[clients][];
             Parallel.For(0, clients, c =>
