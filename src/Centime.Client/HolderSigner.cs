@@ -63,11 +63,7 @@ public sealed class HolderSigner
         var authorizationDigest = Eip712.Digest(separator, Eip3009.ReceiveWithAuthorization(
             Centime.Ledger.Address.Parse(authorization.From), Centime.Ledger.Address.Parse(authorization.To), BigInteger.Parse(authorization.Value, CultureInfo.InvariantCulture),
             BigInteger.Parse(authorization.ValidAfter, CultureInfo.InvariantCulture), BigInteger.Parse(authorization.ValidBefore, CultureInfo.InvariantCulture), Hash32.Parse(authorization.Nonce)));
-        Span<byte> buffer = stackalloc byte[64];
-        Keccak256.Hash("ReceiveSubmission(bytes32 authorization)"u8, buffer[..32]);
-        authorizationDigest.WriteTo(buffer[32..]);
-        var structHash = Hash32.FromBytes(Keccak256.Hash(buffer));
-        return authorization with { PayeeSignature = _backend.Sign(_privateKey, Eip712.Digest(separator, structHash)).ToHex() };
+        return authorization with { PayeeSignature = _backend.Sign(_privateKey, Eip712.Digest(separator, Eip3009.ReceiveSubmission(authorizationDigest))).ToHex() };
     }
 
     public CancelAuthorizationRequest SignCancel(Eip712Domain domain, Hash32 nonce) => new()

@@ -32,6 +32,13 @@ public static class Eip3009
     /// <summary>keccak256 of <see cref="PermitType"/> (0x6e71edae…).</summary>
     public static readonly Hash32 PermitTypeHash = Eip712.KeccakHash(PermitType);
 
+    /// <summary>Centime's co-signature of a receiveWithAuthorization by its payee: there is no msg.sender over
+    /// HTTP, so the payee signs this over the authorization's EIP-712 digest.</summary>
+    public const string ReceiveSubmissionType = "ReceiveSubmission(bytes32 authorization)";
+
+    /// <summary>keccak256 of <see cref="ReceiveSubmissionType"/>.</summary>
+    public static readonly Hash32 ReceiveSubmissionTypeHash = Eip712.KeccakHash(ReceiveSubmissionType);
+
     /// <summary>keccak256 of <see cref="TransferFromType"/>.</summary>
     public static readonly Hash32 TransferFromTypeHash = Eip712.KeccakHash(TransferFromType);
 
@@ -40,6 +47,16 @@ public static class Eip3009
 
     public static Hash32 ReceiveWithAuthorization(Address from, Address to, BigInteger value, BigInteger validAfter, BigInteger validBefore, Hash32 nonce) =>
         Authorization(ReceiveWithAuthorizationTypeHash, from, to, value, validAfter, validBefore, nonce);
+
+    /// <summary>Struct hash of <see cref="ReceiveSubmissionType"/> for the digest of a receive authorization.</summary>
+    [SkipLocalsInit]
+    public static Hash32 ReceiveSubmission(in Hash32 authorizationDigest)
+    {
+        Span<byte> b = stackalloc byte[64];
+        ReceiveSubmissionTypeHash.WriteTo(b);
+        authorizationDigest.WriteTo(b[32..]);
+        return Eip712.KeccakHash(b);
+    }
 
     [SkipLocalsInit]
     public static Hash32 CancelAuthorization(Address authorizer, Hash32 nonce)

@@ -16,9 +16,6 @@ namespace Centime.Node.Signing;
 /// </summary>
 internal sealed class AuthorizationChecker(NodeContext node)
 {
-    // keccak256("ReceiveSubmission(bytes32 authorization)"): what a payee signs to submit a receiveWithAuthorization.
-    private static readonly byte[] ReceiveSubmissionTypeHash = Keccak256.Hash("ReceiveSubmission(bytes32 authorization)"u8);
-
     private readonly NodeContext _node = node;
     private readonly DomainCache _domains = new(node);
 
@@ -93,10 +90,7 @@ internal sealed class AuthorizationChecker(NodeContext node)
         }
 
         var signature = ParseSignature(payeeSignature, null, null, null, null);
-        Span<byte> buffer = stackalloc byte[64];
-        ReceiveSubmissionTypeHash.CopyTo(buffer);
-        authorizationDigest.WriteTo(buffer[32..]);
-        var digest = Eip712.Digest(domain.Separator, Hash32.FromBytes(Keccak256.Hash(buffer)));
+        var digest = Eip712.Digest(domain.Separator, Eip3009.ReceiveSubmission(authorizationDigest));
         if (!signature.IsLowS)
         {
             throw Refused(ResultCode.SignatureHighS, "the payee signature's s is in the upper half of the curve order", null);
