@@ -9,21 +9,30 @@ namespace Centime.Agents.Tests;
 /// C# client handler and by hand-made (hostile) headers.</summary>
 public sealed class MiddlewareTests
 {
-    private static async Task<(LedgerNode Node, PaidApi Api, HttpFacilitatorClient Facilitator)> StartAsync(bool settleBefore = false)
+    private static async Task<Rig> StartAsync(bool settleBefore = false)
     {
         var node = await LedgerNode.StartAsync();
         var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
         var api = await PaidApi.StartAsync(facilitator, new NodeAssetDirectory(new CentimeClient(new Uri(node.BaseUrl))), settleBefore);
-        return (node, api, facilitator);
+        return new Rig(node, api, facilitator);
+    }
+
+    /// <summary>A node (the facilitator) and a paid API using it; disposed API first, node last.</summary>
+    private sealed record Rig(LedgerNode Node, PaidApi Api, HttpFacilitatorClient Facilitator) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Facilitator.Dispose();
+            await Api.DisposeAsync();
+            await Node.DisposeAsync();
+        }
     }
 
     [Fact]
     public async Task Unpaid_402_WithChallengeInHeader()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var http = new HttpClient();
 
         using var response = await http.GetAsync(api.BaseUrl + "weather");
@@ -52,10 +61,8 @@ public sealed class MiddlewareTests
     [InlineData(true)]
     public async Task CSharpClient_PaysOnce_LedgerShowsTransfer(bool settleBefore)
     {
-        var (node, api, facilitator) = await StartAsync(settleBefore);
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync(settleBefore);
+        var (node, api, facilitator) = rig;
         using var handler = new X402PaymentHandler(LedgerNode.Payer, Payments.Generous);
         using var http = new HttpClient(handler);
         var before = await node.BalanceAsync(LedgerNode.Payer.Address);
@@ -79,10 +86,8 @@ public sealed class MiddlewareTests
     [Fact]
     public async Task CSharpClient_PostBody_ResentWithPayment()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var handler = new X402PaymentHandler(LedgerNode.Payer, Payments.Generous);
         using var http = new HttpClient(handler);
 
@@ -96,10 +101,8 @@ public sealed class MiddlewareTests
     [Fact]
     public async Task HandlerFails_NotSettled_NothingDebited()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var handler = new X402PaymentHandler(LedgerNode.Payer, Payments.Generous);
         using var http = new HttpClient(handler);
         var before = await node.BalanceAsync(LedgerNode.Payer.Address);
@@ -114,10 +117,8 @@ public sealed class MiddlewareTests
     [Fact]
     public async Task ReplayedHeader_402_NonceAlreadyUsed_ServedOnce()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var http = new HttpClient();
         var header = await PaidHeaderAsync(http, api);
 
@@ -134,10 +135,8 @@ public sealed class MiddlewareTests
     [Fact]
     public async Task ConcurrentDuplicates_OneServedOneDebit()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var http = new HttpClient();
         var header = await PaidHeaderAsync(http, api);
 
@@ -162,10 +161,8 @@ public sealed class MiddlewareTests
     [InlineData("eyJ4NDAyVmVyc2lvbiI6N30=", X402ErrorReasons.InvalidX402Version)] // {"x402Version":7}
     public async Task MalformedHeader_402_WithReason(string header, string reason)
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var http = new HttpClient();
 
         using var response = await SendWithAsync(http, api.BaseUrl + "weather", header);
@@ -184,10 +181,8 @@ public sealed class MiddlewareTests
     [InlineData("expired", X402ErrorReasons.InvalidValidBefore)]
     public async Task TamperedPayment_402_WithReason_NothingDebited(string tamper, string reason)
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var http = new HttpClient();
         using var challengeResponse = await http.GetAsync(api.BaseUrl + "weather");
         X402Headers.TryDecode<PaymentRequired>(challengeResponse.Headers.GetValues(X402Headers.PaymentRequired).Single(), out var challenge);
@@ -215,10 +210,8 @@ public sealed class MiddlewareTests
     [Fact]
     public async Task V1Header_OnThisNetwork_Accepted_XPaymentResponse()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var http = new HttpClient();
         using var challengeResponse = await http.GetAsync(api.BaseUrl + "weather");
         X402Headers.TryDecode<PaymentRequired>(challengeResponse.Headers.GetValues(X402Headers.PaymentRequired).Single(), out var challenge);
@@ -238,10 +231,8 @@ public sealed class MiddlewareTests
     [Fact]
     public async Task Limits_PerPayment_RefusedBeforeSigning()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var handler = new X402PaymentHandler(LedgerNode.Payer, Payments.Generous with { MaxPerPayment = 9_999 });
         using var http = new HttpClient(handler);
 
@@ -255,10 +246,8 @@ public sealed class MiddlewareTests
     [Fact]
     public async Task Limits_PerHostAndPerDay_StopAtTheLimit()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var perHost = new X402PaymentHandler(LedgerNode.Payer, Payments.Generous with { MaxPerHostPerDay = 25_000 });
         using var http = new HttpClient(perHost);
 
@@ -279,10 +268,8 @@ public sealed class MiddlewareTests
     [Fact]
     public async Task Limits_AssetNotAllowed_Refused()
     {
-        var (node, api, facilitator) = await StartAsync();
-        await using var _ = node;
-        await using var __ = api;
-        using var ___ = facilitator;
+        await using var rig = await StartAsync();
+        var (node, api, facilitator) = rig;
         using var handler = new X402PaymentHandler(LedgerNode.Payer, Payments.Generous with { AllowedAssets = new HashSet<string> { "0x036CbD53842c5426634e7929541eC2318f3dCF7e" } });
         using var http = new HttpClient(handler);
 
