@@ -9,6 +9,9 @@ public enum AccountFlags : ushort
     Frozen = 1,
     /// <summary>May go negative: only the issuer supply account of each coin.</summary>
     Supply = 2,
+    /// <summary>Owned by a module (an exchange pool): only the module moves money in or out (<see cref="LedgerState.Execute"/>),
+    /// so its own books (a pool's stored balances) always equal the account.</summary>
+    ModuleOwned = 4,
 }
 
 /// <summary>Key of an account: (coin number, address).</summary>

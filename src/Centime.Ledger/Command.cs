@@ -36,6 +36,16 @@ public enum CommandKind : byte
     // --- programmable payments (48..79; src/Centime.Contracts, docs/contracts.md)
     ContractCreate = 48,
     ContractEvent = 49,
+
+    // --- exchange (80..95; src/Centime.Exchange, docs/exchange.md)
+    ExchangeConfigureFeed = 80,
+    ExchangeSubmitRate = 81,
+    ExchangeCreatePool = 82,
+    ExchangeConfigurePool = 83,
+    ExchangeAddLiquidity = 84,
+    ExchangeRemoveLiquidity = 85,
+    ExchangeSwap = 86,
+    ExchangeWithdrawAdminFees = 87,
 }
 
 /// <summary>Per-command framing flags (journaled).</summary>

@@ -21,6 +21,11 @@ public sealed partial class LedgerState
     private bool _anyGuard;
     private bool _executingModule;
 
+    // Owners of module-owned accounts (flag in the account, owner here). Like guards, not in the ledger's snapshot: the
+    // owning module sets them again in its ReadSnapshot.
+    private readonly Dictionary<AccountKey, LedgerModule> _moduleOwners = [];
+    private LedgerModule? _executingOwner;
+
     /// <summary>Sets the guards of one coin. Call only from a module's Apply or ReadSnapshot (deterministic state).</summary>
     public void SetCoinGuard(uint coin, CoinGuard guard)
     {

@@ -324,6 +324,54 @@ public sealed partial class LedgerState
         }
     }
 
+    /// <summary>
+    /// Marks (creating it if needed) an account as owned by a module: afterwards only modules move money in or out.
+    /// Call only from a module's Apply (deterministic state).
+    /// </summary>
+    public void SetModuleOwned(uint coin, Address address, LedgerModule owner)
+    {
+        if (GetCoin(coin) is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(coin), $"No coin {coin}.");
+        }
+
+        var key = new AccountKey(coin, address);
+        if (!_accountIndex.TryGetValue(key, out var index))
+        {
+            index = CreateAccount(key, record: false);
+        }
+
+        _accounts[index].Flags |= AccountFlags.ModuleOwned;
+        _moduleOwners[key] = owner;
+    }
+
+    /// <summary>
+    /// Like <see cref="Execute"/>, on behalf of <paramref name="owner"/>: the only way to move
+    /// money into or out of the accounts it owns (<see cref="SetModuleOwned"/>).
+    /// </summary>
+    public ResultCode ExecuteAsOwner(in Transfer transfer, in ModuleContext context, LedgerModule owner)
+    {
+        _executingOwner = owner;
+        try
+        {
+            return Execute(transfer, context);
+        }
+        finally
+        {
+            _executingOwner = null;
+        }
+    }
+
+    // Module-owned accounts are rare: a dictionary looked up only when a flagged account takes part.
+    private bool IsOwnerExecuting(in Account debit, in Account credit) =>
+        _executingOwner is { } owner
+        && ((debit.Flags & AccountFlags.ModuleOwned) == 0 || (_moduleOwners.TryGetValue(debit.Key, out var d) && d == owner))
+        && ((credit.Flags & AccountFlags.ModuleOwned) == 0 || (_moduleOwners.TryGetValue(credit.Key, out var c) && c == owner));
+
+    /// <summary>Creates a coin on behalf of a module (e.g. the exchange's LP share coins); same rules as the command.
+    /// Call only from a module's Apply.</summary>
+    public ResultCode CreateCoinForModule(CreateCoin coin) => ApplyCreateCoin(coin);
+
     private ResultCode ApplyCreateCoin(CreateCoin c)
     {
         if (!Coin.IsValidSymbol(c.Symbol))
@@ -602,9 +650,18 @@ public sealed partial class LedgerState
         var creditKey = new AccountKey(t.Coin, t.CreditAccount);
         var hasCredit = _accountIndex.TryGetValue(creditKey, out var creditIndex);
         ref var debit = ref _accounts[debitIndex];
-        if (debit.IsFrozen || (hasCredit && _accounts[creditIndex].IsFrozen))
+        var flags = debit.Flags | (hasCredit ? _accounts[creditIndex].Flags : AccountFlags.None);
+        if ((flags & (AccountFlags.Frozen | AccountFlags.ModuleOwned)) != 0)
         {
-            return ResultCode.AccountFrozen;
+            if ((flags & AccountFlags.Frozen) != 0)
+            {
+                return ResultCode.AccountFrozen;
+            }
+
+            if (!IsOwnerExecuting(debit, hasCredit ? _accounts[creditIndex] : default))
+            {
+                return ResultCode.ModuleOwnedAccount;
+            }
         }
 
         if (pending && t.Timeout != 0 && (ulong)t.Timeout * 1_000_000_000UL > ulong.MaxValue - now)

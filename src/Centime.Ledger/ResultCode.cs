@@ -93,6 +93,8 @@ public enum ResultCode : ushort
     InsufficientAllowance = 121,
     PermitExpired = 122,
     NonceInvalid = 123,
+    /// <summary>A client transfer into or out of an account a module owns (an exchange pool): use the module's commands.</summary>
+    ModuleOwnedAccount = 124,
 
     // --- administration (150..199)
     Unauthorized = 150,
@@ -163,6 +165,46 @@ public enum ResultCode : ushort
     OriginalPaymentNotFound = 313,
     /// <summary>A subscription charge above what is left of this period's limit.</summary>
     ExceedsPeriodLimit = 314,
+
+    // --- exchange (400..449; src/Centime.Exchange, docs/exchange.md)
+    /// <summary>A pool with this id (or an LP coin with this symbol) exists.</summary>
+    PoolExists = 400,
+    PoolNotFound = 401,
+    /// <summary>The pool is paused by its operator or by the depeg circuit breaker: no swaps, deposits or one-coin withdrawals.</summary>
+    PoolPaused = 402,
+    /// <summary>A feed the pool prices with has no rate newer than its heartbeat (ledger time): the pool is halted.</summary>
+    OracleStale = 403,
+    /// <summary>The latest rate of a feed the pool prices with is outside the feed's band (e.g. HKD outside 7.75–7.85): the pool is halted.</summary>
+    OracleOutOfBand = 404,
+    /// <summary>The rate's signer is not one of the feed's authorised signers.</summary>
+    NotOracleSigner = 405,
+    /// <summary>The rate is not newer than the feed's latest, or its observation time is ahead of ledger time.</summary>
+    OracleRateOutdated = 406,
+    FeedNotFound = 407,
+    /// <summary>A quote accepted after its expiry (ledger time).</summary>
+    QuoteExpired = 408,
+    /// <summary>The swap would pay less than the accepted minimum output.</summary>
+    SlippageExceeded = 409,
+    /// <summary>A hop's price impact is above the pool's maximum.</summary>
+    PriceImpactTooHigh = 410,
+    /// <summary>The pool would hold more of a coin than its cap.</summary>
+    PoolCapExceeded = 411,
+    /// <summary>The trade is worth less than the pool's minimum trade size.</summary>
+    BelowMinimumTrade = 412,
+    /// <summary>A swap with this id was applied before.</summary>
+    SwapExists = 413,
+    /// <summary>The route is empty, longer than two pools, reuses a pool, or its coins do not chain.</summary>
+    RouteInvalid = 414,
+    /// <summary>The pool math refused (overflow, no convergence, invariant not increased): nothing moved.</summary>
+    PoolMathRefused = 415,
+    /// <summary>The pool cannot pay that much of a coin.</summary>
+    InsufficientLiquidity = 416,
+    /// <summary>A pool or feed parameter is out of range (coins, A, fee, ramp, band, heartbeat, risk settings).</summary>
+    ExchangeTermsInvalid = 417,
+    /// <summary>More LP shares burned than exist, or than the provider holds.</summary>
+    LpSharesInsufficient = 418,
+    /// <summary>An amount is zero or above the ledger's maximum.</summary>
+    ExchangeAmountInvalid = 419,
 }
 
 /// <summary>Helpers over <see cref="ResultCode"/>.</summary>

@@ -86,7 +86,7 @@ public sealed class CentimeNode : IAsyncDisposable
                 logger.LogInformation("Recovery {Phase}: {Done}/{Total}", p.Phase, p.Done, p.Total);
             }
         });
-        var journal = Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync, CreateModules = () => [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule()] }, progress);
+        var journal = Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync, CreateModules = () => [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule()] }, progress);
         var r = journal.Recovery;
         logger.LogInformation("Recovered height {Height} in {Ms} ms (snapshot at {Snapshot}, {Replayed} blocks replayed)",
             journal.Height, sw.ElapsedMilliseconds, r.SnapshotHeight, r.BlocksReplayed);

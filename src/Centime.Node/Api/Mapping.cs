@@ -97,6 +97,6 @@ public static class Mapping
         CommandKind.CreateCoin => "create_coin",
         CommandKind.Transfer => "transfer",
         CommandKind.SetAccountFrozen => "set_account_frozen",
-        _ => Centime.Issuance.IssuanceCommand.KindName(kind) ?? Centime.Contracts.ContractNames.KindName(kind) ?? "kind_" + ((byte)kind).ToString(CultureInfo.InvariantCulture),
+        _ => Centime.Issuance.IssuanceCommand.KindName(kind) ?? Centime.Contracts.ContractNames.KindName(kind) ?? Centime.Exchange.ExchangeCommand.KindName(kind) ?? "kind_" + ((byte)kind).ToString(CultureInfo.InvariantCulture),
     };
 }
