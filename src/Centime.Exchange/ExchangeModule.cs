@@ -166,13 +166,6 @@ public sealed class ExchangeModule : LedgerModule
                 return null;
             }
 
-            var cap = risk.Caps[hop.In];
-            if (cap != UInt128.Zero && pool.Core.StoredBalance(hop.In) + dx > (BigInteger)cap)
-            {
-                code = ResultCode.PoolCapExceeded;
-                return null;
-            }
-
             var quote = pool.Core.Quote(hop.In, hop.Out, dx, seconds);
             if (!quote.IsSuccess)
             {
@@ -190,6 +183,13 @@ public sealed class ExchangeModule : LedgerModule
             if (risk.MaxPriceImpact != 0 && q.PriceImpact > risk.MaxPriceImpact)
             {
                 code = ResultCode.PriceImpactTooHigh;
+                return null;
+            }
+
+            var cap = risk.Caps[hop.In];
+            if (cap != UInt128.Zero && pool.Core.StoredBalance(hop.In) + dx > (BigInteger)cap)
+            {
+                code = ResultCode.PoolCapExceeded;
                 return null;
             }
 
