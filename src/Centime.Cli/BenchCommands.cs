@@ -35,6 +35,10 @@ internal static class BenchCommands
         var contracts = new Command("contracts", "Contracts: escrow create+release steps/s; withdrawals and deadlines with 100,000 concurrent streams.") { escrows, streams };
         contracts.SetAction(parse => Centime.Contracts.ContractBench.Run(parse.GetValue(escrows), parse.GetValue(streams), Console.Out));
         bench.Add(contracts);
+        var payers = new Option<int>("--clients") { Description = "Concurrent HTTP clients paying cross-border", DefaultValueFactory = _ => 16 };
+        var exchange = new Command("exchange", "Exchange: swaps/s in the state machine (1 and 2 hops), route quotes/s, cross-border payments/s end to end over HTTP.") { seconds, payers };
+        exchange.SetAction((parse, ct) => ExchangeBench.RunAsync(new ExchangeBenchOptions { Seconds = parse.GetValue(seconds), Clients = parse.GetValue(payers) }, ct));
+        bench.Add(exchange);
         return bench;
     }
 }
