@@ -65,6 +65,8 @@ public sealed class ExchangeModule : LedgerModule
     private readonly SortedDictionary<uint, PoolState> _pools = [];
     private readonly SortedDictionary<UInt128, SwapRecord> _swaps = [];
     private readonly HashSet<Address> _poolAccounts = [];
+    private int _supplyKnown;
+    private readonly HashSet<Address> _supplyAccounts = [];
     private ulong _nextTransfer = 1;
 
     static ExchangeModule() => ExchangeCommand.RegisterAll();
@@ -440,7 +442,7 @@ public sealed class ExchangeModule : LedgerModule
     private void Own(PoolState pool)
     {
         Ledger.SetCoinGuard(pool.LpCoin, CoinGuard.SupplyManaged);
-        var account = AccountOf(pool.Id);
+        var account = pool.Account;
         _poolAccounts.Add(account);
         foreach (var c in pool.CoinList)
         {
@@ -560,7 +562,7 @@ public sealed class ExchangeModule : LedgerModule
         }
 
         var legs = new Legs(this, context, pool.Id);
-        var account = AccountOf(pool.Id);
+        var account = pool.Account;
         for (var i = 0; i < n; i++)
         {
             legs.Add(pool.CoinList[i].Coin, a.Provider, account, a.Amounts[i], DepositCode);
@@ -661,7 +663,7 @@ public sealed class ExchangeModule : LedgerModule
 
         var legs = new Legs(this, context, pool.Id);
         legs.Add(pool.LpCoin, r.Provider, Ledger.GetCoin(pool.LpCoin)!.SupplyAccount, r.Burn, BurnSharesCode);
-        var account = AccountOf(pool.Id);
+        var account = pool.Account;
         for (var i = 0; i < n; i++)
         {
             legs.Add(pool.CoinList[i].Coin, account, r.Provider, (UInt128)paid[i], WithdrawCode);
@@ -751,14 +753,14 @@ public sealed class ExchangeModule : LedgerModule
         }
 
         var legs = new Legs(this, context, s.Id);
-        legs.Add(plan.CoinIn, s.Trader, AccountOf(plan.Hops[0].Pool.Id), s.AmountIn, SwapInCode);
+        legs.Add(plan.CoinIn, s.Trader, plan.Hops[0].Pool.Account, s.AmountIn, SwapInCode);
         for (var h = 1; h < plan.Hops.Count; h++)
         {
             var previous = plan.Hops[h - 1];
-            legs.Add(previous.Pool.CoinList[previous.Hop.Out].Coin, AccountOf(previous.Pool.Id), AccountOf(plan.Hops[h].Pool.Id), previous.AmountOut, HopCode);
+            legs.Add(previous.Pool.CoinList[previous.Hop.Out].Coin, previous.Pool.Account, plan.Hops[h].Pool.Account, previous.AmountOut, HopCode);
         }
 
-        legs.Add(plan.CoinOut, AccountOf(plan.Hops[^1].Pool.Id), s.Recipient, plan.AmountOut, SwapOutCode);
+        legs.Add(plan.CoinOut, plan.Hops[^1].Pool.Account, s.Recipient, plan.AmountOut, SwapOutCode);
         if (legs.Failed != ResultCode.Ok)
         {
             for (var h = plan.Hops.Count - 1; h >= 0; h--)
@@ -813,7 +815,7 @@ public sealed class ExchangeModule : LedgerModule
         var legs = new Legs(this, context, pool.Id);
         for (var i = 0; i < fees.Count; i++)
         {
-            legs.Add(pool.CoinList[i].Coin, AccountOf(pool.Id), w.To, (UInt128)fees[i], AdminFeeCode);
+            legs.Add(pool.CoinList[i].Coin, pool.Account, w.To, (UInt128)fees[i], AdminFeeCode);
         }
 
         if (legs.Failed != ResultCode.Ok)
@@ -867,15 +869,13 @@ public sealed class ExchangeModule : LedgerModule
             return ResultCode.ExchangeTermsInvalid;
         }
 
-        foreach (var coin in Ledger.Coins)
+        // Supply addresses are hashes of the symbols: computed once per coin, not per check.
+        for (; _supplyKnown < Ledger.CoinCount; _supplyKnown++)
         {
-            if (coin.SupplyAccount == party)
-            {
-                return ResultCode.ExchangeTermsInvalid;
-            }
+            _supplyAccounts.Add(Ledger.Coins[_supplyKnown].SupplyAccount);
         }
 
-        return ResultCode.Ok;
+        return _supplyAccounts.Contains(party) ? ResultCode.ExchangeTermsInvalid : ResultCode.Ok;
     }
 
     private ResultCode CheckFunds(uint coin, Address from, UInt128 amount)

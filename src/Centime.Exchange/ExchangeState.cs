@@ -60,7 +60,11 @@ public sealed class PoolState
         Core = core;
         Risk = risk;
         CreatedAt = createdAt;
+        Account = ExchangeModule.AccountOf(id);
     }
+
+    /// <summary>The module-owned ledger account holding the pool's coins (<see cref="ExchangeModule.AccountOf"/>).</summary>
+    public Address Account { get; }
 
     /// <summary>Pool id.</summary>
     public uint Id { get; }
