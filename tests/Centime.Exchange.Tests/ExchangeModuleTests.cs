@@ -1,6 +1,7 @@
 using System.Numerics;
 using Centime.Crypto;
 using Centime.Ledger;
+using Centime.Testing;
 using Xunit.Abstractions;
 
 namespace Centime.Exchange.Tests;
@@ -26,42 +27,18 @@ public sealed class ExchangeModuleTests(ITestOutputHelper output)
     private static readonly UInt128 E18 = 1_000_000_000_000_000_000;
     private static readonly UInt128 Peg = 7_800_000_000_000_000_000; // 7.80 HKD per USD
 
-    /// <summary>A ledger with the module and USD, HKD and EUR coins (6 decimals); every Apply is one block, logged for replay.</summary>
-    private sealed class Chain
+    /// <summary>A ledger with the module and USD, HKD and EUR coins (6 decimals).</summary>
+    private sealed class Chain : ModuleChain<ExchangeModule>
     {
         private ulong _transferId = 1;
         private ulong _swapId = 1;
 
-        public Chain()
-        {
-            Module = new ExchangeModule();
-            State = new LedgerState([Module]);
-            Apply(Start,
-                Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")),
-                Command.Of(new CreateCoin("JHKD", 6, "HKD", "JD HKD", "1")),
-                Command.Of(new CreateCoin("XEUR", 6, "EUR", "Euro coin", "1")));
-        }
+        public Chain() => Apply(Start,
+            Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")),
+            Command.Of(new CreateCoin("JHKD", 6, "HKD", "JD HKD", "1")),
+            Command.Of(new CreateCoin("XEUR", 6, "EUR", "Euro coin", "1")));
 
-        public LedgerState State { get; }
-        public ExchangeModule Module { get; }
-        public List<(ulong Height, ulong Time, Command[] Commands)> Log { get; } = [];
-        public ulong Now => State.Timestamp;
         public ulong Seconds => State.Timestamp / Second;
-
-        public ResultCode[] Apply(ulong at, params Command[] commands)
-        {
-            var decoded = commands.Select(c =>
-            {
-                var bytes = new byte[c.EncodedLength];
-                c.WriteTo(bytes);
-                return Command.Read(bytes, out _);
-            }).ToArray();
-            var time = Math.Max(at, State.NextTimestamp);
-            var results = new CommandResult[decoded.Length];
-            State.ApplyBlock(State.Height + 1, time, decoded, results);
-            Log.Add((State.Height, time, decoded));
-            return results.Select(r => r.Code).ToArray();
-        }
 
         public ResultCode One(CommandBody body, ulong at = 0) => Apply(at, Command.Of(body))[0];
 
@@ -78,29 +55,9 @@ public sealed class ExchangeModuleTests(ITestOutputHelper output)
             var time = Math.Max(at, State.Timestamp + Second); // observation times strictly increase
             return One(new SubmitRate("USDHKD", rate, time / Second, signer ?? Oracle), time);
         }
-
-        public static LedgerState Replay(IEnumerable<(ulong Height, ulong Time, Command[] Commands)> log)
-        {
-            var state = new LedgerState([new ExchangeModule()]);
-            foreach (var (height, time, commands) in log)
-            {
-                state.ApplyBlock(height, time, commands, new CommandResult[commands.Length]);
-            }
-
-            return state;
-        }
     }
 
-    private static byte[] ModuleBytes(ExchangeModule module)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            module.WriteSnapshot(writer);
-        }
-
-        return stream.ToArray();
-    }
+    private static byte[] ModuleBytes(ExchangeModule module) => Chain.Bytes(module);
 
     private static PoolRisk NoLimits(int coins) => new(new UInt128[coins], 0, 0, 0);
 
@@ -455,14 +412,11 @@ public sealed class ExchangeModuleTests(ITestOutputHelper output)
         output.WriteLine(string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key}: {o.Value}")));
         Assert.True(outcomes.GetValueOrDefault(ResultCode.Ok) > 50, $"too few successes to mean anything {tag}");
 
-        var replayed = Chain.Replay(chain.Log);
+        var replayed = chain.Replay();
         Assert.True(ModuleBytes(chain.Module).SequenceEqual(ModuleBytes(replayed.Module<ExchangeModule>()!)), $"replay differs {tag}");
         Assert.Equal(chain.State.ComputeStateHash(), replayed.ComputeStateHash());
 
-        using var snapshot = new MemoryStream();
-        chain.State.WriteSnapshot(snapshot);
-        snapshot.Position = 0;
-        var restored = LedgerState.ReadSnapshot(snapshot, [new ExchangeModule()]);
+        var restored = chain.SnapshotRoundTrip();
         Assert.True(ModuleBytes(chain.Module).SequenceEqual(ModuleBytes(restored.Module<ExchangeModule>()!)), $"snapshot differs {tag}");
 
         // The restored state still guards its pools and LP coins.

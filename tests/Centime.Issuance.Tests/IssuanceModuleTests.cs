@@ -1,4 +1,5 @@
 using Centime.Ledger;
+using Centime.Testing;
 
 namespace Centime.Issuance.Tests;
 
@@ -10,63 +11,17 @@ public sealed class IssuanceModuleTests
     private static readonly Address Alice = Address.Derive("test:alice");
     private static readonly Address Bob = Address.Derive("test:bob");
 
-    /// <summary>A ledger with the module; every Apply is one block, and every command is journaled in <see cref="Log"/>.</summary>
-    private sealed class Chain
+    /// <summary>A ledger with the module; every Apply is one block, and every command is journaled in its log.</summary>
+    private sealed class Chain : ModuleChain<IssuanceModule>
     {
         private ulong _id = 100;
 
-        public Chain()
-        {
-            Module = new IssuanceModule();
-            State = new LedgerState([Module]);
-        }
-
-        public LedgerState State { get; }
-        public IssuanceModule Module { get; }
-        public List<(ulong Height, ulong Time, Command[] Commands)> Log { get; } = [];
-
         public UInt128 NextId() => _id++;
 
-        public ResultCode[] Apply(ulong at, params Command[] commands)
-        {
-            // Round-trip through the encoding, as the journal would.
-            var decoded = commands.Select(c =>
-            {
-                var bytes = new byte[c.EncodedLength];
-                c.WriteTo(bytes);
-                return Command.Read(bytes, out _);
-            }).ToArray();
-            var time = Math.Max(at, State.NextTimestamp);
-            var results = new CommandResult[decoded.Length];
-            State.ApplyBlock(State.Height + 1, time, decoded, results);
-            Log.Add((State.Height, time, decoded));
-            return results.Select(r => r.Code).ToArray();
-        }
-
         public ResultCode One(IssuanceCommand command, ulong at = 0) => Apply(at == 0 ? State.NextTimestamp : at, Command.Of(command))[0];
-
-        public static LedgerState Replay(IEnumerable<(ulong Height, ulong Time, Command[] Commands)> log)
-        {
-            var state = new LedgerState([new IssuanceModule()]);
-            foreach (var (height, time, commands) in log)
-            {
-                state.ApplyBlock(height, time, commands, new CommandResult[commands.Length]);
-            }
-
-            return state;
-        }
     }
 
-    private static byte[] ModuleBytes(IssuanceModule module)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            module.WriteSnapshot(writer);
-        }
-
-        return stream.ToArray();
-    }
+    private static byte[] ModuleBytes(IssuanceModule module) => Chain.Bytes(module);
 
     private static Hash32 Key(string s) => Hash32.Sha256(System.Text.Encoding.UTF8.GetBytes(s));
 
@@ -224,10 +179,7 @@ public sealed class IssuanceModuleTests
         Assert.Equal(ResultCode.Ok, chain.One(new SetPolicy(chain.NextId(), "admin", true)));
 
         var hash = chain.State.ComputeStateHash();
-        using var stream = new MemoryStream();
-        chain.State.WriteSnapshot(stream);
-        stream.Position = 0;
-        var copy = LedgerState.ReadSnapshot(stream, [new IssuanceModule()]);
+        var copy = chain.SnapshotRoundTrip();
         Assert.Equal(hash, copy.ComputeStateHash());
         var module = copy.Module<IssuanceModule>()!;
         Assert.Equal(ActionStatus.Pending, module.Action(pending.ActionId)!.Status);
@@ -235,7 +187,7 @@ public sealed class IssuanceModuleTests
         Assert.Equal(chain.Module.Audit, module.Audit);
         Assert.Equal(chain.Module.NextDeadline, module.NextDeadline);
 
-        var replayed = Chain.Replay(chain.Log);
+        var replayed = chain.Replay();
         Assert.Equal(hash, replayed.ComputeStateHash());
     }
 

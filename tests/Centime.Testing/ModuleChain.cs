@@ -1,0 +1,77 @@
+using Centime.Ledger;
+
+namespace Centime.Testing;
+
+/// <summary>
+/// A bare ledger with one module, for module tests: every <see cref="Apply"/> is one block whose commands go through
+/// the journal's encoding first (so decoders are tested too) and are kept in <see cref="Log"/>, so a test can replay
+/// the log or reload a snapshot and compare the module byte for byte.
+/// </summary>
+public class ModuleChain<TModule>
+    where TModule : LedgerModule, new()
+{
+    public ModuleChain()
+    {
+        Module = new TModule();
+        State = new LedgerState([Module]);
+    }
+
+    public LedgerState State { get; }
+
+    public TModule Module { get; }
+
+    /// <summary>Every block applied: height, ledger time, decoded commands.</summary>
+    public List<(ulong Height, ulong Time, Command[] Commands)> Log { get; } = [];
+
+    /// <summary>Ledger time of the last block.</summary>
+    public ulong Now => State.Timestamp;
+
+    /// <summary>Applies one block at <paramref name="at"/> (or the next valid time); returns each command's code.</summary>
+    public ResultCode[] Apply(ulong at, params Command[] commands)
+    {
+        var decoded = commands.Select(static c =>
+        {
+            var bytes = new byte[c.EncodedLength];
+            c.WriteTo(bytes);
+            return Command.Read(bytes, out _);
+        }).ToArray();
+        var time = Math.Max(at, State.NextTimestamp);
+        var results = new CommandResult[decoded.Length];
+        State.ApplyBlock(State.Height + 1, time, decoded, results);
+        Log.Add((State.Height, time, decoded));
+        return results.Select(static r => r.Code).ToArray();
+    }
+
+    /// <summary>A fresh state with a fresh module, rebuilt from <see cref="Log"/>.</summary>
+    public LedgerState Replay()
+    {
+        var state = new LedgerState([new TModule()]);
+        foreach (var (height, time, commands) in Log)
+        {
+            state.ApplyBlock(height, time, commands, new CommandResult[commands.Length]);
+        }
+
+        return state;
+    }
+
+    /// <summary>The state written to a snapshot and read back with a fresh module.</summary>
+    public LedgerState SnapshotRoundTrip()
+    {
+        using var snapshot = new MemoryStream();
+        State.WriteSnapshot(snapshot);
+        snapshot.Position = 0;
+        return LedgerState.ReadSnapshot(snapshot, [new TModule()]);
+    }
+
+    /// <summary>A module's snapshot section.</summary>
+    public static byte[] Bytes(LedgerModule module)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            module.WriteSnapshot(writer);
+        }
+
+        return stream.ToArray();
+    }
+}
