@@ -63,7 +63,74 @@ public sealed class ModuleTests
         }
     }
 
-    static ModuleTests() => CommandBody.Register(PingKind, Ping.Read);
+    private const CommandKind VaultKind = (CommandKind)251;
+    private static readonly Address Vault = Address.Derive("test:vault");
+
+    /// <summary>A test command: move <see cref="Amount"/> from <see cref="From"/> into the vault, as its owner or not.</summary>
+    private sealed record ToVault(Address From, UInt128 Amount, bool AsOwner) : CommandBody
+    {
+        public override CommandKind Kind => VaultKind;
+
+        protected override void Write(BodyWriter writer)
+        {
+            writer.Address(From);
+            writer.UInt128(Amount);
+            writer.Byte(AsOwner ? (byte)1 : (byte)0);
+        }
+
+        public static ToVault Read(BodyReader r) => new(r.Address(), r.UInt128(), r.Byte() == 1);
+    }
+
+    /// <summary>Owns the vault account (coin 1) from its first command on.</summary>
+    private sealed class VaultModule : LedgerModule
+    {
+        private ulong _moves;
+
+        public override string Name => "vault";
+
+        public override bool Handles(CommandKind kind) => kind == VaultKind;
+
+        public override ResultCode Apply(CommandBody body, in ModuleContext context)
+        {
+            Ledger.SetModuleOwned(1, Vault, this);
+            var v = (ToVault)body;
+            var transfer = new Transfer { Id = ((UInt128)0xBA17 << 64) | (UInt128)(++_moves), DebitAccount = v.From, CreditAccount = Vault, Amount = v.Amount, Coin = 1 };
+            return v.AsOwner ? Ledger.ExecuteAsOwner(transfer, context, this) : Ledger.Execute(transfer, context);
+        }
+
+        public override void WriteSnapshot(BinaryWriter writer) => writer.Write(_moves);
+
+        public override void ReadSnapshot(BinaryReader reader) => _moves = reader.ReadUInt64();
+    }
+
+    static ModuleTests()
+    {
+        CommandBody.Register(PingKind, Ping.Read);
+        CommandBody.Register(VaultKind, ToVault.Read);
+    }
+
+    [Fact]
+    public void ModuleOwnedAccount_MovesOnlyThroughItsOwner()
+    {
+        var ledger = new TestLedger(new LedgerState([new PingModule(), new VaultModule()]));
+        ledger.CreateCoin("NUSD");
+        var alice = Address.Derive("test:alice");
+        Assert.Equal([ResultCode.Ok], ledger.Codes(Command.Of(new Ping(alice, 100))));
+        Assert.Equal([ResultCode.Ok], ledger.Codes(Command.Of(new ToVault(alice, 30, AsOwner: true))));
+        Assert.True(ledger.State.TryGetAccount(1, Vault, out var vault));
+        Assert.Equal((Int128)30, vault.Balance);
+        Assert.Equal(AccountFlags.ModuleOwned, vault.Flags);
+
+        // Not as its owner (plain module Execute), another module, or a client: refused, nothing moves.
+        Assert.Equal([ResultCode.ModuleOwnedAccount], ledger.Codes(Command.Of(new ToVault(alice, 5, AsOwner: false))));
+        Assert.Equal([ResultCode.ModuleOwnedAccount], ledger.Codes(Command.Of(new Ping(Vault, 5))));
+        Assert.Equal([ResultCode.ModuleOwnedAccount], ledger.Codes(Command.Of(new Transfer { Id = 900, DebitAccount = alice, CreditAccount = Vault, Amount = 1, Coin = 1 })));
+        Assert.Equal([ResultCode.ModuleOwnedAccount], ledger.Codes(Command.Of(new Transfer { Id = 901, DebitAccount = Vault, CreditAccount = alice, Amount = 1, Coin = 1 })));
+        ledger.State.TryGetAccount(1, Vault, out vault);
+        Assert.Equal((Int128)30, vault.Balance);
+        ledger.State.TryGetAccount(1, alice, out var a);
+        Assert.Equal((Int128)70, a.Balance);
+    }
 
     [Fact]
     public void Module_CommandsAndHooks_MoveMoneyAndSurviveSnapshot()
