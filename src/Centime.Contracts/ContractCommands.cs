@@ -19,6 +19,8 @@ public enum ContractKind : byte
     Stream = 6,
     /// <summary>The payee pulls from the payer up to the amount per period; the payer cancels; ends at the deadline.</summary>
     Subscription = 7,
+    /// <summary>Pays <c>amount</c> to the payee per trigger (a designated party's event or an oracle fact), up to a count; the rest returns to the payer at the deadline.</summary>
+    StandingOrder = 8,
 }
 
 /// <summary>Actions of contract events. Persisted: values never change.</summary>
@@ -40,6 +42,8 @@ public enum ContractAction : byte
     Cancel = 7,
     /// <summary>Subscription: the payee pulls <c>amount</c> from the payer, within this period's limit.</summary>
     Charge = 8,
+    /// <summary>Standing order: the trigger party orders one execution (<c>amount</c> to the payee).</summary>
+    Trigger = 9,
 }
 
 /// <summary>Wire names of kinds and actions.</summary>
@@ -55,6 +59,7 @@ public static class ContractNames
         ContractKind.Milestones => "milestones",
         ContractKind.Stream => "stream",
         ContractKind.Subscription => "subscription",
+        ContractKind.StandingOrder => "standing_order",
         _ => "unknown",
     };
 
@@ -69,13 +74,14 @@ public static class ContractNames
         ContractAction.Withdraw => "withdraw",
         ContractAction.Cancel => "cancel",
         ContractAction.Charge => "charge",
+        ContractAction.Trigger => "trigger",
         _ => "unknown",
     };
 
     /// <summary>Parses a kind name.</summary>
     public static bool TryParseKind(string? name, out ContractKind kind)
     {
-        for (var k = ContractKind.Escrow; k <= ContractKind.Subscription; k++)
+        for (var k = ContractKind.Escrow; k <= ContractKind.StandingOrder; k++)
         {
             if (string.Equals(Of(k), name, StringComparison.Ordinal))
             {
@@ -91,7 +97,7 @@ public static class ContractNames
     /// <summary>Parses an action name.</summary>
     public static bool TryParseAction(string? name, out ContractAction action)
     {
-        for (var a = ContractAction.Confirm; a <= ContractAction.Charge; a++)
+        for (var a = ContractAction.Confirm; a <= ContractAction.Trigger; a++)
         {
             if (string.Equals(Of(a), name, StringComparison.Ordinal))
             {
@@ -109,6 +115,7 @@ public static class ContractNames
     {
         CommandKind.ContractCreate => "contract_create",
         CommandKind.ContractEvent => "contract_event",
+        CommandKind.OracleFact => "oracle_fact",
         _ => null,
     };
 }
@@ -153,6 +160,30 @@ public sealed record ContractTerms
     public IReadOnlyList<MilestoneTerm> Milestones { get; init; } = [];
     /// <summary>Free text (order number, purpose); up to 200 characters.</summary>
     public string Reference { get; init; } = "";
+    /// <summary>Escrow, standing order: the oracle whose attestation of <see cref="FactKey"/> = <see cref="FactValue"/> releases (escrow) or executes (standing order). Zero: none.</summary>
+    public Address Oracle { get; init; }
+    /// <summary>The fact the contract waits on, e.g. <c>delivered:order-42</c>; empty without an oracle.</summary>
+    public string FactKey { get; init; } = "";
+    /// <summary>The value that fires the contract (the document's default is <c>true</c>).</summary>
+    public string FactValue { get; init; } = "";
+    /// <summary>Standing order: most executions; the payer funds <see cref="Amount"/> × this. 0 for other kinds.</summary>
+    public uint MaxExecutions { get; init; }
+
+    /// <summary>What the payer puts into the contract account: the amount, or amount × executions for a standing order.</summary>
+    public UInt128 Funded => Kind == ContractKind.StandingOrder ? Amount * MaxExecutions : Amount;
+
+    /// <summary>True when the encoding carries the optional trailing fields (added with standing orders and oracles).</summary>
+    private bool HasExtension => !Oracle.IsZero || FactKey.Length > 0 || FactValue.Length > 0 || MaxExecutions != 0;
+
+    /// <summary>Same terms, field by field (the lists by content): an identical retry of a create.</summary>
+    public bool SameAs(ContractTerms other)
+    {
+        var a = new BodyWriter();
+        Write(a);
+        var b = new BodyWriter();
+        other.Write(b);
+        return a.ToArray().AsSpan().SequenceEqual(b.ToArray());
+    }
 
     internal void Write(BodyWriter w)
     {
@@ -183,6 +214,16 @@ public sealed record ContractTerms
         }
 
         w.String(Reference);
+
+        // Optional trailer: journals written before standing orders and oracles decode unchanged, and terms
+        // without these fields encode exactly as they did then (one encoding per terms).
+        if (HasExtension)
+        {
+            w.Address(Oracle);
+            w.String(FactKey);
+            w.String(FactValue);
+            w.UInt32(MaxExecutions);
+        }
     }
 
     internal static ContractTerms Read(BodyReader r)
@@ -226,7 +267,7 @@ public sealed record ContractTerms
             milestones[i] = new MilestoneTerm(name, r.UInt128());
         }
 
-        return new ContractTerms
+        var terms = new ContractTerms
         {
             Kind = kind,
             Coin = coin,
@@ -244,6 +285,13 @@ public sealed record ContractTerms
             Milestones = milestones,
             Reference = r.String(),
         };
+        if (r.AtEnd)
+        {
+            return terms;
+        }
+
+        terms = terms with { Oracle = r.Address(), FactKey = r.String(), FactValue = r.String(), MaxExecutions = r.UInt32() };
+        return terms.HasExtension ? terms : throw new FormatException("An empty contract terms trailer is not canonical.");
     }
 }
 
@@ -290,10 +338,34 @@ public sealed record ContractEvent(UInt128 Contract, ContractAction Action, UInt
 
     internal static ContractEvent Read(BodyReader r) => new(r.UInt128(), (ContractAction)r.Byte(), r.UInt128(), r.Hash(), r.Address(), r.String());
 
-    /// <summary>Registers the decoders of both contract kinds (idempotent).</summary>
+    /// <summary>Registers the decoders of the contract command kinds (idempotent).</summary>
     public static void RegisterAll()
     {
         Register(CommandKind.ContractCreate, CreateContract.Read);
         Register(CommandKind.ContractEvent, Read);
+        Register(CommandKind.OracleFact, OracleFact.Read);
     }
+}
+
+/// <summary>
+/// An oracle's attestation (kind 50): <see cref="Key"/> had <see cref="Value"/> at <see cref="ObservedAt"/> (Unix
+/// seconds). The node recovered <see cref="Oracle"/> from its EIP-712 signature (<see cref="OracleFactSignature"/>)
+/// before journaling; the module fires the open contracts that name this oracle and key. The nonce is single-use per oracle.
+/// </summary>
+public sealed record OracleFact(Address Oracle, string Key, string Value, ulong ObservedAt, Hash32 Nonce) : CommandBody
+{
+    /// <inheritdoc/>
+    public override CommandKind Kind => CommandKind.OracleFact;
+
+    /// <inheritdoc/>
+    protected override void Write(BodyWriter writer)
+    {
+        writer.Address(Oracle);
+        writer.String(Key);
+        writer.String(Value);
+        writer.UInt64(ObservedAt);
+        writer.Hash(Nonce);
+    }
+
+    internal static OracleFact Read(BodyReader r) => new(r.Address(), r.String(), r.String(), r.UInt64(), r.Hash());
 }

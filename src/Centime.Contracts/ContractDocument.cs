@@ -25,13 +25,14 @@ public static class ContractDocument
 
     private static readonly Dictionary<ContractKind, string[]> KindFields = new()
     {
-        [ContractKind.Escrow] = ["payee", "confirmer", "arbiter", "deadlineSeconds"],
+        [ContractKind.Escrow] = ["payee", "confirmer", "arbiter", "deadlineSeconds", "oracle", "factKey", "factValue"],
         [ContractKind.Bond] = ["payee", "slasher", "cap", "deadlineSeconds"],
         [ContractKind.Split] = ["recipients"],
         [ContractKind.Refund] = ["payee", "refundOf"],
         [ContractKind.Milestones] = ["payee", "confirmer", "milestones", "deadlineSeconds"],
         [ContractKind.Stream] = ["payee", "ratePerSecond"],
         [ContractKind.Subscription] = ["payee", "periodSeconds", "deadlineSeconds"],
+        [ContractKind.StandingOrder] = ["payee", "trigger", "oracle", "factKey", "factValue", "maxExecutions", "deadlineSeconds"],
     };
 
     /// <summary>Parses and validates a document; throws <see cref="ContractDocumentException"/>.</summary>
@@ -44,7 +45,7 @@ public static class ContractDocument
 
         if (!ContractNames.TryParseKind(String(doc, "kind", required: true), out var kind))
         {
-            throw Bad(400, "invalid_field", "'kind': one of escrow, bond, split, refund, milestones, stream, subscription");
+            throw Bad(400, "invalid_field", "'kind': one of escrow, bond, split, refund, milestones, stream, subscription, standing_order");
         }
 
         var allowed = KindFields[kind];
@@ -112,6 +113,7 @@ public static class ContractDocument
                     Arbiter = Party("arbiter", required: false),
                     DeadlineSeconds = Seconds(doc, "deadlineSeconds", required: true),
                 };
+                terms = WithFact(terms, doc, Party("oracle", required: false));
                 break;
             case ContractKind.Bond:
                 terms = terms with
@@ -146,6 +148,20 @@ public static class ContractDocument
                     DeadlineSeconds = Seconds(doc, "deadlineSeconds", required: false),
                 };
                 break;
+            case ContractKind.StandingOrder:
+                terms = terms with
+                {
+                    Confirmer = Party("trigger", required: false),
+                    MaxExecutions = Executions(doc),
+                    DeadlineSeconds = Seconds(doc, "deadlineSeconds", required: true),
+                };
+                terms = WithFact(terms, doc, Party("oracle", required: false));
+                if (terms.Confirmer.IsZero && terms.Oracle.IsZero)
+                {
+                    throw Bad(422, "unknown_party", "a standing order names a 'trigger' party, an 'oracle' with a 'factKey', or both");
+                }
+
+                break;
         }
 
         var code = ContractModule.Validate(terms);
@@ -164,7 +180,7 @@ public static class ContractDocument
         ResultCode.AmountsDoNotAddUp when t.Kind == ContractKind.Milestones =>
             $"the milestones add up to {t.Milestones.Aggregate(UInt128.Zero, static (s, m) => s + m.Amount)}, the amount is {t.Amount}",
         ResultCode.AmountsDoNotAddUp => $"the cap {t.Cap} is above the amount {t.Amount}",
-        ResultCode.UnknownParty => "a required party (payer, payee, confirmer, slasher, recipient) is missing",
+        ResultCode.UnknownParty => "a required party (payer, payee, confirmer, slasher, recipient, trigger or oracle) is missing",
         _ => t.Kind switch
         {
             ContractKind.Escrow or ContractKind.Bond => "a positive amount and deadlineSeconds (at most 100 years) are required",
@@ -172,9 +188,40 @@ public static class ContractDocument
             ContractKind.Milestones => "1–64 milestones, each with a positive amount and a name of at most 200 characters",
             ContractKind.Split => "1–64 recipients",
             ContractKind.Subscription => "periodSeconds from 1 to 100 years",
+            ContractKind.StandingOrder => "deadlineSeconds is required, and amount × maxExecutions at most 2^127 − 1",
             _ => "a term is out of range (amount positive, reference at most 200 characters)",
         },
     };
+
+    // oracle, factKey and factValue (default "true") come together.
+    private static ContractTerms WithFact(ContractTerms terms, JsonElement doc, Address oracle)
+    {
+        var key = String(doc, "factKey", required: false);
+        var value = String(doc, "factValue", required: false);
+        if (oracle.IsZero)
+        {
+            return key is null && value is null ? terms : throw Bad(400, "missing_field", "'factKey' and 'factValue' need an 'oracle' party");
+        }
+
+        if (key is null || key.Length is 0 or > ContractModule.MaxText || value is { Length: 0 or > ContractModule.MaxText })
+        {
+            throw Bad(400, key is null ? "missing_field" : "invalid_field", "an 'oracle' needs a 'factKey' (1–200 characters, e.g. \"delivered:order-42\"); 'factValue' is 1–200 characters (default \"true\")");
+        }
+
+        return terms with { Oracle = oracle, FactKey = key, FactValue = value ?? "true" };
+    }
+
+    private static uint Executions(JsonElement doc)
+    {
+        if (!doc.TryGetProperty("maxExecutions", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return 1;
+        }
+
+        return value.TryGetUInt32(out var n) && n is > 0 and <= ContractModule.MaxExecutions
+            ? n
+            : throw Bad(400, "invalid_field", $"'maxExecutions' is a whole number from 1 to {ContractModule.MaxExecutions}");
+    }
 
     private static SplitShare[] Recipients(JsonElement doc, Dictionary<string, Address> parties)
     {
@@ -287,9 +334,9 @@ public static class ContractDocument
   "required": ["kind", "coin", "amount", "parties", "payer"],
   "properties": {
     "id": { "$ref": "#/$defs/id", "description": "Contract id (decimal 128-bit); the node picks one when absent. Memo of every transfer the contract makes." },
-    "kind": { "enum": ["escrow", "bond", "split", "refund", "milestones", "stream", "subscription"] },
+    "kind": { "enum": ["escrow", "bond", "split", "refund", "milestones", "stream", "subscription", "standing_order"] },
     "coin": { "type": "string", "description": "Coin symbol, e.g. NUSD" },
-    "amount": { "$ref": "#/$defs/amount", "description": "What the payer puts in (stream: the whole deposit; subscription: the most the payee may pull per period)" },
+    "amount": { "$ref": "#/$defs/amount", "description": "What the payer puts in (stream: the whole deposit; subscription: the most the payee may pull per period; standing order: paid per execution, the payer puts in amount × maxExecutions)" },
     "parties": { "type": "object", "minProperties": 1, "additionalProperties": { "type": "string", "pattern": "^0x[0-9a-fA-F]{40}$" } },
     "payer": { "type": "string", "description": "Party name; funds the contract" },
     "payee": { "type": "string", "description": "Party name; receives (all kinds but split)" },
@@ -298,7 +345,7 @@ public static class ContractDocument
     "arbiter": { "type": "string", "description": "escrow: party who decides a dispute (none: no disputes)" },
     "slasher": { "type": "string", "description": "bond: party who may slash" },
     "cap": { "$ref": "#/$defs/amount", "description": "bond: most that may be slashed in total (default: the amount)" },
-    "deadlineSeconds": { "type": "integer", "minimum": 1, "maximum": 3162240000, "description": "escrow: refund to the payer; milestones: refund of the unreleased rest (optional); bond: return to the payer; subscription: its end (optional)" },
+    "deadlineSeconds": { "type": "integer", "minimum": 1, "maximum": 3162240000, "description": "escrow: refund to the payer; milestones: refund of the unreleased rest (optional); bond: return to the payer; subscription: its end (optional); standing order: the unexecuted rest returns to the payer" },
     "periodSeconds": { "type": "integer", "minimum": 1, "maximum": 3162240000, "description": "subscription: length of a period (periods start at creation)" },
     "recipients": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "object", "required": ["party", "bps"], "additionalProperties": false,
       "properties": { "party": { "type": "string" }, "bps": { "type": "integer", "minimum": 0, "maximum": 10000 } } },
@@ -307,7 +354,12 @@ public static class ContractDocument
     "milestones": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "object", "required": ["name", "amount"], "additionalProperties": false,
       "properties": { "name": { "type": "string", "maxLength": 200 }, "amount": { "$ref": "#/$defs/amount" } } },
       "description": "milestones: amounts summing to the amount" },
-    "ratePerSecond": { "$ref": "#/$defs/amount", "description": "stream: minor units accrued per second of ledger time" }
+    "ratePerSecond": { "$ref": "#/$defs/amount", "description": "stream: minor units accrued per second of ledger time" },
+    "trigger": { "type": "string", "description": "standing order: party whose signed 'trigger' event orders one execution" },
+    "oracle": { "type": "string", "description": "escrow, standing order: party whose signed attestation of factKey = factValue releases the escrow or orders one execution" },
+    "factKey": { "type": "string", "minLength": 1, "maxLength": 200, "description": "with 'oracle': the fact waited on, e.g. stock_available:SKU-123" },
+    "factValue": { "type": "string", "minLength": 1, "maxLength": 200, "default": "true", "description": "with 'oracle': the value that fires the contract" },
+    "maxExecutions": { "type": "integer", "minimum": 1, "maximum": 10000, "default": 1, "description": "standing order: most executions" }
   },
   "additionalProperties": false,
   "allOf": [
@@ -317,7 +369,9 @@ public static class ContractDocument
     { "if": { "properties": { "kind": { "const": "refund" } } }, "then": { "required": ["payee", "refundOf"] } },
     { "if": { "properties": { "kind": { "const": "milestones" } } }, "then": { "required": ["payee", "milestones"] } },
     { "if": { "properties": { "kind": { "const": "stream" } } }, "then": { "required": ["payee", "ratePerSecond"] } },
-    { "if": { "properties": { "kind": { "const": "subscription" } } }, "then": { "required": ["payee", "periodSeconds"] } }
+    { "if": { "properties": { "kind": { "const": "subscription" } } }, "then": { "required": ["payee", "periodSeconds"] } },
+    { "if": { "properties": { "kind": { "const": "standing_order" } } }, "then": { "required": ["payee", "deadlineSeconds"], "anyOf": [ { "required": ["trigger"] }, { "required": ["oracle"] } ] } },
+    { "if": { "required": ["oracle"] }, "then": { "required": ["factKey"] } }
   ],
   "$defs": {
     "amount": { "type": "string", "pattern": "^[1-9][0-9]{0,38}$" },

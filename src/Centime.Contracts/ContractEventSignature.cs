@@ -67,3 +67,64 @@ public static class ContractEventSignature
         return Hash32.FromBytes(h);
     }
 }
+
+/// <summary>
+/// EIP-712 attestations of oracles: <c>OracleFact(string key,string value,uint256 observedAt,bytes32 nonce)</c> under
+/// the domain <c>{name: "Centime Contracts", version: "1", chainId: the node's network id}</c> — the chain id keeps an
+/// attestation made for one network from firing contracts on another. The node recovers the oracle before the
+/// sequencer and journals it (<see cref="OracleFact"/>).
+/// </summary>
+public static class OracleFactSignature
+{
+    /// <summary>The EIP-712 type string.</summary>
+    public const string Type = "OracleFact(string key,string value,uint256 observedAt,bytes32 nonce)";
+
+    private static readonly Hash32 TypeHash = Keccak(Encoding.UTF8.GetBytes(Type));
+
+    /// <summary>The domain for a network.</summary>
+    public static Eip712Domain Domain(ulong chainId) => new("Centime Contracts", "1", chainId, null, null);
+
+    /// <summary>The digest an oracle signs.</summary>
+    public static Hash32 Digest(ulong chainId, string key, string value, ulong observedAt, Hash32 nonce)
+    {
+        var buffer = new byte[32 * 5];
+        TypeHash.WriteTo(buffer);
+        Keccak(Encoding.UTF8.GetBytes(key)).WriteTo(buffer.AsSpan(32));
+        Keccak(Encoding.UTF8.GetBytes(value)).WriteTo(buffer.AsSpan(64));
+        BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(96 + 24), observedAt);
+        nonce.WriteTo(buffer.AsSpan(128));
+        return Eip712.Digest(Separator(chainId), Keccak(buffer));
+    }
+
+    private sealed record CachedSeparator(ulong ChainId, Hash32 Value);
+
+    private static CachedSeparator? _separator;
+
+    // A node has one chain id: the separator is computed once, not per attestation.
+    private static Hash32 Separator(ulong chainId)
+    {
+        var cached = Volatile.Read(ref _separator);
+        if (cached is null || cached.ChainId != chainId)
+        {
+            cached = new CachedSeparator(chainId, Domain(chainId).Separator());
+            Volatile.Write(ref _separator, cached);
+        }
+
+        return cached.Value;
+    }
+
+    /// <summary>Signs an attestation (oracles and tests).</summary>
+    public static Signature Sign(ReadOnlySpan<byte> privateKey, ulong chainId, string key, string value, ulong observedAt, Hash32 nonce) =>
+        Secp256k1.Default.Sign(privateKey, Digest(chainId, key, value, observedAt, nonce));
+
+    /// <summary>Recovers the oracle; false for a malformed or high-s signature.</summary>
+    public static bool TryRecover(ulong chainId, string key, string value, ulong observedAt, Hash32 nonce, in Signature signature, out Address oracle) =>
+        Secp256k1.Default.TryRecover(Digest(chainId, key, value, observedAt, nonce), signature, out oracle);
+
+    private static Hash32 Keccak(ReadOnlySpan<byte> data)
+    {
+        Span<byte> h = stackalloc byte[32];
+        Keccak256.Hash(data, h);
+        return Hash32.FromBytes(h);
+    }
+}

@@ -32,6 +32,12 @@ public sealed class ContractModule : LedgerModule
     /// <summary>Transfer code of money going back to the payer.</summary>
     public const ushort ReturnCode = 0x4352; // "CR"
 
+    /// <summary>Most executions of a standing order.</summary>
+    public const uint MaxExecutions = 10_000;
+
+    /// <summary>How far ahead of ledger time an oracle's observation time may be (clock skew between oracle and node).</summary>
+    public const ulong MaxFactSkewSeconds = 300;
+
     /// <summary>Seconds a deadline waits when its transfers cannot run (paused coin, frozen account).</summary>
     public const ulong RetrySeconds = 60;
 
@@ -40,11 +46,15 @@ public sealed class ContractModule : LedgerModule
     /// <summary>High 64 bits of the ids of transfers the module makes: clients should not use ids in this range.</summary>
     public const ulong TransferIdPrefix = 0xC047_2AC7_0000_0000UL;
 
-    private const uint SnapshotVersion = 1;
+    // 2: oracle fact nonces after the refunds. Version 1 snapshots (no facts yet) still load.
+    private const uint SnapshotVersion = 2;
 
     private readonly SortedDictionary<UInt128, Contract> _contracts = [];
     private readonly SortedSet<(ulong Due, UInt128 Id)> _deadlines = [];
     private readonly SortedDictionary<UInt128, UInt128> _refunded = [];
+    private readonly HashSet<(Address Oracle, Hash32 Nonce)> _factNonces = [];
+    // Open contracts waiting on a fact key, in id order. Derived from the contracts (rebuilt after a snapshot load).
+    private readonly Dictionary<string, SortedSet<UInt128>> _awaiting = new(StringComparer.Ordinal);
     private ulong _nextTransfer = 1;
 
     static ContractModule() => ContractEvent.RegisterAll();
@@ -58,7 +68,7 @@ public sealed class ContractModule : LedgerModule
     public override string Name => "contracts";
 
     /// <inheritdoc/>
-    public override bool Handles(CommandKind kind) => kind is CommandKind.ContractCreate or CommandKind.ContractEvent;
+    public override bool Handles(CommandKind kind) => kind is CommandKind.ContractCreate or CommandKind.ContractEvent or CommandKind.OracleFact;
 
     // ------------------------------------------------------------------ read API
 
@@ -67,6 +77,9 @@ public sealed class ContractModule : LedgerModule
 
     /// <summary>A contract by id, or null.</summary>
     public Contract? Get(UInt128 id) => _contracts.GetValueOrDefault(id);
+
+    /// <summary>Ids of the open contracts waiting on a fact key, in id order.</summary>
+    public IReadOnlyList<UInt128> AwaitingFact(string key) => _awaiting.TryGetValue(key, out var ids) ? [.. ids] : [];
 
     /// <summary>Minor units refunded so far against a payment.</summary>
     public UInt128 RefundedOf(UInt128 payment) => _refunded.GetValueOrDefault(payment);
@@ -102,7 +115,17 @@ public sealed class ContractModule : LedgerModule
     /// <summary>Checks terms on their own (no ledger state): the rules the node also applies to the JSON document.</summary>
     public static ResultCode Validate(ContractTerms t)
     {
-        if (t.Kind is < ContractKind.Escrow or > ContractKind.Subscription || t.Reference.Length > MaxText || t.DeadlineSeconds > MaxDeadlineSeconds)
+        if (t.Kind is < ContractKind.Escrow or > ContractKind.StandingOrder || t.Reference.Length > MaxText || t.DeadlineSeconds > MaxDeadlineSeconds)
+        {
+            return ResultCode.ContractTermsInvalid;
+        }
+
+        // An oracle and its fact go together, on the kinds that can wait on one; executions only on standing orders.
+        var waitsOnFact = !t.Oracle.IsZero;
+        if (waitsOnFact != (t.FactKey.Length > 0) || waitsOnFact != (t.FactValue.Length > 0)
+            || (waitsOnFact && t.Kind is not (ContractKind.Escrow or ContractKind.StandingOrder))
+            || t.FactKey.Length > MaxText || t.FactValue.Length > MaxText
+            || (t.Kind == ContractKind.StandingOrder) != (t.MaxExecutions != 0))
         {
             return ResultCode.ContractTermsInvalid;
         }
@@ -195,6 +218,16 @@ public sealed class ContractModule : LedgerModule
                 return ResultCode.Ok;
             case ContractKind.Subscription:
                 return t.PeriodSeconds is 0 or > MaxDeadlineSeconds ? ResultCode.ContractTermsInvalid : ResultCode.Ok;
+            case ContractKind.StandingOrder:
+                if (t.Confirmer.IsZero && t.Oracle.IsZero)
+                {
+                    return ResultCode.UnknownParty; // nobody could ever trigger it
+                }
+
+                // amount ≤ 2^127 − 1 and executions ≤ 10,000: the product fits in 128 bits.
+                return t.MaxExecutions > MaxExecutions || t.DeadlineSeconds == 0 || t.Funded > LedgerState.MaxSupply
+                    ? ResultCode.ContractTermsInvalid
+                    : ResultCode.Ok;
             default:
                 return ResultCode.ContractTermsInvalid;
         }
@@ -207,6 +240,7 @@ public sealed class ContractModule : LedgerModule
         ContractAction.Dispute => signer == t.Payer || signer == t.Payee,
         ContractAction.Decide => !t.Arbiter.IsZero && signer == t.Arbiter,
         ContractAction.Withdraw or ContractAction.Charge => signer == t.Payee,
+        ContractAction.Trigger => !t.Confirmer.IsZero && signer == t.Confirmer,
         ContractAction.Cancel => signer == t.Payer,
         _ => false,
     };
@@ -219,6 +253,7 @@ public sealed class ContractModule : LedgerModule
         (ContractKind.Milestones, ContractAction.Milestone) => true,
         (ContractKind.Stream, ContractAction.Withdraw or ContractAction.Cancel) => true,
         (ContractKind.Subscription, ContractAction.Charge or ContractAction.Cancel) => true,
+        (ContractKind.StandingOrder, ContractAction.Trigger or ContractAction.Cancel) => true,
         _ => false,
     };
 
@@ -229,6 +264,7 @@ public sealed class ContractModule : LedgerModule
     {
         CreateContract c => ApplyCreate(c, context),
         ContractEvent e => ApplyEvent(e, context),
+        OracleFact f => ApplyFact(f, context),
         _ => ResultCode.UnknownCommand,
     };
 
@@ -258,7 +294,7 @@ public sealed class ContractModule : LedgerModule
 
         var account = AccountOf(c.Id);
         var supply = Ledger.GetCoin(t.Coin)!.SupplyAccount;
-        if (t.Payer == t.Payee || IsReserved(t.Payer, account, supply) || IsReserved(t.Payee, account, supply))
+        if (t.Payer == t.Payee || IsReserved(t.Payer, account, supply) || IsReserved(t.Payee, account, supply) || IsReserved(t.Oracle, account, supply))
         {
             return ResultCode.ContractTermsInvalid;
         }
@@ -345,7 +381,7 @@ public sealed class ContractModule : LedgerModule
             return check;
         }
 
-        var funded = Move(contract, t.Payer, account, t.Amount, FundCode, "fund", "", context);
+        var funded = Move(contract, t.Payer, account, t.Funded, FundCode, "fund", "", context);
         if (funded != ResultCode.Ok)
         {
             return funded;
@@ -368,6 +404,77 @@ public sealed class ContractModule : LedgerModule
         if (due > 0)
         {
             _deadlines.Add((due, c.Id));
+        }
+
+        if (t.FactKey.Length > 0)
+        {
+            Await(t.FactKey, c.Id);
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private void Await(string key, UInt128 id)
+    {
+        if (!_awaiting.TryGetValue(key, out var ids))
+        {
+            _awaiting[key] = ids = [];
+        }
+
+        ids.Add(id);
+    }
+
+    private ResultCode ApplyFact(OracleFact f, in ModuleContext context)
+    {
+        var nowSeconds = context.Now / NanosPerSecond;
+        if (f.Key.Length is 0 or > MaxText || f.Value.Length is 0 or > MaxText || f.ObservedAt == 0 || f.ObservedAt > nowSeconds + MaxFactSkewSeconds)
+        {
+            return ResultCode.FactInvalid;
+        }
+
+        if (_factNonces.Contains((f.Oracle, f.Nonce)))
+        {
+            return ResultCode.ContractNonceUsed;
+        }
+
+        if (!_awaiting.TryGetValue(f.Key, out var waiting))
+        {
+            return ResultCode.FactNotAwaited;
+        }
+
+        // Contracts that name this oracle and existed when the fact was observed: an attestation signed before a
+        // contract was made (and kept back) cannot fire it.
+        List<Contract>? fired = null;
+        var otherOracle = false;
+        foreach (var id in waiting)
+        {
+            var contract = _contracts[id];
+            if (contract.Terms.Oracle != f.Oracle)
+            {
+                otherOracle = true;
+            }
+            else if (contract.Status == ContractStatus.Open && contract.CreatedAt / NanosPerSecond <= f.ObservedAt)
+            {
+                (fired ??= []).Add(contract);
+            }
+        }
+
+        if (fired is null)
+        {
+            return otherOracle ? ResultCode.NotDesignatedParty : ResultCode.FactNotAwaited;
+        }
+
+        _factNonces.Add((f.Oracle, f.Nonce));
+        foreach (var contract in fired)
+        {
+            var t = contract.Terms;
+            if (!string.Equals(f.Value, t.FactValue, StringComparison.Ordinal)
+                || Guard(t.Coin, t.Payer, t.Payee, AccountOf(contract.Id)) != ResultCode.Ok)
+            {
+                continue; // another value (e.g. "false"), or a paused coin / frozen party: it keeps waiting
+            }
+
+            _ = t.Kind == ContractKind.StandingOrder ? Execute(contract, "fact", f.Key, context) : Confirm(contract, context);
         }
 
         return ResultCode.Ok;
@@ -421,6 +528,8 @@ public sealed class ContractModule : LedgerModule
             ContractAction.Milestone => ConfirmMilestone(contract, e.Amount, context),
             ContractAction.Withdraw => Withdraw(contract, context),
             ContractAction.Cancel when t.Kind == ContractKind.Subscription => EndSubscription(contract, context.Now),
+            ContractAction.Cancel when t.Kind == ContractKind.StandingOrder => CancelOrder(contract, context),
+            ContractAction.Trigger => Execute(contract, "execution", "", context),
             ContractAction.Cancel => Cancel(contract, context),
             ContractAction.Charge => Charge(contract, e.Amount, context),
             _ => ResultCode.ContractActionInvalid,
@@ -596,6 +705,35 @@ public sealed class ContractModule : LedgerModule
         return ResultCode.Ok;
     }
 
+    // Standing order: one execution of the amount; closes after the last one (the contract account is then empty).
+    private ResultCode Execute(Contract contract, string step, string reason, in ModuleContext context)
+    {
+        var code = Pay(contract, contract.Terms.Payee, contract.Terms.Amount, step, reason, context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
+        if (contract.Remaining == UInt128.Zero)
+        {
+            Close(contract, context.Now);
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private ResultCode CancelOrder(Contract contract, in ModuleContext context)
+    {
+        var code = GiveBack(contract, contract.Remaining, "cancel", context);
+        if (code != ResultCode.Ok)
+        {
+            return code;
+        }
+
+        Close(contract, context.Now);
+        return ResultCode.Ok;
+    }
+
     private ResultCode EndSubscription(Contract contract, ulong now)
     {
         Close(contract, now);
@@ -633,7 +771,7 @@ public sealed class ContractModule : LedgerModule
             {
                 ContractKind.Subscription => ResultCode.Ok, // its term is over: nothing is held, nothing moves
                 ContractKind.Stream => Pay(contract, t.Payee, contract.Remaining, "stream_end", "", context),
-                _ => GiveBack(contract, contract.Remaining, t.Kind == ContractKind.Bond ? "return" : "refund", context),
+                _ => GiveBack(contract, contract.Remaining, t.Kind is ContractKind.Bond or ContractKind.StandingOrder ? "return" : "refund", context),
             };
             if (moved != ResultCode.Ok)
             {
@@ -734,6 +872,12 @@ public sealed class ContractModule : LedgerModule
             _deadlines.Remove((contract.Deadline, contract.Id));
         }
 
+        var key = contract.Terms.FactKey;
+        if (key.Length > 0 && _awaiting.TryGetValue(key, out var ids) && ids.Remove(contract.Id) && ids.Count == 0)
+        {
+            _awaiting.Remove(key);
+        }
+
         contract.Status = ContractStatus.Closed;
         contract.ClosedAt = now;
     }
@@ -800,12 +944,25 @@ public sealed class ContractModule : LedgerModule
             WriteUInt128(writer, payment);
             WriteUInt128(writer, amount);
         }
+
+        // Sorted so equal states write equal bytes.
+        var facts = new List<(Address Oracle, Hash32 Nonce)>(_factNonces);
+        facts.Sort(static (a, b) => string.CompareOrdinal(a.Oracle.ToString() + a.Nonce.ToString(), b.Oracle.ToString() + b.Nonce.ToString()));
+        writer.Write(facts.Count);
+        var nonce = new byte[32];
+        foreach (var (oracle, n) in facts)
+        {
+            writer.Write(oracle.ToBytes());
+            n.WriteTo(nonce);
+            writer.Write(nonce);
+        }
     }
 
     /// <inheritdoc/>
     public override void ReadSnapshot(BinaryReader reader)
     {
-        if (reader.ReadUInt32() != SnapshotVersion)
+        var version = reader.ReadUInt32();
+        if (version is not (1 or SnapshotVersion))
         {
             throw new InvalidDataException("Unknown contracts snapshot version.");
         }
@@ -855,6 +1012,23 @@ public sealed class ContractModule : LedgerModule
         for (var i = 0; i < refunds; i++)
         {
             _refunded.Add(ReadUInt128(reader), ReadUInt128(reader));
+        }
+
+        if (version >= 2)
+        {
+            var facts = reader.ReadInt32();
+            for (var i = 0; i < facts; i++)
+            {
+                _factNonces.Add((Address.FromBytes(reader.ReadBytes(Address.Size)), Hash32.FromBytes(reader.ReadBytes(32))));
+            }
+        }
+
+        foreach (var c in _contracts.Values)
+        {
+            if (c.Status != ContractStatus.Closed && c.Terms.FactKey.Length > 0)
+            {
+                Await(c.Terms.FactKey, c.Id);
+            }
         }
     }
 

@@ -62,13 +62,16 @@ public sealed class Contract
     public IReadOnlyList<ContractStep> Steps => StepList;
 
     /// <summary>What the contract account still holds for this contract.</summary>
-    public UInt128 Remaining => Terms.Kind is ContractKind.Refund or ContractKind.Subscription ? UInt128.Zero : Terms.Amount - Released - Returned;
+    public UInt128 Remaining => Terms.Kind is ContractKind.Refund or ContractKind.Subscription ? UInt128.Zero : Terms.Funded - Released - Returned;
+
+    /// <summary>Standing order: executions so far (each pays exactly the amount).</summary>
+    public ulong Executions => Terms.Kind == ContractKind.StandingOrder ? (ulong)(Released / Terms.Amount) : 0;
 
     /// <summary>Ledger time of the deadline (refund, return, stream end), or 0 for none.</summary>
     public ulong Deadline => Terms.Kind switch
     {
         ContractKind.Stream => CreatedAt + (StreamSeconds(Terms) * ContractModule.NanosPerSecond),
-        ContractKind.Escrow or ContractKind.Bond or ContractKind.Milestones or ContractKind.Subscription when Terms.DeadlineSeconds > 0 => CreatedAt + (Terms.DeadlineSeconds * ContractModule.NanosPerSecond),
+        ContractKind.Escrow or ContractKind.Bond or ContractKind.Milestones or ContractKind.Subscription or ContractKind.StandingOrder when Terms.DeadlineSeconds > 0 => CreatedAt + (Terms.DeadlineSeconds * ContractModule.NanosPerSecond),
         _ => 0,
     };
 

@@ -36,6 +36,8 @@ public enum CommandKind : byte
     // --- programmable payments (48..79; src/Centime.Contracts, docs/contracts.md)
     ContractCreate = 48,
     ContractEvent = 49,
+    /// <summary>An oracle's signed attestation of a fact (key, value) that contracts may wait on.</summary>
+    OracleFact = 50,
 
     // --- exchange (80..95; src/Centime.Exchange, docs/exchange.md)
     ExchangeConfigureFeed = 80,
@@ -334,6 +336,9 @@ public sealed class BodyReader(byte[] data)
     public byte[] Bytes() => Take(checked((int)UInt32())).ToArray();
 
     public string String() => System.Text.Encoding.UTF8.GetString(Take(checked((int)UInt32())));
+
+    /// <summary>True when every byte has been read (optional trailing fields are absent).</summary>
+    public bool AtEnd => _position == data.Length;
 
     public void EnsureEnd()
     {

@@ -165,6 +165,10 @@ public enum ResultCode : ushort
     OriginalPaymentNotFound = 313,
     /// <summary>A subscription charge above what is left of this period's limit.</summary>
     ExceedsPeriodLimit = 314,
+    /// <summary>No open contract waits on this fact key (or none created before the fact was observed).</summary>
+    FactNotAwaited = 315,
+    /// <summary>An oracle fact's key or value is empty or too long, or its observation time is 0 or ahead of ledger time.</summary>
+    FactInvalid = 316,
 
     // --- exchange (400..449; src/Centime.Exchange, docs/exchange.md)
     /// <summary>A pool with this id (or an LP coin with this symbol) exists.</summary>

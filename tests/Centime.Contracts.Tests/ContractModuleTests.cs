@@ -73,6 +73,11 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
         public ResultCode Event(UInt128 id, ContractAction action, Address signer, UInt128 amount = default, string reason = "", ulong at = 0) =>
             Apply(at, Command.Of(new ContractEvent(id, action, amount, Hash32.Sha256(BitConverter.GetBytes(_nonce++)), signer, reason)))[0];
 
+        public ResultCode Fact(Address oracle, string key, string value, ulong observedAt, Hash32? nonce = null, ulong at = 0) =>
+            Apply(at, Command.Of(new OracleFact(oracle, key, value, observedAt, nonce ?? Hash32.Sha256(BitConverter.GetBytes(_nonce++)))))[0];
+
+        public ulong NowSeconds => State.Timestamp / Second;
+
         public Int128 Balance(Address a) => State.TryGetAccount(1, a, out var account) ? account.Balance : Int128.Zero;
 
         public static LedgerState Replay(IEnumerable<(ulong Height, ulong Time, Command[] Commands)> log)
@@ -108,6 +113,142 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
         Arbiter = arbiter ? Arbiter : Address.Zero,
         DeadlineSeconds = deadlineSeconds,
     };
+
+    private static readonly Address Oracle = Address.Derive("test:oracle");
+
+    private static ContractTerms StandingOrder(UInt128 amount, uint executions, Address trigger, bool oracle = false) => new()
+    {
+        Kind = ContractKind.StandingOrder,
+        Payer = Buyer,
+        Payee = Seller,
+        Amount = amount,
+        MaxExecutions = executions,
+        Confirmer = trigger,
+        Oracle = oracle ? Oracle : Address.Zero,
+        FactKey = oracle ? "stock_available:SKU-123" : "",
+        FactValue = oracle ? "true" : "",
+        DeadlineSeconds = 3600,
+    };
+
+    [Fact]
+    public void StandingOrder_TriggeredUpToItsCount_RestReturnedAtTheDeadline()
+    {
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        Assert.Equal(ResultCode.Ok, chain.Create(20, StandingOrder(150, 4, Inspector)));
+        Assert.Equal(400, chain.Balance(Buyer)); // 4 × 150 funded
+        Assert.Equal(600, chain.Balance(ContractModule.AccountOf(20)));
+
+        Assert.Equal(ResultCode.NotDesignatedParty, chain.Event(20, ContractAction.Trigger, Seller));
+        Assert.Equal(ResultCode.ContractActionInvalid, chain.Event(20, ContractAction.Confirm, Inspector));
+        Assert.Equal(ResultCode.Ok, chain.Event(20, ContractAction.Trigger, Inspector));
+        Assert.Equal(ResultCode.Ok, chain.Event(20, ContractAction.Trigger, Inspector));
+        Assert.Equal(300, chain.Balance(Seller));
+        Assert.Equal(2UL, chain.Module.Get(20)!.Executions);
+
+        chain.Tick(chain.Now + (3600 * Second));
+        var order = chain.Module.Get(20)!;
+        Assert.Equal(ContractStatus.Closed, order.Status);
+        Assert.Equal(["fund", "execution", "execution", "return"], order.Steps.Select(s => s.Step));
+        Assert.Equal(700, chain.Balance(Buyer));
+        Assert.Equal(0, chain.Balance(ContractModule.AccountOf(20)));
+        Assert.Equal(ResultCode.ContractClosed, chain.Event(20, ContractAction.Trigger, Inspector));
+
+        // All executions used: closed at once, nothing left to return.
+        Assert.Equal(ResultCode.Ok, chain.Create(21, StandingOrder(100, 2, Inspector)));
+        Assert.Equal(ResultCode.Ok, chain.Event(21, ContractAction.Trigger, Inspector));
+        Assert.Equal(ResultCode.Ok, chain.Event(21, ContractAction.Trigger, Inspector));
+        Assert.Equal(ContractStatus.Closed, chain.Module.Get(21)!.Status);
+        Assert.Equal(ResultCode.ContractClosed, chain.Event(21, ContractAction.Trigger, Inspector));
+
+        // The payer cancels: the unexecuted rest comes back.
+        Assert.Equal(ResultCode.Ok, chain.Create(22, StandingOrder(100, 3, Inspector)));
+        Assert.Equal(ResultCode.Ok, chain.Event(22, ContractAction.Trigger, Inspector));
+        Assert.Equal(ResultCode.NotDesignatedParty, chain.Event(22, ContractAction.Cancel, Seller));
+        Assert.Equal(ResultCode.Ok, chain.Event(22, ContractAction.Cancel, Buyer));
+        Assert.Equal(600, chain.Balance(Seller)); // 300 + 200 + 100
+        Assert.Equal(400, chain.Balance(Buyer));
+    }
+
+    [Fact]
+    public void StandingOrder_BadTerms_Refused()
+    {
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        Assert.Equal(ResultCode.UnknownParty, chain.Create(30, StandingOrder(10, 1, Address.Zero)));
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(31, StandingOrder(10, 0, Inspector)));
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(32, StandingOrder(10, ContractModule.MaxExecutions + 1, Inspector)));
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(33, StandingOrder(LedgerState.MaxSupply, 2, Inspector)));
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(34, Escrow(10) with { MaxExecutions = 2 }));
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(35, Escrow(10) with { Oracle = Oracle })); // an oracle without a fact
+        Assert.Equal(ResultCode.ContractTermsInvalid, chain.Create(36, new ContractTerms { Kind = ContractKind.Bond, Payer = Buyer, Payee = Seller, Confirmer = Seller, Amount = 10, Cap = 10, DeadlineSeconds = 60, Oracle = Oracle, FactKey = "k", FactValue = "v" }));
+        Assert.Equal(ResultCode.ExceedsBalance, chain.Create(37, StandingOrder(300, 4, Inspector)));
+        Assert.Equal(1_000, chain.Balance(Buyer));
+    }
+
+    [Fact]
+    public void OracleFact_FiresTheContractsWaitingOnIt_OnlyFromTheirOracle()
+    {
+        var chain = new Chain();
+        chain.Mint(Buyer, 10_000);
+        var escrow = Escrow(500) with { Oracle = Oracle, FactKey = "delivered:order-42", FactValue = "true" };
+        Assert.Equal(ResultCode.Ok, chain.Create(40, escrow));
+        Assert.Equal(ResultCode.Ok, chain.Create(41, StandingOrder(100, 3, Address.Zero, oracle: true)));
+        var created = chain.NowSeconds;
+
+        Assert.Equal(ResultCode.FactNotAwaited, chain.Fact(Oracle, "delivered:order-43", "true", created));
+        Assert.Equal(ResultCode.NotDesignatedParty, chain.Fact(Inspector, "delivered:order-42", "true", created)); // not its oracle
+        Assert.Equal(ResultCode.FactNotAwaited, chain.Fact(Oracle, "delivered:order-42", "true", created - 10)); // observed before the contract existed
+        Assert.Equal(ResultCode.FactInvalid, chain.Fact(Oracle, "delivered:order-42", "true", chain.NowSeconds + ContractModule.MaxFactSkewSeconds + 10));
+        Assert.Equal(ResultCode.FactInvalid, chain.Fact(Oracle, "", "true", created));
+        Assert.Equal(500, chain.Balance(ContractModule.AccountOf(40)));
+
+        // Another value is recorded but moves nothing.
+        Assert.Equal(ResultCode.Ok, chain.Fact(Oracle, "delivered:order-42", "false", created));
+        Assert.Equal(ContractStatus.Open, chain.Module.Get(40)!.Status);
+
+        var nonce = Hash32.Sha256([4, 2]);
+        Assert.Equal(ResultCode.Ok, chain.Fact(Oracle, "delivered:order-42", "true", created, nonce));
+        Assert.Equal(ContractStatus.Closed, chain.Module.Get(40)!.Status);
+        Assert.Equal(500, chain.Balance(Seller));
+        Assert.Equal(ResultCode.ContractNonceUsed, chain.Fact(Oracle, "stock_available:SKU-123", "true", created, nonce));
+        Assert.Equal(ResultCode.FactNotAwaited, chain.Fact(Oracle, "delivered:order-42", "true", created)); // released: nobody waits any more
+
+        // Each attestation of the stock fact is one execution of the standing order, until its count is used.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ResultCode.Ok, chain.Fact(Oracle, "stock_available:SKU-123", "true", chain.NowSeconds));
+        }
+
+        var order = chain.Module.Get(41)!;
+        Assert.Equal(ContractStatus.Closed, order.Status);
+        Assert.Equal(["fund", "fact", "fact", "fact"], order.Steps.Select(s => s.Step));
+        Assert.Equal("stock_available:SKU-123", order.Steps[1].Reason);
+        Assert.Equal(800, chain.Balance(Seller));
+        Assert.Equal(ResultCode.FactNotAwaited, chain.Fact(Oracle, "stock_available:SKU-123", "true", chain.NowSeconds));
+        Assert.Empty(chain.Module.AwaitingFact("stock_available:SKU-123"));
+    }
+
+    [Fact]
+    public void Terms_WithoutNewFields_EncodeAsBefore_AndAnEmptyTrailerIsRefused()
+    {
+        // Terms without oracle or executions encode without the trailer: journals written before it still decode,
+        // and the same terms have one encoding.
+        var plain = Command.Of(new CreateContract(5, "admin", Escrow(10) with { Coin = 1 }));
+        var withFact = Command.Of(new CreateContract(5, "admin", Escrow(10) with { Coin = 1, Oracle = Oracle, FactKey = "k", FactValue = "v" }));
+        Assert.Equal(plain.EncodedLength + 20 + 4 + 1 + 4 + 1 + 4, withFact.EncodedLength);
+        var bytes = new byte[withFact.EncodedLength];
+        withFact.WriteTo(bytes);
+        var read = (CreateContract)Command.Read(bytes, out _).Body!;
+        Assert.Equal("k", read.Terms.FactKey);
+        Assert.True(read.Terms.SameAs(((CreateContract)withFact.Body!).Terms));
+        Assert.False(read.Terms.SameAs(((CreateContract)plain.Body!).Terms));
+
+        var padded = new byte[plain.EncodedLength + 20 + 4 + 4 + 4];
+        plain.WriteTo(padded);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(padded.AsSpan(4), padded.Length - Command.HeaderSize);
+        Assert.Throws<FormatException>(() => Command.Read(padded, out _));
+    }
 
     [Fact]
     public void Escrow_ConfirmedByDesignatedParty_ReleasesOnceAndRefusesTheRest()
@@ -400,6 +541,8 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
             chain.Mint(p, 1_000_000);
         }
 
+        string[] facts = ["stock_available:SKU-1", "delivered:order-2"];
+
         var ids = new List<UInt128>();
         for (var step = 0; step < 300; step++)
         {
@@ -408,8 +551,10 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
             {
                 var id = (UInt128)(1000 + step);
                 var amount = (UInt128)random.Next(1, 5_000);
-                ContractTerms terms = random.Next(5) switch
+                ContractTerms terms = random.Next(7) switch
                 {
+                    5 => StandingOrder(amount, (uint)random.Next(1, 5), random.Next(2) == 0 ? Inspector : Address.Zero, oracle: true) with { FactKey = facts[random.Next(2)], DeadlineSeconds = (ulong)random.Next(1, 3_000) },
+                    6 => Escrow(amount, (ulong)random.Next(1, 3_000)) with { Oracle = Oracle, FactKey = facts[random.Next(2)], FactValue = "true" },
                     4 => new ContractTerms { Kind = ContractKind.Subscription, Payer = Buyer, Payee = Seller, Amount = amount, PeriodSeconds = (ulong)random.Next(1, 600), DeadlineSeconds = (ulong)random.Next(0, 3_000) },
                     0 => Escrow(amount, (ulong)random.Next(1, 3_000), arbiter: true),
                     1 => new ContractTerms { Kind = ContractKind.Bond, Payer = Seller, Payee = Platform, Confirmer = Platform, Amount = amount, Cap = amount, DeadlineSeconds = (ulong)random.Next(1, 3_000) },
@@ -419,10 +564,14 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
                 chain.Create(id, terms, at);
                 ids.Add(id);
             }
+            else if (random.Next(4) == 0)
+            {
+                chain.Fact(random.Next(4) == 0 ? Inspector : Oracle, facts[random.Next(2)], random.Next(5) == 0 ? "false" : "true", chain.NowSeconds - (ulong)random.Next(0, 100), at: at);
+            }
             else
             {
                 var id = ids[random.Next(ids.Count)];
-                var action = (ContractAction)random.Next(1, 9);
+                var action = (ContractAction)random.Next(1, 10);
                 chain.Event(id, action, people[random.Next(people.Length)], (UInt128)random.Next(0, 3_000), "r", at);
             }
 
@@ -463,6 +612,10 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
     [InlineData("""{"kind":"escrow","coin":"NUSD","amount":"100","parties":{"a":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8"},"payer":"a","payee":"a","deadlineSeconds":60,"ratePerSecond":"1"}""", "unknown_field")]
     [InlineData("""{"kind":"escrow","coin":"XXX","amount":"100","parties":{"a":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8"},"payer":"a","payee":"a","deadlineSeconds":60}""", "coin_not_found")]
     [InlineData("""{"kind":"bond","coin":"NUSD","amount":"100","cap":"101","parties":{"a":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8"},"payer":"a","payee":"a","slasher":"a","deadlineSeconds":60}""", "amounts_do_not_add_up")]
+    [InlineData("""{"kind":"standing_order","coin":"NUSD","amount":"100","parties":{"a":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","b":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"},"payer":"a","payee":"b","deadlineSeconds":60}""", "unknown_party")]
+    [InlineData("""{"kind":"standing_order","coin":"NUSD","amount":"100","parties":{"a":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","b":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"},"payer":"a","payee":"b","trigger":"b","maxExecutions":0,"deadlineSeconds":60}""", "invalid_field")]
+    [InlineData("""{"kind":"escrow","coin":"NUSD","amount":"100","parties":{"a":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","b":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"},"payer":"a","payee":"b","factKey":"delivered:1","deadlineSeconds":60}""", "missing_field")]
+    [InlineData("""{"kind":"escrow","coin":"NUSD","amount":"100","parties":{"a":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","b":"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"},"payer":"a","payee":"b","oracle":"b","deadlineSeconds":60}""", "missing_field")]
     [InlineData("""{"kind":"escrow","coin":"NUSD","amount":"1.5","parties":{"a":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8"},"payer":"a","payee":"a","deadlineSeconds":60}""", "invalid_field")]
     public void Document_BadContract_RefusedWithItsCode(string json, string code)
     {

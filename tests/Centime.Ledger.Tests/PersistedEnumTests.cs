@@ -118,6 +118,8 @@ public sealed class PersistedEnumTests
         ["ContractTermsInvalid"] = 312,
         ["OriginalPaymentNotFound"] = 313,
         ["ExceedsPeriodLimit"] = 314,
+        ["FactNotAwaited"] = 315,
+        ["FactInvalid"] = 316,
     };
 
     private static readonly Dictionary<string, long> CommandKinds = new()
@@ -147,6 +149,7 @@ public sealed class PersistedEnumTests
         ["IssuanceSetFrozen"] = 31,
         ["ContractCreate"] = 48,
         ["ContractEvent"] = 49,
+        ["OracleFact"] = 50,
     };
 
     private static readonly Dictionary<string, long> AuthorizationStates = new()

@@ -32,6 +32,9 @@ public static class ContractEndpoints
             .WithSummary("The HMAC secret an ERP system uses to create contracts paid by one payer (operator key).").Produces<WebhookSecret>();
         g.MapPost("/webhook", (HttpRequest request) => WebhookAsync(node, request.HttpContext)).WithName("ContractWebhook")
             .WithSummary("Create a contract from an HMAC-signed webhook (X-Centime-Payer, X-Centime-Signature: t=…,v1=…).").Produces<ContractView>();
+        g.MapPost("/facts", (HttpRequest request) => FactAsync(node, request.HttpContext)).WithName("OracleFact")
+            .WithSummary("An oracle's EIP-712 attestation of a fact (key, value, observedAt, nonce); fires the contracts waiting on it.")
+            .Accepts<OracleFactRequest>("application/json").Produces<OracleFactOutcome>();
         g.MapGet("", (string? party, string? status, int? limit) => List(node, party, status, limit)).WithName("ListContracts")
             .WithSummary("Contracts, newest id last; ?party=0x… (any role), ?status=open|disputed|closed, ?limit=.");
         g.MapGet("/{id}", (string id) => Get(node, id)).WithName("GetContract").WithSummary("A contract: terms, status, amounts and every movement.");
@@ -190,15 +193,93 @@ public static class ContractEndpoints
         }
 
         var id = contract.Id != UInt128.Zero ? contract.Id : NewId();
+        if (contract.Id != UInt128.Zero && IsSameContract(node, id, contract.Terms) is { } existing)
+        {
+            return existing; // an identical retry: the contract as it stands, nothing journaled, nothing moved
+        }
+
         var command = new CreateContract(id, requester, contract.Terms);
         var receipt = await Endpoints.SubmitAsync(node, [Command.Of(command)]);
         var code = receipt.Results[0].Code;
+        if (code == ResultCode.ContractExists && contract.Id != UInt128.Zero && IsSameContract(node, id, contract.Terms) is { } raced)
+        {
+            return raced; // an identical create that won the race to the sequencer
+        }
+
         if (code != ResultCode.Ok)
         {
             throw Refused(code, $"contract {id}");
         }
 
         return Results.Json(View(node, id), JsonDefaults.Options);
+    }
+
+    /// <summary>The existing contract's view when <paramref name="id"/> exists with exactly these terms; otherwise null.</summary>
+    private static IResult? IsSameContract(NodeContext node, UInt128 id, ContractTerms terms)
+    {
+        using (node.Sequencer.ReadLock())
+        {
+            var existing = Module(node).Get(id);
+            return existing is not null && existing.Terms.SameAs(terms)
+                ? Results.Json(ToView(node, existing, node.Sequencer.State.Timestamp), JsonDefaults.Options)
+                : null;
+        }
+    }
+
+    private static async Task<IResult> FactAsync(NodeContext node, HttpContext http)
+    {
+        var request = await Endpoints.ReadJsonAsync<OracleFactRequest>(http);
+        var key = request.Key ?? throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'key' is required, e.g. \"delivered:order-42\"");
+        var value = request.Value ?? throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'value' is required, e.g. \"true\"");
+        if (!ulong.TryParse(request.ObservedAt, NumberStyles.None, CultureInfo.InvariantCulture, out var observedAt))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'observedAt' is Unix seconds as a decimal string");
+        }
+
+        if (!Hash32.TryParse(request.Nonce, out var nonce))
+        {
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'nonce' is a 0x-prefixed 32-byte hex value, fresh for each attestation");
+        }
+
+        var chainId = node.Options.ChainId;
+        if (!Signature.TryParse(request.Signature, out var signature) || !OracleFactSignature.TryRecover(chainId, key, value, observedAt, nonce, signature, out var oracle))
+        {
+            throw new ProblemException(401, "invalid_signature", "Invalid signature",
+                $"'signature' must be a 65-byte low-s EIP-712 signature of {OracleFactSignature.Type} under the \"Centime Contracts\" domain, version 1, chainId {chainId}");
+        }
+
+        if (request.Oracle is { } claimed && Address.TryParse(claimed, out var claimedAddress) && claimedAddress != oracle)
+        {
+            throw new ProblemException(401, "invalid_signature", "Invalid signature", $"the signature recovers to {oracle}, not {claimed}");
+        }
+
+        IReadOnlyList<UInt128> waiting;
+        using (node.Sequencer.ReadLock())
+        {
+            waiting = Module(node).AwaitingFact(key);
+        }
+
+        var receipt = await Endpoints.SubmitAsync(node, [Command.Of(new OracleFact(oracle, key, value, observedAt, nonce))]);
+        var result = receipt.Results[0];
+        if (result.Code != ResultCode.Ok)
+        {
+            throw Refused(result.Code, $"fact '{key}' from {oracle}");
+        }
+
+        // The contracts it fired moved money at the command's ledger time.
+        var fired = new List<string>();
+        using (node.Sequencer.ReadLock())
+        {
+            foreach (var id in waiting)
+            {
+                if (Module(node).Get(id) is { } c && c.Steps.Any(s => s.At == result.Timestamp))
+                {
+                    fired.Add(Dec(id));
+                }
+            }
+        }
+
+        return Results.Json(new OracleFactOutcome("ok", receipt.Height, oracle.ToString(), fired), JsonDefaults.Options);
     }
 
     private static async Task<IResult> EventAsync(NodeContext node, string idText, HttpContext http)
@@ -228,7 +309,7 @@ public static class ContractEndpoints
 
         if (!ContractNames.TryParseAction(request.Action, out var action))
         {
-            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'action': one of confirm, dispute, decide, slash, milestone, withdraw, cancel, charge");
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'action': one of confirm, dispute, decide, slash, milestone, withdraw, cancel, charge, trigger");
         }
 
         var amount = UInt128.Zero;
@@ -320,7 +401,7 @@ public static class ContractEndpoints
     }
 
     private static bool Involves(ContractTerms t, Address a) =>
-        t.Payer == a || t.Payee == a || t.Confirmer == a || t.Arbiter == a || t.Recipients.Any(r => r.Address == a);
+        t.Payer == a || t.Payee == a || t.Confirmer == a || t.Arbiter == a || t.Oracle == a || t.Recipients.Any(r => r.Address == a);
 
     private static ContractView View(NodeContext node, UInt128 id)
     {
@@ -367,7 +448,16 @@ public static class ContractEndpoints
             t.Reference.Length == 0 ? null : t.Reference,
             c.Steps.Select(s => new StepView(Dec(s.Transfer), s.Step, s.To.ToString(), Dec(s.Amount), Dec(s.At), s.Reason.Length == 0 ? null : s.Reason)).ToList(),
             t.Kind is ContractKind.Subscription ? t.PeriodSeconds : null,
-            t.Kind is ContractKind.Subscription ? Dec(c.Period == (now - c.CreatedAt) / (t.PeriodSeconds * 1_000_000_000UL) ? t.Amount - c.ChargedInPeriod : t.Amount) : null);
+            t.Kind is ContractKind.Subscription ? Dec(c.Period == (now - c.CreatedAt) / (t.PeriodSeconds * 1_000_000_000UL) ? t.Amount - c.ChargedInPeriod : t.Amount) : null)
+        {
+            Trigger = t.Kind is ContractKind.StandingOrder ? Addr(t.Confirmer) : null,
+            Oracle = Addr(t.Oracle),
+            FactKey = t.FactKey.Length == 0 ? null : t.FactKey,
+            FactValue = t.FactValue.Length == 0 ? null : t.FactValue,
+            MaxExecutions = t.Kind is ContractKind.StandingOrder ? t.MaxExecutions : null,
+            Executions = t.Kind is ContractKind.StandingOrder ? c.Executions : null,
+            Funded = t.Kind is ContractKind.StandingOrder ? Dec(t.Funded) : null,
+        };
     }
 
     private static string StatusName(ContractStatus status) => status switch
@@ -454,4 +544,22 @@ public sealed record ContractView(
     string? Reference,
     List<StepView> Steps,
     ulong? PeriodSeconds,
-    string? LeftThisPeriod);
+    string? LeftThisPeriod)
+{
+    /// <summary>Standing order: the party whose event orders an execution.</summary>
+    public string? Trigger { get; init; }
+    /// <summary>Escrow, standing order: the oracle whose attestation fires the contract.</summary>
+    public string? Oracle { get; init; }
+    public string? FactKey { get; init; }
+    public string? FactValue { get; init; }
+    public uint? MaxExecutions { get; init; }
+    public ulong? Executions { get; init; }
+    /// <summary>Standing order: amount × maxExecutions, what the payer put in.</summary>
+    public string? Funded { get; init; }
+}
+
+/// <summary>An oracle's attestation (EIP-712 <c>OracleFact</c>, docs/contracts.md). <c>oracle</c>, when given, must equal the recovered signer.</summary>
+public sealed record OracleFactRequest(string? Key, string? Value, string? ObservedAt, string? Nonce, string? Signature, string? Oracle);
+
+/// <summary>An accepted attestation: its block, the recovered oracle, and the contracts it fired (released or executed).</summary>
+public sealed record OracleFactOutcome(string Result, ulong Height, string Oracle, List<string> Fired);
