@@ -134,6 +134,11 @@ public sealed class CentimeNode : IAsyncDisposable
         Endpoints.Map(app, context);
         IssuanceEndpoints.Map(app, context);
         ContractEndpoints.Map(app, context);
+        var feed = new Events.EventFeed(sequencer);
+        var webhooks = new Events.WebhookDispatcher(feed, options, data, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Centime.Webhooks"));
+        app.Lifetime.ApplicationStarted.Register(webhooks.Start);
+        app.Lifetime.ApplicationStopping.Register(() => webhooks.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        EventEndpoints.Map(app, context, feed, webhooks);
         Transparency.TransparencyFeature.Install(app, context, data);
         SignedEndpoints.Map(app, context);
         X402.FacilitatorEndpoints.Map(app, context);

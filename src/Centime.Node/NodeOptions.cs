@@ -30,6 +30,18 @@ public sealed class NodeOptions
     /// <summary>Publish a proof-of-liabilities root for every coin after this many minutes if the ledger moved (0 = off).</summary>
     public double LiabilitiesEveryMinutes { get; set; }
 
+    /// <summary>Webhooks: delay before the first retry of a failed delivery; it doubles per failure up to <see cref="WebhookRetryMax"/> (jittered to ½–1×).</summary>
+    public TimeSpan WebhookRetryFirst { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Webhooks: longest delay between retries. Deliveries are retried until they succeed, never skipped.</summary>
+    public TimeSpan WebhookRetryMax { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Webhooks: time a receiver has to answer one delivery.</summary>
+    public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most concurrent server-sent-event streams (GET /v1/events).</summary>
+    public int MaxEventStreams { get; set; } = 64;
+
     /// <summary>Minimum log level name for the console (Information by default).</summary>
     public string LogLevel { get; set; } = "Information";
 }
