@@ -28,12 +28,12 @@ public sealed class TestNode : IAsyncDisposable
     public CentimeClient Anonymous { get; }
     public HttpClient Http { get; }
 
-    public static async Task<TestNode> StartAsync(string? dataDirectory = null)
+    public static async Task<TestNode> StartAsync(string? dataDirectory = null, Action<NodeOptions>? configure = null)
     {
         var data = dataDirectory ?? Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
-        var node = CentimeNode.Create(
-            new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0 },
-            logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var options = new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0 };
+        configure?.Invoke(options);
+        var node = CentimeNode.Create(options, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await node.StartAsync();
         return new TestNode(node, data);
     }
