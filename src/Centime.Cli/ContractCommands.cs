@@ -13,7 +13,7 @@ using Spectre.Console;
 namespace Centime.Cli;
 
 /// <summary>
-/// `centime contract create|show|list|event|schema` (docs/contracts.md). Creating needs the operator key; an event is
+/// `centime contract create|show|list|event|fact|schema` (docs/contracts.md). Creating needs the operator key; an event is
 /// signed with the designated party's keystore wallet (EIP-712 ContractEvent), no operator key. Amounts are minor
 /// units, as in the contract document.
 /// </summary>
@@ -23,7 +23,7 @@ internal static class ContractCommands
 
     public static Command Create()
     {
-        var command = new Command("contract", "Programmable payments: escrow, bond, split, refund, milestones, stream, subscription.");
+        var command = new Command("contract", "Programmable payments: escrow, bond, split, refund, milestones, stream, subscription, standing_order.");
 
         var file = new Argument<string>("file") { Description = "The contract document (JSON; see 'centime contract schema'); - reads stdin" };
         var create = new Command("create", "Validate, fund and start a contract (operator key).") { file };
@@ -87,7 +87,7 @@ internal static class ContractCommands
         command.Add(list);
 
         var eventId = new Argument<string>("id") { Description = "Contract id" };
-        var action = new Argument<string>("action") { Description = "confirm, dispute, decide, slash, milestone, withdraw, cancel, charge" };
+        var action = new Argument<string>("action") { Description = "confirm, dispute, decide, slash, milestone, withdraw, cancel, charge, trigger" };
         var wallet = new Option<string>("--wallet") { Description = "The signing party's wallet (name or address in the keystore)", Required = true };
         var amount = new Option<string>("--amount") { Description = "decide: the payee's share; slash, charge: the amount (minor units); milestone: its number from 0", DefaultValueFactory = _ => "0" };
         var reason = new Option<string?>("--reason") { Description = "slash: why (required)" };
@@ -102,7 +102,7 @@ internal static class ContractCommands
 
             if (!ContractNames.TryParseAction(parse.GetValue(action), out var a))
             {
-                throw new UsageException("the action is one of confirm, dispute, decide, slash, milestone, withdraw, cancel, charge");
+                throw new UsageException("the action is one of confirm, dispute, decide, slash, milestone, withdraw, cancel, charge, trigger");
             }
 
             if (!UInt128.TryParse(parse.GetValue(amount), NumberStyles.None, CultureInfo.InvariantCulture, out var units))
@@ -138,6 +138,57 @@ internal static class ContractCommands
             return CliContext.ExitOk;
         }));
         command.Add(signedEvent);
+
+        var factKey = new Argument<string>("key") { Description = "The fact, e.g. stock_available:SKU-123 or delivered:order-42" };
+        var factValue = new Argument<string>("value") { Description = "Its value (contracts fire on their factValue, \"true\" by default)", DefaultValueFactory = _ => "true" };
+        var oracleWallet = new Option<string>("--wallet") { Description = "The oracle's wallet (name or address in the keystore)", Required = true };
+        var observed = new Option<ulong?>("--observed-at") { Description = "When the fact was observed, Unix seconds (default: now)" };
+        var chain = new Option<ulong>("--chain-id") { Description = "The node's network id (EIP-712 domain)", DefaultValueFactory = _ => 8402 };
+        var fact = new Command("fact", "Attest a fact as an oracle (EIP-712 OracleFact) and send it: fires the contracts waiting on it.")
+            { factKey, factValue, oracleWallet, observed, chain, WalletCommands.KeystoreDir, WalletCommands.PasswordFile };
+        fact.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            var keystore = new KeystoreDirectory(parse.GetValue(WalletCommands.KeystoreDir)!);
+            var name = parse.GetValue(oracleWallet)!;
+            if (!keystore.TryFind(name, out _))
+            {
+                throw new UsageException($"no wallet '{name}' in {keystore.Path} (see 'centime wallet list')");
+            }
+
+            byte[] key;
+            try
+            {
+                key = keystore.LoadPrivateKey(name, WalletCommands.Password(parse, confirm: false));
+            }
+            catch (KeystoreException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+
+            var k = parse.GetValue(factKey)!;
+            var v = parse.GetValue(factValue)!;
+            var at = parse.GetValue(observed) ?? (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var nonce = HolderSigner.NewNonce();
+            var signature = OracleFactSignature.Sign(key, parse.GetValue(chain), k, v, at, nonce);
+            var oracle = Secp256k1.Default.AddressOf(key);
+            Array.Clear(key);
+            using var http = Http(parse, withKey: false);
+            var request = new OracleFactRequest(k, v, at.ToString(CultureInfo.InvariantCulture), nonce.ToString(), signature.ToHex(), oracle.ToString());
+            using var response = await http.PostAsJsonAsync("v1/contracts/facts", request, Json, ct);
+            var outcome = await ReadAsync<OracleFactOutcome>(response, ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(outcome);
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"fact [bold]{Markup.Escape(k)}[/] = {Markup.Escape(v)} by {outcome.Oracle} in block {outcome.Height}: " +
+                                       (outcome.Fired.Count == 0 ? "no contract fired" : "fired " + string.Join(", ", outcome.Fired)));
+            }
+
+            return CliContext.ExitOk;
+        }));
+        command.Add(fact);
 
         var schema = new Command("schema", "Print the JSON Schema of a contract document.");
         schema.SetAction(_ =>

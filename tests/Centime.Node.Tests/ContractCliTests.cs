@@ -68,6 +68,49 @@ public sealed class ContractCliTests : IDisposable
         Assert.Contains("\"Centime contract\"", schema.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ContractFact_OracleWalletAttests_StandingOrderExecutesOnceAndTriggerByTheErp()
+    {
+        await using var node = await TestNode.StartAsync();
+        Assert.Equal(0, (await Cli("wallet", "new", "--name", "stock", "--scrypt-n", "1024")).Code);
+        Assert.Equal(0, (await Cli("wallet", "new", "--name", "erp", "--scrypt-n", "1024")).Code);
+        var stock = (await Cli("wallet", "address", "stock")).Output.Trim();
+        var erp = (await Cli("wallet", "address", "erp")).Output.Trim();
+        var supplier = Address.Derive("contract-cli-fact-supplier").ToString();
+        await node.CoinWithHoldersAsync("NUSD", 100_000_000, Holders.Alice);
+
+        var file = Path.Combine(_dir, "order.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
+        {
+            id = "434343",
+            kind = "standing_order",
+            coin = "NUSD",
+            amount = "5000000",
+            maxExecutions = 2,
+            parties = new Dictionary<string, string> { ["buyer"] = Holders.Alice, ["supplier"] = supplier, ["stock"] = stock, ["erp"] = erp },
+            payer = "buyer",
+            payee = "supplier",
+            trigger = "erp",
+            oracle = "stock",
+            factKey = "stock_available:SKU-123",
+            deadlineSeconds = 3600,
+        }));
+        var created = await Cli("--node", node.BaseUrl, "--api-key", TestNode.OperatorKey, "contract", "create", file);
+        Assert.True(created.Code == 0, created.Output);
+
+        var attested = await Cli("--node", node.BaseUrl, "contract", "fact", "stock_available:SKU-123", "--wallet", "stock");
+        Assert.True(attested.Code == 0, attested.Output);
+        Assert.Contains("fired 434343", attested.Output, StringComparison.Ordinal);
+        var wrong = await Cli("--node", node.BaseUrl, "contract", "fact", "stock_available:SKU-123", "--wallet", "erp");
+        Assert.Equal(1, wrong.Code);
+        Assert.Contains("not_designated_party", wrong.Output, StringComparison.Ordinal);
+
+        var triggered = await Cli("--node", node.BaseUrl, "contract", "event", "434343", "trigger", "--wallet", "erp");
+        Assert.True(triggered.Code == 0, triggered.Output);
+        Assert.Contains("closed", triggered.Output, StringComparison.Ordinal);
+        Assert.Equal("10000000", (await node.Anonymous.GetAccountAsync(supplier)).Balances.Single().Balance);
+    }
+
     private async Task<(int Code, string Output)> Cli(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
