@@ -14,8 +14,8 @@ namespace Centime.Node.Events;
 /// from the journal, the transfers it made from the ledger state (each stored with its block height). Nothing is
 /// recorded at commit time except the new head, so the sequencer is never slowed and the events of a block are the
 /// same after any restart or replay.
-/// <para>Order inside a block: for each command, the transfers of earlier positions not yet listed (deadlines at
-/// the block's start carry position 0), then the command's own event, then the transfers it made.</para>
+/// <para>Order inside a block: for each command, its own event, then the transfers stored at its position
+/// (deadline transfers made at the block's start carry position 0, so they follow the first command's event).</para>
 /// </summary>
 internal sealed class EventFeed
 {
@@ -143,7 +143,6 @@ internal sealed class EventFeed
 
             for (var i = 0; i < block.Commands.Length; i++)
             {
-                TransfersUpTo(i - 1);
                 if (block.Results[i] == ResultCode.Ok && CommandEvent(contracts, block.Commands[i].Body, new EventPosition(height, events.Count), timestamp + (ulong)i) is { } e)
                 {
                     events.Add(e);
