@@ -294,14 +294,14 @@ public sealed class ContractModule : LedgerModule
 
         var account = AccountOf(c.Id);
         var supply = Ledger.GetCoin(t.Coin)!.SupplyAccount;
-        if (t.Payer == t.Payee || IsReserved(t.Payer, account, supply) || IsReserved(t.Payee, account, supply) || IsReserved(t.Oracle, account, supply))
+        if (t.Payer == t.Payee || IsReserved(t.Payer, account, supply, t.Coin) || IsReserved(t.Payee, account, supply, t.Coin) || IsReserved(t.Oracle, account, supply, t.Coin))
         {
             return ResultCode.ContractTermsInvalid;
         }
 
         foreach (var r in t.Recipients)
         {
-            if (r.Address == t.Payer || IsReserved(r.Address, account, supply))
+            if (r.Address == t.Payer || IsReserved(r.Address, account, supply, t.Coin))
             {
                 return ResultCode.ContractTermsInvalid;
             }
@@ -863,7 +863,9 @@ public sealed class ContractModule : LedgerModule
     }
 
     // The contract's own account, or the coin's supply account (which would turn a contract into a mint or burn).
-    private static bool IsReserved(Address party, Address account, Address supply) => party == account || party == supply;
+    // Or an account another module owns (an exchange pool): its books must equal the account, so nothing pays into it here.
+    private bool IsReserved(Address party, Address account, Address supply, uint coin) =>
+        party == account || party == supply || (!party.IsZero && Ledger.TryGetAccount(coin, party, out var a) && (a.Flags & AccountFlags.ModuleOwned) != 0);
 
     private void Close(Contract contract, ulong now)
     {

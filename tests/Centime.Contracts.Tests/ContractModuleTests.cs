@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Centime.Crypto;
 using Centime.Ledger;
+using Centime.Testing;
 using Xunit.Abstractions;
 
 namespace Centime.Contracts.Tests;
@@ -18,37 +19,12 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
     private static readonly Address Platform = Address.Derive("test:platform");
 
     /// <summary>A ledger with the module and one coin (number 1); every Apply is one block, logged for replay.</summary>
-    private sealed class Chain
+    private sealed class Chain : ModuleChain<ContractModule>
     {
         private ulong _transferId = 1;
         private ulong _nonce = 1;
 
-        public Chain()
-        {
-            Module = new ContractModule();
-            State = new LedgerState([Module]);
-            Apply(Start, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")));
-        }
-
-        public LedgerState State { get; }
-        public ContractModule Module { get; }
-        public List<(ulong Height, ulong Time, Command[] Commands)> Log { get; } = [];
-        public ulong Now => State.Timestamp;
-
-        public ResultCode[] Apply(ulong at, params Command[] commands)
-        {
-            var decoded = commands.Select(c =>
-            {
-                var bytes = new byte[c.EncodedLength];
-                c.WriteTo(bytes);
-                return Command.Read(bytes, out _);
-            }).ToArray();
-            var time = Math.Max(at, State.NextTimestamp);
-            var results = new CommandResult[decoded.Length];
-            State.ApplyBlock(State.Height + 1, time, decoded, results);
-            Log.Add((State.Height, time, decoded));
-            return results.Select(r => r.Code).ToArray();
-        }
+        public Chain() => Apply(Start, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")));
 
         /// <summary>An empty block at ledger time <paramref name="at"/> (what the sequencer seals at a deadline).</summary>
         public void Tick(ulong at) => Apply(at);
@@ -79,29 +55,9 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
         public ulong NowSeconds => State.Timestamp / Second;
 
         public Int128 Balance(Address a) => State.TryGetAccount(1, a, out var account) ? account.Balance : Int128.Zero;
-
-        public static LedgerState Replay(IEnumerable<(ulong Height, ulong Time, Command[] Commands)> log)
-        {
-            var state = new LedgerState([new ContractModule()]);
-            foreach (var (height, time, commands) in log)
-            {
-                state.ApplyBlock(height, time, commands, new CommandResult[commands.Length]);
-            }
-
-            return state;
-        }
     }
 
-    private static byte[] ModuleBytes(ContractModule module)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            module.WriteSnapshot(writer);
-        }
-
-        return stream.ToArray();
-    }
+    private static byte[] ModuleBytes(ContractModule module) => Chain.Bytes(module);
 
     private static ContractTerms Escrow(UInt128 amount, ulong deadlineSeconds = 3600, bool arbiter = false) => new()
     {
@@ -581,13 +537,10 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
             Assert.True(held == inAccounts, $"held {held} != {inAccounts} at step {step} {Tag(seed)}");
         }
 
-        var replayed = Chain.Replay(chain.Log);
+        var replayed = chain.Replay();
         Assert.True(ModuleBytes(chain.Module).SequenceEqual(ModuleBytes(replayed.Module<ContractModule>()!)), $"replay differs {Tag(seed)}");
 
-        using var snapshot = new MemoryStream();
-        chain.State.WriteSnapshot(snapshot);
-        snapshot.Position = 0;
-        var restored = LedgerState.ReadSnapshot(snapshot, [new ContractModule()]);
+        var restored = chain.SnapshotRoundTrip();
         Assert.True(ModuleBytes(chain.Module).SequenceEqual(ModuleBytes(restored.Module<ContractModule>()!)), $"snapshot differs {Tag(seed)}");
         Assert.Equal(chain.Module.NextDeadline, restored.Module<ContractModule>()!.NextDeadline);
     }

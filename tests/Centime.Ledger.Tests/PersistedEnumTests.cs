@@ -78,6 +78,7 @@ public sealed class PersistedEnumTests
         ["InsufficientAllowance"] = 121,
         ["PermitExpired"] = 122,
         ["NonceInvalid"] = 123,
+        ["ModuleOwnedAccount"] = 124,
         ["Unauthorized"] = 150,
         ["Forbidden"] = 151,
         ["Paused"] = 152,
@@ -120,6 +121,26 @@ public sealed class PersistedEnumTests
         ["ExceedsPeriodLimit"] = 314,
         ["FactNotAwaited"] = 315,
         ["FactInvalid"] = 316,
+        ["PoolExists"] = 400,
+        ["PoolNotFound"] = 401,
+        ["PoolPaused"] = 402,
+        ["OracleStale"] = 403,
+        ["OracleOutOfBand"] = 404,
+        ["NotOracleSigner"] = 405,
+        ["OracleRateOutdated"] = 406,
+        ["FeedNotFound"] = 407,
+        ["QuoteExpired"] = 408,
+        ["SlippageExceeded"] = 409,
+        ["PriceImpactTooHigh"] = 410,
+        ["PoolCapExceeded"] = 411,
+        ["BelowMinimumTrade"] = 412,
+        ["SwapExists"] = 413,
+        ["RouteInvalid"] = 414,
+        ["PoolMathRefused"] = 415,
+        ["InsufficientLiquidity"] = 416,
+        ["ExchangeTermsInvalid"] = 417,
+        ["LpSharesInsufficient"] = 418,
+        ["ExchangeAmountInvalid"] = 419,
     };
 
     private static readonly Dictionary<string, long> CommandKinds = new()
@@ -150,6 +171,14 @@ public sealed class PersistedEnumTests
         ["ContractCreate"] = 48,
         ["ContractEvent"] = 49,
         ["OracleFact"] = 50,
+        ["ExchangeConfigureFeed"] = 80,
+        ["ExchangeSubmitRate"] = 81,
+        ["ExchangeCreatePool"] = 82,
+        ["ExchangeConfigurePool"] = 83,
+        ["ExchangeAddLiquidity"] = 84,
+        ["ExchangeRemoveLiquidity"] = 85,
+        ["ExchangeSwap"] = 86,
+        ["ExchangeWithdrawAdminFees"] = 87,
     };
 
     private static readonly Dictionary<string, long> AuthorizationStates = new()
@@ -182,6 +211,7 @@ public sealed class PersistedEnumTests
         ["None"] = 0,
         ["Frozen"] = 1,
         ["Supply"] = 2,
+        ["ModuleOwned"] = 4,
     };
 
     private static readonly Dictionary<string, long> HoldStates = new()
