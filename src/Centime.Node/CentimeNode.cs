@@ -134,6 +134,7 @@ public sealed class CentimeNode : IAsyncDisposable
         Endpoints.Map(app, context);
         IssuanceEndpoints.Map(app, context);
         ContractEndpoints.Map(app, context);
+        ExchangeEndpoints.Map(app, context);
         Transparency.TransparencyFeature.Install(app, context, data);
         SignedEndpoints.Map(app, context);
         X402.FacilitatorEndpoints.Map(app, context);
