@@ -23,7 +23,8 @@ internal static class ExchangeCommands
         var lp = new Option<string>("--lp") { Description = "Symbol of the pool's LP share coin (created with the pool)", Required = true };
         var coins = new Option<string[]>("--coin")
         {
-            Description = "A pool coin, in order (coin 0 is the reference currency): SYMBOL, or SYMBOL:FEED, or SYMBOL:FEED:invert", Required = true,
+            Description = "A pool coin, in order (coin 0 is the reference currency): SYMBOL, or SYMBOL:FEED, or SYMBOL:FEED:invert",
+            Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
         var a = new Option<ulong>("--a") { Description = "Amplification A", DefaultValueFactory = _ => 200 };

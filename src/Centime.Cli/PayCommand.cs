@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Centime.Client;
 using Centime.Crypto;
-using Address = Centime.Ledger.Address;
 using Spectre.Console;
+using Address = Centime.Ledger.Address;
 
 namespace Centime.Cli;
 
