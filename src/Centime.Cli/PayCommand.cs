@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Centime.Client;
 using Centime.Crypto;
-using Address = Centime.Ledger.Address;
 using Spectre.Console;
+using Address = Centime.Ledger.Address;
 
 namespace Centime.Cli;
 
@@ -17,9 +17,10 @@ internal static class PayCommand
         var to = new Option<string>("--to") { Description = "Payee address", Required = true };
         var amount = new Option<string>("--amount") { Description = "Amount in whole coins, e.g. 1.50 (exact)", Required = true };
         var validFor = new Option<uint>("--valid-for") { Description = "Seconds the authorization stays valid", DefaultValueFactory = _ => 3600 };
-        var command = new Command("pay", "Pay from a wallet: sign an EIP-3009 transferWithAuthorization and submit it.")
+        var toCoin = new Option<string?>("--to-coin") { Description = "Pay the payee in this coin: quote, show fee and rate, sign the acceptance, swap atomically (--amount is what you spend in --coin)" };
+        var command = new Command("pay", "Pay from a wallet: sign an EIP-3009 transferWithAuthorization and submit it (or, with --to-coin, a cross-border payment).")
         {
-            wallet, coin, to, amount, validFor, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
+            wallet, coin, to, amount, validFor, toCoin, Slippage, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
         };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
@@ -36,25 +37,12 @@ internal static class PayCommand
                 throw new UsageException(error!);
             }
 
-            var keystore = new KeystoreDirectory(parse.GetValue(WalletCommands.KeystoreDir)!);
-            var name = parse.GetValue(wallet)!;
-            if (!keystore.TryFind(name, out _))
+            var signer = LoadSigner(parse, parse.GetValue(wallet)!);
+            if (parse.GetValue(toCoin) is { } target && target != symbol)
             {
-                throw new UsageException($"no wallet '{name}' in {keystore.Path} (see 'centime wallet list')");
+                return await PayCrossBorderAsync(parse, client, signer, symbol, target, payee, units, ct);
             }
 
-            byte[] key;
-            try
-            {
-                key = keystore.LoadPrivateKey(name, WalletCommands.Password(parse, confirm: false));
-            }
-            catch (KeystoreException ex)
-            {
-                throw new UsageException(ex.Message);
-            }
-
-            var signer = new HolderSigner(key);
-            Array.Clear(key);
             var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             var request = signer.SignAuthorization(info.Domain, payee, units, 0, now + parse.GetValue(validFor));
             var outcome = await client.TransferWithAuthorizationAsync(symbol, request, ct);
@@ -71,5 +59,59 @@ internal static class PayCommand
             return CliContext.ExitOk;
         }));
         return command;
+    }
+
+    /// <summary>Largest accepted shortfall from the quoted output, in basis points.</summary>
+    internal static readonly Option<string?> Slippage = new("--slippage-bps") { Description = "Accept up to this shortfall from the quoted output, in basis points (default 10)" };
+
+    /// <summary>Loads a keystore wallet's key (asking for its password) into a signer; the key bytes are cleared.</summary>
+    internal static HolderSigner LoadSigner(ParseResult parse, string name)
+    {
+        var keystore = new KeystoreDirectory(parse.GetValue(WalletCommands.KeystoreDir)!);
+        if (!keystore.TryFind(name, out _))
+        {
+            throw new UsageException($"no wallet '{name}' in {keystore.Path} (see 'centime wallet list')");
+        }
+
+        byte[] key;
+        try
+        {
+            key = keystore.LoadPrivateKey(name, WalletCommands.Password(parse, confirm: false));
+        }
+        catch (KeystoreException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
+        try
+        {
+            return new HolderSigner(key);
+        }
+        finally
+        {
+            Array.Clear(key);
+        }
+    }
+
+    // Quote → show fee and rate → sign the SwapAcceptance of exactly those terms → pay (one atomic swap to the payee).
+    private static async Task<int> PayCrossBorderAsync(ParseResult parse, CentimeClient client, HolderSigner signer, string from, string to, Address payee, UInt128 units, CancellationToken ct)
+    {
+        var quote = await client.QuoteAsync(new QuoteRequest(from, to, units.ToString(CultureInfo.InvariantCulture), signer.Address.ToString(), payee.ToString(), parse.GetValue(Slippage)), ct);
+        if (!CliContext.WantsJson(parse))
+        {
+            await ExchangeCommands.PrintQuoteAsync(client, quote, ct);
+        }
+
+        var swap = await client.PayAsync(signer.SignAcceptance(quote), ct);
+        if (CliContext.WantsJson(parse))
+        {
+            CliContext.PrintJson(new { quote, swap });
+        }
+        else
+        {
+            await ExchangeCommands.PrintSwapAsync(client, swap, ct);
+        }
+
+        return CliContext.ExitOk;
     }
 }

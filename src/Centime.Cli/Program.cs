@@ -23,6 +23,11 @@ root.Add(LiabilityCommands.CreateVerifyProof());
 root.Add(LiabilityCommands.CreateReport());
 IssuanceCommands.AddTo(root);
 root.Add(ContractCommands.Create());
+foreach (var command in ExchangeCommands.Create())
+{
+    root.Add(command);
+}
+
 root.Add(BenchCommands.Create());
 root.Add(DemoCommands.Create());
 return await root.Parse(args).InvokeAsync();

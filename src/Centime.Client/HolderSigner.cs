@@ -12,7 +12,7 @@ namespace Centime.Client;
 /// The results are request bodies for <see cref="CentimeClient"/>; the same signatures verify in ethers or any
 /// EIP-712 wallet against the coin's published domain. Holds the private key: keep instances short-lived.
 /// </summary>
-public sealed class HolderSigner
+public sealed partial class HolderSigner
 {
     private readonly byte[] _privateKey;
     private readonly ISecp256k1Backend _backend;

@@ -481,7 +481,8 @@ public sealed class ExchangeModule : LedgerModule
         }
 
         pool.Risk = c.Risk;
-        pool.Paused = c.Paused ? PauseReason.Operator : PauseReason.None;
+        // Staying paused keeps the reason (a tripped breaker stays a breaker while the operator only changes risk settings).
+        pool.Paused = !c.Paused ? PauseReason.None : pool.Paused == PauseReason.None ? PauseReason.Operator : pool.Paused;
         return ResultCode.Ok;
     }
 

@@ -139,6 +139,7 @@ public sealed class CentimeNode : IAsyncDisposable
         app.Lifetime.ApplicationStarted.Register(webhooks.Start);
         app.Lifetime.ApplicationStopping.Register(() => webhooks.DisposeAsync().AsTask().GetAwaiter().GetResult());
         EventEndpoints.Map(app, context, feed, webhooks);
+        ExchangeEndpoints.Map(app, context);
         Transparency.TransparencyFeature.Install(app, context, data);
         SignedEndpoints.Map(app, context);
         X402.FacilitatorEndpoints.Map(app, context);
