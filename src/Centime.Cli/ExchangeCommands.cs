@@ -166,9 +166,10 @@ internal static class ExchangeCommands
         var rate = new Argument<string>("rate") { Description = "The rate, e.g. 7.80" };
         var wallet = new Option<string>("--wallet") { Description = "The feed signer's wallet (name or address in the keystore)", Required = true };
         var observedAt = new Option<ulong?>("--observed-at") { Description = "When the rate was observed (Unix seconds; default now)" };
+        var chain = new Option<ulong>("--chain-id") { Description = "The node's network id (EIP-712 domain)", DefaultValueFactory = _ => 8402 };
         var submit = new Command("rate", "Sign a rate with a feed signer's wallet (EIP-712 FxRate) and submit it.")
         {
-            name, rate, wallet, observedAt, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
+            name, rate, wallet, observedAt, chain, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
         };
         submit.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
@@ -176,7 +177,7 @@ internal static class ExchangeCommands
             RateRequest request;
             try
             {
-                request = signer.SignRate(parse.GetValue(name)!, parse.GetValue(rate)!, parse.GetValue(observedAt) ?? (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+                request = signer.SignRate(parse.GetValue(name)!, parse.GetValue(rate)!, parse.GetValue(observedAt) ?? (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), parse.GetValue(chain));
             }
             catch (ArgumentException ex)
             {

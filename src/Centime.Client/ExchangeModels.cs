@@ -138,6 +138,7 @@ public sealed record QuoteView(
     IReadOnlyList<RouteAlternative> Alternatives,
     ulong QuotedAt,
     ulong Expiry,
+    ulong ChainId,
     string? Payer,
     string? Recipient,
     JsonElement? TypedData);

@@ -9,7 +9,7 @@ using Centime.Ledger;
 namespace Centime.Client;
 
 /// <summary>
-/// The exchange's EIP-712 messages as eth_signTypedData_v4 JSON, under the domain <c>{name: "Centime Exchange", version: "1"}</c>
+/// The exchange's EIP-712 messages as eth_signTypedData_v4 JSON, under the domain <c>{name: "Centime Exchange", version: "1", chainId}</c>
 /// (docs/api.md, "Exchange"): what wallets (ethers, MetaMask, <c>centime wallet sign</c>) sign. The node checks the same
 /// digests with its own encoder (<c>ExchangeSignatures</c>), so the two must agree (tested).
 /// </summary>
@@ -25,15 +25,15 @@ public static class ExchangeTypedData
     public static string IdBytes32(UInt128 id) => "0x" + new string('0', 32) + id.ToString("x32", CultureInfo.InvariantCulture);
 
     /// <summary>The SwapAcceptance a payer signs to accept a quote; amounts are raw units, <paramref name="route"/> the route text.</summary>
-    public static string Acceptance(UInt128 id, Address payer, Address recipient, string fromCoin, string toCoin, UInt128 amountIn, UInt128 minOut, string route, ulong expiry) =>
-        Build("SwapAcceptance",
+    public static string Acceptance(ulong chainId, UInt128 id, Address payer, Address recipient, string fromCoin, string toCoin, UInt128 amountIn, UInt128 minOut, string route, ulong expiry) =>
+        Build(chainId, "SwapAcceptance",
             [("id", "bytes32"), ("payer", "address"), ("recipient", "address"), ("fromCoin", "string"), ("toCoin", "string"),
              ("amountIn", "uint256"), ("minOut", "uint256"), ("route", "string"), ("expiry", "uint256")],
             [IdBytes32(id), payer.ToString(), recipient.ToString(), fromCoin, toCoin, Dec(amountIn), Dec(minOut), route, Dec(expiry)]);
 
     /// <summary>The FxRate a feed signer signs; <paramref name="rate"/> on the 1e18 scale (7.8 = 7800000000000000000).</summary>
-    public static string Rate(string feed, UInt128 rate, ulong observedAt) =>
-        Build("FxRate", [("feed", "string"), ("rate", "uint256"), ("observedAt", "uint256")], [feed, Dec(rate), Dec(observedAt)]);
+    public static string Rate(ulong chainId, string feed, UInt128 rate, ulong observedAt) =>
+        Build(chainId, "FxRate", [("feed", "string"), ("rate", "uint256"), ("observedAt", "uint256")], [feed, Dec(rate), Dec(observedAt)]);
 
     /// <summary>Parses a non-negative decimal ("7.80") into an integer with <paramref name="decimals"/> implied decimals, exactly.</summary>
     public static bool TryParseDecimal(string? text, int decimals, out UInt128 value) =>
@@ -46,7 +46,7 @@ public static class ExchangeTypedData
         return text.Contains('.', StringComparison.Ordinal) ? text.TrimEnd('0').TrimEnd('.') : text;
     }
 
-    private static string Build(string primaryType, (string Name, string Type)[] fields, string[] values)
+    private static string Build(ulong chainId, string primaryType, (string Name, string Type)[] fields, string[] values)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer))
@@ -56,6 +56,7 @@ public static class ExchangeTypedData
             w.WriteStartArray("EIP712Domain");
             Member(w, "name", "string");
             Member(w, "version", "string");
+            Member(w, "chainId", "uint256");
             w.WriteEndArray();
             w.WriteStartArray(primaryType);
             foreach (var (name, type) in fields)
@@ -69,6 +70,7 @@ public static class ExchangeTypedData
             w.WriteStartObject("domain");
             w.WriteString("name", DomainName);
             w.WriteString("version", DomainVersion);
+            w.WriteNumber("chainId", chainId);
             w.WriteEndObject();
             w.WriteStartObject("message");
             for (var i = 0; i < fields.Length; i++)
@@ -112,26 +114,27 @@ public sealed partial class HolderSigner
         }
 
         return SignAcceptance(UInt128.Parse(quote.Id, CultureInfo.InvariantCulture), recipient, quote.From, quote.To,
-            UInt128.Parse(quote.AmountIn, CultureInfo.InvariantCulture), UInt128.Parse(quote.MinOut, CultureInfo.InvariantCulture), quote.Route, quote.Expiry);
+            UInt128.Parse(quote.AmountIn, CultureInfo.InvariantCulture), UInt128.Parse(quote.MinOut, CultureInfo.InvariantCulture), quote.Route, quote.Expiry, quote.ChainId);
     }
 
     /// <summary>Signs a SwapAcceptance of these exact terms (raw amounts, route text) and answers the payment request.</summary>
-    public PaymentRequest SignAcceptance(UInt128 id, Address recipient, string fromCoin, string toCoin, UInt128 amountIn, UInt128 minOut, string route, ulong expiry)
+    public PaymentRequest SignAcceptance(UInt128 id, Address recipient, string fromCoin, string toCoin, UInt128 amountIn, UInt128 minOut, string route, ulong expiry, ulong chainId)
     {
-        var typed = TypedData.Parse(ExchangeTypedData.Acceptance(id, Address, recipient, fromCoin, toCoin, amountIn, minOut, route, expiry));
+        var typed = TypedData.Parse(ExchangeTypedData.Acceptance(chainId, id, Address, recipient, fromCoin, toCoin, amountIn, minOut, route, expiry));
         return new PaymentRequest(Dec(id), Address.ToString(), recipient.ToString(), fromCoin, toCoin, Dec(amountIn), Dec(minOut), route, expiry,
             _backend.Sign(_privateKey, typed.Digest()).ToHex());
     }
 
-    /// <summary>As a feed signer, signs a rate (decimal, e.g. "7.80") observed at <paramref name="observedAt"/> (Unix seconds).</summary>
-    public RateRequest SignRate(string feed, string rate, ulong observedAt)
+    /// <summary>As a feed signer, signs a rate (decimal, e.g. "7.80") observed at <paramref name="observedAt"/> (Unix seconds) for the
+    /// node with network id <paramref name="chainId"/>.</summary>
+    public RateRequest SignRate(string feed, string rate, ulong observedAt, ulong chainId)
     {
         if (!ExchangeTypedData.TryParseDecimal(rate, 18, out var raw))
         {
             throw new ArgumentException($"'{rate}' is not a decimal rate with at most 18 decimal places.", nameof(rate));
         }
 
-        var typed = TypedData.Parse(ExchangeTypedData.Rate(feed, raw, observedAt));
+        var typed = TypedData.Parse(ExchangeTypedData.Rate(chainId, feed, raw, observedAt));
         return new RateRequest(rate, observedAt, _backend.Sign(_privateKey, typed.Digest()).ToHex());
     }
 }

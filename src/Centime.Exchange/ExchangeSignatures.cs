@@ -7,7 +7,8 @@ using Centime.Ledger;
 namespace Centime.Exchange;
 
 /// <summary>
-/// EIP-712 messages of the exchange, under the domain <c>{name: "Centime Exchange", version: "1"}</c>:
+/// EIP-712 messages of the exchange, under the domain <c>{name: "Centime Exchange", version: "1", chainId}</c> (the node's
+/// network id, so a signature for one network is worthless on another):
 /// <list type="bullet">
 /// <item><c>FxRate(string feed,uint256 rate,uint256 observedAt)</c>, signed by a feed's signer;</item>
 /// <item><c>SwapAcceptance(bytes32 id,address payer,address recipient,string fromCoin,string toCoin,uint256 amountIn,uint256 minOut,string route,uint256 expiry)</c>,
@@ -24,26 +25,39 @@ public static class ExchangeSignatures
     public const string AcceptanceType =
         "SwapAcceptance(bytes32 id,address payer,address recipient,string fromCoin,string toCoin,uint256 amountIn,uint256 minOut,string route,uint256 expiry)";
 
-    /// <summary>The domain: name "Centime Exchange", version "1".</summary>
-    public static readonly Eip712Domain Domain = new("Centime Exchange", "1", null, null, null);
+    /// <summary>The domain: name "Centime Exchange", version "1", the node's chain id.</summary>
+    public static Eip712Domain Domain(ulong chainId) => new("Centime Exchange", "1", chainId, null, null);
 
     private static readonly Hash32 RateTypeHash = Keccak(Encoding.UTF8.GetBytes(RateType));
     private static readonly Hash32 AcceptanceTypeHash = Keccak(Encoding.UTF8.GetBytes(AcceptanceType));
-    private static readonly Hash32 DomainSeparator = Domain.Separator();
+    private static (ulong ChainId, Hash32 Value)? _separator;
+
+    // A node has one chain id: the separator is computed once, not per signature.
+    private static Hash32 Separator(ulong chainId)
+    {
+        var cached = _separator;
+        if (cached is not { } c || c.ChainId != chainId)
+        {
+            c = (chainId, Domain(chainId).Separator());
+            _separator = c;
+        }
+
+        return c.Value;
+    }
 
     /// <summary>The digest a feed signer signs.</summary>
-    public static Hash32 RateDigest(string feed, UInt128 rate, ulong observedAt)
+    public static Hash32 RateDigest(ulong chainId, string feed, UInt128 rate, ulong observedAt)
     {
         var buffer = new byte[32 * 4];
         RateTypeHash.WriteTo(buffer);
         Keccak(Encoding.UTF8.GetBytes(feed)).WriteTo(buffer.AsSpan(32));
         BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(64 + 16), rate);
         BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(96 + 24), observedAt);
-        return Eip712.Digest(DomainSeparator, Keccak(buffer));
+        return Eip712.Digest(Separator(chainId), Keccak(buffer));
     }
 
     /// <summary>The digest a payer signs to accept a quote.</summary>
-    public static Hash32 AcceptanceDigest(in SwapAcceptance a)
+    public static Hash32 AcceptanceDigest(ulong chainId, in SwapAcceptance a)
     {
         var buffer = new byte[32 * 10];
         AcceptanceTypeHash.WriteTo(buffer);
@@ -56,16 +70,16 @@ public static class ExchangeSignatures
         BinaryPrimitives.WriteUInt128BigEndian(buffer.AsSpan(224 + 16), a.MinOut);
         Keccak(Encoding.UTF8.GetBytes(FormatRoute(a.Route))).WriteTo(buffer.AsSpan(256));
         BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(288 + 24), a.Expiry);
-        return Eip712.Digest(DomainSeparator, Keccak(buffer));
+        return Eip712.Digest(Separator(chainId), Keccak(buffer));
     }
 
     /// <summary>Signs a rate (feed signers and tests).</summary>
-    public static Signature SignRate(ReadOnlySpan<byte> privateKey, string feed, UInt128 rate, ulong observedAt) =>
-        Secp256k1.Default.Sign(privateKey, RateDigest(feed, rate, observedAt));
+    public static Signature SignRate(ReadOnlySpan<byte> privateKey, ulong chainId, string feed, UInt128 rate, ulong observedAt) =>
+        Secp256k1.Default.Sign(privateKey, RateDigest(chainId, feed, rate, observedAt));
 
     /// <summary>Signs an acceptance (wallets and tests).</summary>
-    public static Signature SignAcceptance(ReadOnlySpan<byte> privateKey, in SwapAcceptance acceptance) =>
-        Secp256k1.Default.Sign(privateKey, AcceptanceDigest(acceptance));
+    public static Signature SignAcceptance(ReadOnlySpan<byte> privateKey, ulong chainId, in SwapAcceptance acceptance) =>
+        Secp256k1.Default.Sign(privateKey, AcceptanceDigest(chainId, acceptance));
 
     /// <summary>The route as signed and shown: <c>pool:in&gt;out</c> per hop, joined by commas (e.g. <c>1:0&gt;1,2:1&gt;0</c>).</summary>
     public static string FormatRoute(IReadOnlyList<SwapHop> route) =>

@@ -312,8 +312,8 @@ public sealed class ExchangeModuleTests(ITestOutputHelper output)
         var key = Secp256k1.NewPrivateKey();
         var payer = Secp256k1.Default.AddressOf(key);
         var acceptance = new SwapAcceptance(42, payer, Supplier, "NUSD", "JHKD", 10_000 * E6, 77_000 * E6, UsdToHkd, 1_800_000_000);
-        var signature = ExchangeSignatures.SignAcceptance(key, acceptance);
-        Assert.True(Secp256k1.Default.TryRecover(ExchangeSignatures.AcceptanceDigest(acceptance), signature, out var signer));
+        var signature = ExchangeSignatures.SignAcceptance(key, 8402, acceptance);
+        Assert.True(Secp256k1.Default.TryRecover(ExchangeSignatures.AcceptanceDigest(8402, acceptance), signature, out var signer));
         Assert.Equal(payer, signer);
         foreach (var changed in new[]
         {
@@ -324,9 +324,12 @@ public sealed class ExchangeModuleTests(ITestOutputHelper output)
             acceptance with { ToCoin = "XEUR" },
         })
         {
-            Assert.True(Secp256k1.Default.TryRecover(ExchangeSignatures.AcceptanceDigest(changed), signature, out var other));
+            Assert.True(Secp256k1.Default.TryRecover(ExchangeSignatures.AcceptanceDigest(8402, changed), signature, out var other));
             Assert.NotEqual(payer, other);
         }
+
+        Assert.True(Secp256k1.Default.TryRecover(ExchangeSignatures.AcceptanceDigest(1, acceptance), signature, out var elsewhere));
+        Assert.NotEqual(payer, elsewhere); // another network: worthless
 
         Assert.True(ExchangeSignatures.TryParseRoute("2:1>0,1:0>1", out var route));
         Assert.Equal([new SwapHop(2, 1, 0), new SwapHop(1, 0, 1)], route);

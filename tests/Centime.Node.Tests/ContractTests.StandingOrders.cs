@@ -130,7 +130,7 @@ public sealed partial class ContractTests
             ["domain"] = new JsonObject { ["name"] = "Centime Contracts", ["version"] = "1", ["chainId"] = ChainId },
             ["message"] = new JsonObject { ["key"] = "delivered:order-42", ["value"] = "yes", ["observedAt"] = observedAt.ToString(CultureInfo.InvariantCulture), ["nonce"] = nonce.ToString() },
         };
-        var reply = Ethers(new JsonObject { ["op"] = "signTypedData", ["privateKey"] = "0x" + Convert.ToHexStringLower(courier.Key), ["typedData"] = typedData });
+        var reply = EthersBridge.Call(new JsonObject { ["op"] = "signTypedData", ["privateKey"] = "0x" + Convert.ToHexStringLower(courier.Key), ["typedData"] = typedData });
         Assert.Equal(courier.Address, reply["address"]!.GetValue<string>());
         Assert.Equal(OracleFactSignature.Digest(ChainId, "delivered:order-42", "yes", observedAt, nonce).ToString(), reply["digest"]!.GetValue<string>());
         Assert.Equal(OracleFactSignature.Type, reply["encodeType"]!.GetValue<string>());
@@ -192,37 +192,4 @@ public sealed partial class ContractTests
     }
 
     private static JsonObject Field(string name, string type) => new() { ["name"] = name, ["type"] = type };
-
-    /// <summary>One request to interop/ethers-bridge.mjs (the real npm ethers); asserts success.</summary>
-    private static JsonObject Ethers(JsonObject request)
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Centime.slnx")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Centime.slnx not found above the test binaries");
-        }
-
-        var interop = Path.Combine(root, "interop");
-        Assert.True(Directory.Exists(Path.Combine(interop, "node_modules", "ethers")),
-            $"{interop}/node_modules/ethers is missing: run scripts/install-deps.sh (it runs npm ci in interop/).");
-        var start = new ProcessStartInfo("node", "ethers-bridge.mjs")
-        {
-            WorkingDirectory = interop,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-        };
-        using var process = Process.Start(start)!;
-        request["id"] = 1;
-        process.StandardInput.WriteLine(request.ToJsonString());
-        process.StandardInput.Close();
-        var line = process.StandardOutput.ReadLine();
-        var errors = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(30_000), "ethers bridge did not exit");
-        Assert.True(line is not null, "ethers bridge: " + errors);
-        var reply = JsonNode.Parse(line)!.AsObject();
-        Assert.True(reply["ok"]!.GetValue<bool>(), $"ethers failed: {reply["error"]}");
-        return reply;
-    }
 }

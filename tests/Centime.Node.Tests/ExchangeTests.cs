@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Centime.Client;
 using Centime.Crypto;
 using Centime.Exchange;
@@ -18,6 +19,7 @@ public sealed class ExchangeTests
     private const string Lp = "XLPUSDHKD";
     private const string Feed = "USDHKD";
     private const ulong HeartbeatSeconds = 4;
+    private const ulong ChainId = 8402; // NodeOptions default
 
     /// <summary>A node with USD and HKD coins, a funded market maker and payer, the USDHKD feed at 7.80 and a USD/HKD pool (10M + 78M).</summary>
     private sealed class Market : IAsyncDisposable
@@ -27,6 +29,7 @@ public sealed class ExchangeTests
         public required TestNode Node { get; init; }
         public required HolderSigner Oracle { get; init; }
         public required HolderSigner Payer { get; init; }
+        public required byte[] PayerKey { get; init; }
         public required string Maker { get; init; }
         public required string Supplier { get; init; }
         public required PoolView Pool { get; set; }
@@ -37,7 +40,8 @@ public sealed class ExchangeTests
         {
             var node = await TestNode.StartAsync();
             var oracle = new HolderSigner(Secp256k1.NewPrivateKey());
-            var payer = new HolderSigner(Secp256k1.NewPrivateKey());
+            var payerKey = Secp256k1.NewPrivateKey();
+            var payer = new HolderSigner(payerKey);
             var maker = Address.Derive("exchange-test-maker").ToString();
             var supplier = Address.Derive("exchange-test-hkd-supplier").ToString();
             var usd = await node.Client.CreateCoinAsync(new CreateCoinRequest(Usd, "USD", 6, "Net Dollar", "1"));
@@ -52,7 +56,7 @@ public sealed class ExchangeTests
 
             var feed = await node.Client.ConfigureFeedAsync(Feed, new FeedConfigRequest(HeartbeatSeconds, "7.75", "7.85", [oracle.Address.ToString()]));
             Assert.Equal("stale", feed.Status); // no rate yet
-            var market = new Market { Node = node, Oracle = oracle, Payer = payer, Maker = maker, Supplier = supplier, Pool = null! };
+            var market = new Market { Node = node, Oracle = oracle, Payer = payer, PayerKey = payerKey, Maker = maker, Supplier = supplier, Pool = null! };
             await market.RateAsync("7.80");
 
             var pool = await node.Client.CreatePoolAsync(new CreatePoolRequest(1, Lp, [new PoolCoinRequest(Usd), new PoolCoinRequest(Hkd, Feed, Invert: true)], 200,
@@ -77,7 +81,7 @@ public sealed class ExchangeTests
         {
             var observed = Math.Max((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _lastObserved + 1);
             _lastObserved = observed;
-            return await Client.SubmitRateAsync(Feed, Oracle.SignRate(Feed, rate, observed));
+            return await Client.SubmitRateAsync(Feed, Oracle.SignRate(Feed, rate, observed, ChainId));
         }
 
         public Task<QuoteView> QuoteAsync(string amountIn = "10000000000") =>
@@ -152,9 +156,20 @@ public sealed class ExchangeTests
         // The typed data the node publishes hashes to the digest the node checks.
         var acceptance = new SwapAcceptance(UInt128.Parse(quote.Id, CultureInfo.InvariantCulture), m.Payer.Address, Address.Parse(m.Supplier), Usd, Hkd,
             10_000_000_000, UInt128.Parse(quote.MinOut, CultureInfo.InvariantCulture), [new SwapHop(1, 0, 1)], quote.Expiry);
-        Assert.Equal(ExchangeSignatures.AcceptanceDigest(acceptance), TypedData.Parse(quote.TypedData!.Value.GetRawText()).Digest());
+        Assert.Equal(ExchangeSignatures.AcceptanceDigest(ChainId, acceptance), TypedData.Parse(quote.TypedData!.Value.GetRawText()).Digest());
 
-        var payment = m.Payer.SignAcceptance(quote);
+        // A wallet library signs the typed data the node published (ethers 6.17.0, as eth_signTypedData_v4 would), and that
+        // signature pays: what the payer saw is what the node checks.
+        var ethers = EthersBridge.Call(new JsonObject
+        {
+            ["op"] = "signTypedData",
+            ["privateKey"] = "0x" + Convert.ToHexStringLower(m.PayerKey),
+            ["typedData"] = JsonNode.Parse(quote.TypedData!.Value.GetRawText()),
+        });
+        Assert.Equal(m.Payer.Address.ToString(), ethers["address"]!.GetValue<string>());
+        Assert.Equal(ExchangeSignatures.AcceptanceDigest(ChainId, acceptance).ToString(), ethers["digest"]!.GetValue<string>());
+        Assert.Equal(ExchangeSignatures.AcceptanceType, ethers["encodeType"]!.GetValue<string>());
+        var payment = m.Payer.SignAcceptance(quote) with { Signature = ethers["signature"]!.GetValue<string>() };
         var swap = await m.Client.PayAsync(payment);
         Assert.Equal(quote.AmountOut, swap.AmountOut);
         Assert.Equal("holder", swap.Requester);
@@ -181,7 +196,7 @@ public sealed class ExchangeTests
 
         // An identical retry answers the recorded payment; other terms under the same id are a conflict.
         Same(swap, await m.Client.PayAsync(payment));
-        var other = m.Payer.SignAcceptance(UInt128.Parse(quote.Id, CultureInfo.InvariantCulture), Address.Parse(m.Supplier), Usd, Hkd, 10_000_000_000, 1, quote.Route, quote.Expiry);
+        var other = m.Payer.SignAcceptance(UInt128.Parse(quote.Id, CultureInfo.InvariantCulture), Address.Parse(m.Supplier), Usd, Hkd, 10_000_000_000, 1, quote.Route, quote.Expiry, ChainId);
         await m.RefusedAsync(() => m.Client.PayAsync(other), 409, "swap_exists");
         Assert.Equal(amountOut, await m.BalanceAsync(m.Supplier, Hkd));
 
@@ -195,15 +210,15 @@ public sealed class ExchangeTests
 
         // Another key signing for the payer.
         var mallory = new HolderSigner(Secp256k1.NewPrivateKey());
-        var forged = mallory.SignAcceptance(UInt128.Parse(fresh.Id, CultureInfo.InvariantCulture), Address.Parse(m.Supplier), Usd, Hkd, 10_000_000_000, 1, fresh.Route, fresh.Expiry);
+        var forged = mallory.SignAcceptance(UInt128.Parse(fresh.Id, CultureInfo.InvariantCulture), Address.Parse(m.Supplier), Usd, Hkd, 10_000_000_000, 1, fresh.Route, fresh.Expiry, ChainId);
         await m.RefusedAsync(() => m.Client.PayAsync(forged with { Payer = payer }), 401, "invalid_signature");
 
         // Expired quote; minimum output above what the pool pays.
         var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var expired = m.Payer.SignAcceptance(NewId(), Address.Parse(m.Supplier), Usd, Hkd, 10_000_000_000, 1, "1:0>1", now - 5);
+        var expired = m.Payer.SignAcceptance(NewId(), Address.Parse(m.Supplier), Usd, Hkd, 10_000_000_000, 1, "1:0>1", now - 5, ChainId);
         await m.RefusedAsync(() => m.Client.PayAsync(expired), 422, "quote_expired");
         var greedy = m.Payer.SignAcceptance(UInt128.Parse(fresh.Id, CultureInfo.InvariantCulture), Address.Parse(m.Supplier), Usd, Hkd, 10_000_000_000,
-            UInt128.Parse(fresh.AmountOut, CultureInfo.InvariantCulture) + 1, fresh.Route, fresh.Expiry);
+            UInt128.Parse(fresh.AmountOut, CultureInfo.InvariantCulture) + 1, fresh.Route, fresh.Expiry, ChainId);
         await m.RefusedAsync(() => m.Client.PayAsync(greedy), 422, "slippage_exceeded");
 
         // Nobody moves money into a pool account but the exchange.
@@ -249,11 +264,11 @@ public sealed class ExchangeTests
         await using var m = await Market.StartAsync();
         var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 10;
         var stranger = new HolderSigner(Secp256k1.NewPrivateKey());
-        await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, stranger.SignRate(Feed, "7.80", now)), 403, "not_oracle_signer");
-        var good = m.Oracle.SignRate(Feed, "7.80", now);
+        await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, stranger.SignRate(Feed, "7.80", now, ChainId)), 403, "not_oracle_signer");
+        var good = m.Oracle.SignRate(Feed, "7.80", now, ChainId);
         await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, good with { Rate = "7.79" }), 403, "not_oracle_signer"); // recovers to someone else
         await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, good with { Signature = "0x1234" }), 401, "invalid_signature");
-        await m.RefusedAsync(() => m.Client.SubmitRateAsync("NOFEED", m.Oracle.SignRate("NOFEED", "7.80", now)), 404, "feed_not_found");
+        await m.RefusedAsync(() => m.Client.SubmitRateAsync("NOFEED", m.Oracle.SignRate("NOFEED", "7.80", now, ChainId)), 404, "feed_not_found");
         Assert.Equal("7.8", (await m.Client.SubmitRateAsync(Feed, good)).Rate);
         await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, good), 422, "oracle_rate_outdated"); // replayed
 

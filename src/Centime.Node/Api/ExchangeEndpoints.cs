@@ -109,10 +109,10 @@ public static class ExchangeEndpoints
         var rate = Rate(r.Rate ?? throw Missing("rate"), "rate");
         var observedAt = r.ObservedAt ?? throw Missing("observedAt");
         if (!Signature.TryParse(r.Signature, out var signature)
-            || !Secp256k1.Default.TryRecover(ExchangeSignatures.RateDigest(name, rate, observedAt), signature, out var signer))
+            || !Secp256k1.Default.TryRecover(ExchangeSignatures.RateDigest(node.Options.ChainId, name, rate, observedAt), signature, out var signer))
         {
             throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                $"'signature' must be a 65-byte low-s EIP-712 signature of {ExchangeSignatures.RateType} (rate × 1e18) under the \"Centime Exchange\" domain, version 1");
+                $"'signature' must be a 65-byte low-s EIP-712 signature of {ExchangeSignatures.RateType} (rate × 1e18) under the \"Centime Exchange\" domain, version 1, chainId {node.Options.ChainId}");
         }
 
         await SubmitOneAsync(node, new SubmitRate(name, rate, observedAt, signer), $"rate {r.Rate} for {name} signed by {signer}");
@@ -407,14 +407,14 @@ public static class ExchangeEndpoints
             JsonElement? typed = null;
             if (payer is { } p)
             {
-                var json = ExchangeTypedData.Acceptance(id, p, recipient!.Value, from, to, amountIn, minOut, routeText, expiry);
+                var json = ExchangeTypedData.Acceptance(node.Options.ChainId, id, p, recipient!.Value, from, to, amountIn, minOut, routeText, expiry);
                 using var doc = JsonDocument.Parse(json);
                 typed = doc.RootElement.Clone();
             }
 
             view = new QuoteView(Dec(id), from, to, Dec(amountIn), Dec(plan.AmountOut), Dec(minOut), ExchangeTypedData.FormatDecimal(slippage, BpsDecimals), routeText, hops,
                 Bps(Combined(plan.Hops.Select(h => h.Quote.PriceImpact))), Bps(Combined(plan.Hops.Select(h => h.Quote.TotalCost))),
-                EffectiveRate(amountIn, Decimals(node, coinIn), plan.AmountOut, Decimals(node, coinOut)), feeds, alternatives, now, expiry,
+                EffectiveRate(amountIn, Decimals(node, coinIn), plan.AmountOut, Decimals(node, coinOut)), feeds, alternatives, now, expiry, node.Options.ChainId,
                 payer?.ToString(), recipient?.ToString(), typed);
         }
 
@@ -477,10 +477,10 @@ public static class ExchangeEndpoints
         if (signed)
         {
             var acceptance = new SwapAcceptance(id, payer, recipient, from, to, amountIn, minOut, route!, expiry);
-            if (!Signature.TryParse(r.Signature, out var signature) || !Secp256k1.Default.TryRecover(ExchangeSignatures.AcceptanceDigest(acceptance), signature, out var signer))
+            if (!Signature.TryParse(r.Signature, out var signature) || !Secp256k1.Default.TryRecover(ExchangeSignatures.AcceptanceDigest(node.Options.ChainId, acceptance), signature, out var signer))
             {
                 throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                    $"'signature' must be a 65-byte low-s EIP-712 signature of {ExchangeSignatures.AcceptanceType} under the \"Centime Exchange\" domain, version 1");
+                    $"'signature' must be a 65-byte low-s EIP-712 signature of {ExchangeSignatures.AcceptanceType} under the \"Centime Exchange\" domain, version 1, chainId {node.Options.ChainId}");
             }
 
             if (signer != payer)
