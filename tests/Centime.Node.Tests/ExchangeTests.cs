@@ -28,6 +28,7 @@ public sealed class ExchangeTests
 
         public required TestNode Node { get; init; }
         public required HolderSigner Oracle { get; init; }
+        public required byte[] OracleKey { get; init; }
         public required HolderSigner Payer { get; init; }
         public required byte[] PayerKey { get; init; }
         public required string Maker { get; init; }
@@ -39,7 +40,8 @@ public sealed class ExchangeTests
         public static async Task<Market> StartAsync()
         {
             var node = await TestNode.StartAsync();
-            var oracle = new HolderSigner(Secp256k1.NewPrivateKey());
+            var oracleKey = Secp256k1.NewPrivateKey();
+            var oracle = new HolderSigner(oracleKey);
             var payerKey = Secp256k1.NewPrivateKey();
             var payer = new HolderSigner(payerKey);
             var maker = Address.Derive("exchange-test-maker").ToString();
@@ -56,7 +58,7 @@ public sealed class ExchangeTests
 
             var feed = await node.Client.ConfigureFeedAsync(Feed, new FeedConfigRequest(HeartbeatSeconds, "7.75", "7.85", [oracle.Address.ToString()]));
             Assert.Equal("stale", feed.Status); // no rate yet
-            var market = new Market { Node = node, Oracle = oracle, Payer = payer, PayerKey = payerKey, Maker = maker, Supplier = supplier, Pool = null! };
+            var market = new Market { Node = node, Oracle = oracle, OracleKey = oracleKey, Payer = payer, PayerKey = payerKey, Maker = maker, Supplier = supplier, Pool = null! };
             await market.RateAsync("7.80");
 
             var pool = await node.Client.CreatePoolAsync(new CreatePoolRequest(1, Lp, [new PoolCoinRequest(Usd), new PoolCoinRequest(Hkd, Feed, Invert: true)], 200,
@@ -271,6 +273,18 @@ public sealed class ExchangeTests
         await m.RefusedAsync(() => m.Client.SubmitRateAsync("NOFEED", m.Oracle.SignRate("NOFEED", "7.80", now, ChainId)), 404, "feed_not_found");
         Assert.Equal("7.8", (await m.Client.SubmitRateAsync(Feed, good)).Rate);
         await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, good), 422, "oracle_rate_outdated"); // replayed
+
+        // A feed signer's own system signing with ethers 6.17.0 (npm): the node recovers the same signer and takes the rate.
+        var ethers = EthersBridge.Call(new JsonObject
+        {
+            ["op"] = "signTypedData",
+            ["privateKey"] = "0x" + Convert.ToHexStringLower(m.OracleKey),
+            ["typedData"] = JsonNode.Parse(ExchangeTypedData.Rate(ChainId, Feed, 7_810_000_000_000_000_000, now + 1)),
+        });
+        Assert.Equal(m.Oracle.Address.ToString(), ethers["address"]!.GetValue<string>());
+        Assert.Equal(ExchangeSignatures.RateDigest(ChainId, Feed, 7_810_000_000_000_000_000, now + 1).ToString(), ethers["digest"]!.GetValue<string>());
+        Assert.Equal(ExchangeSignatures.RateType, ethers["encodeType"]!.GetValue<string>());
+        Assert.Equal("7.81", (await m.Client.SubmitRateAsync(Feed, new RateRequest("7.81", now + 1, ethers["signature"]!.GetValue<string>()))).Rate);
 
         // Malformed input: a problem, nothing applied.
         using var unknown = await m.Node.PostRawAsync("v1/exchange/quotes", """{"from":"NUSD","to":"JHKD","amountIn":"1000000","amout":"1"}""");
