@@ -9,20 +9,9 @@ namespace Centime.Node.Tests;
 public sealed class ContractCliTests : IDisposable
 {
     private const string Password = "contract-cli-password";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "centime-contract-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly CliRunner _cli = new(Password);
 
-    public ContractCliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _cli.Dispose();
 
     [Fact]
     public async Task ContractCreateEventShow_EscrowReleasedByTheWarehouseWallet()
@@ -34,7 +23,7 @@ public sealed class ContractCliTests : IDisposable
         var supplier = Address.Derive("contract-cli-supplier").ToString();
         await node.CoinWithHoldersAsync("NUSD", 100_000_000, buyer);
 
-        var file = Path.Combine(_dir, "escrow.json");
+        var file = Path.Combine(_cli.Directory, "escrow.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
         {
             id = "424242",
@@ -79,7 +68,7 @@ public sealed class ContractCliTests : IDisposable
         var supplier = Address.Derive("contract-cli-fact-supplier").ToString();
         await node.CoinWithHoldersAsync("NUSD", 100_000_000, Holders.Alice);
 
-        var file = Path.Combine(_dir, "order.json");
+        var file = Path.Combine(_cli.Directory, "order.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
         {
             id = "434343",
@@ -111,23 +100,5 @@ public sealed class ContractCliTests : IDisposable
         Assert.Equal("10000000", (await node.Anonymous.GetAccountAsync(supplier)).Balances.Single().Balance);
     }
 
-    private async Task<(int Code, string Output)> Cli(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(NodeProcess.CliDll());
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["CENTIME_KEYSTORE"] = Path.Combine(_dir, "keystore");
-        psi.Environment["CENTIME_PASSWORD"] = Password;
-        psi.Environment["COLUMNS"] = "300";
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, (await stdout) + (await stderr));
-    }
+    private Task<(int Code, string Output)> Cli(params string[] args) => _cli.RunAsync(args);
 }

@@ -11,20 +11,9 @@ public sealed class ExchangeCliTests : IDisposable
 {
     private const string Password = "exchange-cli-password";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "centime-exchange-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly CliRunner _cli = new(Password);
 
-    public ExchangeCliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _cli.Dispose();
 
     [Fact]
     public async Task FxPoolQuotePay_CrossBorderPaymentFromAKeystoreWallet()
@@ -91,23 +80,5 @@ public sealed class ExchangeCliTests : IDisposable
         Assert.Contains("XLPUH", list.Output, StringComparison.Ordinal);
     }
 
-    private async Task<(int Code, string Output)> Cli(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(NodeProcess.CliDll());
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["CENTIME_KEYSTORE"] = Path.Combine(_dir, "keystore");
-        psi.Environment["CENTIME_PASSWORD"] = Password;
-        psi.Environment["COLUMNS"] = "300";
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, (await stdout) + (await stderr));
-    }
+    private Task<(int Code, string Output)> Cli(params string[] args) => _cli.RunAsync(args);
 }

@@ -12,11 +12,9 @@ namespace Centime.Node.Tests;
 public sealed class WalletCliTests : IDisposable
 {
     private const string Password = "correct horse battery staple";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "centime-wallet-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly CliRunner _cli = new(Password);
 
-    public WalletCliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, true);
+    public void Dispose() => _cli.Dispose();
 
     [Fact]
     public async Task EthersKeystore_OpensInCentimeWallet()
@@ -30,7 +28,7 @@ public sealed class WalletCliTests : IDisposable
             """, key, Password);
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         var ethersAddress = doc.RootElement.GetProperty("address").GetString()!;
-        var file = Path.Combine(_dir, "ethers.json");
+        var file = Path.Combine(_cli.Directory, "ethers.json");
         await File.WriteAllTextAsync(file, doc.RootElement.GetProperty("json").GetString());
 
         var import = await Cli("wallet", "import", "--keystore", file, "--name", "from-ethers");
@@ -39,7 +37,7 @@ public sealed class WalletCliTests : IDisposable
         Assert.Equal(ethersAddress, address.Output.Trim());
 
         // The imported key signs typed data that ethers attributes to the same address.
-        var typed = Path.Combine(_dir, "note.json");
+        var typed = Path.Combine(_cli.Directory, "note.json");
         await File.WriteAllTextAsync(typed, """
             {"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"chainId","type":"uint256"}],"Note":[{"name":"text","type":"string"},{"name":"amount","type":"uint256"}]},
              "primaryType":"Note","domain":{"name":"Centime test","chainId":8402},"message":{"text":"hello","amount":"12500000"}}
@@ -64,7 +62,7 @@ public sealed class WalletCliTests : IDisposable
         var created = await Cli("wallet", "new", "--name", "mine", "--scrypt-n", "1024");
         Assert.True(created.Code == 0, created.Output);
         var address = (await Cli("wallet", "address", "mine")).Output.Trim();
-        var file = Directory.GetFiles(Path.Combine(_dir, "keystore"), "UTC--*").Single();
+        var file = Directory.GetFiles(Path.Combine(_cli.Directory, "keystore"), "UTC--*").Single();
         Assert.DoesNotContain(Password, await File.ReadAllTextAsync(file), StringComparison.Ordinal);
 
         var opened = await Ethers("""
@@ -95,22 +93,9 @@ public sealed class WalletCliTests : IDisposable
         Assert.Equal("3750000", (await node.Anonymous.GetAccountAsync(payer)).Balances.Single().Balance);
     }
 
-    private Task<(int Code, string Output)> Cli(params string[] args) => Cli(args, Password);
+    private Task<(int Code, string Output)> Cli(params string[] args) => _cli.RunAsync(args);
 
-    private async Task<(int Code, string Output)> Cli(string[] args, string password)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(NodeProcess.CliDll());
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["CENTIME_KEYSTORE"] = Path.Combine(_dir, "keystore");
-        psi.Environment["CENTIME_PASSWORD"] = password;
-        psi.Environment["COLUMNS"] = "300";
-        return await RunAsync(psi);
-    }
+    private Task<(int Code, string Output)> Cli(string[] args, string password) => _cli.RunAsync(args, password);
 
     /// <summary>Runs an ES module snippet with ethers (from interop/node_modules) and returns its stdout.</summary>
     private static async Task<string> Ethers(string body, params string[] args)
@@ -127,18 +112,8 @@ public sealed class WalletCliTests : IDisposable
             psi.ArgumentList.Add(a);
         }
 
-        var (code, output) = await RunAsync(psi);
+        var (code, output) = await CliRunner.RunProcessAsync(psi);
         Assert.True(code == 0, "node failed: " + output);
         return output;
-    }
-
-    private static async Task<(int Code, string Output)> RunAsync(ProcessStartInfo psi)
-    {
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, (await stdout) + (await stderr));
     }
 }
