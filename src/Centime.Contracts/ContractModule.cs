@@ -834,13 +834,8 @@ public sealed class ContractModule : LedgerModule
 
     private ResultCode Move(Contract contract, Address from, Address to, UInt128 amount, ushort code, string step, string reason, in ModuleContext context)
     {
-        // A client may have taken an id in the module's range: skip it (deterministically) instead of failing a release.
         var counter = _nextTransfer;
-        var id = new UInt128(TransferIdPrefix, counter);
-        while (Ledger.TryGetTransfer(id, out _))
-        {
-            id = new UInt128(TransferIdPrefix, ++counter);
-        }
+        var id = FirstFreeTransferId(TransferIdPrefix, ref counter);
 
         var result = Ledger.Execute(new Transfer
         {

@@ -980,13 +980,8 @@ public sealed class ExchangeModule : LedgerModule
 
     private ResultCode Move(uint coin, Address from, Address to, UInt128 amount, ushort code, UInt128 memo, in ModuleContext context, out UInt128 id)
     {
-        // A client may have taken an id in the module's range: skip it (deterministically).
         var counter = _nextTransfer;
-        id = new UInt128(TransferIdPrefix, counter);
-        while (Ledger.TryGetTransfer(id, out _))
-        {
-            id = new UInt128(TransferIdPrefix, ++counter);
-        }
+        id = FirstFreeTransferId(TransferIdPrefix, ref counter);
 
         var result = Ledger.ExecuteAsOwner(new Transfer
         {

@@ -42,4 +42,20 @@ public abstract class LedgerModule
 
     /// <summary>Reads what <see cref="WriteSnapshot"/> wrote into this (fresh) module.</summary>
     public abstract void ReadSnapshot(BinaryReader reader);
+
+    /// <summary>
+    /// The first transfer id (<paramref name="prefix"/>, n) with n ≥ <paramref name="counter"/> that no transfer has, n left
+    /// in <paramref name="counter"/>. Modules number their transfers under their own high word; a client may have taken
+    /// an id there, and skipping it (deterministically) beats failing a release.
+    /// </summary>
+    protected UInt128 FirstFreeTransferId(ulong prefix, ref ulong counter)
+    {
+        var id = new UInt128(prefix, counter);
+        while (Ledger.TryGetTransfer(id, out _))
+        {
+            id = new UInt128(prefix, ++counter);
+        }
+
+        return id;
+    }
 }
