@@ -94,33 +94,13 @@ public sealed record PoolRisk(IReadOnlyList<UInt128> Caps, ulong MaxPriceImpact,
 
     internal void Write(BodyWriter w)
     {
-        w.UInt32((uint)Caps.Count);
-        foreach (var c in Caps)
-        {
-            w.UInt128(c);
-        }
-
+        ExchangeCommand.WriteAmounts(w, Caps);
         w.UInt64(MaxPriceImpact);
         w.UInt64(DepegBand);
         w.UInt128(MinTrade);
     }
 
-    internal static PoolRisk Read(BodyReader r)
-    {
-        var count = r.UInt32();
-        if (count > Pool.MaxCoins)
-        {
-            throw new FormatException("Too many pool caps.");
-        }
-
-        var caps = new UInt128[count];
-        for (var i = 0; i < caps.Length; i++)
-        {
-            caps[i] = r.UInt128();
-        }
-
-        return new PoolRisk(caps, r.UInt64(), r.UInt64(), r.UInt128());
-    }
+    internal static PoolRisk Read(BodyReader r) => new(ExchangeCommand.ReadAmounts(r), r.UInt64(), r.UInt64(), r.UInt128());
 }
 
 /// <summary>One hop of a route: swap coin index <paramref name="In"/> for <paramref name="Out"/> in <paramref name="Pool"/>.</summary>
