@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace Centime.Ledger;
@@ -47,14 +48,21 @@ public sealed partial class LedgerState
 
         w.Write(_transferCount);
         Span<byte> t = stackalloc byte[Transfer.EncodedSize];
+        var run = 0;
         for (var i = 0; i < _transferCount; i++)
         {
-            ref readonly var s = ref _transfers[i];
-            s.Transfer.WriteTo(t);
+            // The same bytes as before records were compacted: each transfer in full, then hold, height, position.
+            TransferAt(i).WriteTo(t);
             w.Write(t);
+            while (run + 1 < _heightRuns.Count && _heightRuns[run + 1].Start <= i)
+            {
+                run++;
+            }
+
+            ref readonly var s = ref _transfers[i];
             w.Write((byte)s.Hold);
-            w.Write(s.Height);
-            w.Write(s.Index);
+            w.Write(_heightRuns[run].Height);
+            w.Write(s.Position);
         }
 
         var failed = _failed.Keys.ToArray();
@@ -227,16 +235,26 @@ public sealed partial class LedgerState
         ReadRecords(stream, transfers, TransferRecordSize, (rec, i) =>
         {
             var t = Transfer.ReadFrom(rec[..Transfer.EncodedSize]);
-            var stored = new StoredTransfer(
-                t,
-                (HoldState)rec[Transfer.EncodedSize],
-                BinaryPrimitives.ReadUInt64LittleEndian(rec[(Transfer.EncodedSize + 1)..]),
-                BinaryPrimitives.ReadInt32LittleEndian(rec[(Transfer.EncodedSize + 9)..]));
-            state._transfers[i] = stored;
-            state._transferIndex.Add(t.Id, i);
-            if (stored.Hold == HoldState.Pending && t.Timeout != 0)
+            var hold = (HoldState)rec[Transfer.EncodedSize];
+            var height = BinaryPrimitives.ReadUInt64LittleEndian(rec[(Transfer.EncodedSize + 1)..]);
+            var position = BinaryPrimitives.ReadInt32LittleEndian(rec[(Transfer.EncodedSize + 9)..]);
+            if (!state._accountIndex.TryGetValue(new AccountKey(t.Coin, t.DebitAccount), out var debit)
+                || !state._accountIndex.TryGetValue(new AccountKey(t.Coin, t.CreditAccount), out var credit))
             {
-                state._expiries.Enqueue(i, (stored.ExpiresAt, t.Id));
+                throw new InvalidDataException($"Snapshot transfer {t.Id} names an account the snapshot does not hold.");
+            }
+
+            if (((ushort)t.Flags & ~(ushort)0xF) != 0)
+            {
+                throw new InvalidDataException($"Snapshot transfer {t.Id} has reserved flags {t.Flags}.");
+            }
+
+            // Records must be stored in order and before their index entry (the index reads ids from them).
+            state._transferCount = i;
+            var index = state.AddTransfer(t, t.Amount, t.Timestamp, hold, height, position, debit, credit, inChain: false, ref Unsafe.NullRef<int>());
+            if (hold == HoldState.Pending && t.Timeout != 0)
+            {
+                state._expiries.Enqueue(index, (state.ExpiresAt(state._transfers[index]), t.Id));
             }
         });
         state._transferCount = transfers;

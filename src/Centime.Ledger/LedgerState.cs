@@ -29,9 +29,18 @@ public sealed partial class LedgerState
     private readonly ChunkedArray<Account> _accounts = new();
     private int _accountCount;
 
-    private readonly IdIndex _transferIndex = new();
-    private readonly ChunkedArray<StoredTransfer> _transfers = new();
+    private readonly ChunkedArray<TransferRecord> _transfers = new();
+    private readonly IdIndex<TransferIds> _transferIndex;
     private int _transferCount;
+
+    // Pending ids, memos and timeouts of the transfers that have any (TransferRecord.Extra), in the same order.
+    private readonly ChunkedArray<TransferExtra> _extras = new();
+    private int _extraCount;
+
+    // Height of the stored transfers: one entry per block that stored any, with the position of its first.
+    private readonly List<HeightRun> _heightRuns = [];
+
+    private readonly record struct HeightRun(int Start, ulong Height);
 
     /// <summary>Ids whose event failed, with the original code: a retry with the same id returns it again.</summary>
     private readonly Dictionary<UInt128, ResultCode> _failed = [];
@@ -47,6 +56,7 @@ public sealed partial class LedgerState
     /// <summary>A fresh state (genesis) with the given modules attached.</summary>
     public LedgerState(IEnumerable<LedgerModule>? modules = null)
     {
+        _transferIndex = new IdIndex<TransferIds>(new TransferIds(_transfers));
         _modules = modules?.ToArray() ?? [];
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var module in _modules)
@@ -122,7 +132,7 @@ public sealed partial class LedgerState
     {
         if (_transferIndex.TryGetValue(id, out var index))
         {
-            transfer = _transfers[index];
+            transfer = StoredAt(index);
             return true;
         }
 
@@ -134,7 +144,59 @@ public sealed partial class LedgerState
     public StoreView<Account> Accounts => new(_accounts, _accountCount);
 
     /// <summary>Transfers in application order (deterministic).</summary>
-    public StoreView<StoredTransfer> Transfers => new(_transfers, _transferCount);
+    public TransferView Transfers => new(this, _transferCount);
+
+    /// <summary>The stored transfer at <paramref name="index"/>, rebuilt from its compact record.</summary>
+    internal StoredTransfer StoredAt(int index) =>
+        new(TransferAt(index), _transfers[index].Hold, HeightAt(index), _transfers[index].Position);
+
+    private Transfer TransferAt(int index)
+    {
+        ref readonly var r = ref _transfers[index];
+        ref readonly var debit = ref _accounts[r.Debit];
+        var extra = r.Extra == 0 ? default : _extras[r.Extra - 1];
+        return new Transfer
+        {
+            Id = r.Id,
+            DebitAccount = debit.Key.Address,
+            CreditAccount = _accounts[r.Credit].Key.Address,
+            Amount = r.Amount,
+            PendingId = extra.PendingId,
+            Memo = extra.Memo,
+            Coin = debit.Key.Coin,
+            Timeout = extra.Timeout,
+            Code = r.Code,
+            Flags = r.Flags,
+            Timestamp = r.Timestamp,
+        };
+    }
+
+    private ulong HeightAt(int index)
+    {
+        // The last run starting at or before index (runs are in transfer order).
+        int lo = 0, hi = _heightRuns.Count - 1;
+        while (lo < hi)
+        {
+            var mid = hi - ((hi - lo) / 2);
+            if (_heightRuns[mid].Start <= index)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return _heightRuns[lo].Height;
+    }
+
+    /// <summary>Ledger time at which a pending hold expires; 0 = never (as <see cref="StoredTransfer.ExpiresAt"/>).</summary>
+    private ulong ExpiresAt(in TransferRecord r)
+    {
+        var timeout = r.Extra == 0 ? 0 : _extras[r.Extra - 1].Timeout;
+        return timeout == 0 ? 0 : r.Timestamp + ((ulong)timeout * 1_000_000_000UL);
+    }
 
     public IReadOnlyDictionary<UInt128, ResultCode> FailedIds => _failed;
 
@@ -308,7 +370,7 @@ public sealed partial class LedgerState
 
         if (_transferIndex.TryGetValue(transfer.Id, out var existing))
         {
-            return CompareExisting(transfer, _transfers[existing].Transfer);
+            return CompareExisting(transfer, TransferAt(existing));
         }
 
         _executingModule = true;
@@ -464,17 +526,15 @@ public sealed partial class LedgerState
         {
             _expiries.Dequeue();
             ref var stored = ref _transfers[index];
-            if (stored.Hold != HoldState.Pending || stored.Transfer.Id != due.Id || stored.ExpiresAt != due.ExpiresAt)
+            if (index >= _transferCount || stored.Hold != HoldState.Pending || stored.Id != due.Id || ExpiresAt(stored) != due.ExpiresAt)
             {
                 continue; // stale: posted, voided, or rolled back
             }
 
-            var t = stored.Transfer;
-            ref var debit = ref _accounts[_accountIndex[new AccountKey(t.Coin, t.DebitAccount)]];
-            ref var credit = ref _accounts[_accountIndex[new AccountKey(t.Coin, t.CreditAccount)]];
-            debit.DebitsPending -= t.Amount;
-            credit.CreditsPending -= t.Amount;
-            stored = stored with { Hold = HoldState.Expired };
+            var amount = stored.Amount;
+            _accounts[stored.Debit].DebitsPending -= amount;
+            _accounts[stored.Credit].CreditsPending -= amount;
+            stored.Hold = HoldState.Expired;
         }
     }
 
@@ -514,13 +574,12 @@ public sealed partial class LedgerState
         ref var slot = ref _transferIndex.GetValueRefOrAddDefault(input.Id, out var exists);
         if (exists)
         {
-            return CompareExisting(input, _transfers[slot].Transfer);
+            return CompareExisting(input, TransferAt(slot));
         }
 
-        slot = -1;
         if (_failed.Count > 0 && _failed.TryGetValue(input.Id, out var failedCode))
         {
-            _transferIndex.Remove(input.Id);
+            _transferIndex.RemoveReserved(input.Id);
             return failedCode;
         }
 
@@ -533,7 +592,7 @@ public sealed partial class LedgerState
         }
 
         // The reserved slot was not filled: drop it before anything else touches the index.
-        _transferIndex.Remove(input.Id);
+        _transferIndex.RemoveReserved(input.Id);
         return Record(input.Id, code);
     }
 
@@ -720,11 +779,10 @@ public sealed partial class LedgerState
             c.CreditsPosted += t.Amount;
         }
 
-        var stored = new StoredTransfer(t with { Timestamp = now }, pending ? HoldState.Pending : HoldState.None, height, position);
-        var index = AddTransfer(stored, inChain, ref indexSlot);
+        var index = AddTransfer(t, t.Amount, now, pending ? HoldState.Pending : HoldState.None, height, position, debitIndex, creditIndex, inChain, ref indexSlot);
         if (pending && t.Timeout != 0)
         {
-            _expiries.Enqueue(index, (stored.ExpiresAt, t.Id));
+            _expiries.Enqueue(index, (now + ((ulong)t.Timeout * 1_000_000_000UL), t.Id));
         }
 
         return ResultCode.Ok;
@@ -753,8 +811,8 @@ public sealed partial class LedgerState
             return ResultCode.PendingTransferNotFound;
         }
 
-        var hold = _transfers[holdIndex];
-        var h = hold.Transfer;
+        ref var hold = ref _transfers[holdIndex];
+        var h = TransferAt(holdIndex);
         if ((h.Flags & TransferFlags.Pending) == 0)
         {
             return ResultCode.PendingTransferNotPending;
@@ -770,7 +828,8 @@ public sealed partial class LedgerState
                 return ResultCode.PendingTransferExpired;
         }
 
-        if (hold.ExpiresAt != 0 && now >= hold.ExpiresAt)
+        var expiresAt = ExpiresAt(hold);
+        if (expiresAt != 0 && now >= expiresAt)
         {
             return ResultCode.PendingTransferExpired;
         }
@@ -806,8 +865,8 @@ public sealed partial class LedgerState
             return ResultCode.PendingTransferHasDifferentAmount;
         }
 
-        var debitIndex = _accountIndex[new AccountKey(h.Coin, h.DebitAccount)];
-        var creditIndex = _accountIndex[new AccountKey(h.Coin, h.CreditAccount)];
+        var debitIndex = hold.Debit;
+        var creditIndex = hold.Credit;
         ref var d = ref _accounts[debitIndex];
         ref var c = ref _accounts[creditIndex];
         if (post && (d.IsFrozen || c.IsFrozen))
@@ -836,30 +895,58 @@ public sealed partial class LedgerState
             c.CreditsPosted += amount;
         }
 
-        _transfers[holdIndex] = hold with { Hold = post ? HoldState.Posted : HoldState.Voided };
-        var resolved = t with
-        {
-            DebitAccount = h.DebitAccount,
-            CreditAccount = h.CreditAccount,
-            Coin = h.Coin,
-            Amount = amount,
-            Timestamp = now,
-        };
-        AddTransfer(new StoredTransfer(resolved, HoldState.None, height, position), inChain, ref indexSlot);
+        hold.Hold = post ? HoldState.Posted : HoldState.Voided;
+
+        // Stored resolved: the hold's accounts and coin, the amount actually posted or voided.
+        AddTransfer(t, amount, now, HoldState.None, height, position, debitIndex, creditIndex, inChain, ref indexSlot);
         return ResultCode.Ok;
     }
 
     /// <summary>Stores a transfer. <paramref name="indexSlot"/> is the id's reserved slot in the index, or a
     /// null reference to insert the id now.</summary>
-    private int AddTransfer(in StoredTransfer stored, bool inChain, ref int indexSlot)
+    private int AddTransfer(in Transfer t, UInt128 amount, ulong now, HoldState hold, ulong height, int position, int debit, int credit, bool inChain, ref int indexSlot)
     {
         _transfers.EnsureCapacity(_transferCount + 1);
 
         var index = _transferCount++;
-        _transfers[index] = stored;
+        var extra = 0;
+        if ((t.PendingId | t.Memo) != UInt128.Zero || t.Timeout != 0)
+        {
+            _extras.EnsureCapacity(_extraCount + 1);
+            _extras[_extraCount++] = new TransferExtra
+            {
+                PendingIdLow = (ulong)(t.PendingId & ulong.MaxValue),
+                PendingIdHigh = (ulong)(t.PendingId >> 64),
+                MemoLow = (ulong)(t.Memo & ulong.MaxValue),
+                MemoHigh = (ulong)(t.Memo >> 64),
+                Timeout = t.Timeout,
+            };
+            extra = _extraCount;
+        }
+
+        _transfers[index] = new TransferRecord
+        {
+            IdLow = (ulong)(t.Id & ulong.MaxValue),
+            IdHigh = (ulong)(t.Id >> 64),
+            AmountLow = (ulong)(amount & ulong.MaxValue),
+            AmountHigh = (ulong)(amount >> 64),
+            Timestamp = now,
+            Debit = debit,
+            Credit = credit,
+            Position = position,
+            Extra = extra,
+            Code = t.Code,
+            Flags = t.Flags,
+            Hold = hold,
+        };
+        if (_heightRuns.Count == 0 || _heightRuns[^1].Height != height)
+        {
+            _heightRuns.Add(new HeightRun(index, height));
+        }
+
         if (Unsafe.IsNullRef(ref indexSlot))
         {
-            _transferIndex.Add(stored.Transfer.Id, index);
+            _transferIndex.Add(t.Id, index);
         }
         else
         {
@@ -890,12 +977,23 @@ public sealed partial class LedgerState
                     _accountCount--;
                     break;
                 case UndoKind.TransferAdded:
-                    _transferIndex.Remove(_transfers[u.Index].Transfer.Id);
+                    // Transfers (and their extras and height runs) are added last-in-first-out within a chain.
+                    _transferIndex.Remove(_transfers[u.Index].Id);
+                    if (_transfers[u.Index].Extra != 0)
+                    {
+                        _extras[--_extraCount] = default;
+                    }
+
+                    if (_heightRuns[^1].Start == u.Index)
+                    {
+                        _heightRuns.RemoveAt(_heightRuns.Count - 1);
+                    }
+
                     _transfers[u.Index] = default;
                     _transferCount--;
                     break;
                 case UndoKind.HoldRestore:
-                    _transfers[u.Index] = _transfers[u.Index] with { Hold = HoldState.Pending };
+                    _transfers[u.Index].Hold = HoldState.Pending;
                     break;
             }
         }

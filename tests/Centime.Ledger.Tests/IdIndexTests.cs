@@ -10,7 +10,8 @@ public sealed class IdIndexTests(ITestOutputHelper output)
         var seed = Environment.GetEnvironmentVariable("CENTIME_SEED") is { } s ? int.Parse(s) : Random.Shared.Next();
         output.WriteLine($"seed {seed}");
         var random = new Random(seed);
-        var index = new IdIndex();
+        var ids = new Dictionary<int, UInt128>();
+        var index = new IdIndex<DictionaryIds>(new DictionaryIds(ids));
         var model = new Dictionary<UInt128, int>();
         var keys = new List<UInt128>();
         for (var step = 0; step < 200_000; step++)
@@ -24,6 +25,7 @@ public sealed class IdIndexTests(ITestOutputHelper output)
                 Assert.True(exists == model.ContainsKey(id), $"seed {seed} step {step}: exists mismatch for {id}");
                 if (!exists)
                 {
+                    ids[step] = id; // the record first: the index reads ids from it
                     slot = step;
                     model[id] = step;
                     keys.Add(id);
@@ -54,5 +56,25 @@ public sealed class IdIndexTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void IdIndex_ZeroId_Refused() => Assert.Throws<ArgumentException>(() => new IdIndex().Add(UInt128.Zero, 1));
+    public void IdIndex_ZeroId_Refused() => Assert.Throws<ArgumentException>(() => new IdIndex<DictionaryIds>(new DictionaryIds([])).Add(UInt128.Zero, 1));
+
+    [Fact]
+    public void IdIndex_ReservedSlot_SkippedByLookupsAndRemovedByRemoveReserved()
+    {
+        var ids = new Dictionary<int, UInt128> { [0] = 7 };
+        var index = new IdIndex<DictionaryIds>(new DictionaryIds(ids));
+        index.Add(7, 0);
+        index.GetValueRefOrAddDefault(8, out var exists);
+        Assert.False(exists);
+        Assert.False(index.TryGetValue(8, out _));
+        Assert.False(index.Remove(8));
+        Assert.True(index.RemoveReserved(8));
+        Assert.Equal(1, index.Count);
+        Assert.True(index.TryGetValue(7, out var v) && v == 0);
+    }
+
+    private readonly struct DictionaryIds(Dictionary<int, UInt128> ids) : IIdSource
+    {
+        public UInt128 IdAt(int value) => ids[value];
+    }
 }

@@ -158,7 +158,7 @@ internal sealed class EventFeed
     }
 
     // Transfers are stored in application order, so their heights never decrease: binary search.
-    private static int FirstTransferAt(StoreView<StoredTransfer> transfers, ulong height)
+    private static int FirstTransferAt(TransferView transfers, ulong height)
     {
         int lo = 0, hi = transfers.Length;
         while (lo < hi)
