@@ -25,12 +25,12 @@ public sealed partial class LedgerState
     private readonly List<Coin> _coins = [];
     private readonly Dictionary<string, Coin> _coinsBySymbol = new(StringComparer.Ordinal);
 
-    private readonly Dictionary<AccountKey, int> _accountIndex = [];
     private readonly ChunkedArray<Account> _accounts = new();
+    private readonly KeyIndex<AccountKey, AccountKeys> _accountIndex;
     private int _accountCount;
 
     private readonly ChunkedArray<TransferRecord> _transfers = new();
-    private readonly IdIndex<TransferIds> _transferIndex;
+    private readonly KeyIndex<UInt128, TransferIds> _transferIndex;
     private int _transferCount;
 
     // Pending ids, memos and timeouts of the transfers that have any (TransferRecord.Extra), in the same order.
@@ -56,7 +56,8 @@ public sealed partial class LedgerState
     /// <summary>A fresh state (genesis) with the given modules attached.</summary>
     public LedgerState(IEnumerable<LedgerModule>? modules = null)
     {
-        _transferIndex = new IdIndex<TransferIds>(new TransferIds(_transfers));
+        _accountIndex = new KeyIndex<AccountKey, AccountKeys>(new AccountKeys(_accounts));
+        _transferIndex = new KeyIndex<UInt128, TransferIds>(new TransferIds(_transfers));
         _modules = modules?.ToArray() ?? [];
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var module in _modules)

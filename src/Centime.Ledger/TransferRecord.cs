@@ -47,13 +47,33 @@ internal struct TransferExtra
 }
 
 /// <summary>Ids of the stored transfers, for the id index.</summary>
-internal readonly struct TransferIds(ChunkedArray<TransferRecord> records) : IIdSource
+internal readonly struct TransferIds(ChunkedArray<TransferRecord> records) : IKeySource<UInt128>
 {
-    public UInt128 IdAt(int value)
+    public uint Hash(in UInt128 id)
+    {
+        // Ids are often sequential: mix both halves so neighbours spread over the table. Wrapping
+        // multiplication is the point of a multiplicative hash, hence unchecked.
+        unchecked
+        {
+            var h = ((ulong)id * 0x9E3779B97F4A7C15UL) ^ ((ulong)(id >> 64) * 0xC2B2AE3D27D4EB4FUL);
+            h ^= h >> 29;
+            return (uint)(h >> 32);
+        }
+    }
+
+    public bool Holds(int value, in UInt128 id)
     {
         ref readonly var r = ref records[value];
-        return new UInt128(r.IdHigh, r.IdLow);
+        return r.IdLow == unchecked((ulong)id) && r.IdHigh == (ulong)(id >> 64); // unchecked: the low half
     }
+}
+
+/// <summary>Keys of the stored accounts, for the account index.</summary>
+internal readonly struct AccountKeys(ChunkedArray<Account> accounts) : IKeySource<AccountKey>
+{
+    public uint Hash(in AccountKey key) => key.Address.Hash(key.Coin);
+
+    public bool Holds(int value, in AccountKey key) => accounts[value].Key == key;
 }
 
 /// <summary>A read-only view of the stored transfers in application order.</summary>
