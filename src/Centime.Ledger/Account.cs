@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Centime.Ledger;
 
 /// <summary>Account flags.</summary>
@@ -15,12 +17,16 @@ public enum AccountFlags : ushort
 }
 
 /// <summary>Key of an account: (coin number, address).</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 4)] // 24 bytes, not 32 (see Address)
 public readonly record struct AccountKey(uint Coin, Address Address);
 
 /// <summary>
 /// Balances of one account, TigerBeetle style. Balance = credits_posted − debits_posted; available =
 /// balance − debits_pending. Holder accounts must not overdraft: debits_posted + debits_pending ≤ credits_posted.
 /// </summary>
+/// <remarks>Pack = 8: the UInt128 balances need no 16-byte alignment here, which makes an account 96 bytes instead of
+/// 112; the ledger keeps one per (coin, address), so this is most of the memory of an account.</remarks>
+[StructLayout(LayoutKind.Sequential, Pack = 8)]
 public struct Account
 {
     public UInt128 DebitsPosted;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Centime.Ledger;
@@ -10,6 +11,9 @@ namespace Centime.Ledger;
 /// escrow, pools) get addresses derived from their purpose with <see cref="Derive"/>.
 /// Shown EIP-55 checksummed. Stored as three integers so equality and hashing cost a few instructions.
 /// </summary>
+// Pack = 4: 20 bytes, not 24 (the ulongs need no 8-byte alignment on x64/arm64), so every account and
+// transfer that holds addresses is smaller.
+[StructLayout(LayoutKind.Sequential, Pack = 4)]
 public readonly struct Address : IEquatable<Address>, IComparable<Address>
 {
     /// <summary>Size in bytes.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace Centime.Ledger;
 
@@ -21,6 +22,7 @@ public enum TransferFlags : ushort
 /// One movement of one coin from a debit address to a credit address. Immutable; corrections are new transfers.
 /// Encoded in exactly <see cref="EncodedSize"/> bytes, little-endian, reserved bytes zero.
 /// </summary>
+[StructLayout(LayoutKind.Sequential, Pack = 8)] // 128 bytes in memory, not 144: less to copy per command
 public readonly record struct Transfer
 {
     /// <summary>Bytes in the binary encoding.</summary>
