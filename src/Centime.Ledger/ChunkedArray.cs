@@ -17,8 +17,8 @@ internal sealed class ChunkedArray<T>
     private T[][] _chunks = [];
     private int _allocated;
 
-    // The next chunk, allocated (and so zeroed and faulted in) on a pool thread while the writer fills the
-    // current one: first touch of fresh memory is otherwise a page fault per 4 KiB on the writer's thread.
+    // The next chunk, allocated and faulted in (Prefault) on a pool thread while the writer fills the current
+    // one: first touch of fresh memory is otherwise a page fault per 4 KiB on the writer's thread.
     private T[]? _spare;
     private int _spareRequested;
 
@@ -58,9 +58,34 @@ internal sealed class ChunkedArray<T>
         {
             ThreadPool.UnsafeQueueUserWorkItem(static self =>
             {
-                Volatile.Write(ref self._spare, new T[ChunkSize]);
+                var chunk = new T[ChunkSize];
+                Memory.Prefault(chunk);
+                Volatile.Write(ref self._spare, chunk);
                 Volatile.Write(ref self._spareRequested, 0);
             }, this, preferLocal: false);
+        }
+    }
+}
+
+internal static class Memory
+{
+    /// <summary>
+    /// Writes one byte of every 4 KiB page of <paramref name="array"/> (still all zero, so its contents do not
+    /// change). The GC does not clear memory it has just taken from the OS, so a new large array's pages are
+    /// only mapped on first touch; touching them here moves those page faults off the writer's thread.
+    /// </summary>
+    public static void Prefault<T>(T[] array)
+        where T : struct
+    {
+        if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            return;
+        }
+
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan());
+        for (var i = 0; i < bytes.Length; i += 4096)
+        {
+            Volatile.Write(ref bytes[i], 0);
         }
     }
 }

@@ -38,6 +38,12 @@ internal sealed class KeyIndex<TKey, TSource>
     private int _count;
     private int _growAt = MinCapacity * 7 / 10;
 
+    // The next, doubled table: allocated and faulted in on a pool thread once the table is three-quarters of
+    // the way to growing (at tens of millions of keys it is hundreds of megabytes; touching fresh pages on the
+    // writer's thread cost a page fault per 4 KiB).
+    private Slot[]? _next;
+    private int _nextRequested;
+
     public KeyIndex(TSource source) => _source = source;
 
     public int Count => _count;
@@ -99,6 +105,10 @@ internal sealed class KeyIndex<TKey, TSource>
         if (_count >= _growAt)
         {
             Grow();
+        }
+        else if (_count >= _growAt - (_growAt >> 2) && _slots.Length >= 1 << 16 && _nextRequested == 0)
+        {
+            RequestNext();
         }
 
         var tag = TagOf(key);
@@ -214,6 +224,19 @@ internal sealed class KeyIndex<TKey, TSource>
         _count--;
     }
 
+    private void RequestNext()
+    {
+        _nextRequested = 1;
+        var size = _slots.Length * 2;
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            var (self, size) = state;
+            var next = new Slot[size];
+            Memory.Prefault(next);
+            Volatile.Write(ref self._next, next);
+        }, (this, size), preferLocal: false);
+    }
+
     public void EnsureCapacity(int count)
     {
         while (count >= _growAt)
@@ -231,7 +254,9 @@ internal sealed class KeyIndex<TKey, TSource>
             throw new InvalidOperationException("Index full.");
         }
 
-        _slots = new Slot[size];
+        var next = Interlocked.Exchange(ref _next, null);
+        _slots = next is not null && next.Length == size ? next : new Slot[size];
+        _nextRequested = 0;
         _mask = size - 1;
         _growAt = (int)Math.Min(int.MaxValue, (long)size * 7 / 10);
         foreach (ref readonly var s in old.AsSpan())
