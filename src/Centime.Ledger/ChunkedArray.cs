@@ -59,7 +59,7 @@ internal sealed class ChunkedArray<T>
             ThreadPool.UnsafeQueueUserWorkItem(static self =>
             {
                 var chunk = new T[ChunkSize];
-                Memory.Prefault(chunk);
+                FreshMemory.Prefault(chunk);
                 Volatile.Write(ref self._spare, chunk);
                 Volatile.Write(ref self._spareRequested, 0);
             }, this, preferLocal: false);
@@ -67,7 +67,7 @@ internal sealed class ChunkedArray<T>
     }
 }
 
-internal static class Memory
+internal static class FreshMemory
 {
     /// <summary>
     /// Writes one byte of every 4 KiB page of <paramref name="array"/> (still all zero, so its contents do not

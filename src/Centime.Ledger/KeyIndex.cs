@@ -232,7 +232,7 @@ internal sealed class KeyIndex<TKey, TSource>
         {
             var (self, size) = state;
             var next = new Slot[size];
-            Memory.Prefault(next);
+            FreshMemory.Prefault(next);
             Volatile.Write(ref self._next, next);
         }, (this, size), preferLocal: false);
     }
