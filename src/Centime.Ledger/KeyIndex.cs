@@ -38,9 +38,9 @@ internal sealed class KeyIndex<TKey, TSource>
     private int _count;
     private int _growAt = MinCapacity * 7 / 10;
 
-    // The next, doubled table: allocated and faulted in on a pool thread once the table is three-quarters of
-    // the way to growing (at tens of millions of keys it is hundreds of megabytes; touching fresh pages on the
-    // writer's thread cost a page fault per 4 KiB).
+    // The next, doubled table: allocated and faulted in on a pool thread once the table is 15/16 of the way to
+    // growing (at tens of millions of keys it is hundreds of megabytes; touching fresh pages on the writer's
+    // thread cost a page fault per 4 KiB). Not earlier: until the grow it is memory held for nothing.
     private Slot[]? _next;
     private int _nextRequested;
 
@@ -106,7 +106,7 @@ internal sealed class KeyIndex<TKey, TSource>
         {
             Grow();
         }
-        else if (_count >= _growAt - (_growAt >> 2) && _slots.Length >= 1 << 16 && _nextRequested == 0)
+        else if (_count >= _growAt - (_growAt >> 4) && _slots.Length >= 1 << 16 && _nextRequested == 0)
         {
             RequestNext();
         }
