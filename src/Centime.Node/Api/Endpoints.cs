@@ -52,12 +52,18 @@ public static class Endpoints
             return ProblemResults.Of(503, ProblemCodes.NodeUnavailable, "Node unavailable", "the ledger writer stopped; restart the node");
         }
 
+        ulong height;
+        int coins, accounts, transfers;
         using (s.ReadLock())
         {
             var st = s.State;
-            return Results.Json(new HealthInfo("ok", st.Height, s.Journal.LastHash.ToString(), st.CoinCount, st.AccountCount, st.TransferCount,
-                node.Options.ChainId, typeof(Endpoints).Assembly.GetName().Version?.ToString() ?? "0"), JsonDefaults.Options);
+            (height, coins, accounts, transfers) = (st.Height, st.CoinCount, st.AccountCount, st.TransferCount);
         }
+
+        // The read section has waited for that height to be durable; the journal holds its header.
+        var hash = height == 0 ? Hash32.Zero : s.Journal.ReadHeader(height).ComputeHash();
+        return Results.Json(new HealthInfo("ok", height, hash.ToString(), coins, accounts, transfers,
+            node.Options.ChainId, typeof(Endpoints).Assembly.GetName().Version?.ToString() ?? "0"), JsonDefaults.Options);
     }
 
     private static IResult ListCoins(NodeContext node)
@@ -305,7 +311,7 @@ public static class Endpoints
         }
 
         var journal = node.Sequencer.Journal;
-        var top = journal.Height;
+        var top = node.Sequencer.DurableHeight; // the journal's height counts appended blocks not yet fsynced
         var start = before is ulong b ? Math.Min(b == 0 ? 0 : b - 1, top) : top;
         var list = new List<BlockInfo>(take);
         for (var h = start; h >= 1 && list.Count < take; h--)
@@ -324,9 +330,10 @@ public static class Endpoints
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "height must be a positive integer");
         }
 
-        if (height == 0 || height > journal.Height)
+        var head = node.Sequencer.DurableHeight;
+        if (height == 0 || height > head)
         {
-            return ProblemResults.NotFound(ProblemCodes.BlockNotFound, $"no block at height {height} (head is {journal.Height})");
+            return ProblemResults.NotFound(ProblemCodes.BlockNotFound, $"no block at height {height} (head is {head})");
         }
 
         if (!withCommands)

@@ -24,16 +24,21 @@ public sealed record CommittedBlock(BlockHeader Header, Hash32 Hash, ReadOnlyMem
 public sealed record Receipt(ulong Height, Hash32 BlockHash, CommandResult[] Results);
 
 /// <summary>
-/// The single writer (DESIGN.md §1). Requests queue up while the previous block is being made durable; the
-/// sequencer thread then takes as many whole requests as fit in one block (group commit, at most
-/// <see cref="LedgerState.MaxBatchSize"/> commands), applies them, seals the block, appends it to the journal,
-/// fsyncs, and only then completes the callers. A request is never split across blocks, so a request is
-/// either wholly journaled or not at all.
-/// <para>Readers take <see cref="ReadLock"/>; the writer holds the write lock from apply until the block is
-/// durable, so a reader never sees state that a crash could take back.</para>
+/// The single writer (DESIGN.md §1), pipelined with durability. Requests queue up; the writer thread takes as
+/// many whole requests as fit in one block (group commit, at most <see cref="LedgerState.MaxBatchSize"/>
+/// commands), applies them and seals the block, then hands it to the durability thread, which appends blocks to
+/// the journal in order, fsyncs, and only then runs projections and completes the callers. So the apply of block
+/// n+1 overlaps the fsync of block n. A request is never split across blocks, so it is either wholly journaled
+/// or not at all.
+/// <para>Readers take <see cref="ReadLock"/>; the write lock covers apply only. The state a reader sees may be
+/// up to <c>Slots</c> blocks ahead of the journal, so a read section remembers the height it saw and its
+/// <c>Dispose</c> waits until that height is durable: no answer reflects a block a crash could take back.</para>
 /// </summary>
 public sealed class Sequencer : IDisposable
 {
+    /// <summary>Blocks in flight: one being built while the others wait for, or are in, their fsync.</summary>
+    private const int Slots = 3;
+
     private readonly Journal.Journal _journal;
     private readonly SequencerOptions _options;
     private readonly ILogger _logger;
@@ -42,22 +47,42 @@ public sealed class Sequencer : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly ReaderWriterLockSlim _stateLock = new(LockRecursionPolicy.NoRecursion);
     private readonly Thread _thread;
+    private readonly Thread _durabilityThread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private volatile Exception? _fault;
     private long _commandsSinceSnapshot;
     private Task _snapshotTask = Task.CompletedTask;
 
-    private Command[] _commands = new Command[LedgerState.MaxBatchSize];
-    private CommandResult[] _results = new CommandResult[LedgerState.MaxBatchSize];
-    private byte[] _blockBuffer = new byte[2 << 20];
-    private readonly List<Request> _batch = [];
+    // The pipeline, guarded by Monitor on _pipe: free slots for the writer, sealed blocks for the durability thread.
+    private readonly object _pipe = new();
+    private readonly Queue<Slot> _free = new();
+    private readonly Queue<Slot> _sealed = new();
+    private bool _writerDone;
+    private bool _durabilityFailed; // nothing sealed from now on can become durable
+    private Slot? _building; // writer thread: the slot being filled, failed if apply throws
+    private Hash32 _lastHash; // writer thread: hash of the last sealed block
+
+    // Durable height: written by the durability thread only; readers and snapshots wait on it.
+    private ulong _durableHeight;
+    private volatile bool _durabilityDone;
+    private readonly object _durableSignal = new();
+    private TaskCompletionSource _durableAdvanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Sequencer(Journal.Journal journal, SequencerOptions? options = null, ILogger? logger = null)
     {
         _journal = journal;
         _options = options ?? new SequencerOptions();
         _logger = logger ?? NullLogger.Instance;
+        _lastHash = journal.LastHash;
+        _durableHeight = journal.Height; // Open hands over a state equal to the durable journal
+        for (var i = 0; i < Slots; i++)
+        {
+            _free.Enqueue(new Slot());
+        }
+
+        _durabilityThread = new Thread(RunDurability) { Name = "centime-durability", IsBackground = true };
+        _durabilityThread.Start();
         _thread = new Thread(Run) { Name = "centime-sequencer", IsBackground = true };
         _thread.Start();
     }
@@ -67,8 +92,12 @@ public sealed class Sequencer : IDisposable
 
     public Journal.Journal Journal => _journal;
 
-    /// <summary>Raised on the sequencer thread after each durable block, before callers are completed.
-    /// Handlers must be quick (projections, event fan-out).</summary>
+    /// <summary>Height of the last block that is durable (fsynced). The state may be ahead of it.</summary>
+    public ulong DurableHeight => Volatile.Read(ref _durableHeight);
+
+    /// <summary>Raised on the durability thread after each durable block, in height order, before its callers
+    /// are completed. Handlers run inside a read section (do not call <see cref="ReadLock"/>; the state may
+    /// already hold later, not yet durable blocks) and must be quick (projections, event fan-out).</summary>
     public event Action<CommittedBlock>? Committed;
 
     /// <summary>Set when the writer hit an unrecoverable error (disk full, fsync failure); the node must stop.</summary>
@@ -77,11 +106,79 @@ public sealed class Sequencer : IDisposable
     /// <summary>Completes when the sequencer thread has stopped.</summary>
     public Task Stopped => _stopped.Task;
 
-    /// <summary>Enters a read section: state is stable and every visible change is durable.</summary>
+    /// <summary>Test seam: runs on the durability thread after the append and before the fsync of blocks up to
+    /// the given height (a slow or failing disk).</summary>
+    internal Action<ulong>? BeforeFsync { get; set; }
+
+    /// <summary>
+    /// Enters a read section: the state is stable while it is held. Disposing it leaves the lock, then waits
+    /// until the height seen is durable, so whatever was read is safe to show once <c>Dispose</c> returns.
+    /// </summary>
     public ReadSection ReadLock()
     {
         _stateLock.EnterReadLock();
-        return new ReadSection(_stateLock);
+        return new ReadSection(this, State.Height, fence: true);
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadLock"/>, but <c>Dispose</c> only leaves the lock: before answering, the caller must
+    /// <c>await</c> <see cref="WaitDurableAsync"/> with the section's <see cref="ReadSection.Height"/>. For async
+    /// hot paths that should not block a thread while a block is fsynced.
+    /// </summary>
+    public ReadSection ReadLockDeferred()
+    {
+        _stateLock.EnterReadLock();
+        return new ReadSection(this, State.Height, fence: false);
+    }
+
+    /// <summary>Blocks until the block at <paramref name="height"/> is durable; throws
+    /// <see cref="SequencerFaultedException"/> if it never will be.</summary>
+    public void WaitDurable(ulong height)
+    {
+        if (DurableHeight >= height)
+        {
+            return;
+        }
+
+        lock (_durableSignal)
+        {
+            while (DurableHeight < height)
+            {
+                ThrowIfNeverDurable();
+                Monitor.Wait(_durableSignal);
+            }
+        }
+    }
+
+    /// <summary>Completes when the block at <paramref name="height"/> is durable; faults with
+    /// <see cref="SequencerFaultedException"/> if it never will be.</summary>
+    public Task WaitDurableAsync(ulong height)
+    {
+        return DurableHeight >= height ? Task.CompletedTask : WaitSlowAsync(height);
+
+        async Task WaitSlowAsync(ulong h)
+        {
+            while (true)
+            {
+                // The signal is read before the height: a block made durable in between completes this very signal.
+                var advanced = Volatile.Read(ref _durableAdvanced);
+                if (DurableHeight >= h)
+                {
+                    return;
+                }
+
+                ThrowIfNeverDurable();
+                await advanced.Task.ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void ThrowIfNeverDurable()
+    {
+        if (_durabilityDone)
+        {
+            throw new SequencerFaultedException(_fault ?? new ObjectDisposedException(nameof(Sequencer)));
+        }
     }
 
     /// <summary>
@@ -135,18 +232,29 @@ public sealed class Sequencer : IDisposable
                     }
                 }
 
-                // Drain: several wake-ups may have been signalled for requests we take now.
-                while (TakeBatch(out var commandCount))
+                // Drain: several wake-ups may have been signalled for requests we take now. A slot is taken first,
+                // so whatever queued while the pipeline was full goes into one block.
+                var took = false;
+                while (true)
                 {
-                    CommitBlock(commandCount);
+                    var slot = TakeFreeSlot();
+                    if (!TakeBatch(slot))
+                    {
+                        ReturnFreeSlot(slot);
+                        break;
+                    }
+
+                    took = true;
+                    ApplyAndSeal(slot);
                 }
 
-                if (_batch.Count == 0 && ExpiryDue())
+                if (!took && ExpiryDue())
                 {
-                    CommitBlock(0); // an empty block advances ledger time so expired holds are released
+                    ApplyAndSeal(TakeFreeSlot()); // an empty block advances ledger time so expired holds are released
                 }
             }
 
+            FinishPipeline();
             if (_options.SnapshotOnShutdown && _fault is null && _commandsSinceSnapshot > 0)
             {
                 TakeSnapshot(waitForWrite: true);
@@ -156,13 +264,64 @@ public sealed class Sequencer : IDisposable
         }
         catch (Exception ex)
         {
-            _fault = ex;
+            // The state may now be ahead of the journal; nothing more can be acknowledged. Crash-only: the node
+            // stops and recovery rebuilds the state from what is durable.
+            _fault ??= ex;
             _logger.LogCritical(ex, "Sequencer stopped: {Message}", ex.Message);
-            FailQueued(ex);
+            if (_building is { } slot)
+            {
+                FailRequests(slot, _fault);
+            }
+
+            FailQueued(_fault);
+            FinishPipeline();
         }
         finally
         {
             _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Lets the durability thread finish what is sealed, and waits for it.</summary>
+    private void FinishPipeline()
+    {
+        lock (_pipe)
+        {
+            _writerDone = true;
+            Monitor.PulseAll(_pipe);
+        }
+
+        _durabilityThread.Join();
+    }
+
+    private Slot TakeFreeSlot()
+    {
+        lock (_pipe)
+        {
+            while (true)
+            {
+                if (_durabilityFailed)
+                {
+                    throw new SequencerFaultedException(_fault!);
+                }
+
+                if (_free.TryDequeue(out var slot))
+                {
+                    slot.CommandCount = 0;
+                    return _building = slot;
+                }
+
+                Monitor.Wait(_pipe);
+            }
+        }
+    }
+
+    private void ReturnFreeSlot(Slot slot)
+    {
+        lock (_pipe)
+        {
+            _building = null;
+            _free.Enqueue(slot);
         }
     }
 
@@ -186,92 +345,80 @@ public sealed class Sequencer : IDisposable
 
     private bool ExpiryDue() => State.EarliestExpiry is { } e && e <= NowNanoseconds();
 
-    private bool TakeBatch(out int commandCount)
+    private bool TakeBatch(Slot slot)
     {
-        _batch.Clear();
-        commandCount = 0;
+        var batch = slot.Requests;
+        var commandCount = 0;
         lock (_queueLock)
         {
             while (_queue.TryPeek(out var next) && commandCount + next.Commands.Length <= LedgerState.MaxBatchSize)
             {
                 _queue.Dequeue();
-                _batch.Add(next);
+                batch.Add(next);
                 commandCount += next.Commands.Length;
             }
         }
 
-        if (_batch.Count == 0)
+        if (batch.Count == 0)
         {
             return false;
         }
 
         var offset = 0;
-        foreach (var request in _batch)
+        foreach (var request in batch)
         {
             var commands = request.Commands;
             for (var i = 0; i < commands.Length; i++)
             {
-                _commands[offset + i] = i == commands.Length - 1 ? commands[i].With(commands[i].Flags | CommandFlags.RequestEnd) : commands[i];
+                slot.Commands[offset + i] = i == commands.Length - 1 ? commands[i].With(commands[i].Flags | CommandFlags.RequestEnd) : commands[i];
             }
 
             offset += commands.Length;
         }
 
+        slot.CommandCount = commandCount;
         return true;
     }
 
-    private void CommitBlock(int commandCount)
+    /// <summary>Writer thread: applies the slot's commands under the write lock, seals the block outside it and
+    /// hands it to the durability thread.</summary>
+    private void ApplyAndSeal(Slot slot)
     {
-        var commands = _commands.AsSpan(0, commandCount);
-        var results = _results.AsSpan(0, commandCount);
-        CommittedBlock committed;
+        var commandCount = slot.CommandCount;
+        var commands = slot.Commands.AsSpan(0, commandCount);
+        var results = slot.Results.AsSpan(0, commandCount);
+        ulong height, timestamp;
         _stateLock.EnterWriteLock();
         try
         {
             var state = State;
-            var timestamp = Math.Max(NowNanoseconds(), state.NextTimestamp);
-            var height = state.Height + 1;
-            var firstTransfer = state.TransferCount;
+            timestamp = Math.Max(NowNanoseconds(), state.NextTimestamp);
+            height = state.Height + 1;
+            slot.FirstTransfer = state.TransferCount;
             state.ApplyBlock(height, timestamp, commands, results);
-            var header = Block.Seal(height, timestamp, _journal.LastHash, commands, results, ref _blockBuffer, out var length);
-            _journal.Append(_blockBuffer.AsSpan(0, length), header);
-            _journal.Commit();
-            committed = new CommittedBlock(header, header.ComputeHash(), _commands.AsMemory(0, commandCount), _results.AsMemory(0, commandCount), firstTransfer, state.TransferCount - firstTransfer);
+            slot.TransferCount = state.TransferCount - slot.FirstTransfer;
         }
-        catch (Exception ex)
+        finally
         {
-            // The state may now be ahead of the journal; nothing more can be acknowledged. Crash-only:
-            // the node stops and recovery rebuilds the state from what is durable.
-            _fault = ex;
             _stateLock.ExitWriteLock();
-            var fault = new SequencerFaultedException(ex);
-            foreach (var r in _batch)
+        }
+
+        // Sealing reads only this slot's commands and results, not the state: no lock, readers get in sooner.
+        slot.Header = Block.Seal(height, timestamp, _lastHash, commands, results, ref slot.Buffer, out slot.Length);
+        slot.Hash = slot.Header.ComputeHash();
+        _lastHash = slot.Hash;
+        lock (_pipe)
+        {
+            if (_durabilityFailed)
             {
-                r.Completion.TrySetException(fault);
+                throw new SequencerFaultedException(_fault!); // Run fails this slot's callers
             }
 
-            _batch.Clear();
-            throw;
+            _building = null;
+            _sealed.Enqueue(slot);
+            Monitor.PulseAll(_pipe);
         }
 
-        _stateLock.ExitWriteLock();
-        try
-        {
-            Committed?.Invoke(committed);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "A projection failed on block {Height}", committed.Header.Height);
-        }
-
-        var offset = 0;
-        foreach (var request in _batch)
-        {
-            request.Completion.TrySetResult(new Receipt(committed.Header.Height, committed.Hash, _results.AsSpan(offset, request.Commands.Length).ToArray()));
-            offset += request.Commands.Length;
-        }
-
-        _batch.Clear();
         _commandsSinceSnapshot += commandCount;
         if (_options.SnapshotEveryCommands > 0 && _commandsSinceSnapshot >= _options.SnapshotEveryCommands && _snapshotTask.IsCompleted)
         {
@@ -279,18 +426,162 @@ public sealed class Sequencer : IDisposable
         }
     }
 
+    /// <summary>
+    /// The durability thread: appends sealed blocks in height order, fsyncs once for all of them (group commit),
+    /// publishes the durable height, runs the projections and only then completes the callers. A failed append
+    /// or fsync faults the sequencer (crash-only): those blocks' callers and everyone queued get the fault.
+    /// </summary>
+    private void RunDurability()
+    {
+        var blocks = new List<Slot>(Slots);
+        try
+        {
+            while (true)
+            {
+                lock (_pipe)
+                {
+                    while (_sealed.Count == 0 && !_writerDone)
+                    {
+                        Monitor.Wait(_pipe);
+                    }
+
+                    while (_sealed.TryDequeue(out var s))
+                    {
+                        blocks.Add(s);
+                    }
+                }
+
+                if (blocks.Count == 0)
+                {
+                    break; // the writer is done and everything it sealed is durable
+                }
+
+                foreach (var slot in blocks)
+                {
+                    _journal.Append(slot.Buffer.AsSpan(0, slot.Length), slot.Header);
+                }
+
+                var top = blocks[^1].Header.Height;
+                BeforeFsync?.Invoke(top);
+                _journal.Commit();
+                PublishDurable(top);
+                Complete(blocks);
+                lock (_pipe)
+                {
+                    foreach (var slot in blocks)
+                    {
+                        slot.Requests.Clear();
+                        _free.Enqueue(slot);
+                    }
+
+                    Monitor.PulseAll(_pipe);
+                }
+
+                blocks.Clear();
+            }
+        }
+        catch (Exception ex)
+        {
+            _fault ??= ex;
+            _logger.LogCritical(ex, "Journal write failed, sequencer stopping: {Message}", ex.Message);
+            lock (_pipe)
+            {
+                _durabilityFailed = true;
+                while (_sealed.TryDequeue(out var s))
+                {
+                    blocks.Add(s);
+                }
+
+                Monitor.PulseAll(_pipe); // a writer waiting for a slot sees the fault
+            }
+
+            foreach (var slot in blocks)
+            {
+                FailRequests(slot, _fault);
+            }
+
+            FailQueued(_fault);
+            _signal.Release();
+        }
+        finally
+        {
+            _durabilityDone = true;
+            PublishDurable(DurableHeight);
+        }
+    }
+
+    private void PublishDurable(ulong height)
+    {
+        Volatile.Write(ref _durableHeight, height);
+        lock (_durableSignal)
+        {
+            Monitor.PulseAll(_durableSignal);
+        }
+
+        Interlocked.Exchange(ref _durableAdvanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Durability thread, for blocks that are durable: projections (in a read section, as they read the
+    /// state), then receipts.</summary>
+    private void Complete(List<Slot> blocks)
+    {
+        if (Committed is { } committed)
+        {
+            _stateLock.EnterReadLock();
+            try
+            {
+                foreach (var slot in blocks)
+                {
+                    try
+                    {
+                        committed(new CommittedBlock(slot.Header, slot.Hash, slot.Commands.AsMemory(0, slot.CommandCount),
+                            slot.Results.AsMemory(0, slot.CommandCount), slot.FirstTransfer, slot.TransferCount));
+                    }
+                    catch (Exception ex)
+                    {
+                        _logger.LogError(ex, "A projection failed on block {Height}", slot.Header.Height);
+                    }
+                }
+            }
+            finally
+            {
+                _stateLock.ExitReadLock();
+            }
+        }
+
+        foreach (var slot in blocks)
+        {
+            var offset = 0;
+            foreach (var request in slot.Requests)
+            {
+                request.Completion.TrySetResult(new Receipt(slot.Header.Height, slot.Hash, slot.Results.AsSpan(offset, request.Commands.Length).ToArray()));
+                offset += request.Commands.Length;
+            }
+        }
+    }
+
+    private static void FailRequests(Slot slot, Exception ex)
+    {
+        var fault = new SequencerFaultedException(ex);
+        foreach (var r in slot.Requests)
+        {
+            r.Completion.TrySetException(fault);
+        }
+
+        slot.Requests.Clear();
+    }
+
     private void TakeSnapshot(bool waitForWrite)
     {
         var sw = Stopwatch.StartNew();
         var buffer = new MemoryStream();
         ulong height;
-        Hash32 hash;
+        var hash = _lastHash; // writer thread: the block at State.Height
         _stateLock.EnterReadLock();
         try
         {
             State.WriteSnapshot(buffer);
             height = State.Height;
-            hash = _journal.LastHash;
         }
         finally
         {
@@ -304,6 +595,8 @@ public sealed class Sequencer : IDisposable
         {
             try
             {
+                // A snapshot of a block that is not durable would be refused at recovery; wait for the block.
+                WaitDurable(height);
                 _journal.WriteSnapshot(height, hash, bytes);
                 _logger.LogInformation("Snapshot at height {Height}: {Bytes} bytes, serialised in {Serialised} ms, written in {Total} ms",
                     height, bytes.Length, serialized.TotalMilliseconds, sw.Elapsed.TotalMilliseconds);
@@ -352,10 +645,46 @@ public sealed class Sequencer : IDisposable
         public TaskCompletionSource<Receipt> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>A held read lock; dispose to release.</summary>
-    public readonly struct ReadSection(ReaderWriterLockSlim rw) : IDisposable
+    /// <summary>One block in the pipeline with its own buffers: filled and sealed by the writer, then owned by
+    /// the durability thread until its callers are completed.</summary>
+    private sealed class Slot
     {
-        public void Dispose() => rw.ExitReadLock();
+        public readonly Command[] Commands = new Command[LedgerState.MaxBatchSize];
+        public readonly CommandResult[] Results = new CommandResult[LedgerState.MaxBatchSize];
+        public readonly List<Request> Requests = [];
+        public byte[] Buffer = new byte[2 << 20];
+        public int Length;
+        public int CommandCount;
+        public int FirstTransfer;
+        public int TransferCount;
+        public BlockHeader Header;
+        public Hash32 Hash;
+    }
+
+    /// <summary>A held read lock; dispose to release (and, unless deferred, to wait until what was seen is durable).</summary>
+    public readonly struct ReadSection : IDisposable
+    {
+        private readonly Sequencer _sequencer;
+        private readonly bool _fence;
+
+        internal ReadSection(Sequencer sequencer, ulong height, bool fence)
+        {
+            _sequencer = sequencer;
+            Height = height;
+            _fence = fence;
+        }
+
+        /// <summary>Height of the state inside this section.</summary>
+        public ulong Height { get; }
+
+        public void Dispose()
+        {
+            _sequencer._stateLock.ExitReadLock();
+            if (_fence)
+            {
+                _sequencer.WaitDurable(Height);
+            }
+        }
     }
 }
 

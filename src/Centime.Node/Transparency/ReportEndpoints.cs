@@ -68,7 +68,7 @@ internal static class ReportEndpoints
     {
         var journal = node.Sequencer.Journal;
         var endNanos = (ulong)end.ToUnixTimeMilliseconds() * 1_000_000UL;
-        ulong lo = 0, hi = journal.Height; // invariant: block lo (0 = none) is before end; blocks above hi are not
+        ulong lo = 0, hi = node.Sequencer.DurableHeight; // invariant: block lo (0 = none) is before end; blocks above hi are not
         while (lo < hi)
         {
             var mid = lo + ((hi - lo + 1) / 2);

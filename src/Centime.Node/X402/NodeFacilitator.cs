@@ -56,21 +56,23 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
         Signers = [],
     };
 
-    public Task<VerifyResponse> VerifyAsync(PaymentPayload payload, PaymentRequirements requirements, CancellationToken cancellationToken = default)
+    public async Task<VerifyResponse> VerifyAsync(PaymentPayload payload, PaymentRequirements requirements, CancellationToken cancellationToken = default)
     {
         var c = Check(payload, requirements);
         if (c.Reason is not null)
         {
-            return Task.FromResult(VerifyResponse.Invalid(c.Reason, c.Message, c.Payer));
+            return VerifyResponse.Invalid(c.Reason, c.Message, c.Payer);
         }
 
         // Check 8, the reference's simulation: what the ledger would say now.
         var command = c.Command!;
         AuthorizationState state;
         Int128 available = 0;
-        using (_node.Sequencer.ReadLock())
+        ulong seen;
+        using (var read = _node.Sequencer.ReadLockDeferred())
         {
             var st = _node.Sequencer.State;
+            seen = read.Height;
             state = st.GetAuthorizationState(command.Coin, command.From, command.Nonce);
             if (st.TryGetAccount(command.Coin, command.From, out var account))
             {
@@ -78,18 +80,21 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
             }
         }
 
+        // Answer only from durable state, without holding a thread while the block we saw is fsynced.
+        await _node.Sequencer.WaitDurableAsync(seen).ConfigureAwait(false);
+
         if (state != AuthorizationState.Unused)
         {
-            return Task.FromResult(VerifyResponse.Invalid(X402ErrorReasons.NonceAlreadyUsed, $"authorization ({command.From}, {command.Nonce}) is {state.ToString().ToLowerInvariant()}", c.Payer));
+            return VerifyResponse.Invalid(X402ErrorReasons.NonceAlreadyUsed, $"authorization ({command.From}, {command.Nonce}) is {state.ToString().ToLowerInvariant()}", c.Payer);
         }
 
         if (available < (Int128)command.Value)
         {
-            return Task.FromResult(VerifyResponse.Invalid(X402ErrorReasons.InsufficientFunds, $"available {available} < {command.Value}", c.Payer));
+            return VerifyResponse.Invalid(X402ErrorReasons.InsufficientFunds, $"available {available} < {command.Value}", c.Payer);
         }
 
         Resources.Record(payload.Resource, requirements);
-        return Task.FromResult(VerifyResponse.Valid(c.Payer!));
+        return VerifyResponse.Valid(c.Payer!);
     }
 
     public async Task<SettleResponse> SettleAsync(PaymentPayload payload, PaymentRequirements requirements, CancellationToken cancellationToken = default)
