@@ -28,7 +28,7 @@ public sealed class NodeContext
             History.Add(sequencer.State, 0, sequencer.State.TransferCount);
         }
 
-        // Runs on the sequencer thread after each durable block, before callers hear back.
+        // Runs on the durability thread after each durable block (inside a read section), before callers hear back.
         sequencer.Committed += block =>
         {
             History.Add(sequencer.State, block.FirstTransferIndex, block.TransferCount);

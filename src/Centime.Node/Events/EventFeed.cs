@@ -34,7 +34,7 @@ internal sealed class EventFeed
             _head = sequencer.State.Height;
         }
 
-        // On the sequencer thread after each durable block: two writes, never a wait.
+        // On the durability thread after each durable block: two writes, never a wait.
         sequencer.Committed += block =>
         {
             Volatile.Write(ref _head, block.Header.Height);
