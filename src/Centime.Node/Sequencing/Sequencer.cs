@@ -26,8 +26,8 @@ public sealed record Receipt(ulong Height, Hash32 BlockHash, CommandResult[] Res
 /// <summary>
 /// The single writer (DESIGN.md §1), pipelined with durability. Requests queue up; the writer thread takes as
 /// many whole requests as fit in one block (group commit, at most <see cref="LedgerState.MaxBatchSize"/>
-/// commands), applies them and seals the block, then hands it to the durability thread, which appends blocks to
-/// the journal in order, fsyncs, and only then runs projections and completes the callers. So the apply of block
+/// commands) and applies them, then hands the block to the durability thread, which seals blocks and appends them
+/// to the journal in order, fsyncs, and only then runs projections and completes the callers. So the apply of block
 /// n+1 overlaps the fsync of block n. A request is never split across blocks, so it is either wholly journaled
 /// or not at all.
 /// <para>Readers take <see cref="ReadLock"/>; the write lock covers apply only. The state a reader sees may be
@@ -61,7 +61,7 @@ public sealed class Sequencer : IDisposable
     private bool _writerDone;
     private bool _durabilityFailed; // nothing sealed from now on can become durable
     private Slot? _building; // writer thread: the slot being filled, failed if apply throws
-    private Hash32 _lastHash; // writer thread: hash of the last sealed block
+    private Hash32 _lastHash; // durability thread: hash of the last sealed block
 
     // Durable height: written by the durability thread only; readers and snapshots wait on it.
     private ulong _durableHeight;
@@ -380,8 +380,8 @@ public sealed class Sequencer : IDisposable
         return true;
     }
 
-    /// <summary>Writer thread: applies the slot's commands under the write lock, seals the block outside it and
-    /// hands it to the durability thread.</summary>
+    /// <summary>Writer thread: applies the slot's commands under the write lock and hands the block to the
+    /// durability thread, which seals it (Merkle roots: CPU the writer would otherwise spend before the next apply).</summary>
     private void ApplyAndSeal(Slot slot)
     {
         var commandCount = slot.CommandCount;
@@ -403,10 +403,8 @@ public sealed class Sequencer : IDisposable
             _stateLock.ExitWriteLock();
         }
 
-        // Sealing reads only this slot's commands and results, not the state: no lock, readers get in sooner.
-        slot.Header = Block.Seal(height, timestamp, _lastHash, commands, results, ref slot.Buffer, out slot.Length);
-        slot.Hash = slot.Header.ComputeHash();
-        _lastHash = slot.Hash;
+        slot.Height = height;
+        slot.Timestamp = timestamp;
         lock (_pipe)
         {
             if (_durabilityFailed)
@@ -427,7 +425,7 @@ public sealed class Sequencer : IDisposable
     }
 
     /// <summary>
-    /// The durability thread: appends sealed blocks in height order, fsyncs once for all of them (group commit),
+    /// The durability thread: seals and appends the applied blocks in height order, fsyncs once for all of them,
     /// publishes the durable height, runs the projections and only then completes the callers. A failed append
     /// or fsync faults the sequencer (crash-only): those blocks' callers and everyone queued get the fault.
     /// </summary>
@@ -458,6 +456,11 @@ public sealed class Sequencer : IDisposable
 
                 foreach (var slot in blocks)
                 {
+                    // Sealing reads only the slot's commands and results, never the state: no lock needed.
+                    slot.Header = Block.Seal(slot.Height, slot.Timestamp, _lastHash, slot.Commands.AsSpan(0, slot.CommandCount),
+                        slot.Results.AsSpan(0, slot.CommandCount), ref slot.Buffer, out slot.Length);
+                    slot.Hash = slot.Header.ComputeHash();
+                    _lastHash = slot.Hash;
                     _journal.Append(slot.Buffer.AsSpan(0, slot.Length), slot.Header);
                 }
 
@@ -576,7 +579,6 @@ public sealed class Sequencer : IDisposable
         var sw = Stopwatch.StartNew();
         var buffer = new MemoryStream();
         ulong height;
-        var hash = _lastHash; // writer thread: the block at State.Height
         _stateLock.EnterReadLock();
         try
         {
@@ -597,7 +599,7 @@ public sealed class Sequencer : IDisposable
             {
                 // A snapshot of a block that is not durable would be refused at recovery; wait for the block.
                 WaitDurable(height);
-                _journal.WriteSnapshot(height, hash, bytes);
+                _journal.WriteSnapshot(height, height == 0 ? Hash32.Zero : _journal.ReadHeader(height).ComputeHash(), bytes);
                 _logger.LogInformation("Snapshot at height {Height}: {Bytes} bytes, serialised in {Serialised} ms, written in {Total} ms",
                     height, bytes.Length, serialized.TotalMilliseconds, sw.Elapsed.TotalMilliseconds);
             }
@@ -657,6 +659,8 @@ public sealed class Sequencer : IDisposable
         public int CommandCount;
         public int FirstTransfer;
         public int TransferCount;
+        public ulong Height;
+        public ulong Timestamp;
         public BlockHeader Header;
         public Hash32 Hash;
     }
