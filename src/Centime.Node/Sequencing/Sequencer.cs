@@ -54,12 +54,12 @@ public sealed class Sequencer : IDisposable
     private long _commandsSinceSnapshot;
     private Task _snapshotTask = Task.CompletedTask;
 
-    // The pipeline, guarded by Monitor on _pipe: free slots for the writer, sealed blocks for the durability thread.
+    // The pipeline, guarded by Monitor on _pipe: free slots for the writer, applied blocks for the durability thread.
     private readonly object _pipe = new();
     private readonly Queue<Slot> _free = new();
-    private readonly Queue<Slot> _sealed = new();
+    private readonly Queue<Slot> _applied = new();
     private bool _writerDone;
-    private bool _durabilityFailed; // nothing sealed from now on can become durable
+    private bool _durabilityFailed; // nothing applied from now on can become durable
     private Slot? _building; // writer thread: the slot being filled, failed if apply throws
     private Hash32 _lastHash; // durability thread: hash of the last sealed block
 
@@ -282,7 +282,7 @@ public sealed class Sequencer : IDisposable
         }
     }
 
-    /// <summary>Lets the durability thread finish what is sealed, and waits for it.</summary>
+    /// <summary>Lets the durability thread finish what is applied, and waits for it.</summary>
     private void FinishPipeline()
     {
         lock (_pipe)
@@ -413,7 +413,7 @@ public sealed class Sequencer : IDisposable
             }
 
             _building = null;
-            _sealed.Enqueue(slot);
+            _applied.Enqueue(slot);
             Monitor.PulseAll(_pipe);
         }
 
@@ -438,12 +438,12 @@ public sealed class Sequencer : IDisposable
             {
                 lock (_pipe)
                 {
-                    while (_sealed.Count == 0 && !_writerDone)
+                    while (_applied.Count == 0 && !_writerDone)
                     {
                         Monitor.Wait(_pipe);
                     }
 
-                    while (_sealed.TryDequeue(out var s))
+                    while (_applied.TryDequeue(out var s))
                     {
                         blocks.Add(s);
                     }
@@ -451,7 +451,7 @@ public sealed class Sequencer : IDisposable
 
                 if (blocks.Count == 0)
                 {
-                    break; // the writer is done and everything it sealed is durable
+                    break; // the writer is done and everything it applied is durable
                 }
 
                 foreach (var slot in blocks)
@@ -490,7 +490,7 @@ public sealed class Sequencer : IDisposable
             lock (_pipe)
             {
                 _durabilityFailed = true;
-                while (_sealed.TryDequeue(out var s))
+                while (_applied.TryDequeue(out var s))
                 {
                     blocks.Add(s);
                 }
@@ -647,8 +647,8 @@ public sealed class Sequencer : IDisposable
         public TaskCompletionSource<Receipt> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>One block in the pipeline with its own buffers: filled and sealed by the writer, then owned by
-    /// the durability thread until its callers are completed.</summary>
+    /// <summary>One block in the pipeline with its own buffers: filled and applied by the writer, then owned by
+    /// the durability thread (sealed, journaled) until its callers are completed.</summary>
     private sealed class Slot
     {
         public readonly Command[] Commands = new Command[LedgerState.MaxBatchSize];
