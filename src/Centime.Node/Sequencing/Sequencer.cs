@@ -26,8 +26,8 @@ public sealed record Receipt(ulong Height, Hash32 BlockHash, CommandResult[] Res
 /// <summary>
 /// The single writer (DESIGN.md §1), pipelined with durability. Requests queue up; the writer thread takes as
 /// many whole requests as fit in one block (group commit, at most <see cref="LedgerState.MaxBatchSize"/>
-/// commands) and applies them, then hands the block to the durability thread, which seals blocks and appends them
-/// to the journal in order, fsyncs, and only then runs projections and completes the callers. So the apply of block
+/// commands), applies them and seals the block, then hands it to the durability thread, which appends blocks to
+/// the journal in order, fsyncs, and only then runs projections and completes the callers. So the apply of block
 /// n+1 overlaps the fsync of block n. A request is never split across blocks, so it is either wholly journaled
 /// or not at all.
 /// <para>Readers take <see cref="ReadLock"/>; the write lock covers apply only. The state a reader sees may be
@@ -54,14 +54,14 @@ public sealed class Sequencer : IDisposable
     private long _commandsSinceSnapshot;
     private Task _snapshotTask = Task.CompletedTask;
 
-    // The pipeline, guarded by Monitor on _pipe: free slots for the writer, applied blocks for the durability thread.
+    // The pipeline, guarded by Monitor on _pipe: free slots for the writer, sealed blocks for the durability thread.
     private readonly object _pipe = new();
     private readonly Queue<Slot> _free = new();
-    private readonly Queue<Slot> _applied = new();
+    private readonly Queue<Slot> _sealed = new();
     private bool _writerDone;
-    private bool _durabilityFailed; // nothing applied from now on can become durable
+    private bool _durabilityFailed; // nothing sealed from now on can become durable
     private Slot? _building; // writer thread: the slot being filled, failed if apply throws
-    private Hash32 _lastHash; // durability thread: hash of the last sealed block
+    private Hash32 _lastHash; // writer thread: hash of the last sealed block
 
     // Durable height: written by the durability thread only; readers and snapshots wait on it.
     private ulong _durableHeight;
@@ -282,7 +282,7 @@ public sealed class Sequencer : IDisposable
         }
     }
 
-    /// <summary>Lets the durability thread finish what is applied, and waits for it.</summary>
+    /// <summary>Lets the durability thread finish what is sealed, and waits for it.</summary>
     private void FinishPipeline()
     {
         lock (_pipe)
@@ -380,8 +380,8 @@ public sealed class Sequencer : IDisposable
         return true;
     }
 
-    /// <summary>Writer thread: applies the slot's commands under the write lock and hands the block to the
-    /// durability thread, which seals it (Merkle roots: CPU the writer would otherwise spend before the next apply).</summary>
+    /// <summary>Writer thread: applies the slot's commands under the write lock, seals the block outside it and
+    /// hands it to the durability thread.</summary>
     private void ApplyAndSeal(Slot slot)
     {
         var commandCount = slot.CommandCount;
@@ -403,8 +403,10 @@ public sealed class Sequencer : IDisposable
             _stateLock.ExitWriteLock();
         }
 
-        slot.Height = height;
-        slot.Timestamp = timestamp;
+        // Sealing reads only this slot's commands and results, not the state: no lock, readers get in sooner.
+        slot.Header = Block.Seal(height, timestamp, _lastHash, commands, results, ref slot.Buffer, out slot.Length);
+        slot.Hash = slot.Header.ComputeHash();
+        _lastHash = slot.Hash;
         lock (_pipe)
         {
             if (_durabilityFailed)
@@ -413,7 +415,7 @@ public sealed class Sequencer : IDisposable
             }
 
             _building = null;
-            _applied.Enqueue(slot);
+            _sealed.Enqueue(slot);
             Monitor.PulseAll(_pipe);
         }
 
@@ -425,7 +427,7 @@ public sealed class Sequencer : IDisposable
     }
 
     /// <summary>
-    /// The durability thread: seals and appends the applied blocks in height order, fsyncs once for all of them,
+    /// The durability thread: appends sealed blocks in height order, fsyncs once for all of them (group commit),
     /// publishes the durable height, runs the projections and only then completes the callers. A failed append
     /// or fsync faults the sequencer (crash-only): those blocks' callers and everyone queued get the fault.
     /// </summary>
@@ -438,12 +440,12 @@ public sealed class Sequencer : IDisposable
             {
                 lock (_pipe)
                 {
-                    while (_applied.Count == 0 && !_writerDone)
+                    while (_sealed.Count == 0 && !_writerDone)
                     {
                         Monitor.Wait(_pipe);
                     }
 
-                    while (_applied.TryDequeue(out var s))
+                    while (_sealed.TryDequeue(out var s))
                     {
                         blocks.Add(s);
                     }
@@ -451,16 +453,11 @@ public sealed class Sequencer : IDisposable
 
                 if (blocks.Count == 0)
                 {
-                    break; // the writer is done and everything it applied is durable
+                    break; // the writer is done and everything it sealed is durable
                 }
 
                 foreach (var slot in blocks)
                 {
-                    // Sealing reads only the slot's commands and results, never the state: no lock needed.
-                    slot.Header = Block.Seal(slot.Height, slot.Timestamp, _lastHash, slot.Commands.AsSpan(0, slot.CommandCount),
-                        slot.Results.AsSpan(0, slot.CommandCount), ref slot.Buffer, out slot.Length);
-                    slot.Hash = slot.Header.ComputeHash();
-                    _lastHash = slot.Hash;
                     _journal.Append(slot.Buffer.AsSpan(0, slot.Length), slot.Header);
                 }
 
@@ -490,7 +487,7 @@ public sealed class Sequencer : IDisposable
             lock (_pipe)
             {
                 _durabilityFailed = true;
-                while (_applied.TryDequeue(out var s))
+                while (_sealed.TryDequeue(out var s))
                 {
                     blocks.Add(s);
                 }
@@ -579,6 +576,7 @@ public sealed class Sequencer : IDisposable
         var sw = Stopwatch.StartNew();
         var buffer = new MemoryStream();
         ulong height;
+        var hash = _lastHash; // writer thread: the block at State.Height
         _stateLock.EnterReadLock();
         try
         {
@@ -599,7 +597,7 @@ public sealed class Sequencer : IDisposable
             {
                 // A snapshot of a block that is not durable would be refused at recovery; wait for the block.
                 WaitDurable(height);
-                _journal.WriteSnapshot(height, height == 0 ? Hash32.Zero : _journal.ReadHeader(height).ComputeHash(), bytes);
+                _journal.WriteSnapshot(height, hash, bytes);
                 _logger.LogInformation("Snapshot at height {Height}: {Bytes} bytes, serialised in {Serialised} ms, written in {Total} ms",
                     height, bytes.Length, serialized.TotalMilliseconds, sw.Elapsed.TotalMilliseconds);
             }
@@ -647,8 +645,8 @@ public sealed class Sequencer : IDisposable
         public TaskCompletionSource<Receipt> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>One block in the pipeline with its own buffers: filled and applied by the writer, then owned by
-    /// the durability thread (sealed, journaled) until its callers are completed.</summary>
+    /// <summary>One block in the pipeline with its own buffers: filled, applied and sealed by the writer, then owned by
+    /// the durability thread until its callers are completed.</summary>
     private sealed class Slot
     {
         public readonly Command[] Commands = new Command[LedgerState.MaxBatchSize];
@@ -659,8 +657,6 @@ public sealed class Sequencer : IDisposable
         public int CommandCount;
         public int FirstTransfer;
         public int TransferCount;
-        public ulong Height;
-        public ulong Timestamp;
         public BlockHeader Header;
         public Hash32 Hash;
     }
