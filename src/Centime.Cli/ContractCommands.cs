@@ -110,22 +110,7 @@ internal static class ContractCommands
                 throw new UsageException("--amount is a whole number of minor units (or a milestone number)");
             }
 
-            var keystore = new KeystoreDirectory(parse.GetValue(WalletCommands.KeystoreDir)!);
-            var name = parse.GetValue(wallet)!;
-            if (!keystore.TryFind(name, out _))
-            {
-                throw new UsageException($"no wallet '{name}' in {keystore.Path} (see 'centime wallet list')");
-            }
-
-            byte[] key;
-            try
-            {
-                key = keystore.LoadPrivateKey(name, WalletCommands.Password(parse, confirm: false));
-            }
-            catch (KeystoreException ex)
-            {
-                throw new UsageException(ex.Message);
-            }
+            var key = WalletCommands.LoadPrivateKey(parse, parse.GetValue(wallet)!);
 
             var nonce = HolderSigner.NewNonce();
             var signature = ContractEventSignature.Sign(key, contract, a, units, nonce);
@@ -148,22 +133,7 @@ internal static class ContractCommands
             { factKey, factValue, oracleWallet, observed, chain, WalletCommands.KeystoreDir, WalletCommands.PasswordFile };
         fact.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            var keystore = new KeystoreDirectory(parse.GetValue(WalletCommands.KeystoreDir)!);
-            var name = parse.GetValue(oracleWallet)!;
-            if (!keystore.TryFind(name, out _))
-            {
-                throw new UsageException($"no wallet '{name}' in {keystore.Path} (see 'centime wallet list')");
-            }
-
-            byte[] key;
-            try
-            {
-                key = keystore.LoadPrivateKey(name, WalletCommands.Password(parse, confirm: false));
-            }
-            catch (KeystoreException ex)
-            {
-                throw new UsageException(ex.Message);
-            }
+            var key = WalletCommands.LoadPrivateKey(parse, parse.GetValue(oracleWallet)!);
 
             var k = parse.GetValue(factKey)!;
             var v = parse.GetValue(factValue)!;

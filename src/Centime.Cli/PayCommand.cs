@@ -67,21 +67,7 @@ internal static class PayCommand
     /// <summary>Loads a keystore wallet's key (asking for its password) into a signer; the key bytes are cleared.</summary>
     internal static HolderSigner LoadSigner(ParseResult parse, string name)
     {
-        var keystore = new KeystoreDirectory(parse.GetValue(WalletCommands.KeystoreDir)!);
-        if (!keystore.TryFind(name, out _))
-        {
-            throw new UsageException($"no wallet '{name}' in {keystore.Path} (see 'centime wallet list')");
-        }
-
-        byte[] key;
-        try
-        {
-            key = keystore.LoadPrivateKey(name, WalletCommands.Password(parse, confirm: false));
-        }
-        catch (KeystoreException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
+        var key = WalletCommands.LoadPrivateKey(parse, name);
 
         try
         {

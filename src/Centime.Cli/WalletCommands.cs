@@ -247,6 +247,25 @@ internal static class WalletCommands
         return key;
     }
 
+    /// <summary>Decrypts a keystore wallet's private key (asking for its password); the caller clears the bytes after use.</summary>
+    internal static byte[] LoadPrivateKey(ParseResult parse, string name)
+    {
+        var keystore = new KeystoreDirectory(parse.GetValue(KeystoreDir)!);
+        if (!keystore.TryFind(name, out _))
+        {
+            throw new UsageException($"no wallet '{name}' in {keystore.Path} (see 'centime wallet list')");
+        }
+
+        try
+        {
+            return keystore.LoadPrivateKey(name, Password(parse, confirm: false));
+        }
+        catch (KeystoreException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
     /// <summary>--password-file, then CENTIME_PASSWORD, then a prompt without echo (twice for a new key).</summary>
     internal static string Password(ParseResult parse, bool confirm)
     {
