@@ -34,7 +34,7 @@ internal static class ContractCommands
             using var http = Http(parse, withKey: true);
             using var content = new StringContent(text, Encoding.UTF8, "application/json");
             using var response = await http.PostAsync("v1/contracts", content, ct);
-            Print(parse, await ReadAsync<ContractView>(response, ct));
+            Print(parse, await CentimeClient.ReadResponseAsync<ContractView>(response, ct));
             return CliContext.ExitOk;
         }));
         command.Add(create);
@@ -45,7 +45,7 @@ internal static class ContractCommands
         {
             using var http = Http(parse, withKey: false);
             using var response = await http.GetAsync($"v1/contracts/{Uri.EscapeDataString(parse.GetValue(id)!)}", ct);
-            Print(parse, await ReadAsync<ContractView>(response, ct), steps: true);
+            Print(parse, await CentimeClient.ReadResponseAsync<ContractView>(response, ct), steps: true);
             return CliContext.ExitOk;
         }));
         command.Add(show);
@@ -68,7 +68,7 @@ internal static class ContractCommands
             }
 
             using var response = await http.GetAsync("v1/contracts" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
-            var contracts = await ReadAsync<List<ContractView>>(response, ct);
+            var contracts = await CentimeClient.ReadResponseAsync<List<ContractView>>(response, ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(contracts);
@@ -119,7 +119,7 @@ internal static class ContractCommands
             using var http = Http(parse, withKey: false);
             var request = new ContractEventRequest(ContractNames.Of(a), units.ToString(CultureInfo.InvariantCulture), nonce.ToString(), signature.ToHex(), parse.GetValue(reason), signer.ToString());
             using var response = await http.PostAsJsonAsync($"v1/contracts/{contract}/events", request, Json, ct);
-            Print(parse, await ReadAsync<ContractView>(response, ct));
+            Print(parse, await CentimeClient.ReadResponseAsync<ContractView>(response, ct));
             return CliContext.ExitOk;
         }));
         command.Add(signedEvent);
@@ -145,7 +145,7 @@ internal static class ContractCommands
             using var http = Http(parse, withKey: false);
             var request = new OracleFactRequest(k, v, at.ToString(CultureInfo.InvariantCulture), nonce.ToString(), signature.ToHex(), oracle.ToString());
             using var response = await http.PostAsJsonAsync("v1/contracts/facts", request, Json, ct);
-            var outcome = await ReadAsync<OracleFactOutcome>(response, ct);
+            var outcome = await CentimeClient.ReadResponseAsync<OracleFactOutcome>(response, ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(outcome);
@@ -211,25 +211,5 @@ internal static class ContractCommands
         }
 
         return http;
-    }
-
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            Problem? problem = null;
-            try
-            {
-                problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct);
-            }
-            catch (JsonException)
-            {
-            }
-
-            throw new CentimeApiException((int)response.StatusCode,
-                problem ?? new Problem("about:blank", response.ReasonPhrase ?? "error", (int)response.StatusCode, null, "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)));
-        }
-
-        return await response.Content.ReadFromJsonAsync<T>(Json, ct) ?? throw new InvalidDataException("The node answered with an empty body.");
     }
 }

@@ -546,34 +546,14 @@ internal static class IssuanceCommands
         public async Task<T> GetAsync<T>(string path, CancellationToken ct)
         {
             using var response = await _http.GetAsync(path, ct);
-            return await ReadAsync<T>(response, ct);
+            return await CentimeClient.ReadResponseAsync<T>(response, ct);
         }
 
         public async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
         {
             using var content = JsonContent.Create(body, body.GetType(), options: Json);
             using var response = await _http.PostAsync(path, content, ct);
-            return await ReadAsync<T>(response, ct);
-        }
-
-        private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                Problem? problem = null;
-                try
-                {
-                    problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct);
-                }
-                catch (JsonException)
-                {
-                }
-
-                throw new CentimeApiException((int)response.StatusCode,
-                    problem ?? new Problem("about:blank", response.ReasonPhrase ?? "error", (int)response.StatusCode, null, "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)));
-            }
-
-            return await response.Content.ReadFromJsonAsync<T>(Json, ct) ?? throw new InvalidDataException("The node answered with an empty body.");
+            return await CentimeClient.ReadResponseAsync<T>(response, ct);
         }
 
         public void Dispose() => _http.Dispose();

@@ -30,7 +30,7 @@ internal static class LiabilityCommands
         {
             using var http = Http(parse);
             using var response = await http.PostAsync($"v1/coins/{Uri.EscapeDataString(parse.GetValue(Coin)!)}/liabilities", null, ct);
-            PrintRoot(parse, await ReadAsync<LiabilitiesRootInfo>(response, ct));
+            PrintRoot(parse, await CentimeClient.ReadResponseAsync<LiabilitiesRootInfo>(response, ct));
             return CliContext.ExitOk;
         }));
         command.Add(publish);
@@ -44,7 +44,7 @@ internal static class LiabilityCommands
             if (parse.GetValue(history))
             {
                 using var all = await http.GetAsync($"v1/coins/{coin}/liabilities/history", ct);
-                foreach (var root in await ReadAsync<List<LiabilitiesRootInfo>>(all, ct))
+                foreach (var root in await CentimeClient.ReadResponseAsync<List<LiabilitiesRootInfo>>(all, ct))
                 {
                     PrintRoot(parse, root);
                 }
@@ -53,7 +53,7 @@ internal static class LiabilityCommands
             }
 
             using var response = await http.GetAsync($"v1/coins/{coin}/liabilities", ct);
-            PrintRoot(parse, await ReadAsync<LiabilitiesRootInfo>(response, ct));
+            PrintRoot(parse, await CentimeClient.ReadResponseAsync<LiabilitiesRootInfo>(response, ct));
             return CliContext.ExitOk;
         }));
         command.Add(show);
@@ -68,7 +68,7 @@ internal static class LiabilityCommands
             using var response = await http.GetAsync($"v1/coins/{coin}/liabilities/proof/{Uri.EscapeDataString(parse.GetValue(address)!)}", ct);
             var json = await ReadTextAsync(response, ct);
             using var rootResponse = await http.GetAsync($"v1/coins/{coin}/liabilities", ct);
-            var published = await ReadAsync<LiabilitiesRootInfo>(rootResponse, ct);
+            var published = await CentimeClient.ReadResponseAsync<LiabilitiesRootInfo>(rootResponse, ct);
             var verdict = LiabilityProofVerifier.VerifyJson(json, published.Root);
             if (parse.GetValue(output) is { } file)
             {
@@ -162,7 +162,7 @@ internal static class LiabilityCommands
             var m = parse.GetValue(month)!;
             using var http = Http(parse);
             using var response = await http.GetAsync($"v1/coins/{Uri.EscapeDataString(coin)}/reports/monthly?month={Uri.EscapeDataString(m)}", ct);
-            await ThrowIfProblemAsync(response, ct);
+            await CentimeClient.ThrowIfProblemAsync(response, ct);
 
             // The signed bytes are written exactly as received: re-serialising would break the signature.
             var bytes = await response.Content.ReadAsByteArrayAsync(ct);
@@ -256,35 +256,9 @@ internal static class LiabilityCommands
         return http;
     }
 
-    private static async Task ThrowIfProblemAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        if (response.IsSuccessStatusCode)
-        {
-            return;
-        }
-
-        Problem? problem = null;
-        try
-        {
-            problem = await response.Content.ReadFromJsonAsync<Problem>(ct);
-        }
-        catch (JsonException)
-        {
-        }
-
-        var status = (int)response.StatusCode;
-        throw new CentimeApiException(status, problem ?? new Problem("about:blank", response.ReasonPhrase ?? "error", status, null, "http_" + status.ToString(CultureInfo.InvariantCulture)));
-    }
-
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
-    {
-        await ThrowIfProblemAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<T>(ct) ?? throw new InvalidDataException("The node answered with an empty body.");
-    }
-
     private static async Task<string> ReadTextAsync(HttpResponseMessage response, CancellationToken ct)
     {
-        await ThrowIfProblemAsync(response, ct);
+        await CentimeClient.ThrowIfProblemAsync(response, ct);
         return await response.Content.ReadAsStringAsync(ct);
     }
 }

@@ -108,25 +108,39 @@ public sealed partial class CentimeClient : IDisposable
         return await ReadAsync<T>(response, ct).ConfigureAwait(false);
     }
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    private static Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct) => ReadResponseAsync<T>(response, ct);
+
+    /// <summary>
+    /// The body of a successful answer of the node as <typeparamref name="T"/>; otherwise throws <see cref="CentimeApiException"/>
+    /// (see <see cref="ThrowIfProblemAsync"/>). For callers that speak HTTP to the node themselves.
+    /// </summary>
+    public static async Task<T> ReadResponseAsync<T>(HttpResponseMessage response, CancellationToken ct = default)
     {
-        if (!response.IsSuccessStatusCode)
-        {
-            Problem? problem = null;
-            try
-            {
-                problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct).ConfigureAwait(false);
-            }
-            catch (JsonException)
-            {
-            }
-
-            throw new CentimeApiException((int)response.StatusCode,
-                problem ?? new Problem("about:blank", response.ReasonPhrase ?? "error", (int)response.StatusCode, null, "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)));
-        }
-
+        await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync<T>(Json, ct).ConfigureAwait(false)
                ?? throw new InvalidDataException("The node answered with an empty body.");
+    }
+
+    /// <summary>Throws <see cref="CentimeApiException"/> with the node's problem (or one made from the status) unless the answer succeeded.</summary>
+    public static async Task ThrowIfProblemAsync(HttpResponseMessage response, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        Problem? problem = null;
+        try
+        {
+            problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+        }
+
+        var status = (int)response.StatusCode;
+        throw new CentimeApiException(status, problem ?? new Problem("about:blank", response.ReasonPhrase ?? "error", status, null, "http_" + status.ToString(CultureInfo.InvariantCulture)));
     }
 
     public void Dispose()
