@@ -785,17 +785,18 @@ public sealed class ContractModule : LedgerModule
 
     // ------------------------------------------------------------------ money
 
+    // The ledger's own question (paused coin first, then a frozen party), asked of every party the step touches. A coin
+    // issuance manages (SupplyManaged) is not paused: only its supply account is the issuance module's.
     private ResultCode Guard(uint coin, Address a, Address b = default, Address c = default)
     {
-        if (Ledger.GetCoinGuard(coin) != CoinGuard.None)
+        var code = Ledger.CheckMovable(coin, a);
+        if (code == ResultCode.Ok)
         {
-            return ResultCode.Paused;
+            code = Ledger.CheckMovable(coin, b);
         }
 
-        return IsFrozen(coin, a) || IsFrozen(coin, b) || IsFrozen(coin, c) ? ResultCode.AccountFrozen : ResultCode.Ok;
+        return code == ResultCode.Ok ? Ledger.CheckMovable(coin, c) : code;
     }
-
-    private bool IsFrozen(uint coin, Address address) => !address.IsZero && Ledger.TryGetAccount(coin, address, out var account) && account.IsFrozen;
 
     // Never throws: a throw inside apply would stop the sequencer, and stop it again on every replay. The contract
     // account holds what it pays, parties are checked at creation and the guard passed, so a failure here is not

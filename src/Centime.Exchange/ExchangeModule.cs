@@ -542,7 +542,7 @@ public sealed class ExchangeModule : LedgerModule
             return ResultCode.BelowMinimumTrade;
         }
 
-        var lpCheck = CheckGuardAndFrozen(pool.LpCoin, a.Provider);
+        var lpCheck = Ledger.CheckMovable(pool.LpCoin, a.Provider);
         if (lpCheck != ResultCode.Ok)
         {
             return lpCheck;
@@ -605,7 +605,7 @@ public sealed class ExchangeModule : LedgerModule
             return ResultCode.LpSharesInsufficient;
         }
 
-        var lpCheck = CheckGuardAndFrozen(pool.LpCoin, r.Provider);
+        var lpCheck = Ledger.CheckMovable(pool.LpCoin, r.Provider);
         if (lpCheck != ResultCode.Ok)
         {
             return lpCheck;
@@ -613,7 +613,7 @@ public sealed class ExchangeModule : LedgerModule
 
         for (var i = 0; i < n; i++)
         {
-            var check = CheckGuardAndFrozen(pool.CoinList[i].Coin, r.Provider);
+            var check = Ledger.CheckMovable(pool.CoinList[i].Coin, r.Provider);
             if (check != ResultCode.Ok)
             {
                 return check;
@@ -727,7 +727,7 @@ public sealed class ExchangeModule : LedgerModule
         code = CheckFunds(plan.CoinIn, s.Trader, s.AmountIn);
         if (code == ResultCode.Ok)
         {
-            code = CheckGuardAndFrozen(plan.CoinOut, s.Recipient);
+            code = Ledger.CheckMovable(plan.CoinOut, s.Recipient);
         }
 
         if (code != ResultCode.Ok)
@@ -804,7 +804,7 @@ public sealed class ExchangeModule : LedgerModule
 
         foreach (var c in pool.CoinList)
         {
-            var check = CheckGuardAndFrozen(c.Coin, w.To);
+            var check = Ledger.CheckMovable(c.Coin, w.To);
             if (check != ResultCode.Ok)
             {
                 return check;
@@ -881,23 +881,13 @@ public sealed class ExchangeModule : LedgerModule
 
     private ResultCode CheckFunds(uint coin, Address from, UInt128 amount)
     {
-        var guard = CheckGuardAndFrozen(coin, from);
+        var guard = Ledger.CheckMovable(coin, from);
         if (guard != ResultCode.Ok || amount == UInt128.Zero)
         {
             return guard;
         }
 
         return Ledger.TryGetAccount(coin, from, out var account) && account.Available >= (Int128)amount ? ResultCode.Ok : ResultCode.ExceedsBalance;
-    }
-
-    private ResultCode CheckGuardAndFrozen(uint coin, Address party)
-    {
-        if ((Ledger.GetCoinGuard(coin) & CoinGuard.Paused) != 0)
-        {
-            return ResultCode.Paused;
-        }
-
-        return Ledger.TryGetAccount(coin, party, out var account) && account.IsFrozen ? ResultCode.AccountFrozen : ResultCode.Ok;
     }
 
     // The depeg circuit breaker: a spot price (coin i in coin 0, normalised by the oracle rates) away from 1 by more than

@@ -52,6 +52,30 @@ public sealed partial class LedgerState
     /// <summary>The guards of one coin.</summary>
     public CoinGuard GetCoinGuard(uint coin) => coin < _coinGuards.Length ? _coinGuards[coin] : CoinGuard.None;
 
+    /// <summary>
+    /// True when the coin is paused: no money of it moves. Only <see cref="CoinGuard.Paused"/> pauses a coin; a
+    /// <see cref="CoinGuard.SupplyManaged"/> coin (every coin issuance sets up) moves freely between holders and modules,
+    /// only its supply account is reserved to its module.
+    /// </summary>
+    public bool IsPaused(uint coin) => (GetCoinGuard(coin) & CoinGuard.Paused) != 0;
+
+    /// <summary>
+    /// Ok, or why a module must not move <paramref name="coin"/> to or from <paramref name="party"/> now:
+    /// <see cref="ResultCode.Paused"/> (the coin, checked first, as a transfer does) or <see cref="ResultCode.AccountFrozen"/>
+    /// (the party's account). The question every module asks before it moves a holder's money, so a module refuses
+    /// exactly what a transfer between the same accounts would refuse (docs/invariants.md). A zero address or an
+    /// account that does not exist yet is not frozen.
+    /// </summary>
+    public ResultCode CheckMovable(uint coin, Address party)
+    {
+        if (IsPaused(coin))
+        {
+            return ResultCode.Paused;
+        }
+
+        return !party.IsZero && TryGetAccount(coin, party, out var account) && account.IsFrozen ? ResultCode.AccountFrozen : ResultCode.Ok;
+    }
+
     /// <summary>Ok, or why a guard refuses moving <paramref name="t"/>'s money. Only called when some coin is guarded.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ResultCode CheckGuard(uint coin, Address debit, Address credit)

@@ -274,6 +274,27 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Escrow_SupplyManagedCoin_MovesAndOnlyAPauseOrAFrozenPartyStopsIt()
+    {
+        // Every coin issuance sets up is SupplyManaged (only its supply account is the issuance module's): a contract
+        // on it must work as on any coin, and refuse only what a transfer would refuse (issue 12, item 1).
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        chain.State.SetCoinGuard(1, CoinGuard.SupplyManaged);
+        Assert.Equal(ResultCode.Ok, chain.Create(61, Escrow(100)));
+        Assert.Equal(ResultCode.Ok, chain.Event(61, ContractAction.Confirm, Inspector));
+        Assert.Equal(100, chain.Balance(Seller));
+
+        chain.State.SetCoinGuard(1, CoinGuard.SupplyManaged | CoinGuard.Paused);
+        Assert.Equal(ResultCode.Paused, chain.Create(62, Escrow(100)));
+        chain.State.SetCoinGuard(1, CoinGuard.SupplyManaged);
+        Assert.Equal(ResultCode.Ok, chain.State.SetFrozen(1, Seller, true));
+        Assert.Equal(ResultCode.AccountFrozen, chain.Create(63, Escrow(100)));
+        Assert.Equal(900, chain.Balance(Buyer));
+        Assert.Equal(100, chain.Balance(Seller));
+    }
+
+    [Fact]
     public void Escrow_Disputed_ArbiterSplitsAndTheDeadlineNoLongerRefunds()
     {
         var chain = new Chain();
