@@ -523,7 +523,7 @@ public sealed partial class Journal
                 var block = item.Block!;
                 try
                 {
-                    state.ApplyBlock(height, block.Header.Timestamp, block.Commands, results);
+                    state.ApplyBlock(height, block.Header.Timestamp, block.Commands, results, block.Header.Rules);
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException)
                 {

@@ -14,6 +14,10 @@ public enum AccountFlags : ushort
     /// <summary>Owned by a module (an exchange pool): only the module moves money in or out (<see cref="LedgerState.Execute"/>),
     /// so its own books (a pool's stored balances) always equal the account.</summary>
     ModuleOwned = 4,
+    /// <summary>At an address nobody holds a key to (a coin's verifying contract, another coin's supply account): from
+    /// <see cref="LedgerRules.HolderProtections"/> on, nothing credits it. Derived from the address (set whenever such
+    /// an account exists), so snapshots do not store it.</summary>
+    Keyless = 8,
 }
 
 /// <summary>Key of an account: (coin number, address).</summary>

@@ -5,7 +5,9 @@ namespace Centime.Ledger;
 /// <summary>
 /// Header of a committed block (one sequencer batch). 128 bytes, little-endian, reserved bytes zero.
 /// The block hash is SHA-256 of these 128 bytes; each header names its predecessor's hash, so the journal is a
-/// hash chain and a single block hash commits to all history before it.
+/// hash chain and a single block hash commits to all history before it. <see cref="Rules"/> (the u16 at offset 2,
+/// zero in every block sealed before rule versions existed) names the <see cref="LedgerRules"/> the block was
+/// applied under, so replay applies it the same way.
 /// </summary>
 public readonly record struct BlockHeader(
     ulong Height,
@@ -13,7 +15,8 @@ public readonly record struct BlockHeader(
     int CommandCount,
     Hash32 PreviousHash,
     Hash32 CommandsRoot,
-    Hash32 ResultsRoot)
+    Hash32 ResultsRoot,
+    ushort Rules = LedgerRules.Current)
 {
     public const int EncodedSize = 128;
     public const ushort CurrentVersion = 1;
@@ -21,7 +24,7 @@ public readonly record struct BlockHeader(
     public void WriteTo(Span<byte> d)
     {
         BinaryPrimitives.WriteUInt16LittleEndian(d, CurrentVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(d[2..], 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[2..], Rules);
         BinaryPrimitives.WriteInt32LittleEndian(d[4..], CommandCount);
         BinaryPrimitives.WriteUInt64LittleEndian(d[8..], Height);
         BinaryPrimitives.WriteUInt64LittleEndian(d[16..], Timestamp);
@@ -39,9 +42,15 @@ public readonly record struct BlockHeader(
             throw new FormatException($"Unknown block header version {version}.");
         }
 
-        if (BinaryPrimitives.ReadUInt16LittleEndian(s[2..]) != 0 || BinaryPrimitives.ReadUInt64LittleEndian(s[120..]) != 0)
+        if (BinaryPrimitives.ReadUInt64LittleEndian(s[120..]) != 0)
         {
             throw new FormatException("Block header is not canonical: reserved bytes are not zero.");
+        }
+
+        var rules = BinaryPrimitives.ReadUInt16LittleEndian(s[2..]);
+        if (rules > LedgerRules.Current)
+        {
+            throw new FormatException($"Block applied under ledger rules {rules}, newer than this node's {LedgerRules.Current}: upgrade the node.");
         }
 
         return new BlockHeader(
@@ -50,7 +59,8 @@ public readonly record struct BlockHeader(
             BinaryPrimitives.ReadInt32LittleEndian(s[4..]),
             Hash32.FromBytes(s.Slice(24, 32)),
             Hash32.FromBytes(s.Slice(56, 32)),
-            Hash32.FromBytes(s.Slice(88, 32)));
+            Hash32.FromBytes(s.Slice(88, 32)),
+            rules);
     }
 
     public byte[] ToBytes()
@@ -85,10 +95,10 @@ public sealed class Block
     /// <summary>
     /// Seals a block: computes the Merkle roots of the commands (over their encodings) and results, and
     /// writes the whole encoding into <paramref name="buffer"/> (grown if needed). Returns the header and
-    /// the encoded length.
+    /// the encoded length. <paramref name="rules"/> is the version the commands were applied under.
     /// </summary>
     public static BlockHeader Seal(ulong height, ulong timestamp, Hash32 previous, ReadOnlySpan<Command> commands,
-        ReadOnlySpan<CommandResult> results, ref byte[] buffer, out int length)
+        ReadOnlySpan<CommandResult> results, ref byte[] buffer, out int length, ushort rules = LedgerRules.Current)
     {
         var size = BlockHeader.EncodedSize + (2 * commands.Length);
         foreach (ref readonly var c in commands)
@@ -135,7 +145,7 @@ public sealed class Block
             Merkle.Leaves(data, offsets, leaves, 0, n);
         }
 
-        var header = new BlockHeader(height, timestamp, n, previous, Merkle.RootInPlace(leaves), Merkle.RootInPlace(Merkle.ResultGroupLeaves(codes)));
+        var header = new BlockHeader(height, timestamp, n, previous, Merkle.RootInPlace(leaves), Merkle.RootInPlace(Merkle.ResultGroupLeaves(codes)), rules);
         header.WriteTo(buffer);
         length = offset;
         return header;

@@ -124,6 +124,12 @@ public sealed partial class LedgerState
             return ResultCode.CreditAccountMustNotBeZero;
         }
 
+        // A frozen holder grants nothing and a frozen spender receives no allowance (the nonce stays unused).
+        if (Rules >= LedgerRules.HolderProtections && (IsFrozen(p.Coin, p.Owner) || IsFrozen(p.Coin, p.Spender)))
+        {
+            return ResultCode.AccountFrozen;
+        }
+
         if (Seconds(now) > p.Deadline)
         {
             return ResultCode.PermitExpired;
@@ -164,6 +170,12 @@ public sealed partial class LedgerState
             return ResultCode.AuthorizationExpired;
         }
 
+        // The owner and recipient are checked by the transfer itself; the spender moves nobody's coins while frozen.
+        if (Rules >= LedgerRules.HolderProtections && IsFrozen(t.Coin, t.Spender))
+        {
+            return ResultCode.AccountFrozen;
+        }
+
         var allowanceKey = new AllowanceKey(t.Coin, t.From, t.Spender);
         var allowance = _allowances.TryGetValue(allowanceKey, out var a) ? a : UInt128.Zero;
         if (allowance < t.Value)
@@ -185,6 +197,8 @@ public sealed partial class LedgerState
 
         return code;
     }
+
+    private bool IsFrozen(uint coin, Address address) => TryGetAccount(coin, address, out var account) && account.IsFrozen;
 
     private ResultCode CheckUnused(AuthorizationKey key) => GetAuthorizationState(key.Coin, key.Authorizer, key.Nonce) switch
     {

@@ -39,7 +39,7 @@ public sealed partial class LedgerState
             w.Write(acc.Key.Coin);
             acc.Key.Address.WriteTo(a);
             w.Write(a);
-            w.Write((ushort)acc.Flags);
+            w.Write((ushort)(acc.Flags & ~AccountFlags.Keyless)); // derived from the address: RestoreKeyless sets it again
             WriteU128(w, acc.DebitsPosted);
             WriteU128(w, acc.CreditsPosted);
             WriteU128(w, acc.DebitsPending);
@@ -228,6 +228,7 @@ public sealed partial class LedgerState
             state._accountIndex.Add(key, i);
         });
         state._accountCount = accounts;
+        state.RestoreKeyless();
 
         var transfers = ReadCount(r, TransferRecordSize);
         state._transfers.EnsureCapacity(transfers);

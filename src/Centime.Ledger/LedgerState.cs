@@ -78,6 +78,10 @@ public sealed partial class LedgerState
     public T? Module<T>()
         where T : LedgerModule => _modules.OfType<T>().FirstOrDefault();
 
+    /// <summary>The <see cref="LedgerRules"/> version of the block being (or last) applied; modules branch on it when a
+    /// rule changed, so old blocks replay as they were applied.</summary>
+    public ushort Rules { get; private set; } = LedgerRules.Current;
+
     /// <summary>Height of the last applied block (0 = genesis, nothing applied).</summary>
     public ulong Height { get; private set; }
 
@@ -205,9 +209,16 @@ public sealed partial class LedgerState
     /// Applies one block. <paramref name="height"/> must be <see cref="Height"/> + 1 and
     /// <paramref name="timestamp"/> at least <see cref="NextTimestamp"/>; command i gets ledger time
     /// timestamp + i. First releases every hold that expired at or before <paramref name="timestamp"/>.
+    /// <paramref name="rules"/> is the <see cref="LedgerRules"/> version to apply it under: the current one for a new
+    /// block, the header's on replay.
     /// </summary>
-    public void ApplyBlock(ulong height, ulong timestamp, ReadOnlySpan<Command> commands, Span<CommandResult> results)
+    public void ApplyBlock(ulong height, ulong timestamp, ReadOnlySpan<Command> commands, Span<CommandResult> results, ushort rules = LedgerRules.Current)
     {
+        if (rules > LedgerRules.Current)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rules), $"Ledger rules {rules} are newer than this build's {LedgerRules.Current}.");
+        }
+
         if (height != Height + 1)
         {
             throw new ArgumentException($"Block height {height} does not follow {Height}.", nameof(height));
@@ -230,6 +241,7 @@ public sealed partial class LedgerState
             throw new ArgumentOutOfRangeException(nameof(timestamp), $"Block time {timestamp} leaves no room for {commands.Length} event times.");
         }
 
+        Rules = rules;
         ExpireHolds(timestamp);
         foreach (var module in _modules)
         {
@@ -497,6 +509,7 @@ public sealed partial class LedgerState
         _coinsBySymbol.Add(coin.Symbol, coin);
         var index = CreateAccount(new AccountKey(coin.Number, coin.SupplyAccount), record: false);
         _accounts[index].Flags = AccountFlags.Supply;
+        AddKeylessAddresses(coin);
         return ResultCode.Ok;
     }
 
@@ -528,7 +541,7 @@ public sealed partial class LedgerState
         _accounts.EnsureCapacity(_accountCount + 1);
 
         var index = _accountCount++;
-        _accounts[index] = new Account { Key = key };
+        _accounts[index] = new Account { Key = key, Flags = IsKeyless(key.Address) ? AccountFlags.Keyless : AccountFlags.None };
         _accountIndex.Add(key, index);
         if (record)
         {
@@ -727,15 +740,21 @@ public sealed partial class LedgerState
         var creditKey = new AccountKey(t.Coin, t.CreditAccount);
         var hasCredit = _accountIndex.TryGetValue(creditKey, out var creditIndex);
         ref var debit = ref _accounts[debitIndex];
-        var flags = debit.Flags | (hasCredit ? _accounts[creditIndex].Flags : AccountFlags.None);
-        if ((flags & (AccountFlags.Frozen | AccountFlags.ModuleOwned)) != 0)
+        var creditFlags = hasCredit ? _accounts[creditIndex].Flags : IsKeyless(t.CreditAccount) ? AccountFlags.Keyless : AccountFlags.None;
+        var flags = debit.Flags | creditFlags;
+        if ((flags & (AccountFlags.Frozen | AccountFlags.ModuleOwned | AccountFlags.Keyless)) != 0)
         {
             if ((flags & AccountFlags.Frozen) != 0)
             {
                 return ResultCode.AccountFrozen;
             }
 
-            if (!IsOwnerExecuting(debit, hasCredit ? _accounts[creditIndex] : default))
+            if ((creditFlags & AccountFlags.Keyless) != 0 && Rules >= LedgerRules.HolderProtections)
+            {
+                return ResultCode.CreditAccountIsSystemAddress;
+            }
+
+            if ((flags & AccountFlags.ModuleOwned) != 0 && !IsOwnerExecuting(debit, hasCredit ? _accounts[creditIndex] : default))
             {
                 return ResultCode.ModuleOwnedAccount;
             }
@@ -890,6 +909,11 @@ public sealed partial class LedgerState
         if (post && (d.IsFrozen || c.IsFrozen))
         {
             return ResultCode.AccountFrozen;
+        }
+
+        if (post && (c.Flags & AccountFlags.Keyless) != 0 && Rules >= LedgerRules.HolderProtections)
+        {
+            return ResultCode.CreditAccountIsSystemAddress; // a hold created under older rules
         }
 
         if (post && (UInt128.MaxValue - c.CreditsPosted < amount))

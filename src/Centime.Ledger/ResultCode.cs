@@ -95,6 +95,9 @@ public enum ResultCode : ushort
     NonceInvalid = 123,
     /// <summary>A client transfer into or out of an account a module owns (an exchange pool): use the module's commands.</summary>
     ModuleOwnedAccount = 124,
+    /// <summary>The credit account is an address nobody holds a key to (a coin's verifying contract, another coin's
+    /// supply account): coins sent there could never be spent again (docs/architecture.md, "Address derivation").</summary>
+    CreditAccountIsSystemAddress = 125,
 
     // --- administration (150..199)
     Unauthorized = 150,

@@ -55,6 +55,36 @@ public sealed class JournalRecoveryTests(ITestOutputHelper output)
         Assert.Equal(blocks[^1].Header, reopened.ReadHeader(40));
     }
 
+    /// <summary>A block written before a rule changed (here: coins sent to a coin's verifying contract, refused from
+    /// <see cref="LedgerRules.HolderProtections"/> on) replays under its own rules, so the journal still opens and the
+    /// stuck coins are where they were; new blocks get the current rules.</summary>
+    [Fact]
+    public void Open_BlockOfOlderRules_ReplaysAsRecordedAndLaterBlocksGetCurrentRules()
+    {
+        using var dir = new TempDirectory();
+        var builder = new ChainBuilder(Seed(31));
+        var coin = Coin.SupplyAccountOf("NUSD");
+        var alice = Address.Derive("holder:alice");
+        var contract = Address.Derive("coin:NUSD");
+        Transfer Pay(UInt128 id, Address from, Address to) => new() { Id = id, DebitAccount = from, CreditAccount = to, Amount = 40, Coin = 1, Code = 1 };
+        using (var journal = Journal.Open(dir.Path, NoSync))
+        {
+            var first = builder.NextUnder(LedgerRules.Original, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")), Command.Of(Pay(1, coin, alice)),
+                Command.Of(Pay(2, alice, contract)));
+            var second = builder.NextUnder(LedgerRules.Current, Command.Of(Pay(3, alice, contract)));
+            Assert.Equal(ResultCode.CreditAccountIsSystemAddress, Block.Decode(second.Encoded).Results[0]);
+            journal.Append(first.Encoded, first.Header);
+            journal.Append(second.Encoded, second.Header);
+            journal.Commit();
+        }
+
+        using var reopened = Journal.Open(dir.Path, NoSync);
+        Assert.Equal(2UL, reopened.Height);
+        Assert.Equal(builder.State.ComputeStateHash(), reopened.State.ComputeStateHash());
+        Assert.True(reopened.State.TryGetAccount(1, contract, out var stuck));
+        Assert.Equal((Int128)40, stuck.Balance);
+    }
+
     [Fact]
     public void Open_WithSnapshot_ReplaysOnlyLaterBlocks()
     {

@@ -128,6 +128,19 @@ internal sealed class ChainBuilder
         return new SealedBlock(header, _buffer.AsSpan(0, length).ToArray());
     }
 
+    /// <summary>Applies and seals one block of exactly <paramref name="commands"/> under <paramref name="rules"/>, as a node
+    /// of that rules version would have written it.</summary>
+    public SealedBlock NextUnder(ushort rules, params Command[] commands)
+    {
+        var height = State.Height + 1;
+        var timestamp = State.NextTimestamp;
+        var results = new CommandResult[commands.Length];
+        State.ApplyBlock(height, timestamp, commands, results, rules);
+        var header = Block.Seal(height, timestamp, LastHash, commands, results, ref _buffer, out var length, rules);
+        LastHash = header.ComputeHash();
+        return new SealedBlock(header, _buffer.AsSpan(0, length).ToArray());
+    }
+
     /// <summary>A block of <paramref name="transfers"/> mints (a big, uniform block); the first command creates
     /// the coin if it does not exist yet.</summary>
     public SealedBlock NextMints(int transfers)

@@ -153,7 +153,7 @@ public sealed class BlockAndMerkleTests
     }
 
     [Fact]
-    public void BlockHeader_Encoding_IsVersionedLittleEndianWithReservedZero()
+    public void BlockHeader_Encoding_IsVersionedLittleEndianWithRulesAndReservedZero()
     {
         Gen.Select(Gen.ULong, Gen.ULong, Gen.Int[0, LedgerState.MaxBatchSize], Gen.Byte.Array[32], Gen.Byte.Array[32], Gen.Byte.Array[32]).Sample((h, t, n, p, c, r) =>
         {
@@ -164,10 +164,22 @@ public sealed class BlockAndMerkleTests
             Assert.Equal(h, BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(8)));
             Assert.Equal(t, BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(16)));
             Assert.Equal(p, b[24..56]);
-            Assert.True(b.AsSpan(2, 2).IndexOfAnyExcept((byte)0) < 0 && b.AsSpan(120).IndexOfAnyExcept((byte)0) < 0);
+            Assert.Equal(LedgerRules.Current, BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(2)));
+            Assert.True(b.AsSpan(120).IndexOfAnyExcept((byte)0) < 0);
             Assert.Equal(header, BlockHeader.ReadFrom(b));
             Assert.Equal(Hash32.Sha256(b), header.ComputeHash());
         }, iter: 200);
+    }
+
+    [Fact]
+    public void BlockHeader_RulesOfAnOlderOrNewerNode_ReadBackOrRefused()
+    {
+        var old = new BlockHeader(3, 4, 0, Hash32.Zero, Hash32.Zero, Hash32.Zero, LedgerRules.Original);
+        var bytes = old.ToBytes();
+        Assert.Equal(0, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2))); // what every block before rule versions holds
+        Assert.Equal(LedgerRules.Original, BlockHeader.ReadFrom(bytes).Rules);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2), LedgerRules.Current + 1);
+        Assert.Throws<FormatException>(() => BlockHeader.ReadFrom(bytes));
     }
 
     [Fact]

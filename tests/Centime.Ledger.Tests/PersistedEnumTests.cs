@@ -79,6 +79,7 @@ public sealed class PersistedEnumTests
         ["PermitExpired"] = 122,
         ["NonceInvalid"] = 123,
         ["ModuleOwnedAccount"] = 124,
+        ["CreditAccountIsSystemAddress"] = 125,
         ["Unauthorized"] = 150,
         ["Forbidden"] = 151,
         ["Paused"] = 152,
@@ -212,6 +213,7 @@ public sealed class PersistedEnumTests
         ["Frozen"] = 1,
         ["Supply"] = 2,
         ["ModuleOwned"] = 4,
+        ["Keyless"] = 8,
     };
 
     private static readonly Dictionary<string, long> HoldStates = new()
@@ -240,6 +242,15 @@ public sealed class PersistedEnumTests
 
     [Fact]
     public void HoldState_Values_AreFrozen() => AssertFrozen<HoldState>(HoldStates);
+
+    /// <summary>Rule versions are written in every block header: an old value must keep its meaning.</summary>
+    [Fact]
+    public void LedgerRules_Values_AreFrozen()
+    {
+        Assert.Equal(0, LedgerRules.Original);
+        Assert.Equal(1, LedgerRules.HolderProtections);
+        Assert.True(LedgerRules.Current >= LedgerRules.HolderProtections);
+    }
 
     /// <summary>The persisted widths: changing an underlying type changes every encoding.</summary>
     [Fact]

@@ -64,6 +64,24 @@ internal sealed class ReferenceLedger
 
     public static Address SupplyOf(string symbol) => Address.Derive("supply:" + symbol);
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Address Contract, Address Supply)> SystemAddresses = new();
+
+    /// <summary>Nobody holds a key to a coin's verifying contract or to another coin's supply account (rules
+    /// <see cref="LedgerRules.HolderProtections"/>): nothing may credit them.</summary>
+    private bool IsKeyless(uint coin, Address address)
+    {
+        for (var i = 0; i < _s.Coins.Count; i++)
+        {
+            var (contract, supply) = SystemAddresses.GetOrAdd(_s.Coins[i], static s => (Address.Derive("coin:" + s), SupplyOf(s)));
+            if (address == contract || (address == supply && coin != (uint)(i + 1)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Releases every pending hold whose expiry is at or before <paramref name="now"/> (start of a block).</summary>
     public void Expire(ulong now)
     {
@@ -404,6 +422,11 @@ internal sealed class ReferenceLedger
             return ResultCode.AccountFrozen;
         }
 
+        if (IsKeyless(t.Coin, t.CreditAccount))
+        {
+            return ResultCode.CreditAccountIsSystemAddress;
+        }
+
         var amount = (BigInteger)t.Amount;
         var expiresAt = pending && t.Timeout != 0 ? now + ((BigInteger)t.Timeout * 1_000_000_000) : 0;
         if (expiresAt > MaxTime)
@@ -518,6 +541,11 @@ internal sealed class ReferenceLedger
         if (post && (d.Frozen || c.Frozen))
         {
             return ResultCode.AccountFrozen;
+        }
+
+        if (post && IsKeyless(h.Coin, h.CreditAccount))
+        {
+            return ResultCode.CreditAccountIsSystemAddress;
         }
 
         if (post && c.Cp + amount > MaxAmount)

@@ -34,6 +34,15 @@ internal sealed class TestLedger
         return results;
     }
 
+    /// <summary>Applies one block at <see cref="Now"/> under an older <see cref="LedgerRules"/> version, as replay of an
+    /// old journal does; returns the codes.</summary>
+    public ResultCode[] CodesUnder(ushort rules, params Command[] commands)
+    {
+        var results = new CommandResult[commands.Length];
+        State.ApplyBlock(State.Height + 1, Now, commands, results, rules);
+        return [.. results.Select(r => r.Code)];
+    }
+
     /// <summary>Applies one block and returns only the codes.</summary>
     public ResultCode[] Codes(params Command[] commands) => [.. Apply(commands).Select(r => r.Code)];
 

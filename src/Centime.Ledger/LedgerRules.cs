@@ -1,0 +1,24 @@
+namespace Centime.Ledger;
+
+/// <summary>
+/// Versions of the ledger's rules. Each block header records the version it was applied under
+/// (<see cref="BlockHeader.Rules"/>), and replay applies every block under its own version: a journal written before a
+/// rule changed still replays to the results it recorded (recovery refuses a journal whose replay diverges), while
+/// every new block gets the current rules. Add a value at the end when a change refuses (or allows) something an
+/// older block may contain, and branch on <see cref="LedgerState.Rules"/>; never change what an old value means.
+/// </summary>
+public static class LedgerRules
+{
+    /// <summary>The rules of every block sealed before versions existed (the header's reserved bytes were zero).</summary>
+    public const ushort Original = 0;
+
+    /// <summary>
+    /// Holder protections (issue 12 item 10): a frozen owner or spender can neither grant an allowance by permit nor
+    /// spend one by transferFrom; no transfer credits an address nobody holds a key to (a coin's verifying contract,
+    /// another coin's supply account).
+    /// </summary>
+    public const ushort HolderProtections = 1;
+
+    /// <summary>The version new blocks are applied and sealed under.</summary>
+    public const ushort Current = HolderProtections;
+}
