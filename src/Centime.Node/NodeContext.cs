@@ -28,10 +28,11 @@ public sealed class NodeContext
             History.Add(sequencer.State, 0, sequencer.State.TransferCount);
         }
 
-        // Runs on the durability thread after each durable block (inside a read section), before callers hear back.
+        // Projections run on the durability thread after each durable block (inside a read section), before callers
+        // hear back; each on its own, so one that fails does not skip the other.
+        sequencer.Committed += block => History.Add(sequencer.State, block.FirstTransferIndex, block.TransferCount);
         sequencer.Committed += block =>
         {
-            History.Add(sequencer.State, block.FirstTransferIndex, block.TransferCount);
             var commands = block.Commands.Span;
             var results = block.Results.Span;
             for (var i = 0; i < commands.Length; i++)

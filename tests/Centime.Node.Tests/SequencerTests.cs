@@ -38,6 +38,28 @@ public sealed class SequencerTests : IDisposable
     private static Int128 Balance(LedgerState state) => state.TryGetAccount(1, Holder, out var a) ? a.Available : 0;
 
     [Fact]
+    public async Task Committed_OneProjectionThrows_OthersStillRunAndTheFailureIsLoggedWithTheHeight()
+    {
+        var lines = new ConcurrentQueue<string>();
+        using var journal = Journal.Journal.Open(_dir);
+        using var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = 0, SnapshotOnShutdown = false },
+            new CapturingLoggerProvider.Logger(lines));
+        var before = new ConcurrentQueue<ulong>();
+        var after = new ConcurrentQueue<ulong>();
+        sequencer.Committed += block => before.Enqueue(block.Header.Height);
+        sequencer.Committed += block => throw new InvalidOperationException("projection broke on " + block.Header.Height);
+        sequencer.Committed += block => after.Enqueue(block.Header.Height);
+
+        await sequencer.SubmitAsync([Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1"))]);
+        var receipt = await sequencer.SubmitAsync([Mint(1, 500)]);
+
+        Assert.Equal([1UL, 2UL], before.ToArray());
+        Assert.Equal([1UL, 2UL], after.ToArray()); // the projection after the broken one saw every block
+        Assert.Equal(ResultCode.Ok, receipt.Results[0].Code);
+        Assert.Contains(lines, l => l.Contains("failed on block 2", StringComparison.Ordinal) && l.Contains("Projection", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ReadLock_BlockAppliedButNotDurable_ReadAndSubmitterWaitForFsync()
     {
         using var journal = Journal.Journal.Open(_dir);

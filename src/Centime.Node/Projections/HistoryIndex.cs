@@ -6,21 +6,30 @@ namespace Centime.Node.Projections;
 /// <summary>
 /// Account history: for each (coin, address), the positions in <see cref="LedgerState.Transfers"/> of the
 /// transfers that touched it, oldest first. Built at start-up from the recovered state (no journal scan) and
-/// extended after every committed block. Guarded by the sequencer's state lock like the state itself.
+/// extended after every committed block.
+/// <para>It has its own lock: it is written on the durability thread (inside the state's read section, which
+/// does not exclude readers) while request threads read it. A plain dictionary read during a rehash loses keys,
+/// so acknowledged transfers went missing from history (HistoryProjectionTests). Writers hold the lock for one
+/// block's appends, readers for one page.</para>
 /// </summary>
 public sealed class HistoryIndex
 {
+    private readonly Lock _lock = new();
     private readonly Dictionary<AccountKey, List<int>> _byAccount = [];
 
-    /// <summary>Indexes transfers [first, first+count) of <paramref name="state"/>.</summary>
+    /// <summary>Indexes transfers [first, first+count) of <paramref name="state"/> (the caller holds a read
+    /// section on the state, or owns it).</summary>
     public void Add(LedgerState state, int first, int count)
     {
         var transfers = state.Transfers;
-        for (var i = first; i < first + count; i++)
+        lock (_lock)
         {
-            var t = transfers[i].Transfer;
-            Append(new AccountKey(t.Coin, t.DebitAccount), i);
-            Append(new AccountKey(t.Coin, t.CreditAccount), i);
+            for (var i = first; i < first + count; i++)
+            {
+                var t = transfers[i].Transfer;
+                Append(new AccountKey(t.Coin, t.DebitAccount), i);
+                Append(new AccountKey(t.Coin, t.CreditAccount), i);
+            }
         }
     }
 
@@ -33,6 +42,14 @@ public sealed class HistoryIndex
 
     /// <summary>Newest-first page of transfer positions strictly before <paramref name="before"/> (exclusive; null = from the newest).</summary>
     public IReadOnlyList<int> Page(AccountKey key, int? before, int limit)
+    {
+        lock (_lock)
+        {
+            return PageLocked(key, before, limit);
+        }
+    }
+
+    private List<int> PageLocked(AccountKey key, int? before, int limit)
     {
         if (!_byAccount.TryGetValue(key, out var list) || list.Count == 0)
         {
@@ -55,5 +72,11 @@ public sealed class HistoryIndex
         return page;
     }
 
-    public int Count(AccountKey key) => _byAccount.TryGetValue(key, out var list) ? list.Count : 0;
+    public int Count(AccountKey key)
+    {
+        lock (_lock)
+        {
+            return _byAccount.TryGetValue(key, out var list) ? list.Count : 0;
+        }
+    }
 }

@@ -522,24 +522,31 @@ public sealed class Sequencer : IDisposable
     }
 
     /// <summary>Durability thread, for blocks that are durable: projections (in a read section, as they read the
-    /// state), then receipts.</summary>
+    /// state), then receipts. Each projection runs on its own: one that throws is logged with the block height
+    /// and its name, and the others still see the block.</summary>
     private void Complete(List<Slot> blocks)
     {
         if (Committed is { } committed)
         {
+            var projections = committed.GetInvocationList();
             _stateLock.EnterReadLock();
             try
             {
                 foreach (var slot in blocks)
                 {
-                    try
+                    var block = new CommittedBlock(slot.Header, slot.Hash, slot.Commands.AsMemory(0, slot.CommandCount),
+                        slot.Results.AsMemory(0, slot.CommandCount), slot.FirstTransfer, slot.TransferCount);
+                    foreach (var projection in projections)
                     {
-                        committed(new CommittedBlock(slot.Header, slot.Hash, slot.Commands.AsMemory(0, slot.CommandCount),
-                            slot.Results.AsMemory(0, slot.CommandCount), slot.FirstTransfer, slot.TransferCount));
-                    }
-                    catch (Exception ex)
-                    {
-                        _logger.LogError(ex, "A projection failed on block {Height}", slot.Header.Height);
+                        try
+                        {
+                            ((Action<CommittedBlock>)projection)(block);
+                        }
+                        catch (Exception ex)
+                        {
+                            _logger.LogError(ex, "Projection {Projection} failed on block {Height}; the other projections ran",
+                                projection.Method.DeclaringType?.Name + "." + projection.Method.Name, slot.Header.Height);
+                        }
                     }
                 }
             }
