@@ -22,7 +22,7 @@ internal static class IssuanceCommands
         Command[] commands =
         [
             CreateOperator(), CreateDeposit(), CreateMint(), CreateDecision("approve", true), CreateDecision("reject", false), CreateApprovals(),
-            CreateRedeem(), CreateRedemptions(), CreatePayout(), CreateReserves(), CreatePause("pause", true), CreatePause("unpause", false), CreateFreeze("freeze", true), CreateFreeze("unfreeze", false), CreateAudit(),
+            CreateRedeem(), CreateRedemptions(), CreatePayout(), CreateReserves(), CreatePause("pause", true), CreatePause("unpause", false), CreateFreeze("freeze", true), CreateFreeze("unfreeze", false), CreateSeize(), CreateAudit(),
         ];
         foreach (var command in commands)
         {
@@ -63,6 +63,25 @@ internal static class IssuanceCommands
         }));
         command.Add(setRoles);
 
+        var rotateId = new Argument<string?>("id") { Description = "Operator id (default: the caller's own)", Arity = ArgumentArity.ZeroOrOne };
+        var rotate = new Command("rotate-key", "Replace an operator's API key; prints the new key once, the old one is refused from then on. "
+            + "Your own: any operator (afterwards nobody else knows your key); another's: admin, a privileged change.") { rotateId };
+        rotate.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var target = parse.GetValue(rotateId) ?? (await api.GetAsync<WhoAmI>("v1/issuance/whoami", ct)).Operator;
+            var outcome = await api.PostAsync<ActionOutcome>($"v1/issuance/operators/{Uri.EscapeDataString(target)}/key", new RotateKeyRequest(), ct);
+            PrintOutcome(parse, outcome);
+            if (!CliContext.WantsJson(parse) && outcome.Key is not null)
+            {
+                AnsiConsole.MarkupLine($"New API key for [bold]{Markup.Escape(target)}[/] (shown once{(outcome.Status == "pending_approval" ? "; valid once approved" : "")}):");
+                Console.Out.WriteLine(outcome.Key);
+            }
+
+            return CliContext.ExitOk;
+        }));
+        command.Add(rotate);
+
         var list = new Command("list", "List operators (admin, auditor).");
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
@@ -74,11 +93,12 @@ internal static class IssuanceCommands
                 return CliContext.ExitOk;
             }
 
-            var table = new Table().AddColumns("Operator", "Roles", "Key SHA-256");
-            table.AddRow("admin", "admin", "(the node's operator key)");
+            var table = new Table().AddColumns("Operator", "Roles", "Key SHA-256", "Added by", "Key also known to");
+            table.AddRow("admin", "admin", "(the node's operator key)", "", "");
             foreach (var o in operators)
             {
-                table.AddRow(Markup.Escape(o.Id), o.Roles.Count == 0 ? "[grey]disabled[/]" : string.Join(", ", o.Roles), o.KeyHash[..18] + "…");
+                table.AddRow(Markup.Escape(o.Id), o.Roles.Count == 0 ? "[grey]disabled[/]" : string.Join(", ", o.Roles), o.KeyHash[..18] + "…",
+                    Markup.Escape(o.CreatedBy ?? ""), Markup.Escape(o.ControlledBy ?? "nobody"));
             }
 
             AnsiConsole.Write(table);
@@ -435,6 +455,30 @@ internal static class IssuanceCommands
             using var api = Api(parse);
             PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{parse.GetValue(CoinOption)}/freeze",
                 new FreezeAccountRequest { Address = parse.GetValue(address), Frozen = frozen }, ct));
+            return CliContext.ExitOk;
+        }));
+        return command;
+    }
+
+    private static Command CreateSeize()
+    {
+        var holder = new Option<string>("--holder") { Description = "Address whose coins the order moves", Required = true };
+        var to = new Option<string>("--to") { Description = "Address the order names as recipient", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Amount in whole coins", Required = true };
+        var order = new Option<string>("--order") { Description = "Reference of the lawful order (court, regulator)", Required = true };
+        var command = new Command("seize", "Request a lawful order moving a holder's coins (asset_protection); it runs when a second, independent operator approves it.")
+            { CoinOption, holder, to, amount, order };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = Api(parse);
+            var coin = parse.GetValue(CoinOption)!;
+            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/seizures", new SeizeRequest
+            {
+                Holder = parse.GetValue(holder),
+                To = parse.GetValue(to),
+                Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct),
+                Order = parse.GetValue(order),
+            }, ct));
             return CliContext.ExitOk;
         }));
         return command;

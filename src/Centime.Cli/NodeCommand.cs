@@ -14,7 +14,9 @@ internal static class NodeCommand
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync blocks (benchmarks only: acknowledged data can be lost)" };
         var polBlocks = new Option<ulong>("--liabilities-every-blocks") { Description = "Publish a proof-of-liabilities root for every coin every N blocks (0 = off)" };
         var polMinutes = new Option<double>("--liabilities-every-minutes") { Description = "Publish a proof-of-liabilities root for every coin every N minutes if the ledger moved (0 = off)" };
-        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync, polBlocks, polMinutes };
+        var sandbox = new Option<bool>("--sandbox") { Description = "Sandbox mode: coins created here are unbacked test coins the operator key may mint and move (shown on the transparency page). Off by default." };
+        var singleOperator = new Option<bool>("--single-operator") { Description = "Single-operator mode: administrative changes need no second admin (journaled, shown on the transparency page). Off by default." };
+        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator };
         command.SetAction(async (parse, ct) =>
         {
             var options = new NodeOptions
@@ -25,6 +27,8 @@ internal static class NodeCommand
                 Fsync = !parse.GetValue(noFsync),
                 LiabilitiesEveryBlocks = parse.GetValue(polBlocks),
                 LiabilitiesEveryMinutes = parse.GetValue(polMinutes),
+                Sandbox = parse.GetValue(sandbox),
+                SingleOperator = parse.GetValue(singleOperator),
             };
             CentimeNode node;
             try

@@ -7,7 +7,26 @@ namespace Centime.Client;
 public sealed record WhoAmI(string Operator, IReadOnlyList<string> Roles);
 
 /// <summary>An operator (never with their key).</summary>
-public sealed record OperatorInfo(string Id, IReadOnlyList<string> Roles, string KeyHash, ulong AddedAt);
+/// <param name="CreatedBy">Who added the operator.</param>
+/// <param name="ControlledBy">Who else knows its current key (the adding or rotating admin); null once the operator rotated its own key.</param>
+public sealed record OperatorInfo(string Id, IReadOnlyList<string> Roles, string KeyHash, ulong AddedAt, string? CreatedBy = null, string? ControlledBy = null);
+
+/// <summary>Body of POST /v1/issuance/operators/{id}/key (optional).</summary>
+public sealed record RotateKeyRequest(string? ActionId = null);
+
+/// <summary>GET /v1/issuance/policy: <c>multi_operator</c> (default) or <c>single_operator</c>, sandbox mode, and whether administrative changes need a second admin.</summary>
+public sealed record GovernanceInfo(string Mode, bool SingleOperator, bool Sandbox, bool AdminChangesNeedApproval);
+
+/// <summary>Body of POST /v1/issuance/coins/{coin}/seizures: a lawful order moving <see cref="Amount"/> minor units from <see cref="Holder"/> to <see cref="To"/>.</summary>
+public sealed record SeizeRequest
+{
+    public string? Holder { get; init; }
+    public string? To { get; init; }
+    public string? Amount { get; init; }
+    /// <summary>Reference of the order (court, regulator), recorded in the audit trail.</summary>
+    public string? Order { get; init; }
+    public string? ActionId { get; init; }
+}
 
 /// <summary>Body of POST /v1/issuance/operators.</summary>
 public sealed record AddOperatorRequest(string Id, IReadOnlyList<string> Roles, string? ActionId = null);

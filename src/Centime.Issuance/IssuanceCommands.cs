@@ -116,6 +116,9 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandKind.IssuanceRemoveHolding => "issuance_remove_holding",
         CommandKind.IssuanceSetPolicy => "issuance_set_policy",
         CommandKind.IssuanceSetFrozen => "issuance_set_frozen",
+        CommandKind.IssuanceSetGovernance => "issuance_set_governance",
+        CommandKind.IssuanceRotateKey => "issuance_rotate_key",
+        CommandKind.IssuanceSeize => "issuance_seize",
         _ => null,
     };
 
@@ -138,6 +141,9 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandBody.Register(CommandKind.IssuanceRemoveHolding, RemoveHolding.Read);
         CommandBody.Register(CommandKind.IssuanceSetPolicy, SetPolicy.Read);
         CommandBody.Register(CommandKind.IssuanceSetFrozen, SetFrozen.Read);
+        CommandBody.Register(CommandKind.IssuanceSetGovernance, SetGovernance.Read);
+        CommandBody.Register(CommandKind.IssuanceRotateKey, RotateKey.Read);
+        CommandBody.Register(CommandKind.IssuanceSeize, Seize.Read);
     }
 
     internal static bool Flag(BodyReader r) => r.Byte() switch
@@ -422,6 +428,67 @@ public sealed record SetFrozen(UInt128 ActionId, string Requester, uint Coin, Ad
     }
 
     internal static SetFrozen Read(BodyReader r) => new(r.UInt128(), r.String(), r.UInt32(), r.Address(), Flag(r));
+}
+
+/// <summary>
+/// The governance mode, written by the node (requester <c>system</c>) when it starts in a mode other than the state's:
+/// multi-operator (the default: privileged changes need a second, independent admin) or single-operator (one person
+/// runs the node; shown as such on the transparency page).
+/// </summary>
+public sealed record SetGovernance(UInt128 ActionId, string Requester, bool SingleOperator) : IssuanceCommand(ActionId, Requester)
+{
+    public override CommandKind Kind => CommandKind.IssuanceSetGovernance;
+    public override string ActionName => "set_governance";
+
+    protected override void WriteFields(BodyWriter writer) => Flag(writer, SingleOperator);
+
+    internal static SetGovernance Read(BodyReader r) => new(r.UInt128(), r.String(), Flag(r));
+}
+
+/// <summary>
+/// Replaces an operator's API key by the one whose SHA-256 is <see cref="NewKeyHash"/>; the old key is refused from then
+/// on. <see cref="OperatorId"/> <c>admin</c> is the bootstrap admin (only it may rotate its own key). Whoever receives
+/// the new key controls the operator: nobody else after a rotation of one's own key, the requesting admin otherwise.
+/// </summary>
+public sealed record RotateKey(UInt128 ActionId, string Requester, string OperatorId, Hash32 NewKeyHash) : IssuanceCommand(ActionId, Requester)
+{
+    public override CommandKind Kind => CommandKind.IssuanceRotateKey;
+    public override string ActionName => "rotate_key";
+
+    /// <summary>An operator replacing their own key.</summary>
+    public bool IsOwnKey => string.Equals(Requester, OperatorId, StringComparison.Ordinal);
+
+    protected override void WriteFields(BodyWriter writer)
+    {
+        writer.String(OperatorId);
+        writer.Hash(NewKeyHash);
+    }
+
+    internal static RotateKey Read(BodyReader r) => new(r.UInt128(), r.String(), r.String(), r.Hash());
+}
+
+/// <summary>
+/// A lawful order (court order, regulator's instruction) to move <see cref="Amount"/> out of <see cref="Holder"/>'s account
+/// to <see cref="To"/>, even when the account is frozen. Requested by <c>asset_protection</c>; it always waits for a second,
+/// independent operator's approval and runs in the approval's command; both are in the audit trail with
+/// <see cref="Order"/>, the order's reference.
+/// </summary>
+public sealed record Seize(UInt128 ActionId, string Requester, uint Coin, Address Holder, Address To, UInt128 Amount, string Order) : IssuanceCommand(ActionId, Requester)
+{
+    public override CommandKind Kind => CommandKind.IssuanceSeize;
+    public override string ActionName => "seize";
+    public override uint CoinNumber => Coin;
+
+    protected override void WriteFields(BodyWriter writer)
+    {
+        writer.UInt32(Coin);
+        writer.Address(Holder);
+        writer.Address(To);
+        writer.UInt128(Amount);
+        writer.String(Order);
+    }
+
+    internal static Seize Read(BodyReader r) => new(r.UInt128(), r.String(), r.UInt32(), r.Address(), r.Address(), r.UInt128(), r.String());
 }
 
 /// <summary>Binary form of reserve holdings in commands and snapshots (little-endian, via <see cref="BodyWriter"/>).</summary>

@@ -29,7 +29,10 @@ public sealed class IssuanceModule : LedgerModule
     private const ulong NanosPerSecond = 1_000_000_000UL;
     private const ulong TransferIdPrefix = 0x1550_C3E7_0000_0000UL;
     private const int MaxText = 200;
-    private const uint SnapshotVersion = 1;
+    /// <summary>Transfer code of lawful-order seizures.</summary>
+    public const ushort SeizeTransferCode = 0x535A; // "SZ"
+
+    private const uint SnapshotVersion = 2;
 
     private readonly SortedDictionary<string, Operator> _operators = new(StringComparer.Ordinal);
     private readonly Dictionary<Hash32, string> _operatorsByKey = [];
@@ -40,6 +43,8 @@ public sealed class IssuanceModule : LedgerModule
     private readonly Dictionary<UInt128, (uint Coin, int Index)> _redemptionIndex = [];
     private ulong _nextTransfer = 1;
     private bool _adminChangesNeedApproval;
+    private bool _singleOperator;
+    private Hash32 _bootstrapKeyHash;
     private ulong? _nextDeadline;
 
     static IssuanceModule() => IssuanceCommand.RegisterAll();
@@ -53,12 +58,23 @@ public sealed class IssuanceModule : LedgerModule
     public override string Name => "issuance";
 
     /// <inheritdoc/>
-    public override bool Handles(CommandKind kind) => kind is >= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceSetFrozen;
+    public override bool Handles(CommandKind kind) => kind is >= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceSeize;
 
     // ------------------------------------------------------------------ read API
 
-    /// <summary>Administrative changes (operators, roles, coin and minter settings, policy) need a second admin.</summary>
-    public bool AdminChangesNeedApproval => _adminChangesNeedApproval;
+    /// <summary>Administrative changes (operators, roles, coin and minter settings, key rotations of others, policy) need a
+    /// second admin: always in multi-operator mode, as the policy says in single-operator mode.</summary>
+    public bool AdminChangesNeedApproval => !_singleOperator || _adminChangesNeedApproval;
+
+    /// <summary>
+    /// Single-operator mode (the node was started with <c>--single-operator</c>): one person runs the node, administrative
+    /// changes need no second admin unless the policy asks, and approvals only need a different operator. Off by default:
+    /// multi-operator mode, where privileged changes need a second admin independent of the requester.
+    /// </summary>
+    public bool SingleOperator => _singleOperator;
+
+    /// <summary>SHA-256 of the bootstrap admin's key once it has been rotated (<see cref="Hash32.Zero"/>: the node's configured key still holds).</summary>
+    public Hash32 BootstrapKeyHash => _bootstrapKeyHash;
 
     /// <summary>Operators by id (the bootstrap admin is implicit and not listed).</summary>
     public IReadOnlyCollection<Operator> Operators => _operators.Values;
@@ -171,7 +187,8 @@ public sealed class IssuanceModule : LedgerModule
         ConfigureMinter => OperatorRoles.MinterManager,
         Mint or Redeem => OperatorRoles.Minter,
         SetPaused => OperatorRoles.Pauser,
-        SetFrozen => OperatorRoles.AssetProtection,
+        SetFrozen or Seize => OperatorRoles.AssetProtection,
+        RotateKey => OperatorRoles.Admin, // another's key; one's own needs no role (Authorize)
         RecordDeposit or MarkPayoutPaid or AddHolding or UpdateHolding or RemoveHolding => OperatorRoles.ReserveManager,
         _ => OperatorRoles.None, // approve/reject: checked against the target
     };
@@ -182,6 +199,7 @@ public sealed class IssuanceModule : LedgerModule
         Mint => OperatorRoles.Minter | OperatorRoles.MinterManager,
         ConfigureMinter => OperatorRoles.MinterManager | OperatorRoles.Admin,
         SetPaused => OperatorRoles.Pauser | OperatorRoles.Admin,
+        Seize => OperatorRoles.AssetProtection | OperatorRoles.Admin,
         _ => OperatorRoles.Admin,
     };
 
@@ -190,8 +208,56 @@ public sealed class IssuanceModule : LedgerModule
     {
         Mint m => m.Amount > (_coins.TryGetValue(m.Coin, out var c) ? c.MintApprovalAbove : UInt128.MaxValue),
         SetPaused p => _coins.TryGetValue(p.Coin, out var c) && c.PauseNeedsApproval,
-        AddOperator or SetOperatorRoles or ConfigureCoin or ConfigureMinter or SetPolicy => _adminChangesNeedApproval,
+        Seize => true,
+        RotateKey k when k.IsOwnKey => false,
+        AddOperator or SetOperatorRoles or ConfigureCoin or ConfigureMinter or SetPolicy or RotateKey => AdminChangesNeedApproval && !IsGenesisSeat(command),
         _ => false,
+    };
+
+    /// <summary>
+    /// In multi-operator mode a fresh node has one admin, who could never get a second approval: while no admin exists
+    /// that the bootstrap admin does not control, it may seat admins (role <c>admin</c> only) alone. Such an admin is
+    /// controlled by the bootstrap admin, so it approves nothing of the bootstrap admin's, until it rotates its own key.
+    /// </summary>
+    public bool IsGenesisSeat(IssuanceCommand command) =>
+        !_singleOperator && command is AddOperator { Requester: BootstrapAdmin, Roles: OperatorRoles.Admin } && !HasAdminIndependentOf(BootstrapAdmin);
+
+    /// <summary>The operator and everyone who controls it, directly or through others (they know its key).</summary>
+    public HashSet<string> ControlChain(string operatorId)
+    {
+        var chain = new HashSet<string>(StringComparer.Ordinal) { operatorId };
+        var current = operatorId;
+        while (_operators.TryGetValue(current, out var o) && o.ControlledBy.Length > 0 && chain.Add(o.ControlledBy))
+        {
+            current = o.ControlledBy;
+        }
+
+        return chain;
+    }
+
+    /// <summary>True when neither operator controls the other and no one controls both.</summary>
+    public bool AreIndependent(string a, string b) => !ControlChain(a).Overlaps(ControlChain(b));
+
+    private bool HasAdminIndependentOf(string operatorId)
+    {
+        foreach (var o in _operators.Values)
+        {
+            if ((o.Roles & OperatorRoles.Admin) != 0 && AreIndependent(o.Id, operatorId))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Operators whose powers an action changes besides its requester's: an approver must be independent of each.</summary>
+    private static string? AffectedOperator(IssuanceCommand command) => command switch
+    {
+        SetOperatorRoles c => c.OperatorId,
+        ConfigureMinter c => c.Minter,
+        RotateKey c => c.OperatorId,
+        _ => null,
     };
 
     /// <summary>Checks an operator id's form: 1–32 of a–z, 0–9, '_', '-', '.', starting with a letter or digit.</summary>
@@ -262,7 +328,7 @@ public sealed class IssuanceModule : LedgerModule
             return ResultCode.Ok;
         }
 
-        var summaryBefore = Describe(command);
+        var summaryBefore = (IsGenesisSeat(command) ? "genesis seat (no independent admin yet): " : "") + Describe(command);
         var code = Execute(command, context, dryRun: false);
         if (code != ResultCode.Ok)
         {
@@ -276,6 +342,24 @@ public sealed class IssuanceModule : LedgerModule
 
     private ResultCode Authorize(IssuanceCommand command)
     {
+        switch (command)
+        {
+            case SetGovernance:
+                // Only the node writes the mode it was started in; no operator id can be "system".
+                return command.Requester == SystemRequester ? ResultCode.Ok : ResultCode.ForbiddenRole;
+            case RotateKey k when k.IsOwnKey:
+                return k.Requester == BootstrapAdmin || _operators.ContainsKey(k.Requester) ? ResultCode.Ok : ResultCode.OperatorNotFound;
+            case RotateKey { OperatorId: BootstrapAdmin }:
+                return ResultCode.ForbiddenRole; // only the bootstrap admin replaces its own key
+            case ConfigureMinter m when m.Minter == m.Requester || (!_singleOperator && ControlChain(m.Minter).Contains(m.Requester)):
+                if ((RolesOf(command.Requester) & OperatorRoles.MinterManager) == 0)
+                {
+                    return ResultCode.ForbiddenRole;
+                }
+
+                return ResultCode.OwnAllowance;
+        }
+
         var required = RequiredRole(command);
         return (RolesOf(command.Requester) & required) != 0 ? ResultCode.Ok : ResultCode.ForbiddenRole;
     }
@@ -347,7 +431,19 @@ public sealed class IssuanceModule : LedgerModule
             return ResultCode.SelfApproval;
         }
 
-        return (RolesOf(decider) & ApproverRoles(target.Command)) != 0 ? ResultCode.Ok : ResultCode.ForbiddenRole;
+        if ((RolesOf(decider) & ApproverRoles(target.Command)) == 0)
+        {
+            return ResultCode.ForbiddenRole;
+        }
+
+        // Multi-operator mode: a second key is a second person only if the first cannot use it. The approver must not
+        // control, be controlled by, or share a controller with the requester, nor with the operator the action changes.
+        if (!_singleOperator && (!AreIndependent(decider, target.Requester) || (AffectedOperator(target.Command) is { } affected && !AreIndependent(decider, affected))))
+        {
+            return ResultCode.ApproverNotIndependent;
+        }
+
+        return ResultCode.Ok;
     }
 
     /// <summary>Checks and (unless <paramref name="dryRun"/>) applies one action. A failure changes nothing.</summary>
@@ -367,6 +463,9 @@ public sealed class IssuanceModule : LedgerModule
         RemoveHolding c => ExecuteRemoveHolding(c, dryRun),
         SetPolicy c => ExecuteSetPolicy(c, dryRun),
         SetFrozen c => ExecuteSetFrozen(c, dryRun),
+        SetGovernance c => ExecuteSetGovernance(c, dryRun),
+        RotateKey c => ExecuteRotateKey(c, dryRun),
+        Seize c => ExecuteSeize(c, context, dryRun),
         _ => ResultCode.UnknownCommand,
     };
 
@@ -377,14 +476,15 @@ public sealed class IssuanceModule : LedgerModule
             return ResultCode.IssuanceFieldInvalid;
         }
 
-        if (c.OperatorId is BootstrapAdmin or SystemRequester || _operators.ContainsKey(c.OperatorId) || _operatorsByKey.ContainsKey(c.KeyHash))
+        if (c.OperatorId is BootstrapAdmin or SystemRequester || _operators.ContainsKey(c.OperatorId) || _operatorsByKey.ContainsKey(c.KeyHash) || c.KeyHash == _bootstrapKeyHash)
         {
             return ResultCode.OperatorExists;
         }
 
         if (!dryRun)
         {
-            _operators.Add(c.OperatorId, new Operator(c.OperatorId, c.KeyHash, c.Roles, context.Now));
+            // The key was shown to the requester: the requester controls the new operator until it rotates its own key.
+            _operators.Add(c.OperatorId, new Operator(c.OperatorId, c.KeyHash, c.Roles, context.Now, c.Requester, c.Requester));
             _operatorsByKey.Add(c.KeyHash, c.OperatorId);
         }
 
@@ -846,12 +946,124 @@ public sealed class IssuanceModule : LedgerModule
 
     private ResultCode ExecuteSetPolicy(SetPolicy c, bool dryRun)
     {
+        if (!_singleOperator && !c.AdminChangesNeedApproval)
+        {
+            return ResultCode.SingleOperatorModeOff;
+        }
+
         if (!dryRun)
         {
             _adminChangesNeedApproval = c.AdminChangesNeedApproval;
         }
 
         return ResultCode.Ok;
+    }
+
+    private ResultCode ExecuteSetGovernance(SetGovernance c, bool dryRun)
+    {
+        if (!dryRun)
+        {
+            _singleOperator = c.SingleOperator;
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private ResultCode ExecuteRotateKey(RotateKey c, bool dryRun)
+    {
+        if (c.NewKeyHash.IsZero || _operatorsByKey.ContainsKey(c.NewKeyHash) || c.NewKeyHash == _bootstrapKeyHash)
+        {
+            return ResultCode.IssuanceFieldInvalid;
+        }
+
+        if (c.OperatorId == BootstrapAdmin)
+        {
+            if (!dryRun)
+            {
+                _bootstrapKeyHash = c.NewKeyHash;
+            }
+
+            return ResultCode.Ok;
+        }
+
+        if (!_operators.TryGetValue(c.OperatorId, out var existing))
+        {
+            return ResultCode.OperatorNotFound;
+        }
+
+        if (!dryRun)
+        {
+            _operatorsByKey.Remove(existing.KeyHash);
+            _operatorsByKey.Add(c.NewKeyHash, existing.Id);
+            // Whoever received the new key controls the operator: nobody else after rotating one's own key.
+            _operators[existing.Id] = existing with { KeyHash = c.NewKeyHash, ControlledBy = c.IsOwnKey ? "" : c.Requester };
+        }
+
+        return ResultCode.Ok;
+    }
+
+    private ResultCode ExecuteSeize(Seize c, in ModuleContext context, bool dryRun)
+    {
+        var ledgerCoin = Ledger.GetCoin(c.Coin);
+        if (ledgerCoin is null)
+        {
+            return ResultCode.CoinNotFound;
+        }
+
+        if (c.Amount == UInt128.Zero || c.Amount > LedgerState.MaxSupply)
+        {
+            return ResultCode.AmountMustNotBeZero;
+        }
+
+        if (!IsText(c.Order))
+        {
+            return ResultCode.IssuanceFieldInvalid;
+        }
+
+        if (c.Holder.IsZero || c.To.IsZero || c.Holder == c.To || c.Holder == ledgerCoin.SupplyAccount)
+        {
+            return ResultCode.SeizeTargetInvalid;
+        }
+
+        if (!Ledger.TryGetAccount(c.Coin, c.Holder, out var account))
+        {
+            return ResultCode.DebitAccountNotFound;
+        }
+
+        if (dryRun)
+        {
+            return ResultCode.Ok;
+        }
+
+        // A lawful order applies to frozen accounts too (that is what freezing is for): lift the freeze for this one
+        // transfer only, inside the same apply, and put it back whatever the outcome.
+        var frozen = account.IsFrozen;
+        if (frozen)
+        {
+            Ledger.SetFrozen(c.Coin, c.Holder, false);
+        }
+
+        var code = Ledger.Execute(new Transfer
+        {
+            Id = NextTransferId(),
+            DebitAccount = c.Holder,
+            CreditAccount = c.To,
+            Amount = c.Amount,
+            Coin = c.Coin,
+            Code = SeizeTransferCode,
+            Memo = c.ActionId,
+        }, context);
+        if (frozen)
+        {
+            Ledger.SetFrozen(c.Coin, c.Holder, true);
+        }
+
+        if (code != ResultCode.Ok)
+        {
+            _nextTransfer--;
+        }
+
+        return code;
     }
 
     // ------------------------------------------------------------------ deadlines
@@ -961,6 +1173,9 @@ public sealed class IssuanceModule : LedgerModule
             RemoveHolding c => "remove holding " + c.HoldingId + " from " + Symbol(c.Coin) + " reserves",
             SetFrozen c => (c.Frozen ? "freeze " : "unfreeze ") + c.Account + " in " + Symbol(c.Coin),
             SetPolicy c => "admin changes need approval: " + (c.AdminChangesNeedApproval ? "yes" : "no"),
+            SetGovernance c => c.SingleOperator ? "node started in single-operator mode: administrative changes need no second admin" : "node started in multi-operator mode: privileged changes need a second, independent admin",
+            RotateKey c => c.IsOwnKey ? "rotate own key of " + c.OperatorId : "rotate key of " + c.OperatorId + " (the new key is shown to " + c.Requester + ")",
+            Seize c => string.Create(inv, $"seize {c.Amount} {Symbol(c.Coin)} minor units from {c.Holder} to {c.To} under lawful order {c.Order}"),
             Approve c => "approve " + Id(c.Target),
             Reject c => "reject " + Id(c.Target),
             _ => command.ActionName,
@@ -977,6 +1192,8 @@ public sealed class IssuanceModule : LedgerModule
         w.UInt32(SnapshotVersion);
         w.UInt64(_nextTransfer);
         IssuanceCommand.Flag(w, _adminChangesNeedApproval);
+        IssuanceCommand.Flag(w, _singleOperator);
+        w.Hash(_bootstrapKeyHash);
         w.UInt32((uint)_operators.Count);
         foreach (var o in _operators.Values)
         {
@@ -984,6 +1201,8 @@ public sealed class IssuanceModule : LedgerModule
             w.Hash(o.KeyHash);
             w.UInt32((uint)o.Roles);
             w.UInt64(o.AddedAt);
+            w.String(o.CreatedBy);
+            w.String(o.ControlledBy);
         }
 
         w.UInt32((uint)_coins.Count);
@@ -1094,17 +1313,23 @@ public sealed class IssuanceModule : LedgerModule
         ArgumentNullException.ThrowIfNull(reader);
         var length = reader.ReadInt32();
         var r = new BodyReader(reader.ReadBytes(length));
-        if (r.UInt32() != SnapshotVersion)
+        var version = r.UInt32();
+        if (version is not (1 or SnapshotVersion))
         {
             throw new InvalidDataException("Unknown issuance snapshot version.");
         }
 
         _nextTransfer = r.UInt64();
         _adminChangesNeedApproval = IssuanceCommand.Flag(r);
+        // Version 1 predates governance modes: one admin did everything, which is what single-operator mode means.
+        _singleOperator = version == 1 || IssuanceCommand.Flag(r);
+        _bootstrapKeyHash = version == 1 ? Hash32.Zero : r.Hash();
         var operators = r.UInt32();
         for (var i = 0u; i < operators; i++)
         {
-            var o = new Operator(r.String(), r.Hash(), IssuanceCommand.ReadRoles(r), r.UInt64());
+            var o = version == 1
+                ? new Operator(r.String(), r.Hash(), IssuanceCommand.ReadRoles(r), r.UInt64(), BootstrapAdmin, BootstrapAdmin)
+                : new Operator(r.String(), r.Hash(), IssuanceCommand.ReadRoles(r), r.UInt64(), r.String(), r.String());
             _operators.Add(o.Id, o);
             _operatorsByKey.Add(o.KeyHash, o.Id);
         }

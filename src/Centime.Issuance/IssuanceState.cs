@@ -7,7 +7,10 @@ namespace Centime.Issuance;
 /// <param name="KeyHash">SHA-256 of the operator's API key (UTF-8).</param>
 /// <param name="Roles">What they may do; none = disabled.</param>
 /// <param name="AddedAt">Ledger time the operator was added (Unix ns).</param>
-public sealed record Operator(string Id, Hash32 KeyHash, OperatorRoles Roles, ulong AddedAt);
+/// <param name="CreatedBy">The operator who added it (and was shown its first key).</param>
+/// <param name="ControlledBy">Who else knows its current key: the adding operator, or the admin who last rotated it;
+/// empty once the operator rotated its own key. Approvals in multi-operator mode need an approver outside this chain.</param>
+public sealed record Operator(string Id, Hash32 KeyHash, OperatorRoles Roles, ulong AddedAt, string CreatedBy, string ControlledBy);
 
 /// <summary>A recorded fiat deposit and how much of it has been minted.</summary>
 public sealed record Deposit(string Reference, string Bank, UInt128 Amount, DateOnly ValueDate, string Holding, ulong RecordedAt, string RecordedBy, UInt128 Minted)

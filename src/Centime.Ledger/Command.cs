@@ -32,6 +32,12 @@ public enum CommandKind : byte
     IssuanceRemoveHolding = 29,
     IssuanceSetPolicy = 30,
     IssuanceSetFrozen = 31,
+    /// <summary>The node's governance mode (multi-operator by default, or single-operator), written by the node at start-up.</summary>
+    IssuanceSetGovernance = 32,
+    /// <summary>An operator's API key replaced (its own, or another's by an admin).</summary>
+    IssuanceRotateKey = 33,
+    /// <summary>A lawful order debiting a holder's account, executed only on a second operator's approval.</summary>
+    IssuanceSeize = 34,
 
     // --- programmable payments (48..79; src/Centime.Contracts, docs/contracts.md)
     ContractCreate = 48,

@@ -104,6 +104,12 @@ public enum ResultCode : ushort
     Forbidden = 151,
     Paused = 152,
     UnknownCommand = 153,
+    /// <summary>A sandbox coin (unbacked test money) asked of a node not started in sandbox mode (<c>centime node --sandbox</c>).</summary>
+    SandboxModeOff = 154,
+    /// <summary>An operator transfer out of a coin's supply account: coins are minted through issuance (deposit, mint gate), except sandbox coins on a sandbox node.</summary>
+    MintRequiresIssuance = 155,
+    /// <summary>An operator transfer debiting a holder: only the holder's signature, or a lawful order approved by two operators (seize), moves a holder's coins.</summary>
+    HolderSignatureRequired = 156,
 
     // --- issuance (200..249; src/Centime.Issuance, docs/issuance.md)
     /// <summary>The operator lacks the role this action needs.</summary>
@@ -137,6 +143,14 @@ public enum ResultCode : ushort
     SupplyManaged = 219,
     /// <summary>A field of an issuance command is empty, too long or out of range.</summary>
     IssuanceFieldInvalid = 220,
+    /// <summary>The approver is the requester's controller, is controlled by it, shares a controller with it, or controls the operator the action changes (multi-operator mode).</summary>
+    ApproverNotIndependent = 221,
+    /// <summary>A minter manager set the allowance of itself or of an operator it controls.</summary>
+    OwnAllowance = 222,
+    /// <summary>Turning approvals of administrative changes off needs a node started in single-operator mode.</summary>
+    SingleOperatorModeOff = 223,
+    /// <summary>A seizure names the coin's supply account, the holder as its own recipient, or an account the module cannot debit.</summary>
+    SeizeTargetInvalid = 224,
 
     // --- programmable payments (300..349; src/Centime.Contracts, docs/contracts.md)
     /// <summary>A contract with this id exists.</summary>

@@ -110,6 +110,7 @@ public sealed class CentimeNode : IAsyncDisposable
         }
 
         var context = new NodeContext(sequencer, options, key);
+        JournalGovernanceMode(sequencer, options, logger);
 
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledProblemAsync));
         app.UseStatusCodePages(WriteStatusProblemAsync);
@@ -146,6 +147,40 @@ public sealed class CentimeNode : IAsyncDisposable
         logger.LogInformation("Signature recovery: {Backend}", Crypto.Secp256k1.Default.Name);
 
         return new CentimeNode(app, journal, sequencer, context);
+    }
+
+    /// <summary>
+    /// The governance mode is part of the replicated state (approvals depend on it), so the node journals the mode it is
+    /// started in whenever it differs from the state's; the command is in the audit trail.
+    /// </summary>
+    private static void JournalGovernanceMode(Sequencer sequencer, NodeOptions options, ILogger logger)
+    {
+        bool current;
+        using (sequencer.ReadLock())
+        {
+            current = sequencer.State.Module<Centime.Issuance.IssuanceModule>()?.SingleOperator ?? options.SingleOperator;
+        }
+
+        if (current != options.SingleOperator)
+        {
+            var id = (UInt128)(ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue) << 64 | (UInt128)(ulong)DateTime.UtcNow.Ticks;
+            var command = new Centime.Issuance.SetGovernance(id, Centime.Issuance.IssuanceModule.SystemRequester, options.SingleOperator);
+            var code = sequencer.SubmitAsync([Ledger.Command.Of(command)]).GetAwaiter().GetResult().Results[0].Code;
+            if (code != Ledger.ResultCode.Ok)
+            {
+                throw new InvalidOperationException("Could not journal the governance mode: " + Ledger.ResultCodes.ToProblemCode(code));
+            }
+        }
+
+        if (options.SingleOperator)
+        {
+            logger.LogWarning("Single-operator mode: administrative changes need no second admin (shown on the transparency page).");
+        }
+
+        if (options.Sandbox)
+        {
+            logger.LogWarning("Sandbox mode: coins created here are unbacked test coins the operator key can mint and move (shown on the transparency page).");
+        }
     }
 
     /// <summary>Bodiless errors from routing (no such route, wrong method, wrong media type) become problems too.</summary>

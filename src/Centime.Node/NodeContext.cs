@@ -11,6 +11,10 @@ namespace Centime.Node;
 public sealed class NodeContext
 {
     private readonly byte[] _operatorKey;
+
+    // SHA-256 of the bootstrap admin's key once it was rotated (journaled: issuance RotateKey of "admin"); then the
+    // configured key is refused. Set at start from the recovered state and after each committed rotation.
+    private volatile byte[]? _rotatedOperatorKeyHash;
     private readonly ConcurrentDictionary<string, uint> _coinNumbers = new(StringComparer.Ordinal);
 
     public NodeContext(Sequencer sequencer, NodeOptions options, string operatorKey)
@@ -26,6 +30,7 @@ public sealed class NodeContext
             }
 
             History.Add(sequencer.State, 0, sequencer.State.TransferCount);
+            RefreshOperatorKey(sequencer.State);
         }
 
         // Projections run on the durability thread after each durable block (inside a read section), before callers
@@ -40,6 +45,10 @@ public sealed class NodeContext
                 if (commands[i].Body is CreateCoin c && results[i].Code == ResultCode.Ok && sequencer.State.TryGetCoin(c.Symbol, out var coin))
                 {
                     _coinNumbers[coin.Symbol] = coin.Number;
+                }
+                else if (commands[i].Body is Centime.Issuance.RotateKey { OperatorId: Centime.Issuance.IssuanceModule.BootstrapAdmin } && results[i].Code == ResultCode.Ok)
+                {
+                    RefreshOperatorKey(sequencer.State);
                 }
             }
         };
@@ -57,7 +66,8 @@ public sealed class NodeContext
     /// <summary>A secret derived from the operator key for <paramref name="purpose"/> (HMAC-SHA256): nothing to store, changes with the key.</summary>
     public byte[] DeriveSecret(string purpose) => HMACSHA256.HashData(_operatorKey, Encoding.UTF8.GetBytes(purpose));
 
-    /// <summary>Constant-time check of a presented operator key.</summary>
+    /// <summary>Constant-time check of a presented operator key (the bootstrap admin's): the configured key, or after a
+    /// rotation only the new one.</summary>
     public bool IsOperatorKey(string? presented)
     {
         if (string.IsNullOrEmpty(presented))
@@ -66,6 +76,22 @@ public sealed class NodeContext
         }
 
         var bytes = Encoding.UTF8.GetBytes(presented);
+        if (_rotatedOperatorKeyHash is { } rotated)
+        {
+            return CryptographicOperations.FixedTimeEquals(SHA256.HashData(bytes), rotated);
+        }
+
         return bytes.Length == _operatorKey.Length && CryptographicOperations.FixedTimeEquals(bytes, _operatorKey);
+    }
+
+    // Call inside a read section or on the durability thread (the state is stable there).
+    private void RefreshOperatorKey(LedgerState state)
+    {
+        if (state.Module<Centime.Issuance.IssuanceModule>() is { BootstrapKeyHash: { IsZero: false } hash })
+        {
+            var bytes = new byte[32];
+            hash.WriteTo(bytes);
+            _rotatedOperatorKeyHash = bytes;
+        }
     }
 }

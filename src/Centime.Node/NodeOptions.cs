@@ -18,6 +18,21 @@ public sealed class NodeOptions
     /// <summary>Operator API key. When null, the key in &lt;data&gt;/operator.key is used, created on first start.</summary>
     public string? OperatorKey { get; set; }
 
+    /// <summary>
+    /// Sandbox mode (<c>centime node --sandbox</c>), off by default: coins created on this node are sandbox coins unless
+    /// asked otherwise — unbacked test money the operator key may mint and move with plain transfers, shown as such on
+    /// the transparency page. Outside sandbox mode the operator key mints nothing (minting goes through issuance) and
+    /// debits no holder, and existing sandbox coins cannot be moved by operator transfers.
+    /// </summary>
+    public bool Sandbox { get; set; }
+
+    /// <summary>
+    /// Single-operator mode (<c>centime node --single-operator</c>), off by default: administrative changes (operators,
+    /// roles, allowances, thresholds) need no second admin, and approvals only a different operator. The node journals
+    /// the mode it starts in (audit trail) and the transparency page shows it. Default: multi-operator mode.
+    /// </summary>
+    public bool SingleOperator { get; set; }
+
     /// <summary>fsync every block (turn off only for throw-away benchmarks).</summary>
     public bool Fsync { get; set; } = true;
 

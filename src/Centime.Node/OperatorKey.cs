@@ -23,6 +23,16 @@ public static class OperatorKey
         }
 
         var key = "ck_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        Write(path, key);
+        created = true;
+        return key;
+    }
+
+    /// <summary>Replaces &lt;data&gt;/operator.key after a journaled rotation of the bootstrap admin's key.</summary>
+    public static void Replace(string dataDirectory, string key) => Write(Path.Combine(dataDirectory, FileName), key);
+
+    private static void Write(string path, string key)
+    {
         var temp = path + ".tmp";
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -39,7 +49,5 @@ public static class OperatorKey
         }
 
         File.Move(temp, path, overwrite: true);
-        created = true;
-        return key;
     }
 }

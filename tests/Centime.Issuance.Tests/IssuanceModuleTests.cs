@@ -25,10 +25,12 @@ public sealed class IssuanceModuleTests
 
     private static Hash32 Key(string s) => Hash32.Sha256(System.Text.Encoding.UTF8.GetBytes(s));
 
+    /// <summary>Operators, reserves and a deposit, in single-operator mode (these tests are about minting, not governance).</summary>
     private static Chain Funded(UInt128 mintApprovalAbove)
     {
         var chain = new Chain();
         Assert.Equal([ResultCode.Ok], chain.Apply(Start, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1"))));
+        Assert.Equal(ResultCode.Ok, chain.One(new SetGovernance(chain.NextId(), IssuanceModule.SystemRequester, true)));
         Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "mm", Key("mm"), OperatorRoles.MinterManager)));
         Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "m1", Key("m1"), OperatorRoles.Minter)));
         Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "m2", Key("m2"), OperatorRoles.Minter)));
@@ -224,6 +226,9 @@ public sealed class IssuanceModuleTests
             new RemoveHolding(14, "rm", 1, "t"),
             new SetPolicy(15, "admin", true),
             new SetFrozen(16, "ap", 1, Alice, true),
+            new SetGovernance(17, "system", true),
+            new RotateKey(18, "m", "m", Key("m-new")),
+            new Seize(19, "ap", 1, Alice, Bob, 5, "court order 7"),
         ];
         foreach (var command in commands)
         {
@@ -232,5 +237,145 @@ public sealed class IssuanceModuleTests
             encoded.WriteTo(bytes);
             Assert.Equal(command, Command.Read(bytes, out _).Body);
         }
+    }
+
+    /// <summary>A fresh chain in the default multi-operator mode with a coin, reserves and a deposit of 1,000.</summary>
+    private static Chain MultiOperator()
+    {
+        var chain = new Chain();
+        Assert.Equal([ResultCode.Ok], chain.Apply(Start, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1"))));
+        Assert.False(chain.Module.SingleOperator);
+        return chain;
+    }
+
+    private static void Pending(Chain chain, IssuanceCommand command)
+    {
+        Assert.Equal(ResultCode.Ok, chain.One(command));
+        Assert.Equal(ActionStatus.Pending, chain.Module.Action(command.ActionId)!.Status);
+    }
+
+    [Fact]
+    public void MultiOperator_OneAdminBypass_EveryStepRefused()
+    {
+        var chain = MultiOperator();
+
+        // 1. The admin alone cannot add operators (nor approve its own request).
+        var addBoth = new AddOperator(chain.NextId(), "admin", "m1", Key("m1"), OperatorRoles.Minter | OperatorRoles.MinterManager);
+        Pending(chain, addBoth);
+        Assert.Equal(ResultCode.SelfApproval, chain.One(new Approve(chain.NextId(), "admin", addBoth.ActionId)));
+
+        // 2. It may seat a co-admin alone (genesis), but that admin is controlled by it and approves nothing of its own.
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "a2", Key("a2"), OperatorRoles.Admin)));
+        Assert.Equal("admin", chain.Module.Operators.Single(o => o.Id == "a2").ControlledBy);
+        Assert.StartsWith("genesis seat", chain.Module.Audit[^1].Detail, StringComparison.Ordinal);
+        Assert.Equal(ResultCode.ApproverNotIndependent, chain.One(new Approve(chain.NextId(), "a2", addBoth.ActionId)));
+
+        // 3. Seats stay open while no independent admin exists, but every seat is controlled by the admin: a3 cannot
+        //    approve a2's requests either (one controller for both), nor can the admin.
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "a3", Key("a3"), OperatorRoles.Admin)));
+        var byA2 = new AddOperator(chain.NextId(), "a2", "m2", Key("m2"), OperatorRoles.Minter);
+        Pending(chain, byA2);
+        Assert.Equal(ResultCode.ApproverNotIndependent, chain.One(new Approve(chain.NextId(), "a3", byA2.ActionId)));
+        Assert.Equal(ResultCode.ApproverNotIndependent, chain.One(new Approve(chain.NextId(), "admin", byA2.ActionId)));
+
+        // 4. Thresholds: lowering mintApprovalAbove or setting it to never alone waits for approval; turning approvals off is refused.
+        var lower = new ConfigureCoin(chain.NextId(), "admin", 1, ReserveRegime.Genius, 0, 1, false);
+        Pending(chain, lower);
+        Pending(chain, new ConfigureCoin(chain.NextId(), "admin", 1, ReserveRegime.Genius, 0, UInt128.MaxValue, false));
+        Assert.Equal(ResultCode.ApproverNotIndependent, chain.One(new Approve(chain.NextId(), "a2", lower.ActionId)));
+        Assert.Equal(ResultCode.SingleOperatorModeOff, chain.One(new SetPolicy(chain.NextId(), "admin", false)));
+
+        Assert.DoesNotContain(chain.Module.Operators, o => o.Id is "m1" or "m2");
+        Assert.Null(chain.Module.Coin(1));
+        Assert.Equal(UInt128.Zero, chain.Module.Supply(1));
+        Assert.All(chain.Module.Actions.Where(a => a.Command is not AddOperator { Roles: OperatorRoles.Admin }), a => Assert.Equal(ActionStatus.Pending, a.Status));
+    }
+
+    [Fact]
+    public void MultiOperator_IndependentAdmin_Approves_ControlledPairCannotMintAboveThreshold()
+    {
+        var chain = MultiOperator();
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "a2", Key("a2"), OperatorRoles.Admin)));
+        // a2 rotates its own key: nobody else knows it now, so it is independent of the bootstrap admin.
+        Assert.Equal(ResultCode.Ok, chain.One(new RotateKey(chain.NextId(), "a2", "a2", Key("a2-own"))));
+        Assert.Equal("", chain.Module.Operators.Single(o => o.Id == "a2").ControlledBy);
+        Assert.Null(chain.Module.OperatorByKeyHash(Key("a2")));
+        Assert.Equal("a2", chain.Module.OperatorByKeyHash(Key("a2-own"))!.Id);
+
+        void Approved(IssuanceCommand command)
+        {
+            Pending(chain, command);
+            Assert.Equal(ResultCode.Ok, chain.One(new Approve(chain.NextId(), "a2", command.ActionId)));
+            Assert.Equal(ActionStatus.Executed, chain.Module.Action(command.ActionId)!.Status);
+        }
+
+        Approved(new AddOperator(chain.NextId(), "admin", "m1", Key("m1"), OperatorRoles.Minter | OperatorRoles.MinterManager));
+        Approved(new AddOperator(chain.NextId(), "admin", "m2", Key("m2"), OperatorRoles.Minter));
+        Approved(new AddOperator(chain.NextId(), "admin", "rm", Key("rm"), OperatorRoles.ReserveManager));
+        Approved(new ConfigureCoin(chain.NextId(), "admin", 1, ReserveRegime.Genius, 0, 100, false));
+        var bank = new BankDeposit { Id = "bny", Currency = "USD", ValuedOn = Today, Bank = "BNY", AccountReference = "1", Amount = 0, InsuredInstitution = true, Segregated = true };
+        Assert.Equal(ResultCode.Ok, chain.One(new AddHolding(chain.NextId(), "rm", 1, bank)));
+        Assert.Equal(ResultCode.Ok, chain.One(new RecordDeposit(chain.NextId(), "rm", 1, "BNY", "W1", 1000, Today, "bny")));
+
+        // m1 holds minter and minter_manager: it cannot set its own allowance, approved or not.
+        Assert.Equal(ResultCode.OwnAllowance, chain.One(new ConfigureMinter(chain.NextId(), "m1", 1, "m1", 1_000_000, 0, 0)));
+        // It may set m2's; that waits for an admin independent of both (a2).
+        var m2Allowance = new ConfigureMinter(chain.NextId(), "m1", 1, "m2", 1_000, 0, 0);
+        Pending(chain, m2Allowance);
+        Assert.Equal(ResultCode.ApproverNotIndependent, chain.One(new Approve(chain.NextId(), "admin", m2Allowance.ActionId)));
+        Assert.Equal(ResultCode.Ok, chain.One(new Approve(chain.NextId(), "a2", m2Allowance.ActionId)));
+
+        // m2 mints above the threshold; m1 (same controller) cannot approve it; supply stays 0.
+        var mint = new Mint(chain.NextId(), "m2", 1, "W1", Alice, 500);
+        Pending(chain, mint);
+        Assert.Equal(ResultCode.ApproverNotIndependent, chain.One(new Approve(chain.NextId(), "m1", mint.ActionId)));
+        Assert.Equal(UInt128.Zero, chain.Module.Supply(1));
+
+        // Once m1 rotates its own key the admin no longer knows it, and its approval counts.
+        Assert.Equal(ResultCode.Ok, chain.One(new RotateKey(chain.NextId(), "m1", "m1", Key("m1-own"))));
+        Assert.Equal(ResultCode.Ok, chain.One(new Approve(chain.NextId(), "m1", mint.ActionId)));
+        Assert.Equal((UInt128)500, chain.Module.Supply(1));
+        Assert.Equal("approved", chain.Module.Audit[^1].Event);
+        Assert.Equal("m1", chain.Module.Audit[^1].Approver);
+
+        // An admin rotating another operator's key takes control of it again (it saw the new key).
+        var rotateM1 = new RotateKey(chain.NextId(), "admin", "m1", Key("m1-by-admin"));
+        Pending(chain, rotateM1);
+        Assert.Equal(ResultCode.Ok, chain.One(new Approve(chain.NextId(), "a2", rotateM1.ActionId)));
+        Assert.Equal("admin", chain.Module.Operators.Single(o => o.Id == "m1").ControlledBy);
+        Assert.Null(chain.Module.OperatorByKeyHash(Key("m1-own")));
+        Assert.Equal(ResultCode.ForbiddenRole, chain.One(new RotateKey(chain.NextId(), "a2", "admin", Key("take-over"))));
+
+        var hash = chain.State.ComputeStateHash();
+        Assert.Equal(hash, chain.SnapshotRoundTrip().ComputeStateHash());
+        Assert.Equal(hash, chain.Replay().ComputeStateHash());
+    }
+
+    [Fact]
+    public void Seize_NeedsASecondOperator_MovesFrozenBalance_InAuditTrail()
+    {
+        var chain = Funded(UInt128.MaxValue);
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "ap", Key("ap"), OperatorRoles.AssetProtection)));
+        Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "ap2", Key("ap2"), OperatorRoles.AssetProtection)));
+        Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 300)));
+        Assert.Equal(ResultCode.Ok, chain.One(new SetFrozen(chain.NextId(), "ap", 1, Alice, true)));
+
+        Assert.Equal(ResultCode.SeizeTargetInvalid, chain.One(new Seize(chain.NextId(), "ap", 1, Alice, Alice, 100, "order 1")));
+        Assert.Equal(ResultCode.ForbiddenRole, chain.One(new Seize(chain.NextId(), "m1", 1, Alice, Bob, 100, "order 1")));
+        var seize = new Seize(chain.NextId(), "ap", 1, Alice, Bob, 100, "court order 2026-17");
+        Pending(chain, seize); // always, whatever the mode
+        chain.State.TryGetAccount(1, Alice, out var alice);
+        Assert.Equal((Int128)300, alice.Balance);
+        Assert.Equal(ResultCode.SelfApproval, chain.One(new Approve(chain.NextId(), "ap", seize.ActionId)));
+        Assert.Equal(ResultCode.ForbiddenRole, chain.One(new Approve(chain.NextId(), "m2", seize.ActionId)));
+        Assert.Equal(ResultCode.Ok, chain.One(new Approve(chain.NextId(), "ap2", seize.ActionId)));
+
+        chain.State.TryGetAccount(1, Alice, out alice);
+        chain.State.TryGetAccount(1, Bob, out var bob);
+        Assert.Equal((Int128)200, alice.Balance);
+        Assert.True(alice.IsFrozen); // still frozen after the order ran
+        Assert.Equal((Int128)100, bob.Balance);
+        Assert.Contains(chain.Module.Audit, e => e.Event == "pending_approval" && e.Name == "seize" && e.Requester == "ap" && e.Detail.Contains("court order 2026-17", StringComparison.Ordinal));
+        Assert.Contains(chain.Module.Audit, e => e.Event == "approved" && e.Name == "seize" && e.Approver == "ap2");
     }
 }

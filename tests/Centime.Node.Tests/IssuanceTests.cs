@@ -15,17 +15,17 @@ public sealed class IssuanceTests
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private const string Whole = "000000"; // 6 decimals
+    internal const string Whole = "000000"; // 6 decimals
 
     /// <summary>A node with NUSD and one operator per role (keys kept here).</summary>
-    private sealed class Issuer : IAsyncDisposable
+    internal sealed class Issuer : IAsyncDisposable
     {
         public required TestNode Node { get; init; }
         public Dictionary<string, string> Keys { get; } = new(StringComparer.Ordinal) { ["admin"] = TestNode.OperatorKey };
 
-        public static async Task<Issuer> StartAsync(string? data = null, bool setup = true)
+        public static async Task<Issuer> StartAsync(string? data = null, bool setup = true, bool singleOperator = true)
         {
-            var node = await TestNode.StartAsync(data);
+            var node = await TestNode.StartAsync(data, o => o.SingleOperator = singleOperator);
             var issuer = new Issuer { Node = node };
             if (setup)
             {
@@ -113,11 +113,11 @@ public sealed class IssuanceTests
         public ValueTask DisposeAsync() => Node.DisposeAsync();
     }
 
-    private static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    internal static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Day(int offset) => DateTime.UtcNow.AddDays(offset).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static HoldingInfo Bank(string id, string amount) => new()
+    internal static HoldingInfo Bank(string id, string amount) => new()
     {
         Type = "bank_deposit",
         Id = id,

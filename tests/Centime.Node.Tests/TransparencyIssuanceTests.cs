@@ -26,7 +26,7 @@ public sealed class TransparencyIssuanceTests
     [Fact]
     public async Task PageAndReport_IssuedCoin_ShowReservesCoverageAndRedemptions()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartAsync(configure: o => o.SingleOperator = true);
         await node.Client.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "1"));
         var keys = new Dictionary<string, string>(StringComparer.Ordinal) { ["admin"] = TestNode.OperatorKey };
         foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager") })

@@ -32,6 +32,10 @@ public static class IssuanceEndpoints
             .WithSummary("Add an operator (admin); the answer carries their new API key, shown once.").Accepts<AddOperatorRequest>("application/json").Produces<ActionOutcome>();
         g.MapPost("/operators/{id}/roles", (string id, HttpContext http) => SetRolesAsync(node, id, http)).WithName("SetOperatorRoles")
             .WithSummary("Replace an operator's roles (admin); [] disables.").Accepts<SetRolesRequest>("application/json").Produces<ActionOutcome>();
+        g.MapPost("/operators/{id}/key", (string id, HttpContext http) => RotateKeyAsync(node, id, http)).WithName("RotateOperatorKey")
+            .WithSummary("Replace an operator's API key (its own: any operator; another's: admin, a privileged change). The new key is shown once; the old one is refused from then on.")
+            .Accepts<RotateKeyRequest>("application/json").Produces<ActionOutcome>();
+        g.MapGet("/policy", () => GetPolicy(node)).WithName("GetIssuancePolicy").WithSummary("Governance mode: multi- or single-operator, sandbox, whether admin changes need a second admin (public).");
         g.MapPost("/policy", (HttpRequest request) => SetPolicyAsync(node, request.HttpContext)).WithName("SetIssuancePolicy")
             .WithSummary("Whether administrative changes need a second admin (admin).").Accepts<PolicyRequest>("application/json").Produces<ActionOutcome>();
 
@@ -54,6 +58,9 @@ public static class IssuanceEndpoints
         g.MapPost("/coins/{coin}/pause", (string coin, HttpContext http) => SetPausedAsync(node, coin, true, http)).WithName("Pause").WithSummary("Pause a coin (pauser).").Produces<ActionOutcome>();
         g.MapPost("/coins/{coin}/unpause", (string coin, HttpContext http) => SetPausedAsync(node, coin, false, http)).WithName("Unpause").WithSummary("Unpause a coin (pauser).").Produces<ActionOutcome>();
 
+        g.MapPost("/coins/{coin}/seizures", (string coin, HttpContext http) => SeizeAsync(node, coin, http)).WithName("Seize")
+            .WithSummary("A lawful order moving a holder's coins (asset_protection); always waits for a second, independent operator's approval.")
+            .Accepts<SeizeRequest>("application/json").Produces<ActionOutcome>();
         g.MapPost("/coins/{coin}/freeze", (string coin, HttpContext http) => SetFrozenAsync(node, coin, http)).WithName("FreezeAccount")
             .WithSummary("Freeze or unfreeze a holder's account in a coin (asset_protection).").Accepts<FreezeAccountRequest>("application/json").Produces<ActionOutcome>();
 
@@ -137,7 +144,7 @@ public static class IssuanceEndpoints
         Require(node, http, OperatorRoles.Admin | OperatorRoles.Auditor);
         using (node.Sequencer.ReadLock())
         {
-            var list = Module(node).Operators.Select(o => new OperatorInfo(o.Id, OperatorRoleNames.ToNames(o.Roles), o.KeyHash.ToString(), o.AddedAt)).ToList();
+            var list = Module(node).Operators.Select(o => new OperatorInfo(o.Id, OperatorRoleNames.ToNames(o.Roles), o.KeyHash.ToString(), o.AddedAt, o.CreatedBy, o.ControlledBy.Length == 0 ? null : o.ControlledBy)).ToList();
             return Results.Json(list, JsonDefaults.Options);
         }
     }
@@ -168,6 +175,47 @@ public static class IssuanceEndpoints
         var caller = Require(node, http, OperatorRoles.Admin);
         var request = await ReadAsync<SetRolesRequest>(http);
         var command = new SetOperatorRoles(ActionIdOf(request.ActionId), caller.Id, id, ParseRoles(request.Roles));
+        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static async Task<IResult> RotateKeyAsync(NodeContext node, string id, HttpContext http)
+    {
+        var caller = Authenticate(node, http);
+        if (caller.Id != id && (caller.Roles & OperatorRoles.Admin) == 0)
+        {
+            throw new ProblemException(403, ResultCode.ForbiddenRole.ToProblemCode(), "Forbidden", $"operator '{caller.Id}' may rotate only its own key; another's needs the admin role");
+        }
+
+        var request = await ReadOptionalAsync<RotateKeyRequest>(http) ?? new RotateKeyRequest();
+        // Made here and shown once to the caller; only its SHA-256 is journaled.
+        var key = "ck_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var command = new RotateKey(ActionIdOf(request.ActionId), caller.Id, id, Hash32.Sha256(Encoding.UTF8.GetBytes(key)));
+        var outcome = await SubmitAsync(node, command, key);
+        if (id == IssuanceModule.BootstrapAdmin && node.Options.OperatorKey is null)
+        {
+            // The node's key file follows the journal: after a restart only the new key works.
+            OperatorKey.Replace(node.Options.DataDirectory, key);
+        }
+
+        return Results.Json(outcome, JsonDefaults.Options);
+    }
+
+    private static IResult GetPolicy(NodeContext node)
+    {
+        using (node.Sequencer.ReadLock())
+        {
+            var module = Module(node);
+            return Results.Json(new GovernanceInfo(module.SingleOperator ? "single_operator" : "multi_operator", module.SingleOperator, node.Options.Sandbox, module.AdminChangesNeedApproval), JsonDefaults.Options);
+        }
+    }
+
+    private static async Task<IResult> SeizeAsync(NodeContext node, string symbol, HttpContext http)
+    {
+        var caller = Require(node, http, OperatorRoles.AssetProtection);
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<SeizeRequest>(http);
+        var command = new Seize(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Holder, "holder"), AddressField(request.To, "to"),
+            Amount(request.Amount, "amount"), Text(request.Order, "order"));
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
@@ -578,7 +626,7 @@ public static class IssuanceEndpoints
     {
         var status = code switch
         {
-            ResultCode.ForbiddenRole or ResultCode.SelfApproval => 403,
+            ResultCode.ForbiddenRole or ResultCode.SelfApproval or ResultCode.ApproverNotIndependent or ResultCode.OwnAllowance => 403,
             ResultCode.OperatorNotFound or ResultCode.DepositNotFound or ResultCode.ApprovalNotFound or ResultCode.HoldingNotFound
                 or ResultCode.RedemptionNotFound or ResultCode.CoinNotFound => 404,
             ResultCode.OperatorExists or ResultCode.DepositExists or ResultCode.HoldingExists or ResultCode.ActionExists => 409,
@@ -597,6 +645,18 @@ public static class IssuanceEndpoints
         else if (code == ResultCode.SelfApproval)
         {
             detail = $"operator '{command.Requester}' requested this action and cannot approve or reject it; another operator must";
+        }
+        else if (code == ResultCode.ApproverNotIndependent && (command is Approve or Reject))
+        {
+            detail = $"operator '{command.Requester}' is not independent of the requester or of the operator this action changes (one controls the other's key, or one operator controls both); an operator outside that chain must decide";
+        }
+        else if (code == ResultCode.OwnAllowance && command is ConfigureMinter own)
+        {
+            detail = $"operator '{own.Requester}' may not set the allowance of '{own.Minter}': it is itself or an operator it controls";
+        }
+        else if (code == ResultCode.SingleOperatorModeOff)
+        {
+            detail = "administrative changes always need a second admin in multi-operator mode; start the node with --single-operator to turn approvals off";
         }
         else if (code == ResultCode.ForbiddenRole)
         {

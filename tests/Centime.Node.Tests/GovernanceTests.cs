@@ -1,0 +1,167 @@
+using System.Net.Http.Headers;
+using Centime.Client;
+using static Centime.Node.Tests.IssuanceTests;
+
+namespace Centime.Node.Tests;
+
+/// <summary>
+/// Who may change what, over REST on a real node (docs/issuance.md, "Governance"): the default multi-operator policy
+/// against one admin holding several keys, key rotation, and lawful orders (seize) with maker-checker.
+/// </summary>
+public sealed class GovernanceTests
+{
+    private static async Task<ActionOutcome> PendingAsync(Issuer issuer, string who, string path, object body)
+    {
+        var outcome = await issuer.OkAsync<ActionOutcome>(who, path, body);
+        Assert.Equal("pending_approval", outcome.Status);
+        return outcome;
+    }
+
+    private static async Task ApprovedByAsync(Issuer issuer, string approver, ActionOutcome pending) =>
+        Assert.Equal("approved", (await issuer.OkAsync<ActionOutcome>(approver, $"v1/issuance/approvals/{pending.Action}/approve")).Status);
+
+    private static async Task<string> RotateOwnKeyAsync(Issuer issuer, string who)
+    {
+        var outcome = await issuer.OkAsync<ActionOutcome>(who, $"v1/issuance/operators/{who}/key", new RotateKeyRequest());
+        Assert.Equal("executed", outcome.Status);
+        var old = issuer.Keys[who];
+        issuer.Keys[who] = outcome.Key!;
+        return old;
+    }
+
+    [Fact]
+    public async Task OneAdminBypass_DefaultPolicy_EveryStepRefusedWithCode_NothingMinted()
+    {
+        await using var issuer = await Issuer.StartAsync(setup: false, singleOperator: false);
+        await issuer.Node.Client.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "1"));
+        var policy = await issuer.GetAsync<GovernanceInfo>(null, "v1/issuance/policy");
+        Assert.Equal(("multi_operator", false, true), (policy.Mode, policy.Sandbox, policy.AdminChangesNeedApproval));
+
+        // 1. The bootstrap admin asks for an operator with minter + minter_manager: it waits; the admin cannot approve it.
+        var addBoth = await PendingAsync(issuer, "admin", "v1/issuance/operators", new AddOperatorRequest("m1", ["minter", "minter_manager"]));
+        issuer.Keys["m1"] = addBoth.Key!;
+        Assert.Equal("self_approval", (await issuer.ProblemAsync(403, "admin", HttpMethod.Post, $"v1/issuance/approvals/{addBoth.Action}/approve")).Code);
+        Assert.Equal("unauthorized", (await issuer.ProblemAsync(401, "m1", HttpMethod.Get, "v1/issuance/whoami")).Code);
+
+        // 2. A co-admin it seats alone (genesis) is controlled by it: that admin's approval does not count.
+        var seat = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest("a2", ["admin"]));
+        Assert.Equal("executed", seat.Status);
+        issuer.Keys["a2"] = seat.Key!;
+        Assert.Equal("approver_not_independent", (await issuer.ProblemAsync(403, "a2", HttpMethod.Post, $"v1/issuance/approvals/{addBoth.Action}/approve")).Code);
+
+        // 3. Lowering the mint approval threshold, or setting it to never, waits too; the controlled co-admin cannot approve.
+        var lower = await PendingAsync(issuer, "admin", "v1/issuance/coins/NUSD/config", new CoinConfigRequest { MintApprovalAbove = "1" });
+        var never = await PendingAsync(issuer, "admin", "v1/issuance/coins/NUSD/config", new CoinConfigRequest { MintApprovalAbove = "never" });
+        Assert.Equal("approver_not_independent", (await issuer.ProblemAsync(403, "a2", HttpMethod.Post, $"v1/issuance/approvals/{lower.Action}/approve")).Code);
+        Assert.Equal("approver_not_independent", (await issuer.ProblemAsync(403, "a2", HttpMethod.Post, $"v1/issuance/approvals/{never.Action}/approve")).Code);
+
+        // 4. Turning approvals off is refused outright in multi-operator mode.
+        Assert.Equal("single_operator_mode_off",
+            (await issuer.ProblemAsync(422, "admin", HttpMethod.Post, "v1/issuance/policy", new PolicyRequest(false))).Code);
+
+        var operators = await issuer.GetAsync<List<OperatorInfo>>("admin", "v1/issuance/operators");
+        var a2 = Assert.Single(operators);
+        Assert.Equal(("a2", "admin", "admin"), (a2.Id, a2.CreatedBy, a2.ControlledBy));
+        var coin = await issuer.GetAsync<CoinIssuanceInfo>(null, "v1/issuance/coins/NUSD");
+        Assert.Equal(("never", "0"), (coin.MintApprovalAbove, coin.Supply));
+        var audit = await issuer.GetAsync<AuditPage>("admin", "v1/issuance/audit?limit=1000");
+        Assert.Contains(audit.Entries, e => e.Event == "pending_approval" && e.Name == "add_operator" && e.Requester == "admin");
+        Assert.Contains(audit.Entries, e => e.Event == "pending_approval" && e.Name == "configure_coin" && e.Requester == "admin");
+        Assert.Contains(audit.Entries, e => e.Event == "executed" && e.Name == "add_operator" && e.Detail.StartsWith("genesis seat", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PairCreatedByOneAdmin_CannotMintAboveThreshold_NorRaiseOwnAllowance()
+    {
+        await using var issuer = await Issuer.StartAsync(setup: false, singleOperator: false);
+        await issuer.Node.Client.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "1"));
+        var seat = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest("a2", ["admin"]));
+        issuer.Keys["a2"] = seat.Key!;
+        // a2 rotates its own key: the bootstrap admin no longer knows it, so a2 is a second person; the old key is refused.
+        var oldA2 = await RotateOwnKeyAsync(issuer, "a2");
+        issuer.Keys["a2-old"] = oldA2;
+        Assert.Equal("unauthorized", (await issuer.ProblemAsync(401, "a2-old", HttpMethod.Get, "v1/issuance/whoami")).Code);
+
+        foreach (var (id, roles) in new[] { ("m1", new[] { "minter", "minter_manager" }), ("m2", new[] { "minter" }), ("rm", new[] { "reserve_manager" }) })
+        {
+            var add = await PendingAsync(issuer, "admin", "v1/issuance/operators", new AddOperatorRequest(id, roles));
+            issuer.Keys[id] = add.Key!;
+            await ApprovedByAsync(issuer, "a2", add);
+        }
+
+        await ApprovedByAsync(issuer, "a2", await PendingAsync(issuer, "admin", "v1/issuance/coins/NUSD/config", new CoinConfigRequest { MintApprovalAbove = "100" + Whole }));
+        await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/reserves", Bank("bny", "0"));
+        await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/deposits",
+            new DepositRequest { Bank = "BNY", Reference = "W-1", Amount = "1000" + Whole, ValueDate = Today, Holding = "bny" });
+
+        // An operator holding minter and minter_manager cannot raise its own allowance.
+        Assert.Equal("own_allowance", (await issuer.ProblemAsync(403, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/minters",
+            new MinterRequest { Minter = "m1", Allowance = "1000" + Whole })).Code);
+        var allowance = await PendingAsync(issuer, "m1", "v1/issuance/coins/NUSD/minters", new MinterRequest { Minter = "m2", Allowance = "1000" + Whole });
+        Assert.Equal("approver_not_independent", (await issuer.ProblemAsync(403, "admin", HttpMethod.Post, $"v1/issuance/approvals/{allowance.Action}/approve")).Code);
+        await ApprovedByAsync(issuer, "a2", allowance);
+
+        // m2 mints above the threshold; m1, created by the same admin, cannot approve it: nothing is minted.
+        var mint = await PendingAsync(issuer, "m2", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "W-1", To = Holders.Alice, Amount = "500" + Whole });
+        Assert.Equal("approver_not_independent", (await issuer.ProblemAsync(403, "m1", HttpMethod.Post, $"v1/issuance/approvals/{mint.Action}/approve")).Code);
+        Assert.Equal("0", (await issuer.Node.Anonymous.GetCoinAsync("NUSD")).Supply);
+        Assert.Equal("pending_approval", (await issuer.GetAsync<ActionInfo>("a2", $"v1/issuance/actions/{mint.Action}")).Status);
+    }
+
+    [Fact]
+    public async Task BootstrapKeyRotation_OldKeyRefusedEverywhere_AlsoAfterRestart()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
+        var issuer = await Issuer.StartAsync(data, setup: false, singleOperator: false);
+        {
+            var outcome = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/operators/admin/key", new RotateKeyRequest());
+            Assert.Equal(("executed", "rotate_key"), (outcome.Status, outcome.Name));
+            issuer.Keys["new"] = outcome.Key!;
+            Assert.Equal("unauthorized", (await issuer.ProblemAsync(401, "admin", HttpMethod.Get, "v1/issuance/whoami")).Code);
+            Assert.Equal("admin", (await issuer.GetAsync<WhoAmI>("new", "v1/issuance/whoami")).Operator);
+            // The ledger's own endpoints follow the rotation too.
+            using var coin = await issuer.SendAsync("admin", HttpMethod.Post, "v1/coins", new CreateCoinRequest("OLDK", "USD"));
+            Assert.Equal(401, (int)coin.StatusCode);
+            using var created = await issuer.SendAsync("new", HttpMethod.Post, "v1/coins", new CreateCoinRequest("NEWK", "USD"));
+            Assert.Equal(201, (int)created.StatusCode);
+            var audit = await issuer.GetAsync<AuditPage>("new", "v1/issuance/audit?limit=1000");
+            Assert.Contains(audit.Entries, e => e.Name == "rotate_key" && e.Requester == "admin" && e.Event == "executed");
+            await issuer.Node.StopAsync(); // keeps the data directory
+        }
+
+        // Restarted with the old key configured, the node still refuses it: the journal holds the rotation.
+        await using var again = await Issuer.StartAsync(data, setup: false, singleOperator: false);
+        Assert.Equal("unauthorized", (await again.ProblemAsync(401, "admin", HttpMethod.Get, "v1/issuance/whoami")).Code);
+    }
+
+    [Fact]
+    public async Task Seize_NeedsTwoOperators_MovesFrozenHolderCoins_InAuditTrail()
+    {
+        await using var issuer = await Issuer.StartAsync();
+        var ap2 = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest("ap2", ["asset_protection"]));
+        issuer.Keys["ap2"] = ap2.Key!;
+        await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/reserves", Bank("bny", "0"));
+        await issuer.OkAsync<ActionOutcome>("mm", "v1/issuance/coins/NUSD/minters", new MinterRequest { Minter = "m1", Allowance = "1000" + Whole });
+        await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/deposits",
+            new DepositRequest { Bank = "BNY", Reference = "W-1", Amount = "1000" + Whole, ValueDate = Today, Holding = "bny" });
+        await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "W-1", To = Holders.Alice, Amount = "300" + Whole });
+        await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice });
+
+        var order = new SeizeRequest { Holder = Holders.Alice, To = Holders.Carol, Amount = "120" + Whole, Order = "Court order 2026-CV-17" };
+        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/seizures", order)).Code);
+        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "admin", HttpMethod.Post, "v1/issuance/coins/NUSD/seizures", order)).Code);
+        var seize = await PendingAsync(issuer, "ap", "v1/issuance/coins/NUSD/seizures", order);
+        Assert.Equal("300000000", (await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single(b => b.Coin == "NUSD").Balance);
+        Assert.Equal("self_approval", (await issuer.ProblemAsync(403, "ap", HttpMethod.Post, $"v1/issuance/approvals/{seize.Action}/approve")).Code);
+        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "m2", HttpMethod.Post, $"v1/issuance/approvals/{seize.Action}/approve")).Code);
+        await ApprovedByAsync(issuer, "ap2", seize);
+
+        var alice = (await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single(b => b.Coin == "NUSD");
+        var carol = (await issuer.Node.Anonymous.GetAccountAsync(Holders.Carol)).Balances.Single(b => b.Coin == "NUSD");
+        Assert.Equal(("180000000", true), (alice.Balance, alice.Frozen));
+        Assert.Equal("120000000", carol.Balance);
+        var audit = await issuer.AuditAsync();
+        Assert.Contains(audit.Entries, e => e.Name == "seize" && e.Event == "pending_approval" && e.Requester == "ap" && e.Detail.Contains("Court order 2026-CV-17", StringComparison.Ordinal));
+        Assert.Contains(audit.Entries, e => e.Name == "seize" && e.Event == "approved" && e.Requester == "ap" && e.Approver == "ap2");
+    }
+}
