@@ -64,7 +64,11 @@ public sealed class IssuanceModule : LedgerModule
 
     /// <summary>Administrative changes (operators, roles, coin and minter settings, key rotations of others, policy) need a
     /// second admin: always in multi-operator mode, as the policy says in single-operator mode.</summary>
-    public bool AdminChangesNeedApproval => !_singleOperator || _adminChangesNeedApproval;
+    public bool AdminChangesNeedApproval => !Relaxed || _adminChangesNeedApproval;
+
+    // Single-operator rules: the node's mode, or a block applied before governance rules existed (replay reproduces
+    // what such a block did then).
+    private bool Relaxed => _singleOperator || Ledger.Rules < LedgerRules.Governance;
 
     /// <summary>
     /// Single-operator mode (the node was started with <c>--single-operator</c>): one person runs the node, administrative
@@ -220,7 +224,7 @@ public sealed class IssuanceModule : LedgerModule
     /// controlled by the bootstrap admin, so it approves nothing of the bootstrap admin's, until it rotates its own key.
     /// </summary>
     public bool IsGenesisSeat(IssuanceCommand command) =>
-        !_singleOperator && command is AddOperator { Requester: BootstrapAdmin, Roles: OperatorRoles.Admin } && !HasAdminIndependentOf(BootstrapAdmin);
+        !Relaxed && command is AddOperator { Requester: BootstrapAdmin, Roles: OperatorRoles.Admin } && !HasAdminIndependentOf(BootstrapAdmin);
 
     /// <summary>The operator and everyone who controls it, directly or through others (they know its key).</summary>
     public HashSet<string> ControlChain(string operatorId)
@@ -351,7 +355,7 @@ public sealed class IssuanceModule : LedgerModule
                 return k.Requester == BootstrapAdmin || _operators.ContainsKey(k.Requester) ? ResultCode.Ok : ResultCode.OperatorNotFound;
             case RotateKey { OperatorId: BootstrapAdmin }:
                 return ResultCode.ForbiddenRole; // only the bootstrap admin replaces its own key
-            case ConfigureMinter m when m.Minter == m.Requester || (!_singleOperator && ControlChain(m.Minter).Contains(m.Requester)):
+            case ConfigureMinter m when Ledger.Rules >= LedgerRules.Governance && (m.Minter == m.Requester || (!Relaxed && ControlChain(m.Minter).Contains(m.Requester))):
                 if ((RolesOf(command.Requester) & OperatorRoles.MinterManager) == 0)
                 {
                     return ResultCode.ForbiddenRole;
@@ -438,7 +442,7 @@ public sealed class IssuanceModule : LedgerModule
 
         // Multi-operator mode: a second key is a second person only if the first cannot use it. The approver must not
         // control, be controlled by, or share a controller with the requester, nor with the operator the action changes.
-        if (!_singleOperator && (!AreIndependent(decider, target.Requester) || (AffectedOperator(target.Command) is { } affected && !AreIndependent(decider, affected))))
+        if (!Relaxed && (!AreIndependent(decider, target.Requester) || (AffectedOperator(target.Command) is { } affected && !AreIndependent(decider, affected))))
         {
             return ResultCode.ApproverNotIndependent;
         }
@@ -946,7 +950,7 @@ public sealed class IssuanceModule : LedgerModule
 
     private ResultCode ExecuteSetPolicy(SetPolicy c, bool dryRun)
     {
-        if (!_singleOperator && !c.AdminChangesNeedApproval)
+        if (!Relaxed && !c.AdminChangesNeedApproval)
         {
             return ResultCode.SingleOperatorModeOff;
         }

@@ -19,6 +19,13 @@ public static class LedgerRules
     /// </summary>
     public const ushort HolderProtections = 1;
 
+    /// <summary>
+    /// Governance (issue 12 item 7): unless the node runs in single-operator mode, privileged issuance changes need a
+    /// second admin independent of the requester (no shared control chain), approvals need an independent operator, and
+    /// no minter manager sets its own allowance. Blocks before it applied the old policy (one admin could do all).
+    /// </summary>
+    public const ushort Governance = 2;
+
     /// <summary>The version new blocks are applied and sealed under.</summary>
-    public const ushort Current = HolderProtections;
+    public const ushort Current = Governance;
 }

@@ -259,6 +259,7 @@ public sealed class PersistedEnumTests
     {
         Assert.Equal(0, LedgerRules.Original);
         Assert.Equal(1, LedgerRules.HolderProtections);
+        Assert.Equal(2, LedgerRules.Governance);
         Assert.True(LedgerRules.Current >= LedgerRules.HolderProtections);
     }
 
