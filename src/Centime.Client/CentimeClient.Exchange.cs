@@ -25,13 +25,23 @@ public sealed partial class CentimeClient
     public Task<PoolView> ConfigurePoolAsync(uint pool, ConfigurePoolRequest request, CancellationToken ct = default) =>
         SendAsync<PoolView>(HttpMethod.Patch, "v1/exchange/pools/" + Id(pool), request, ct);
 
-    /// <summary>Deposits from a provider and mints LP shares to it (operator key).</summary>
+    /// <summary>Deposits from a provider and mints LP shares to it: signed by the provider (<see cref="HolderSigner.SignAddLiquidity"/>),
+    /// or with the operator key.</summary>
     public Task<LiquidityView> AddLiquidityAsync(uint pool, AddLiquidityRequest request, CancellationToken ct = default) =>
         PostAsync<LiquidityView>("v1/exchange/pools/" + Id(pool) + "/add", request, ct);
 
-    /// <summary>Burns a provider's LP shares for the pool's coins (operator key).</summary>
+    /// <summary>Burns a provider's LP shares for the pool's coins: signed by the provider (<see cref="HolderSigner.SignRemoveLiquidity"/>),
+    /// or with the operator key.</summary>
     public Task<LiquidityView> RemoveLiquidityAsync(uint pool, RemoveLiquidityRequest request, CancellationToken ct = default) =>
         PostAsync<LiquidityView>("v1/exchange/pools/" + Id(pool) + "/remove", request, ct);
+
+    /// <summary>The EIP-712 AddLiquidity the provider signs for these terms (the node fills in a missing nonce and deadline).</summary>
+    public Task<TypedDataToSign> AddLiquidityTypedDataAsync(uint pool, AddLiquidityRequest request, CancellationToken ct = default) =>
+        PostAsync<TypedDataToSign>("v1/exchange/pools/" + Id(pool) + "/add/typed-data", request, ct);
+
+    /// <summary>The EIP-712 RemoveLiquidity the provider signs for these terms (the node fills in a missing nonce and deadline).</summary>
+    public Task<TypedDataToSign> RemoveLiquidityTypedDataAsync(uint pool, RemoveLiquidityRequest request, CancellationToken ct = default) =>
+        PostAsync<TypedDataToSign>("v1/exchange/pools/" + Id(pool) + "/remove/typed-data", request, ct);
 
     /// <summary>Pays the pool's admin fees to an address (operator key).</summary>
     public Task<PoolView> WithdrawAdminFeesAsync(uint pool, string to, CancellationToken ct = default) =>

@@ -19,6 +19,14 @@ public sealed partial class CentimeClient
     public Task<SignedOutcome> PermitAsync(string coin, PermitRequest request, CancellationToken ct = default) =>
         PostAsync<SignedOutcome>(CoinPath(coin, "permit"), request, ct);
 
+    /// <summary>A holder's own redemption (<see cref="HolderSigner.SignRedemption"/>): burns the amount into the issuer's payout list.</summary>
+    public Task<HolderRedemptionOutcome> RedeemAsync(string coin, HolderRedeemRequest request, CancellationToken ct = default) =>
+        PostAsync<HolderRedemptionOutcome>(CoinPath(coin, "redeem"), request, ct);
+
+    /// <summary>The EIP-712 Redemption a holder signs for these terms (the node fills in a missing nonce and deadline).</summary>
+    public Task<TypedDataToSign> RedeemTypedDataAsync(string coin, HolderRedeemDraft draft, CancellationToken ct = default) =>
+        PostAsync<TypedDataToSign>(CoinPath(coin, "redeem/typed-data"), draft, ct);
+
     public Task<SignedOutcome> TransferFromAsync(string coin, TransferFromRequest request, CancellationToken ct = default) =>
         PostAsync<SignedOutcome>(CoinPath(coin, "transfer-from"), request, ct);
 

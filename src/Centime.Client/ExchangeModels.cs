@@ -61,10 +61,30 @@ public sealed record ConfigurePoolRequest(
     RampRequest? Ramp = null);
 
 /// <summary>Deposits raw <see cref="Amounts"/> (one per pool coin, in pool order) from the provider; mints at least <see cref="MinMint"/> LP shares.</summary>
-public sealed record AddLiquidityRequest(string? Provider, IReadOnlyList<string>? Amounts, string? MinMint = null);
+public sealed record AddLiquidityRequest(string? Provider, IReadOnlyList<string>? Amounts, string? MinMint = null)
+{
+    /// <summary>Signed by the provider (no operator key): a random 32-byte nonce (0x-hex), used once.</summary>
+    public string? Nonce { get; init; }
+
+    /// <summary>Signed by the provider: Unix seconds of ledger time after which the request is refused.</summary>
+    public ulong? Deadline { get; init; }
+
+    /// <summary>The provider's EIP-712 signature of <see cref="HolderTypedData.AddLiquidityType"/>; without it the operator key is needed.</summary>
+    public string? Signature { get; init; }
+}
 
 /// <summary>Burns <see cref="Shares"/> LP shares (raw, 18 decimals): proportionally, or all in <see cref="Coin"/> (a symbol).</summary>
-public sealed record RemoveLiquidityRequest(string? Provider, string? Shares, IReadOnlyList<string>? MinAmounts = null, string? Coin = null);
+public sealed record RemoveLiquidityRequest(string? Provider, string? Shares, IReadOnlyList<string>? MinAmounts = null, string? Coin = null)
+{
+    /// <summary>Signed by the provider (no operator key): a random 32-byte nonce (0x-hex), used once.</summary>
+    public string? Nonce { get; init; }
+
+    /// <summary>Signed by the provider: Unix seconds of ledger time after which the request is refused.</summary>
+    public ulong? Deadline { get; init; }
+
+    /// <summary>The provider's EIP-712 signature of <see cref="HolderTypedData.RemoveLiquidityType"/>; without it the operator key is needed.</summary>
+    public string? Signature { get; init; }
+}
 
 /// <summary>Pays a pool's admin fees to <see cref="To"/> (operator).</summary>
 public sealed record WithdrawFeesRequest(string? To);

@@ -139,3 +139,25 @@ public static class Uint256Text
         return true;
     }
 }
+
+/// <summary>Body of POST /v1/coins/{symbol}/redeem: a holder's own redemption request, signed by the holder
+/// (<see cref="HolderTypedData.RedemptionType"/> under the coin's domain). <see cref="PayTo"/> is the payout instruction
+/// (bank account, 1–200 characters); it is signed, so nobody can redirect the payout.</summary>
+public sealed record HolderRedeemRequest : SignedRequest
+{
+    public required string Holder { get; init; }
+    [JsonConverter(typeof(UintTextConverter))] public required string Amount { get; init; }
+    public required string PayTo { get; init; }
+    public required string Nonce { get; init; }
+    [JsonConverter(typeof(UintTextConverter))] public required string Deadline { get; init; }
+}
+
+/// <summary>Body of the typed-data routes (<c>…/redeem/typed-data</c>): the terms to sign; a missing nonce is drawn at
+/// random and a missing deadline is one hour of ledger time from now.</summary>
+public sealed record HolderRedeemDraft(string? Holder, string? Amount, string? PayTo, string? Nonce = null, string? Deadline = null);
+
+/// <summary>EIP-712 typed data to sign (eth_signTypedData_v4 JSON), the nonce and deadline it carries, and its digest.</summary>
+public sealed record TypedDataToSign(JsonElement TypedData, string Nonce, string Deadline, string Digest);
+
+/// <summary>Answer of POST /v1/coins/{symbol}/redeem: the redemption as the issuer's payout list shows it, and the block.</summary>
+public sealed record HolderRedemptionOutcome(RedemptionInfo Redemption, ulong Height);

@@ -106,7 +106,7 @@ public sealed record PoolRisk(IReadOnlyList<UInt128> Caps, ulong MaxPriceImpact,
 /// <summary>One hop of a route: swap coin index <paramref name="In"/> for <paramref name="Out"/> in <paramref name="Pool"/>.</summary>
 public readonly record struct SwapHop(uint Pool, byte In, byte Out);
 
-/// <summary>The exchange's commands (kinds 80–87): decoders and helpers shared by them.</summary>
+/// <summary>The exchange's commands (kinds 80–87, 90–91): decoders and helpers shared by them.</summary>
 public abstract record ExchangeCommand : CommandBody
 {
     /// <summary>Most hops in a route.</summary>
@@ -123,6 +123,8 @@ public abstract record ExchangeCommand : CommandBody
         CommandKind.ExchangeRemoveLiquidity => "exchange_remove_liquidity",
         CommandKind.ExchangeSwap => "exchange_swap",
         CommandKind.ExchangeWithdrawAdminFees => "exchange_withdraw_admin_fees",
+        CommandKind.ExchangeHolderAddLiquidity => "exchange_holder_add_liquidity",
+        CommandKind.ExchangeHolderRemoveLiquidity => "exchange_holder_remove_liquidity",
         _ => null,
     };
 
@@ -137,6 +139,8 @@ public abstract record ExchangeCommand : CommandBody
         Register(CommandKind.ExchangeRemoveLiquidity, RemoveLiquidity.Read);
         Register(CommandKind.ExchangeSwap, Swap.Read);
         Register(CommandKind.ExchangeWithdrawAdminFees, WithdrawAdminFees.Read);
+        Register(CommandKind.ExchangeHolderAddLiquidity, HolderAddLiquidity.Read);
+        Register(CommandKind.ExchangeHolderRemoveLiquidity, HolderRemoveLiquidity.Read);
     }
 
     internal static void WriteAmounts(BodyWriter w, IReadOnlyList<UInt128> amounts)

@@ -80,7 +80,8 @@ public sealed class ExchangeModule : LedgerModule
     public override string Name => "exchange";
 
     /// <inheritdoc/>
-    public override bool Handles(CommandKind kind) => kind is >= CommandKind.ExchangeConfigureFeed and <= CommandKind.ExchangeWithdrawAdminFees;
+    public override bool Handles(CommandKind kind) =>
+        kind is (>= CommandKind.ExchangeConfigureFeed and <= CommandKind.ExchangeWithdrawAdminFees) or CommandKind.ExchangeHolderAddLiquidity or CommandKind.ExchangeHolderRemoveLiquidity;
 
     // ------------------------------------------------------------------ read API
 
@@ -280,6 +281,8 @@ public sealed class ExchangeModule : LedgerModule
         ConfigurePool c => ApplyConfigurePool(c, context),
         AddLiquidity a => ApplyAddLiquidity(a, context),
         RemoveLiquidity r => ApplyRemoveLiquidity(r, context),
+        HolderAddLiquidity h => ApplyHolderAdd(h, context),
+        HolderRemoveLiquidity h => ApplyHolderRemove(h, context),
         Swap s => ApplySwap(s, context),
         WithdrawAdminFees w => ApplyWithdrawAdminFees(w, context),
         _ => ResultCode.UnknownCommand,
@@ -484,6 +487,54 @@ public sealed class ExchangeModule : LedgerModule
         // Staying paused keeps the reason (a tripped breaker stays a breaker while the operator only changes risk settings).
         pool.Paused = !c.Paused ? PauseReason.None : pool.Paused == PauseReason.None ? PauseReason.Operator : pool.Paused;
         return ResultCode.Ok;
+    }
+
+    /// <summary>What an LP change signed by its provider records as requester.</summary>
+    public const string HolderRequester = "holder";
+
+    // A provider's signed deposit or withdrawal (the signature was checked at admission: the provider is the signer) is
+    // the operator's command from and to the signer, plus its nonce — in the provider's EIP-3009 nonce space of the pool's
+    // LP coin, used once and only when the change applies — and its deadline (Unix seconds of ledger time).
+    private ResultCode ApplyHolderAdd(HolderAddLiquidity h, in ModuleContext context)
+    {
+        var check = CheckSigned(h.Pool, h.Provider, h.Nonce, h.Deadline, context, out var lpCoin);
+        var code = check != ResultCode.Ok ? check : ApplyAddLiquidity(new AddLiquidity(h.Pool, h.Provider, h.Amounts, h.MinMint, HolderRequester), context);
+        if (code == ResultCode.Ok)
+        {
+            Ledger.UseAuthorization(lpCoin, h.Provider, h.Nonce);
+        }
+
+        return code;
+    }
+
+    private ResultCode ApplyHolderRemove(HolderRemoveLiquidity h, in ModuleContext context)
+    {
+        var check = CheckSigned(h.Pool, h.Provider, h.Nonce, h.Deadline, context, out var lpCoin);
+        var code = check != ResultCode.Ok ? check : ApplyRemoveLiquidity(new RemoveLiquidity(h.Pool, h.Provider, h.Burn, h.MinAmounts, h.OneCoin, HolderRequester), context);
+        if (code == ResultCode.Ok)
+        {
+            Ledger.UseAuthorization(lpCoin, h.Provider, h.Nonce);
+        }
+
+        return code;
+    }
+
+    private ResultCode CheckSigned(uint poolId, Address provider, Hash32 nonce, ulong deadline, in ModuleContext context, out uint lpCoin)
+    {
+        lpCoin = 0;
+        if (!_pools.TryGetValue(poolId, out var pool))
+        {
+            return ResultCode.PoolNotFound;
+        }
+
+        lpCoin = pool.LpCoin;
+        var unused = Ledger.CheckAuthorizationUnused(pool.LpCoin, provider, nonce);
+        if (unused != ResultCode.Ok)
+        {
+            return unused;
+        }
+
+        return context.Now / NanosPerSecond > deadline ? ResultCode.AuthorizationExpired : ResultCode.Ok;
     }
 
     private ResultCode ApplyAddLiquidity(AddLiquidity a, in ModuleContext context)

@@ -109,6 +109,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandKind.IssuanceApprove => "issuance_approve",
         CommandKind.IssuanceReject => "issuance_reject",
         CommandKind.IssuanceRedeem => "issuance_redeem",
+        CommandKind.IssuanceHolderRedeem => "issuance_holder_redeem",
         CommandKind.IssuanceMarkPayoutPaid => "issuance_mark_payout_paid",
         CommandKind.IssuanceSetPaused => "issuance_set_paused",
         CommandKind.IssuanceAddHolding => "issuance_add_holding",
@@ -134,6 +135,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandBody.Register(CommandKind.IssuanceApprove, Approve.Read);
         CommandBody.Register(CommandKind.IssuanceReject, Reject.Read);
         CommandBody.Register(CommandKind.IssuanceRedeem, Redeem.Read);
+        CommandBody.Register(CommandKind.IssuanceHolderRedeem, HolderRedeem.Read);
         CommandBody.Register(CommandKind.IssuanceMarkPayoutPaid, MarkPayoutPaid.Read);
         CommandBody.Register(CommandKind.IssuanceSetPaused, SetPaused.Read);
         CommandBody.Register(CommandKind.IssuanceAddHolding, AddHolding.Read);

@@ -58,7 +58,7 @@ public sealed class IssuanceModule : LedgerModule
     public override string Name => "issuance";
 
     /// <inheritdoc/>
-    public override bool Handles(CommandKind kind) => kind is >= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceSeize;
+    public override bool Handles(CommandKind kind) => kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceSeize) or CommandKind.IssuanceHolderRedeem;
 
     // ------------------------------------------------------------------ read API
 
@@ -288,6 +288,11 @@ public sealed class IssuanceModule : LedgerModule
     /// <inheritdoc/>
     public override ResultCode Apply(CommandBody body, in ModuleContext context)
     {
+        if (body is HolderRedeem holderRedeem)
+        {
+            return ApplyHolderRedeem(holderRedeem, context);
+        }
+
         if (body is not IssuanceCommand command)
         {
             return ResultCode.UnknownCommand;
@@ -799,6 +804,44 @@ public sealed class IssuanceModule : LedgerModule
         coin.Redeemed = checked(coin.Redeemed + c.Amount);
         RecomputeNextDeadline();
         return ResultCode.Ok;
+    }
+
+    /// <summary>
+    /// A holder's signed redemption request (the signature was checked at admission, so <see cref="HolderRedeem.Holder"/>
+    /// is the signer): the operator redemption's rules and effects — paused coin, frozen or short holder, burn, payout
+    /// deadline — plus the request's nonce (used once, in the holder's EIP-3009 nonce space) and deadline.
+    /// </summary>
+    private ResultCode ApplyHolderRedeem(HolderRedeem h, in ModuleContext context)
+    {
+        if (Ledger.GetCoin(h.Coin) is null)
+        {
+            return ResultCode.CoinNotFound;
+        }
+
+        var nonce = Ledger.CheckAuthorizationUnused(h.Coin, h.Holder, h.Nonce);
+        if (nonce != ResultCode.Ok)
+        {
+            return nonce;
+        }
+
+        if (context.Now / NanosPerSecond > h.Deadline)
+        {
+            return ResultCode.AuthorizationExpired;
+        }
+
+        var id = HolderRedeem.IdOf(h.Coin, h.Holder, h.Nonce);
+        if (_actionIndex.ContainsKey(id) || _redemptionIndex.ContainsKey(id))
+        {
+            return ResultCode.ActionExists;
+        }
+
+        var code = ExecuteRedeem(new Redeem(id, HolderRedeem.Requester, h.Coin, h.Holder, h.Amount, h.PayTo), context, dryRun: false);
+        if (code == ResultCode.Ok)
+        {
+            Ledger.UseAuthorization(h.Coin, h.Holder, h.Nonce);
+        }
+
+        return code;
     }
 
     private ResultCode ExecuteMarkPaid(MarkPayoutPaid c, in ModuleContext context, bool dryRun)

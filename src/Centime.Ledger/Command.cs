@@ -38,6 +38,8 @@ public enum CommandKind : byte
     IssuanceRotateKey = 33,
     /// <summary>A lawful order debiting a holder's account, executed only on a second operator's approval.</summary>
     IssuanceSeize = 34,
+    /// <summary>A holder's own, signed redemption request (docs/api.md, "Holder-signed redemption").</summary>
+    IssuanceHolderRedeem = 40,
 
     // --- programmable payments (48..79; src/Centime.Contracts, docs/contracts.md)
     ContractCreate = 48,
@@ -54,6 +56,10 @@ public enum CommandKind : byte
     ExchangeRemoveLiquidity = 85,
     ExchangeSwap = 86,
     ExchangeWithdrawAdminFees = 87,
+    /// <summary>A liquidity provider's own, signed deposit (docs/api.md, "Holder-signed liquidity").</summary>
+    ExchangeHolderAddLiquidity = 90,
+    /// <summary>A liquidity provider's own, signed withdrawal.</summary>
+    ExchangeHolderRemoveLiquidity = 91,
 }
 
 /// <summary>Per-command framing flags (journaled).</summary>

@@ -198,6 +198,23 @@ public sealed partial class LedgerState
         return code;
     }
 
+    /// <summary>For a module's holder-signed command whose nonce lives in the holder's EIP-3009 nonce space of
+    /// <paramref name="coin"/> (a redemption request, a liquidity deposit): Ok while the nonce is unused, else
+    /// <see cref="ResultCode.AuthorizationUsed"/> or <see cref="ResultCode.AuthorizationCanceled"/>.</summary>
+    public ResultCode CheckAuthorizationUnused(uint coin, Address authorizer, Hash32 nonce) => CheckUnused(new AuthorizationKey(coin, authorizer, nonce));
+
+    /// <summary>Marks such a nonce used once the module's command applied (after <see cref="CheckAuthorizationUnused"/>).
+    /// Call only from a module's Apply.</summary>
+    public void UseAuthorization(uint coin, Address authorizer, Hash32 nonce)
+    {
+        if (GetCoin(coin) is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(coin), $"No coin {coin}.");
+        }
+
+        _authorizations[new AuthorizationKey(coin, authorizer, nonce)] = AuthorizationState.Used;
+    }
+
     private bool IsFrozen(uint coin, Address address) => TryGetAccount(coin, address, out var account) && account.IsFrozen;
 
     private ResultCode CheckUnused(AuthorizationKey key) => GetAuthorizationState(key.Coin, key.Authorizer, key.Nonce) switch

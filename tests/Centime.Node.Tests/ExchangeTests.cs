@@ -12,7 +12,7 @@ namespace Centime.Node.Tests;
 /// The exchange end to end over loopback HTTP (docs/api.md, "Exchange"): a USD-coin payer pays an HKD-coin supplier through
 /// quote → signed acceptance → one atomic swap; a stale or out-of-band USDHKD rate refuses the payment and nothing moves.
 /// </summary>
-public sealed class ExchangeTests
+public sealed partial class ExchangeTests
 {
     private const string Usd = "NUSD";
     private const string Hkd = "JHKD";

@@ -8,7 +8,7 @@ using Centime.Client;
 namespace Centime.Node.Tests;
 
 /// <summary>The issuance API end to end over loopback HTTP (docs/issuance.md).</summary>
-public sealed class IssuanceTests
+public sealed partial class IssuanceTests
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

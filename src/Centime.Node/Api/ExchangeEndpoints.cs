@@ -54,10 +54,17 @@ public static class ExchangeEndpoints
         g.MapPatch("/pools/{id}", (string id, HttpContext http) => ConfigurePoolAsync(node, id, http)).WithName("ConfigurePool")
             .WithSummary("Change risk controls, pause, fee or ramp A (operator key).").Accepts<ConfigurePoolRequest>("application/json").Produces<PoolView>();
         g.MapPost("/pools/{id}/add", (string id, HttpContext http) => AddLiquidityAsync(node, id, http)).WithName("AddLiquidity")
-            .WithSummary("Deposit a provider's coins and mint LP shares (operator key).").Accepts<AddLiquidityRequest>("application/json").Produces<LiquidityView>();
+            .WithSummary("Deposit a provider's coins and mint LP shares (signed by the provider, EIP-712 AddLiquidity; or the operator key).")
+            .Accepts<AddLiquidityRequest>("application/json").Produces<LiquidityView>();
+        g.MapPost("/pools/{id}/add/typed-data", (string id, HttpContext http) => LiquidityTypedDataAsync(node, id, http, add: true)).WithName("AddLiquidityTypedData")
+            .WithSummary("The EIP-712 AddLiquidity a provider signs for these terms (nonce and deadline filled in when absent).")
+            .Accepts<AddLiquidityRequest>("application/json").Produces<TypedDataToSign>();
         g.MapPost("/pools/{id}/remove", (string id, HttpContext http) => RemoveLiquidityAsync(node, id, http)).WithName("RemoveLiquidity")
-            .WithSummary("Burn a provider's LP shares for the pool's coins, proportionally or in one coin (operator key).")
+            .WithSummary("Burn a provider's LP shares for the pool's coins, proportionally or in one coin (signed by the provider, EIP-712 RemoveLiquidity; or the operator key).")
             .Accepts<RemoveLiquidityRequest>("application/json").Produces<LiquidityView>();
+        g.MapPost("/pools/{id}/remove/typed-data", (string id, HttpContext http) => LiquidityTypedDataAsync(node, id, http, add: false)).WithName("RemoveLiquidityTypedData")
+            .WithSummary("The EIP-712 RemoveLiquidity a provider signs for these terms (nonce and deadline filled in when absent).")
+            .Accepts<RemoveLiquidityRequest>("application/json").Produces<TypedDataToSign>();
         g.MapPost("/pools/{id}/withdraw-fees", (string id, HttpContext http) => WithdrawFeesAsync(node, id, http)).WithName("WithdrawAdminFees")
             .WithSummary("Pay the pool's admin fees to an address (operator key).").Accepts<WithdrawFeesRequest>("application/json").Produces<PoolView>();
 
@@ -220,18 +227,24 @@ public static class ExchangeEndpoints
 
     private static async Task<IResult> AddLiquidityAsync(NodeContext node, string idText, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
         var id = PoolId(idText);
         var r = await Endpoints.ReadJsonAsync<AddLiquidityRequest>(http);
-        var provider = Endpoints.ParseAddress(r.Provider ?? throw Missing("provider"));
-        if (r.Amounts is not { Count: > 0 } amountTexts)
+        if (r.Signature is null)
         {
-            throw Missing("amounts");
+            Endpoints.RequireOperator(node, http);
         }
 
-        var amounts = amountTexts.Select((t, i) => Amount(t, $"amounts[{i}]")).ToArray();
-        var minMint = r.MinMint is null ? UInt128.Zero : Amount(r.MinMint, "minMint");
-        var height = await SubmitOneAsync(node, new AddLiquidity(id, provider, amounts, minMint, "admin"), $"deposit into pool {id}");
+        var (provider, amounts, minMint) = ParseAdd(r);
+        ExchangeCommand command = new AddLiquidity(id, provider, amounts, minMint, "admin");
+        if (r.Signature is not null)
+        {
+            var (nonce, deadline) = SignedTerms(r.Nonce, r.Deadline);
+            var typed = HolderTypedData.AddLiquidity(node.Options.ChainId, provider, id, amounts, minMint, nonce, deadline);
+            RequireSignedBy(typed, r.Signature, provider);
+            command = new HolderAddLiquidity(id, provider, amounts, minMint, nonce, deadline);
+        }
+
+        var height = await SubmitOneAsync(node, command, $"deposit into pool {id}");
         using (node.Sequencer.ReadLock())
         {
             var pool = Module(node).GetPool(id)!;
@@ -243,9 +256,48 @@ public static class ExchangeEndpoints
 
     private static async Task<IResult> RemoveLiquidityAsync(NodeContext node, string idText, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
         var id = PoolId(idText);
         var r = await Endpoints.ReadJsonAsync<RemoveLiquidityRequest>(http);
+        if (r.Signature is null)
+        {
+            Endpoints.RequireOperator(node, http);
+        }
+
+        var (provider, shares, mins, oneCoin) = ParseRemove(node, id, r);
+        ExchangeCommand command = new RemoveLiquidity(id, provider, shares, mins, oneCoin, "admin");
+        if (r.Signature is not null)
+        {
+            var (nonce, deadline) = SignedTerms(r.Nonce, r.Deadline);
+            var typed = HolderTypedData.RemoveLiquidity(node.Options.ChainId, provider, id, shares, mins, oneCoin, nonce, deadline);
+            RequireSignedBy(typed, r.Signature, provider);
+            command = new HolderRemoveLiquidity(id, provider, shares, mins, oneCoin, nonce, deadline);
+        }
+
+        var height = await SubmitOneAsync(node, command, $"withdrawal from pool {id}");
+        using (node.Sequencer.ReadLock())
+        {
+            var pool = Module(node).GetPool(id)!;
+            var paid = pool.Coins.Select(c => Dec(Legs(node, c.Coin, provider, height, ExchangeModule.WithdrawCode, id))).ToList();
+            return Results.Json(new LiquidityView(PoolViewLocked(node, pool), provider.ToString(), Dec(Balance(node, pool.LpCoin, provider)), null, Dec(shares), paid, height),
+                JsonDefaults.Options);
+        }
+    }
+
+    private static (Address Provider, UInt128[] Amounts, UInt128 MinMint) ParseAdd(AddLiquidityRequest r)
+    {
+        var provider = Endpoints.ParseAddress(r.Provider ?? throw Missing("provider"));
+        if (r.Amounts is not { Count: > 0 } amountTexts)
+        {
+            throw Missing("amounts");
+        }
+
+        var amounts = amountTexts.Select((t, i) => Amount(t, $"amounts[{i}]")).ToArray();
+        var minMint = r.MinMint is null ? UInt128.Zero : Amount(r.MinMint, "minMint");
+        return (provider, amounts, minMint);
+    }
+
+    private static (Address Provider, UInt128 Shares, UInt128[] Mins, int OneCoin) ParseRemove(NodeContext node, uint id, RemoveLiquidityRequest r)
+    {
         var provider = Endpoints.ParseAddress(r.Provider ?? throw Missing("provider"));
         var shares = Amount(r.Shares ?? throw Missing("shares"), "shares");
         var mins = (r.MinAmounts ?? []).Select((t, i) => Amount(t, $"minAmounts[{i}]")).ToArray();
@@ -264,14 +316,44 @@ public static class ExchangeEndpoints
             }
         }
 
-        var height = await SubmitOneAsync(node, new RemoveLiquidity(id, provider, shares, mins, oneCoin, "admin"), $"withdrawal from pool {id}");
-        using (node.Sequencer.ReadLock())
+        return (provider, shares, mins, oneCoin);
+    }
+
+    /// <summary>The nonce and deadline a provider signed (both required on a signed request).</summary>
+    private static (Hash32 Nonce, ulong Deadline) SignedTerms(string? nonce, ulong? deadline) =>
+        (Signing.AuthorizationChecker.Nonce(nonce ?? throw Missing("nonce"), null), deadline ?? throw Missing("deadline"));
+
+    /// <summary>Refuses a signature that does not recover to the provider over exactly these terms.</summary>
+    private static void RequireSignedBy(string typed, string signatureText, Address provider)
+    {
+        var signature = Signing.AuthorizationChecker.ParseSignature(signatureText, null, null, null, null);
+        Signing.AuthorizationChecker.Recover(HolderTypedData.Digest(typed), signature, provider, "provider", null);
+    }
+
+    private static async Task<IResult> LiquidityTypedDataAsync(NodeContext node, string idText, HttpContext http, bool add)
+    {
+        var id = PoolId(idText);
+        string? nonceText;
+        ulong? deadlineValue;
+        Func<Hash32, ulong, string> build;
+        if (add)
         {
-            var pool = Module(node).GetPool(id)!;
-            var paid = pool.Coins.Select(c => Dec(Legs(node, c.Coin, provider, height, ExchangeModule.WithdrawCode, id))).ToList();
-            return Results.Json(new LiquidityView(PoolViewLocked(node, pool), provider.ToString(), Dec(Balance(node, pool.LpCoin, provider)), null, Dec(shares), paid, height),
-                JsonDefaults.Options);
+            var r = await Endpoints.ReadJsonAsync<AddLiquidityRequest>(http);
+            var (provider, amounts, minMint) = ParseAdd(r);
+            (nonceText, deadlineValue) = (r.Nonce, r.Deadline);
+            build = (n, d) => HolderTypedData.AddLiquidity(node.Options.ChainId, provider, id, amounts, minMint, n, d);
         }
+        else
+        {
+            var r = await Endpoints.ReadJsonAsync<RemoveLiquidityRequest>(http);
+            var (provider, shares, mins, oneCoin) = ParseRemove(node, id, r);
+            (nonceText, deadlineValue) = (r.Nonce, r.Deadline);
+            build = (n, d) => HolderTypedData.RemoveLiquidity(node.Options.ChainId, provider, id, shares, mins, oneCoin, n, d);
+        }
+
+        var nonce = nonceText is null ? HolderSigner.NewNonce() : Signing.AuthorizationChecker.Nonce(nonceText, null);
+        var deadline = deadlineValue ?? (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600;
+        return Results.Json(IssuanceEndpoints.TypedDataView(build(nonce, deadline), nonce, deadline), JsonDefaults.Options);
     }
 
     private static async Task<IResult> WithdrawFeesAsync(NodeContext node, string idText, HttpContext http)
@@ -625,7 +707,7 @@ public static class ExchangeEndpoints
         var status = code switch
         {
             ResultCode.PoolNotFound or ResultCode.FeedNotFound or ResultCode.CoinNotFound => 404,
-            ResultCode.PoolExists or ResultCode.SwapExists or ResultCode.CoinExists => 409,
+            ResultCode.PoolExists or ResultCode.SwapExists or ResultCode.CoinExists or ResultCode.AuthorizationUsed or ResultCode.AuthorizationCanceled => 409,
             ResultCode.NotOracleSigner => 403,
             _ => 422,
         };

@@ -25,6 +25,14 @@ public static class IssuanceEndpoints
     public static void Map(WebApplication app, NodeContext node)
     {
         var g = app.MapGroup("/v1/issuance").WithTags("Issuance");
+        var checker = new Signing.AuthorizationChecker(node);
+        var holder = app.MapGroup("/v1/coins/{symbol}").WithTags("Holder-signed");
+        holder.MapPost("/redeem", (string symbol, HttpContext http) => HolderRedeemAsync(node, checker, symbol, http)).WithName("HolderRedeem")
+            .WithSummary("A holder's own redemption (EIP-712 Redemption signed by the holder): burns the amount and creates a payout instruction with a deadline.")
+            .Accepts<HolderRedeemRequest>("application/json").Produces<HolderRedemptionOutcome>();
+        holder.MapPost("/redeem/typed-data", (string symbol, HttpContext http) => HolderRedeemTypedDataAsync(node, checker, symbol, http)).WithName("HolderRedeemTypedData")
+            .WithSummary("The EIP-712 Redemption a holder signs for these terms (nonce and deadline filled in when absent).")
+            .Accepts<HolderRedeemDraft>("application/json").Produces<TypedDataToSign>();
 
         g.MapGet("/whoami", (HttpRequest request) => WhoAmIResult(node, request.HttpContext)).WithName("IssuanceWhoAmI").WithSummary("The operator and roles of the presented key.");
         g.MapGet("/operators", (HttpRequest request) => ListOperators(node, request.HttpContext)).WithName("ListOperators").WithSummary("Operators and roles (admin, auditor).");
@@ -360,6 +368,83 @@ public static class IssuanceEndpoints
         var command = new Redeem(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Holder, "holder"), Amount(request.Amount, "amount"), Text(request.PayTo, "payTo"));
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
+
+    // ------------------------------------------------------------------ holder-signed redemption
+
+    private static async Task<IResult> HolderRedeemAsync(NodeContext node, Signing.AuthorizationChecker checker, string symbol, HttpContext http)
+    {
+        var domain = checker.Domain(symbol);
+        var r = await ReadAsync<HolderRedeemRequest>(http);
+        Signing.AuthorizationChecker.ThrowIfWrongDomain(node, domain, r.ChainId, r.VerifyingContract);
+        var holder = Signing.AuthorizationChecker.Field(r.Holder, "holder", null);
+        var amount = Signing.AuthorizationChecker.Amount(Signing.AuthorizationChecker.Uint(r.Amount, "amount", null), "amount", null);
+        var payTo = Text(r.PayTo, "payTo");
+        var nonce = Signing.AuthorizationChecker.Nonce(r.Nonce, null);
+        var deadline = Seconds(Signing.AuthorizationChecker.Uint(r.Deadline, "deadline", null), "deadline");
+        var signature = Signing.AuthorizationChecker.ParseSignature(r.Signature, r.V, r.R, r.S, null);
+        var digest = HolderTypedData.Digest(HolderTypedData.Redemption(CoinDomainOf(node, symbol), holder, amount, payTo, nonce, deadline));
+        var signer = Signing.AuthorizationChecker.Recover(digest, signature, holder, "holder", null);
+
+        var receipt = await Endpoints.SubmitAsync(node, [Command.Of(new HolderRedeem(domain.Number, signer, amount, payTo, nonce, deadline))]);
+        var result = receipt.Results[0];
+        if (result.Code != ResultCode.Ok)
+        {
+            throw new ProblemException(Signing.AuthorizationChecker.Status(result.Code), result.Code.ToProblemCode(), "Redemption refused", RedeemRefusal(result.Code));
+        }
+
+        using (node.Sequencer.ReadLock())
+        {
+            var redemption = Module(node).RedemptionById(HolderRedeem.IdOf(domain.Number, signer, nonce))!;
+            return Results.Json(new HolderRedemptionOutcome(ToInfo(redemption, symbol, node.Sequencer.State.Timestamp), receipt.Height), JsonDefaults.Options);
+        }
+    }
+
+    private static async Task<IResult> HolderRedeemTypedDataAsync(NodeContext node, Signing.AuthorizationChecker checker, string symbol, HttpContext http)
+    {
+        checker.Domain(symbol);
+        var r = await ReadAsync<HolderRedeemDraft>(http);
+        var holder = Signing.AuthorizationChecker.Field(r.Holder, "holder", null);
+        var amount = Signing.AuthorizationChecker.Amount(Signing.AuthorizationChecker.Uint(r.Amount, "amount", null), "amount", null);
+        var payTo = Text(r.PayTo, "payTo");
+        var nonce = r.Nonce is null ? HolderSigner.NewNonce() : Signing.AuthorizationChecker.Nonce(r.Nonce, null);
+        var deadline = r.Deadline is null
+            ? (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600
+            : Seconds(Signing.AuthorizationChecker.Uint(r.Deadline, "deadline", null), "deadline");
+        var typed = HolderTypedData.Redemption(CoinDomainOf(node, symbol), holder, amount, payTo, nonce, deadline);
+        return Results.Json(TypedDataView(typed, nonce, deadline), JsonDefaults.Options);
+    }
+
+    /// <summary>The typed data a holder signs, with its nonce, deadline and digest (shared by the holder-signed routes).</summary>
+    internal static TypedDataToSign TypedDataView(string typed, Hash32 nonce, ulong deadline)
+    {
+        using var document = JsonDocument.Parse(typed);
+        return new TypedDataToSign(document.RootElement.Clone(), nonce.ToString(), deadline.ToString(CultureInfo.InvariantCulture), HolderTypedData.Digest(typed).ToString());
+    }
+
+    /// <summary>A signed deadline in Unix seconds: it must fit 64 bits, since the digest is recomputed from the value.</summary>
+    internal static ulong Seconds(BigInteger value, string field) => value <= ulong.MaxValue
+        ? (ulong)value
+        : throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", $"'{field}' must be Unix seconds below 2^64");
+
+    private static Client.Eip712Domain CoinDomainOf(NodeContext node, string symbol)
+    {
+        using (node.Sequencer.ReadLock())
+        {
+            var coin = node.Sequencer.State.TryGetCoin(symbol, out var c) ? c : throw new ProblemException(404, "coin_not_found", "Not found", $"no coin {symbol}");
+            return new Client.Eip712Domain(coin.Name, coin.Version, node.Options.ChainId, coin.VerifyingContract.ToString());
+        }
+    }
+
+    private static string RedeemRefusal(ResultCode code) => code switch
+    {
+        ResultCode.AuthorizationUsed => "this (holder, nonce) was already used: by this redemption or by another signed command",
+        ResultCode.AuthorizationCanceled => "the holder canceled this nonce (cancel-authorization)",
+        ResultCode.AuthorizationExpired => "ledger time is past the request's deadline",
+        ResultCode.ExceedsBalance => "the holder's available balance is smaller than the amount",
+        ResultCode.AccountFrozen => "the holder's account is frozen in this coin",
+        ResultCode.Paused => "the coin is paused",
+        _ => code.ToProblemCode(),
+    };
 
     private static IResult ListRedemptions(NodeContext node, string symbol, string? status, HttpContext http)
     {
