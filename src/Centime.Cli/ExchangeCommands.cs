@@ -67,10 +67,14 @@ internal static class ExchangeCommands
         pool.Add(create);
 
         var poolId = new Argument<uint>("id") { Description = "Pool id" };
-        var provider = new Option<string>("--provider") { Description = "The liquidity provider's address", Required = true };
+        var provider = new Option<string?>("--provider") { Description = "The liquidity provider's address (operator key)" };
+        var lpWallet = new Option<string?>("--wallet") { Description = "Your own liquidity: the provider's wallet signs (EIP-712; no operator key)" };
         var amounts = new Option<string[]>("--amount") { Description = "Whole coins to deposit, one per pool coin in order (0 for none)", Required = true };
         var minMint = new Option<string?>("--min-mint") { Description = "Least LP shares to mint (whole shares, 18 decimals)" };
-        var add = new Command("add", "Deposit a provider's coins and mint LP shares (operator key).") { poolId, provider, amounts, minMint };
+        var add = new Command("add", "Deposit coins and mint LP shares: your own with --wallet, or a provider's with --provider (operator key).")
+        {
+            poolId, provider, lpWallet, amounts, minMint, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
+        };
         add.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
@@ -82,8 +86,19 @@ internal static class ExchangeCommands
             }
 
             var units = texts.Select((t, i) => Units(t, current.Coins[i].Decimals)).ToList();
-            var result = await client.AddLiquidityAsync(current.Id, new AddLiquidityRequest(parse.GetValue(provider), units,
-                parse.GetValue(minMint) is { } mm ? Units(mm, LpDecimals) : null), ct);
+            var least = parse.GetValue(minMint) is { } mm ? Units(mm, LpDecimals) : null;
+            AddLiquidityRequest request;
+            if (parse.GetValue(lpWallet) is { } walletName)
+            {
+                var (signer, chainId) = await ProviderAsync(parse, client, current, walletName, ct);
+                request = signer.SignAddLiquidity(chainId, current.Id, [.. units.Select(Raw)], least is null ? UInt128.Zero : Raw(least), InAnHour);
+            }
+            else
+            {
+                request = new AddLiquidityRequest(parse.GetValue(provider) ?? throw new UsageException("give --wallet (your own liquidity) or --provider (operator key)"), units, least);
+            }
+
+            var result = await client.AddLiquidityAsync(current.Id, request, ct);
             PrintLiquidity(parse, result, "minted", result.Minted);
             return CliContext.ExitOk;
         }));
@@ -92,7 +107,10 @@ internal static class ExchangeCommands
         var shares = new Option<string>("--shares") { Description = "LP shares to burn (whole shares, 18 decimals)", Required = true };
         var oneCoin = new Option<string?>("--coin") { Description = "Take everything in this coin (default: every coin, proportionally)" };
         var mins = new Option<string[]>("--min") { Description = "Least to receive: one per coin in order (proportional), or one (with --coin); whole units" };
-        var remove = new Command("remove", "Burn a provider's LP shares for the pool's coins (operator key).") { poolId, provider, shares, oneCoin, mins };
+        var remove = new Command("remove", "Burn LP shares for the pool's coins: your own with --wallet, or a provider's with --provider (operator key).")
+        {
+            poolId, provider, lpWallet, shares, oneCoin, mins, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
+        };
         remove.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
@@ -102,8 +120,21 @@ internal static class ExchangeCommands
             var minUnits = coin is null
                 ? minTexts.Select((t, i) => Units(t, i < current.Coins.Count ? current.Coins[i].Decimals : 0)).ToList()
                 : minTexts.Select(t => Units(t, current.Coins.FirstOrDefault(c => c.Coin == coin)?.Decimals ?? 0)).ToList();
-            var result = await client.RemoveLiquidityAsync(current.Id, new RemoveLiquidityRequest(parse.GetValue(provider), Units(parse.GetValue(shares)!, LpDecimals),
-                minUnits.Count == 0 ? null : minUnits, coin), ct);
+            var burn = Units(parse.GetValue(shares)!, LpDecimals);
+            RemoveLiquidityRequest request;
+            if (parse.GetValue(lpWallet) is { } walletName)
+            {
+                var (signer, chainId) = await ProviderAsync(parse, client, current, walletName, ct);
+                var index = coin is null ? -1 : current.Coins.ToList().FindIndex(c => c.Coin == coin);
+                request = signer.SignRemoveLiquidity(chainId, current.Id, Raw(burn), [.. minUnits.Select(Raw)], coin, index, InAnHour);
+            }
+            else
+            {
+                request = new RemoveLiquidityRequest(parse.GetValue(provider) ?? throw new UsageException("give --wallet (your own liquidity) or --provider (operator key)"), burn,
+                    minUnits.Count == 0 ? null : minUnits, coin);
+            }
+
+            var result = await client.RemoveLiquidityAsync(current.Id, request, ct);
             PrintLiquidity(parse, result, "burned", result.Burned);
             return CliContext.ExitOk;
         }));
@@ -389,6 +420,19 @@ internal static class ExchangeCommands
 
     private static async Task<string> UnitsOfAsync(CentimeClient client, string coin, string amount, CancellationToken ct) =>
         Units(amount, (await client.GetCoinAsync(coin, ct)).Decimals);
+
+    /// <summary>The provider's signer from its wallet, and the node's network id (from a pool coin's published domain).</summary>
+    private static async Task<(HolderSigner Signer, ulong ChainId)> ProviderAsync(ParseResult parse, CentimeClient client, PoolView pool, string wallet, CancellationToken ct)
+    {
+        var key = WalletCommands.LoadPrivateKey(parse, wallet);
+        var signer = new HolderSigner(key);
+        Array.Clear(key);
+        return (signer, (await client.GetCoinAsync(pool.Coins[0].Coin, ct)).Domain.ChainId);
+    }
+
+    private static ulong InAnHour => (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600;
+
+    private static UInt128 Raw(string units) => UInt128.Parse(units, CultureInfo.InvariantCulture);
 
     private static string Units(string amount, int decimals) =>
         CoinUnits.TryParse(amount, decimals, out var units, out var error) ? units.ToString(CultureInfo.InvariantCulture) : throw new UsageException(error!);

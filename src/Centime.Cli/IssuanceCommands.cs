@@ -222,15 +222,41 @@ internal static class IssuanceCommands
 
     private static Command CreateRedeem()
     {
-        var holder = new Option<string>("--holder") { Description = "Holder whose coins are burned", Required = true };
+        var holder = new Option<string?>("--holder") { Description = "Holder whose coins are burned (minter, on the holder's behalf)" };
+        var wallet = new Option<string?>("--wallet") { Description = "Redeem your own coins: the holder's wallet signs the request (no operator key)" };
         var amount = new Option<string>("--amount") { Description = "Amount in whole coins", Required = true };
         var payTo = new Option<string>("--pay-to") { Description = "Payout instruction: the holder's bank account", Required = true };
-        var command = new Command("redeem", "Burn a holder's coins and create a payout instruction with a deadline (minter, on the holder's behalf).") { CoinOption, holder, amount, payTo };
+        var command = new Command("redeem", "Burn coins and create a payout instruction with a deadline: your own with --wallet (EIP-712 Redemption), or a holder's with --holder (minter).")
+        {
+            CoinOption, holder, wallet, amount, payTo, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
+        };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = Api(parse);
             var coin = parse.GetValue(CoinOption)!;
-            var request = new RedeemRequest { Holder = parse.GetValue(holder), Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct), PayTo = parse.GetValue(payTo) };
+            var minor = await MinorAsync(api, coin, parse.GetValue(amount)!, ct);
+            if (parse.GetValue(wallet) is { } walletName)
+            {
+                var key = WalletCommands.LoadPrivateKey(parse, walletName);
+                var signer = new HolderSigner(key);
+                Array.Clear(key);
+                var domain = (await api.GetAsync<CoinInfo>("v1/coins/" + Uri.EscapeDataString(coin), ct)).Domain;
+                var signed = signer.SignRedemption(domain, UInt128.Parse(minor, CultureInfo.InvariantCulture), parse.GetValue(payTo)!,
+                    (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600);
+                var outcome = await api.PostAsync<HolderRedemptionOutcome>($"v1/coins/{coin}/redeem", signed, ct);
+                if (CliContext.WantsJson(parse))
+                {
+                    CliContext.PrintJson(outcome);
+                    return CliContext.ExitOk;
+                }
+
+                var r = outcome.Redemption;
+                var due = DateTimeOffset.FromUnixTimeMilliseconds((long)(r.Deadline / 1_000_000UL)).ToString("u", CultureInfo.InvariantCulture);
+                Console.Out.WriteLine($"redemption {r.Id}: {r.Amount} minor units of {r.Holder} burned at height {outcome.Height}; payout due by {due}");
+                return CliContext.ExitOk;
+            }
+
+            var request = new RedeemRequest { Holder = parse.GetValue(holder) ?? throw new UsageException("give --wallet (your own coins) or --holder (minter)"), Amount = minor, PayTo = parse.GetValue(payTo) };
             PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/redemptions", request, ct));
             return CliContext.ExitOk;
         }));

@@ -130,6 +130,48 @@ public sealed class IssuanceModuleTests
         Assert.Equal(ResultCode.RedemptionAlreadyPaid, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", redeem.ActionId, "WIRE-9", "")));
     }
 
+    /// <summary>A holder's own signed request (signature checked at admission) runs the same redemption flow, once per
+    /// nonce, and leaves the nonce unused when refused; replay and snapshots agree.</summary>
+    [Fact]
+    public void HolderRedeem_SignedRequest_BurnsIntoPayoutListOncePerNonceAndRefusalsChangeNothing()
+    {
+        var chain = Funded(UInt128.MaxValue);
+        Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 300)));
+        var seconds = chain.State.NextTimestamp / 1_000_000_000UL;
+        var nonce = Hash32.Sha256([7]);
+        ResultCode Run(HolderRedeem h) => chain.Apply(chain.State.NextTimestamp, Command.Of(h))[0];
+        var request = new HolderRedeem(1, Alice, 120, "IBAN DE89", nonce, seconds + 3600);
+
+        Assert.Equal(ResultCode.ExceedsBalance, Run(request with { Amount = 301 }));
+        Assert.Equal(ResultCode.AuthorizationExpired, Run(request with { Deadline = seconds - 1 }));
+        Assert.Equal(ResultCode.Paused, RunPaused(chain, () => Run(request)));
+        Assert.Equal([ResultCode.Ok], chain.Apply(chain.State.NextTimestamp, Command.Of(new SetAccountFrozen(1, Alice, true))));
+        Assert.Equal(ResultCode.AccountFrozen, Run(request));
+        Assert.Equal([ResultCode.Ok], chain.Apply(chain.State.NextTimestamp, Command.Of(new SetAccountFrozen(1, Alice, false))));
+        Assert.Equal((UInt128)300, chain.Module.Supply(1));
+        Assert.Equal(AuthorizationState.Unused, chain.State.GetAuthorizationState(1, Alice, nonce));
+
+        Assert.Equal(ResultCode.Ok, Run(request));
+        Assert.Equal((UInt128)180, chain.Module.Supply(1));
+        var r = chain.Module.RedemptionById(HolderRedeem.IdOf(1, Alice, nonce))!;
+        Assert.Equal((Alice, (UInt128)120, "IBAN DE89", HolderRedeem.Requester), (r.Holder, r.Amount, r.PayTo, r.RequestedBy));
+        Assert.Equal(IssuanceModule.DeadlineOf(r.RequestedAt, 0), r.Deadline);
+        Assert.Equal(AuthorizationState.Used, chain.State.GetAuthorizationState(1, Alice, nonce));
+        Assert.Equal(ResultCode.AuthorizationUsed, Run(request));
+        Assert.Equal(ResultCode.Ok, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", r.Id, "WIRE-10", "")));
+
+        Assert.Equal(chain.State.ComputeStateHash(), chain.Replay().ComputeStateHash());
+        Assert.Equal(chain.State.ComputeStateHash(), chain.SnapshotRoundTrip().ComputeStateHash());
+    }
+
+    private static ResultCode RunPaused(Chain chain, Func<ResultCode> run)
+    {
+        Assert.Equal(ResultCode.Ok, chain.One(new SetPaused(chain.NextId(), "pz", 1, true)));
+        var code = run();
+        Assert.Equal(ResultCode.Ok, chain.One(new SetPaused(chain.NextId(), "pz", 1, false)));
+        return code;
+    }
+
     [Fact]
     public void DeadlineOf_FridayRequest_DueMonday()
     {
