@@ -432,4 +432,44 @@ public sealed class ExchangeModuleTests(ITestOutputHelper output)
         })], blocked);
         Assert.Equal(ResultCode.ModuleOwnedAccount, blocked[0].Code);
     }
+
+    /// <summary>A provider's signed deposit and withdrawal (signature checked at admission): from and to the signer, its
+    /// nonce used once in the LP coin's nonce space and only on success; deadline, frozen provider and paused pool refuse.</summary>
+    [Fact]
+    public void HolderLiquidity_SignedAddAndRemove_OncePerNonceRefusalsChangeNothing()
+    {
+        var chain = UsdHkd();
+        Fund(chain, Payer, 1_000 * E6, 0, 0);
+        var lp = chain.Module.GetPool(1)!.LpCoin;
+        var deadline = chain.Seconds + 3600;
+        var n1 = Hash32.Sha256([1]);
+        var add = new HolderAddLiquidity(1, Payer, [500 * E6, 0], 0, n1, deadline);
+
+        Assert.Equal(ResultCode.AuthorizationExpired, chain.One(add with { Deadline = chain.Seconds - 1 }));
+        Assert.Equal([ResultCode.Ok], chain.Apply(0, Command.Of(new SetAccountFrozen(Usd, Payer, true))));
+        Assert.Equal(ResultCode.AccountFrozen, chain.One(add));
+        Assert.Equal([ResultCode.Ok], chain.Apply(0, Command.Of(new SetAccountFrozen(Usd, Payer, false))));
+        Assert.Equal(ResultCode.PoolNotFound, chain.One(add with { Pool = 9 }));
+        Assert.Equal(AuthorizationState.Unused, chain.State.GetAuthorizationState(lp, Payer, n1));
+        Assert.Equal((Int128)(1_000 * E6), chain.Balance(Usd, Payer));
+
+        Assert.Equal(ResultCode.Ok, chain.One(add));
+        var shares = chain.Balance(lp, Payer);
+        Assert.True(shares > 0);
+        Assert.Equal((Int128)(500 * E6), chain.Balance(Usd, Payer));
+        Assert.Equal(ResultCode.AuthorizationUsed, chain.One(add));
+        AssertBooksMatchLedger(chain);
+
+        var remove = new HolderRemoveLiquidity(1, Payer, (UInt128)shares, [], -1, Hash32.Sha256([2]), deadline);
+        Assert.Equal(ResultCode.Ok, chain.One(new ConfigurePool(1, chain.Module.GetPool(1)!.Risk, true, 0, 0, 0, 0, "admin")));
+        Assert.Equal(ResultCode.PoolPaused, chain.One(new HolderAddLiquidity(1, Payer, [1 * E6, 0], 0, Hash32.Sha256([3]), deadline)));
+        Assert.Equal(ResultCode.Ok, chain.One(remove)); // proportional: open while paused, so a provider can always leave
+        Assert.Equal(Int128.Zero, chain.Balance(lp, Payer));
+        Assert.True(chain.Balance(Hkd, Payer) > 0);
+        Assert.Equal(ResultCode.AuthorizationUsed, chain.One(remove));
+        AssertBooksMatchLedger(chain);
+
+        Assert.Equal(chain.State.ComputeStateHash(), chain.Replay().ComputeStateHash());
+        Assert.Equal(chain.State.ComputeStateHash(), chain.SnapshotRoundTrip().ComputeStateHash());
+    }
 }
