@@ -27,6 +27,13 @@ public abstract class LedgerModule
     /// <summary>Applies one command; returns its result code. A failure must leave the module's state unchanged.</summary>
     public abstract ResultCode Apply(CommandBody body, in ModuleContext context);
 
+    /// <summary>Called first for every block, before anything of it is applied (holds expire after this): the state is
+    /// still exactly that of the previous block (<see cref="LedgerState.Height"/>, <see cref="LedgerState.Timestamp"/>),
+    /// so a module can record figures as of that block, e.g. at the end of a reporting period. Read only.</summary>
+    public virtual void OnBeforeBlock(ulong height, ulong timestamp)
+    {
+    }
+
     /// <summary>Called at the start of every block, before its commands, after expired holds are released:
     /// the place to act on deadlines that passed (in ledger time, in a deterministic order).</summary>
     public virtual void OnBlockStart(ulong height, ulong timestamp)

@@ -241,6 +241,11 @@ public sealed partial class LedgerState
             throw new ArgumentOutOfRangeException(nameof(timestamp), $"Block time {timestamp} leaves no room for {commands.Length} event times.");
         }
 
+        foreach (var module in _modules)
+        {
+            module.OnBeforeBlock(height, timestamp);
+        }
+
         Rules = rules;
         ExpireHolds(timestamp);
         foreach (var module in _modules)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Centime.Journal;
+using Centime.Ledger;
 using Centime.Node.Api;
 using Centime.Node.Sequencing;
 using Microsoft.AspNetCore.Builder;
@@ -34,6 +35,11 @@ public sealed class CentimeNode : IAsyncDisposable
 
     /// <summary>The addresses Kestrel actually listens on (useful with port 0).</summary>
     public IReadOnlyList<string> Urls => App.Urls.ToList();
+
+    /// <summary>The state machine's modules, in a fresh instance each call (the journal makes one set per state it builds).
+    /// The disclosure module records month ends for the reports (docs/transparency.md §3).</summary>
+    internal static IReadOnlyList<LedgerModule> CreateModules() =>
+        [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule(), new Centime.Issuance.DisclosureModule()];
 
     /// <summary>
     /// Opens the data directory (recovering the journal; throws <see cref="JournalCorruptException"/> on
@@ -86,7 +92,7 @@ public sealed class CentimeNode : IAsyncDisposable
                 logger.LogInformation("Recovery {Phase}: {Done}/{Total}", p.Phase, p.Done, p.Total);
             }
         });
-        var journal = Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync, CreateModules = () => [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule()] }, progress);
+        var journal = Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync, CreateModules = CreateModules }, progress);
         var r = journal.Recovery;
         logger.LogInformation("Recovered height {Height} in {Ms} ms (snapshot at {Snapshot}, {Replayed} blocks replayed)",
             journal.Height, sw.ElapsedMilliseconds, r.SnapshotHeight, r.BlocksReplayed);

@@ -26,7 +26,7 @@ public sealed class ReportApiTests
         Assert.Equal(issuer, verdict.Signer);
 
         var report = JsonNode.Parse(bytes)!["report"]!;
-        Assert.Equal("centime-monthly-disclosure/1", report["format"]!.GetValue<string>());
+        Assert.Equal("centime-monthly-disclosure/2", report["format"]!.GetValue<string>());
         Assert.Equal(ThisMonth, report["month"]!.GetValue<string>());
         Assert.False(report["period"]!["complete"]!.GetValue<bool>());
         Assert.Equal("5000000", report["supply"]!["circulating"]!.GetValue<string>());
@@ -84,20 +84,84 @@ public sealed class ReportApiTests
         Assert.Equal(issuer, reply["signer"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task MonthlyReport_PastMonthBeforeAnyBlock_NoLiabilitiesAndComplete()
+    [Theory]
+    [InlineData("2020-01")]
+    [InlineData(null)] // last month: the coin was created in this one
+    public async Task MonthlyReport_MonthBeforeTheCoinExisted_RefusedWithCode(string? month)
     {
         await using var node = await TestNode.StartAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
-        await LiabilitiesApiTests.PublishAsync(node, "NUSD");
-        var bytes = await node.Http.GetByteArrayAsync("v1/coins/NUSD/reports/monthly?month=2020-01");
-        Assert.True(DisclosureSignature.Verify(bytes).IsValid);
-        var report = JsonNode.Parse(bytes)!["report"]!;
-        Assert.True(report["period"]!["complete"]!.GetValue<bool>());
-        Assert.Null(report["period"]!["lastBlock"]);
-        Assert.Null(report["liabilities"]);
-        Assert.Equal("2020-01-01T00:00:00Z", report["period"]!["from"]!.GetValue<string>());
-        Assert.Equal("2020-02-01T00:00:00Z", report["period"]!["to"]!.GetValue<string>());
+        month ??= DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        using var response = await node.Http.GetAsync($"v1/coins/NUSD/reports/monthly?month={month}");
+        Assert.Equal(404, (int)response.StatusCode);
+        Assert.Equal("report_before_coin", (await node.ReadProblemAsync(response)).Code);
+
+        // The page offers only this month's report.
+        var page = await node.Http.GetStringAsync("transparency/NUSD");
+        Assert.Contains($"data-month=\"{ThisMonth}\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain($"data-month=\"{month}\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MonthlyReport_PastMonths_FiguresAsOfTheirLastBlockNotToday()
+    {
+        // A ledger that began in January 2026: NUSD created on 10 January, 1,000.00 minted on 20 January, 2,500.00 more
+        // on 20 February. Written straight to the journal with those block times; the node then recovers it.
+        var data = Path.Combine(Path.GetTempPath(), "centime-report-test-" + Guid.NewGuid().ToString("N"));
+        var supply = Centime.Ledger.Coin.SupplyAccountOf("NUSD");
+        using (var journal = Journal.Journal.Open(data, new Journal.JournalOptions { Fsync = false, CreateModules = CentimeNode.CreateModules }))
+        {
+            var buffer = Array.Empty<byte>();
+            void AppendBlock(DateTime at, params Command[] commands)
+            {
+                var state = journal.State;
+                var time = (ulong)(at - DateTime.UnixEpoch).Ticks * 100UL;
+                var results = new CommandResult[commands.Length];
+                state.ApplyBlock(state.Height + 1, time, commands, results);
+                Assert.All(results, r => Assert.Equal(ResultCode.Ok, r.Code));
+                var header = Block.Seal(state.Height, time, journal.LastHash, commands, results, ref buffer, out var length);
+                journal.Append(buffer.AsSpan(0, length), header);
+                journal.Commit();
+            }
+
+            AppendBlock(new DateTime(2026, 1, 10, 9, 0, 0, DateTimeKind.Utc), Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")));
+            AppendBlock(new DateTime(2026, 1, 20, 9, 0, 0, DateTimeKind.Utc), Command.Of(new Transfer { Id = 1, Coin = 1, DebitAccount = supply, CreditAccount = Address.Parse(Holders.Alice), Amount = 1_000_000_000 }));
+            AppendBlock(new DateTime(2026, 2, 20, 9, 0, 0, DateTimeKind.Utc), Command.Of(new Transfer { Id = 2, Coin = 1, DebitAccount = supply, CreditAccount = Address.Parse(Holders.Bob), Amount = 2_500_000_000 }));
+        }
+
+        await using var node = await TestNode.StartAsync(data);
+        var mint = await node.Client.SubmitTransfersAsync([new TransferRequest { Id = "3", Coin = "NUSD", Debit = supply.ToString(), Credit = Holders.Carol, Amount = "7000000" }]);
+        Assert.Equal("ok", mint.Results.Single().Result);
+
+        async Task<JsonNode> ReportAsync(string month)
+        {
+            var bytes = await node.Http.GetByteArrayAsync($"v1/coins/NUSD/reports/monthly?month={month}");
+            Assert.True(DisclosureSignature.Verify(bytes).IsValid);
+            return JsonNode.Parse(bytes)!["report"]!;
+        }
+
+        var january = await ReportAsync("2026-01");
+        Assert.True(january["period"]!["complete"]!.GetValue<bool>());
+        Assert.Equal("2", january["period"]!["lastBlock"]!.GetValue<string>());
+        Assert.Equal("period_end", january["figuresAsOf"]!["basis"]!.GetValue<string>());
+        Assert.Equal("2", january["figuresAsOf"]!["height"]!.GetValue<string>());
+        Assert.Equal("2026-01-20T09:00:00Z", january["figuresAsOf"]!["ledgerTime"]!.GetValue<string>());
+        Assert.Equal("1000000000", january["supply"]!["circulating"]!.GetValue<string>());
+        Assert.Equal("no_reserve_book", january["backing"]!["state"]!.GetValue<string>());
+
+        var february = await ReportAsync("2026-02");
+        Assert.Equal("3", february["figuresAsOf"]!["height"]!.GetValue<string>());
+        Assert.Equal("3500000000", february["supply"]!["circulating"]!.GetValue<string>());
+
+        // March had no block before today's: its end is the state of 20 February too.
+        Assert.Equal("3500000000", (await ReportAsync("2026-03"))["supply"]!["circulating"]!.GetValue<string>());
+
+        var now = await ReportAsync(ThisMonth);
+        Assert.Equal("to_date", now["figuresAsOf"]!["basis"]!.GetValue<string>());
+        Assert.Equal("3507000000", now["supply"]!["circulating"]!.GetValue<string>());
+
+        using var december = await node.Http.GetAsync("v1/coins/NUSD/reports/monthly?month=2025-12");
+        Assert.Equal("report_before_coin", (await node.ReadProblemAsync(december)).Code);
     }
 
     [Fact]

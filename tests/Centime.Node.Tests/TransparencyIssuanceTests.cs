@@ -106,12 +106,13 @@ public sealed class TransparencyIssuanceTests
         Assert.Equal(1, redemptions["openAtEnd"]!.GetValue<int>());
         Assert.Equal(0, redemptions["overdueAtEnd"]!.GetValue<int>());
 
-        // Last month: nothing was requested or paid in it, and the ledger did not exist yet.
+        // Last month the coin did not exist yet: no report, with a code saying why.
         var previous = DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
-        var old = JsonNode.Parse(await node.Http.GetByteArrayAsync($"v1/coins/NUSD/reports/monthly?month={previous}"))!["report"]!;
-        Assert.Equal(0, old["redemptions"]!["requested"]!.GetValue<int>());
-        Assert.Equal(0, old["redemptions"]!["openAtEnd"]!.GetValue<int>());
-        Assert.Null(old["liabilities"]);
+        using var old = await node.Http.GetAsync($"v1/coins/NUSD/reports/monthly?month={previous}");
+        Assert.Equal(404, (int)old.StatusCode);
+        Assert.Equal("report_before_coin", (await node.ReadProblemAsync(old)).Code);
+        Assert.Contains("Backed 1:1 by USD reserves: 600.00 USD eligible for 500.00 NUSD in circulation.", html, StringComparison.Ordinal);
+        Assert.Equal("backed", report["backing"]!["state"]!.GetValue<string>());
     }
 
     private static async Task<JsonObject> PostAsync(TestNode node, Dictionary<string, string> keys, string who, string path, object body)

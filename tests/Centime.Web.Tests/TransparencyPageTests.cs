@@ -126,6 +126,40 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
         Assert.Contains("JHKD", await index.InnerTextAsync("ul.coins"));
     }
 
+    [Theory]
+    [InlineData("1000000000", "backed", "Backed 1:1 by USD reserves: 1,000.00 USD eligible for 1,000.00 NUSD in circulation.", "100.00%")]
+    [InlineData("500000000", "under_backed", "Under-backed: eligible USD reserves cover 50.00% of the 1,000.00 NUSD in circulation, a shortfall of 500.00 USD.", "50.00%")]
+    public async Task Headline_IssuedCoin_SaysWhatTheReservesShow(string bankBalance, string state, string headline, string coverage)
+    {
+        await IssuedCoinAsync("NUSD", bankBalance);
+        var page = await OpenAsync("transparency/NUSD");
+        Assert.Equal(state, await page.GetAttributeAsync("#headline", "data-state"));
+        var text = (await page.InnerTextAsync("#headline")).Trim();
+        output.WriteLine($"headline ({state}): {text}");
+        Assert.StartsWith(headline, text, StringComparison.Ordinal); // violations, if any, follow
+        Assert.Equal(coverage, (await page.InnerTextAsync("#card-coverage .value")).Trim());
+        if (state != "backed")
+        {
+            Assert.DoesNotContain("Backed 1:1", await page.InnerTextAsync("body"), StringComparison.Ordinal);
+        }
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, $"transparency-{state}.png"), FullPage = true });
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task Headline_NoReserveBook_NotABackedCoin()
+    {
+        await CoinWithHoldersAsync("PLAY", Alice);
+        var page = await OpenAsync("transparency/PLAY");
+        Assert.Equal("no_reserve_book", await page.GetAttributeAsync("#headline", "data-state"));
+        Assert.StartsWith("No reserve book: not a backed coin.", (await page.InnerTextAsync("#headline")).Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Backed 1:1", await page.InnerTextAsync("body"), StringComparison.Ordinal);
+        Assert.Equal("not reported", (await page.InnerTextAsync("#card-reserves .value")).Trim());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "transparency-no-reserve-book.png"), FullPage = true });
+        Assert.Empty(_consoleErrors);
+    }
+
     private async Task<IPage> OpenAsync(string path)
     {
         var page = await _browser!.NewPageAsync();
@@ -168,6 +202,42 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
         var mints = holders.Select(h => new TransferRequest { Id = (++id).ToString(System.Globalization.CultureInfo.InvariantCulture), Coin = symbol, Debit = coin.SupplyAccount, Credit = h, Amount = "1000000000" }).ToList();
         var result = await client.SubmitTransfersAsync(mints);
         Assert.All(result.Results, r => Assert.Equal("ok", r.Result));
+    }
+
+    /// <summary>A coin run by the issuance module: 1,000.00 deposited at the bank and minted to Alice, then the bank
+    /// balance revalued to <paramref name="bankBalance"/> minor units.</summary>
+    private async Task IssuedCoinAsync(string symbol, string bankBalance)
+    {
+        using var client = new CentimeClient(new Uri(_baseUrl), OperatorKey);
+        await client.CreateCoinAsync(new CreateCoinRequest(symbol, "USD", 6, symbol + " Dollar", "1"));
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal) { ["admin"] = OperatorKey };
+        foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager") })
+        {
+            var added = await PostAsync(keys["admin"], "v1/issuance/operators", $$"""{"id":"{{id}}","roles":["{{role}}"]}""");
+            keys[id] = added["key"]!.GetValue<string>();
+        }
+
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await PostAsync(keys["rm"], $"v1/issuance/coins/{symbol}/reserves",
+            """{"type":"bank_deposit","id":"bny","bank":"Bank of New York Mellon","accountReference":"R-1","amount":"0","insured":true,"segregated":true}""");
+        await PostAsync(keys["mm"], $"v1/issuance/coins/{symbol}/minters", """{"minter":"m1","allowance":"100000000000"}""");
+        await PostAsync(keys["rm"], $"v1/issuance/coins/{symbol}/deposits",
+            $$"""{"bank":"Bank of New York Mellon","reference":"WIRE-1","amount":"1000000000","valueDate":"{{today}}","holding":"bny"}""");
+        await PostAsync(keys["m1"], $"v1/issuance/coins/{symbol}/mints", $$"""{"deposit":"WIRE-1","to":"{{Alice}}","amount":"1000000000"}""");
+        if (bankBalance != "1000000000")
+        {
+            await PostAsync(keys["rm"], $"v1/issuance/coins/{symbol}/reserves/bny/value", $$"""{"amount":"{{bankBalance}}"}""");
+        }
+    }
+
+    private async Task<JsonObject> PostAsync(string key, string path, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        using var response = await _http!.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!.AsObject();
     }
 
     private async Task<JsonObject> PublishAsync(string symbol)

@@ -32,6 +32,8 @@ public static class ProblemCodes
     public const string LiabilitiesProofUnavailable = "liabilities_proof_unavailable";
     public const string LiabilitiesTotalMismatch = "liabilities_total_mismatch";
     public const string NegativeHolderBalance = "negative_holder_balance";
+    public const string ReportBeforeCoin = "report_before_coin";
+    public const string ReportPeriodNotRecorded = "report_period_not_recorded";
 }
 
 /// <summary>Raised inside request handling to answer with a problem; caught by the problem middleware.</summary>

@@ -16,24 +16,38 @@ internal sealed class IssuanceDisclosure(NodeContext node) : IIssuanceDisclosure
         using (node.Sequencer.ReadLock())
         {
             var st = node.Sequencer.State;
-            if (st.Module<IssuanceModule>() is not { } module || !st.TryGetCoin(coin, out var c) || module.Coin(c.Number) is null
-                || module.EvaluateReserves(c.Number) is not { } evaluation)
-            {
-                return null;
-            }
-
-            return new ReserveFigures(
-                evaluation.Profile.Name,
-                evaluation.AsOf,
-                [.. evaluation.Categories.Select(t => new ReserveCategoryFigure(CategoryName(t.Category), t.Total, t.Eligible, t.Holdings))],
-                evaluation.Total,
-                evaluation.EligibleTotal,
-                [.. evaluation.Violations.Select(v => $"{v.Code}: {v.Message}")])
-            {
-                Holdings = [.. evaluation.Holdings.Select(h => new ReserveHoldingFigure(h.Holding.Id, CategoryName(h.Holding.Category), h.Value, h.IsEligible, h.Code, h.Reason))],
-            };
+            return st.TryGetCoin(coin, out var c) ? ReservesOf(st, c) : null;
         }
     }
+
+    /// <summary>The coin's reserves evaluated now (call under the read lock); null when it has no reserve book.</summary>
+    public static ReserveFigures? ReservesOf(LedgerState st, Coin coin)
+    {
+        if (st.Module<IssuanceModule>() is not { } module || module.Coin(coin.Number) is null || module.EvaluateReserves(coin.Number) is not { } evaluation)
+        {
+            return null;
+        }
+
+        return new ReserveFigures(
+            evaluation.Profile.Name,
+            evaluation.AsOf,
+            [.. evaluation.Categories.Select(t => new ReserveCategoryFigure(CategoryName(t.Category), t.Total, t.Eligible, t.Holdings))],
+            evaluation.Total,
+            evaluation.EligibleTotal,
+            [.. evaluation.Violations.Select(v => $"{v.Code}: {v.Message}")])
+        {
+            Holdings = [.. evaluation.Holdings.Select(h => new ReserveHoldingFigure(h.Holding.Id, CategoryName(h.Holding.Category), h.Value, h.IsEligible, h.Code, h.Reason))],
+        };
+    }
+
+    /// <summary>Reserves as recorded at a period's end by the <see cref="DisclosureModule"/>, in the same form.</summary>
+    public static ReserveFigures Figures(ClosedReserves r) =>
+        new(r.Regime, r.AsOf,
+            [.. r.Categories.Select(t => new ReserveCategoryFigure(CategoryName(t.Category), t.Total, t.Eligible, t.Holdings))],
+            r.Total, r.EligibleTotal, [.. r.Violations.Select(v => $"{v.Code}: {v.Message}")])
+        {
+            Holdings = [.. r.Holdings.Select(h => new ReserveHoldingFigure(h.Id, CategoryName(h.Category), h.Value, h.Eligible, h.Code, h.Reason))],
+        };
 
     public RedemptionFigures? Redemptions(string coin, DateTimeOffset from, DateTimeOffset to)
     {

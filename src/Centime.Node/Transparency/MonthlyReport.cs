@@ -15,7 +15,7 @@ namespace Centime.Node.Transparency;
 /// </summary>
 internal static class MonthlyReport
 {
-    public const string Format = "centime-monthly-disclosure/1";
+    public const string Format = "centime-monthly-disclosure/2";
 
     /// <summary>Parses "2026-10" into the month's UTC bounds [from, to).</summary>
     public static bool TryParseMonth(string? text, out DateTimeOffset from, out DateTimeOffset to)
@@ -33,14 +33,14 @@ internal static class MonthlyReport
     }
 
     /// <summary>
-    /// Writes the report's JSON (compact, UTF-8, fixed member order). Figures that the ledger keeps only as current
-    /// state (supply, reserves, coverage) are as of generation time and say so; the liabilities root is the latest
-    /// one published at or before the month's last block; redemptions are counted over the month itself.
+    /// Writes the report's JSON (compact, UTF-8, fixed member order). Supply, reserves and coverage are as of the
+    /// period's last block when the month is over (<paramref name="f"/> comes from <see cref="CoinFigures.CollectAtEnd"/>),
+    /// or to date for the month in progress; the liabilities root is the latest one published at or before the month's
+    /// last block; redemptions are counted over the month itself.
     /// </summary>
-    public static byte[] Build(CoinFigures f, string month, DateTimeOffset from, DateTimeOffset to, ulong? lastBlockOfMonth,
+    public static byte[] Build(CoinFigures f, string month, DateTimeOffset from, DateTimeOffset to, bool complete, ulong? lastBlockOfMonth,
         PublishedLiabilities? liabilities, RedemptionFigures? redemptions, string issuer, DateTimeOffset now)
     {
-        var complete = to <= now;
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
@@ -72,10 +72,19 @@ internal static class MonthlyReport
             w.WriteString("generatedAt", Iso(now));
 
             w.WriteStartObject("figuresAsOf");
-            w.WriteString("basis", "generation_time");
+            w.WriteString("basis", complete ? "period_end" : "to_date");
             w.WriteString("height", Dec(f.Height));
             w.WriteString("ledgerTime", Iso(f.LedgerTime));
-            w.WriteString("note", "supply, reserves and coverage are the ledger's state when the report was generated; the liabilities root is the latest published at or before the month's last block; redemptions are those of the month");
+            w.WriteString("note", complete
+                ? "supply, reserves and coverage are the ledger's state at the last block before the period's end; the liabilities root is the latest published at or before that block; redemptions are those of the month"
+                : "the month is in progress: supply, reserves and coverage are the ledger's state when the report was generated; the liabilities root is the latest published; redemptions are those of the month so far");
+            w.WriteEndObject();
+
+            var backing = f.Backing;
+            w.WriteStartObject("backing");
+            w.WriteString("state", backing.State);
+            w.WriteString("shortfall", Dec(backing.Shortfall));
+            w.WriteString("statement", backing.Text);
             w.WriteEndObject();
 
             w.WriteStartObject("supply");
@@ -235,7 +244,12 @@ public static class MonthlyReportHtml
         var period = r.GetProperty("period");
         var asOf = r.GetProperty("figuresAsOf");
         b.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Period {H(T(period, "from"))} to {H(T(period, "to"))}{(period.GetProperty("complete").GetBoolean() ? "" : " (month not yet complete)")}; last block of the period: {H(T(period, "lastBlock"))}. ");
-        b.Append(CultureInfo.InvariantCulture, $"Supply, reserves and coverage are as of block {H(T(asOf, "height"))} ({H(T(asOf, "ledgerTime"))}), when the report was generated.</p>");
+        var basis = T(asOf, "basis") == "period_end" ? "the last block before the period's end" : "when the report was generated (month in progress)";
+        b.Append(CultureInfo.InvariantCulture, $"Supply, reserves and coverage are as of block {H(T(asOf, "height"))} ({H(T(asOf, "ledgerTime"))}), {basis}.</p>");
+        if (r.TryGetProperty("backing", out var backing))
+        {
+            b.Append(CultureInfo.InvariantCulture, $"<p class=\"headline\" data-state=\"{H(T(backing, "state"))}\"><strong>{H(T(backing, "statement"))}</strong></p>");
+        }
 
         var supply = r.GetProperty("supply");
         b.Append("<h2>Supply and coverage</h2><table class=\"kv\">");

@@ -45,12 +45,30 @@ internal static class ReportEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"{month} has not started yet");
         }
 
-        var figures = CoinFigures.Collect(node, publisher, issuance, symbol)
-                      ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Not found", $"no coin '{symbol}'");
+        // A month in progress reports the figures to date; a month that is over, the figures at its last block.
+        var complete = to <= now;
+        CoinFigures? figures;
+        if (complete)
+        {
+            switch (CoinFigures.CollectAtEnd(node, symbol, to, out figures))
+            {
+                case PeriodStatus.NoCoin:
+                    throw new ProblemException(404, ProblemCodes.CoinNotFound, "Not found", $"no coin '{symbol}'");
+                case PeriodStatus.BeforeCoin:
+                    throw new ProblemException(404, ProblemCodes.ReportBeforeCoin, "Not found", $"{symbol} did not exist yet in {month}: there is no report for it");
+                case PeriodStatus.NotRecorded:
+                    throw new ProblemException(404, ProblemCodes.ReportPeriodNotRecorded, "Not found",
+                        $"{month} ended before this node recorded month ends for {symbol}: its figures as of the month's end are not known");
+            }
+        }
+        else
+        {
+            figures = CoinFigures.Collect(node, publisher, symbol) ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Not found", $"no coin '{symbol}'");
+        }
 
         var lastBlock = LastBlockBefore(node, to);
         var liabilities = publisher.History(symbol).LastOrDefault(p => lastBlock is { } h && p.Height <= h);
-        var report = MonthlyReport.Build(figures, month!, from, to, lastBlock, liabilities, issuance.Redemptions(symbol, from, to < now ? to : now), issuer.Address.ToString(), now);
+        var report = MonthlyReport.Build(figures!, month!, from, to, complete, lastBlock, liabilities, issuance.Redemptions(symbol, from, complete ? to : now), issuer.Address.ToString(), now);
         var signed = Client.DisclosureSignature.Envelope(report, issuer.Sign(report));
         if (format != "html")
         {

@@ -24,10 +24,10 @@ internal static class TransparencyEndpoints
 
     private static readonly Dictionary<string, (byte[] Bytes, string ContentType)> Assets = LoadAssets();
 
-    public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer)
+    public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher, IssuerKey issuer)
     {
         app.MapGet("/transparency", (HttpContext http) => Index(node, http)).ExcludeFromDescription();
-        app.MapGet("/transparency/{symbol}", (string symbol, HttpContext http) => CoinPage(node, publisher, issuance, issuer, symbol, http)).ExcludeFromDescription();
+        app.MapGet("/transparency/{symbol}", (string symbol, HttpContext http) => CoinPage(node, publisher, issuer, symbol, http)).ExcludeFromDescription();
         app.MapGet("/transparency/assets/{file}", (string file, HttpContext http) => Asset(file, http)).ExcludeFromDescription();
     }
 
@@ -100,9 +100,9 @@ internal static class TransparencyEndpoints
         return Page(http, "Transparency", body.ToString(), withScript: false);
     }
 
-    private static IResult CoinPage(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer, string symbol, HttpContext http)
+    private static IResult CoinPage(NodeContext node, LiabilitiesPublisher publisher, IssuerKey issuer, string symbol, HttpContext http)
     {
-        var f = CoinFigures.Collect(node, publisher, issuance, symbol);
+        var f = CoinFigures.Collect(node, publisher, symbol);
         if (f is null)
         {
             http.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -113,7 +113,10 @@ internal static class TransparencyEndpoints
         var b = new StringBuilder();
         b.Append(CultureInfo.InvariantCulture, $"<p class=\"crumb\"><a href=\"/transparency\">Transparency</a> / {H(f.Symbol)}</p>");
         b.Append(CultureInfo.InvariantCulture, $"<h1>{H(f.Name)} <span class=\"symbol\">{H(f.Symbol)}</span></h1>");
-        b.Append(CultureInfo.InvariantCulture, $"<p class=\"lede\">Backed 1:1 by {H(f.Currency)} reserves. Figures as of block <span id=\"height\">{f.Height}</span> ({H(f.LedgerTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC).</p>");
+        var backing = f.Backing;
+        b.Append(CultureInfo.InvariantCulture, $"<p class=\"headline {backing.State}\" id=\"headline\" data-state=\"{backing.State}\">{H(backing.Text)}</p>");
+        Modes(b, node);
+        b.Append(CultureInfo.InvariantCulture, $"<p class=\"lede\">Figures as of block <span id=\"height\">{f.Height}</span> ({H(f.LedgerTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC).</p>");
 
         var coverage = f.CoverageBasisPoints is { } bp ? CoinFigures.FormatPercent(bp) : "n/a";
         b.Append("<section class=\"cards\">");
@@ -155,7 +158,7 @@ internal static class TransparencyEndpoints
 
         b.Append("</section>");
 
-        Reports(b, f.Symbol, issuer);
+        Reports(b, node, f.Symbol, issuer);
 
         b.Append("<section id=\"liabilities\"");
         if (f.Liabilities is { } l)
@@ -196,20 +199,34 @@ internal static class TransparencyEndpoints
         return Page(http, f.Symbol + " transparency", b.ToString(), withScript: true);
     }
 
-    private static void Reports(StringBuilder b, string symbol, IssuerKey issuer)
+    /// <summary>Links to the reports of this month (to date) and the two before it, for months the coin existed in and
+    /// whose figures as of the month's end the node knows (docs/transparency.md §3).</summary>
+    private static void Reports(StringBuilder b, NodeContext node, string symbol, IssuerKey issuer)
     {
         b.Append("<section id=\"reports\"><h2>Monthly disclosure reports</h2>");
         b.Append(CultureInfo.InvariantCulture, $"<p>Signed by the issuer key <code id=\"issuer\">{issuer.Address}</code> (EIP-191 personal_sign over the report's keccak256). ");
         b.Append("Check a downloaded JSON report offline with <code>centime report verify FILE.json --signer ISSUER</code>.</p><ul class=\"reports\">");
-        var month = new DateTime(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        var now = DateTimeOffset.UtcNow;
+        var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         for (var i = 0; i < 3; i++, month = month.AddMonths(-1))
         {
+            if (i > 0 && CoinFigures.CollectAtEnd(node, symbol, month.AddMonths(1), out _) != PeriodStatus.Figures)
+            {
+                break; // the coin did not exist yet, or the node did not record that month's end: older months neither
+            }
+
             var m = month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
             var url = $"/v1/coins/{Uri.EscapeDataString(symbol)}/reports/monthly?month={m}";
-            b.Append(CultureInfo.InvariantCulture, $"<li>{H(month.ToString("MMMM yyyy", CultureInfo.InvariantCulture))}{(i == 0 ? " (to date)" : "")}: <a href=\"{H(url)}&amp;format=html\">HTML</a> · <a href=\"{H(url)}\">signed JSON</a></li>");
+            b.Append(CultureInfo.InvariantCulture, $"<li data-month=\"{m}\">{H(month.ToString("MMMM yyyy", CultureInfo.InvariantCulture))}{(i == 0 ? " (to date)" : "")}: <a href=\"{H(url)}&amp;format=html\">HTML</a> · <a href=\"{H(url)}\">signed JSON</a></li>");
         }
 
         b.Append("</ul></section>");
+    }
+
+    /// <summary>How the node runs, when that changes what a reader may conclude: shown above the figures.</summary>
+    private static void Modes(StringBuilder b, NodeContext node)
+    {
+        _ = node;
     }
 
     private static void Card(StringBuilder b, string id, string label, string value, string note) =>

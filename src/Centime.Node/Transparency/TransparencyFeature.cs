@@ -25,7 +25,7 @@ internal static class TransparencyFeature
         LiabilityEndpoints.Map(app, node, publisher);
         var issuance = new IssuanceDisclosure(node);
         var issuer = IssuerKey.LoadOrCreate(dataDirectory);
-        TransparencyEndpoints.Map(app, node, publisher, issuance, issuer);
+        TransparencyEndpoints.Map(app, node, publisher, issuer);
         ReportEndpoints.Map(app, node, publisher, issuance, issuer);
         return publisher;
     }

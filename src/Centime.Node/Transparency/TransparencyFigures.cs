@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Centime.Issuance;
 using Centime.Ledger;
 using Centime.Node.Liabilities;
 
@@ -34,6 +35,28 @@ public interface IIssuanceDisclosure
     RedemptionFigures? Redemptions(string coin, DateTimeOffset from, DateTimeOffset to);
 }
 
+/// <summary>Whether a coin's figures exist as of a period's end.</summary>
+public enum PeriodStatus
+{
+    /// <summary>The figures as of the period's end are known.</summary>
+    Figures,
+
+    /// <summary>No such coin.</summary>
+    NoCoin,
+
+    /// <summary>The coin was created after the period ended: there is nothing to report for it.</summary>
+    BeforeCoin,
+
+    /// <summary>The period ended before this node recorded period closes (an older ledger): its figures are not known.</summary>
+    NotRecorded,
+}
+
+/// <summary>What the figures say about the coin's backing, in one word and one sentence (the page's headline).</summary>
+/// <param name="State"><c>backed</c>, <c>under_backed</c>, <c>no_supply</c> or <c>no_reserve_book</c>.</param>
+/// <param name="Shortfall">Circulating supply minus eligible reserves when under-backed, else 0.</param>
+/// <param name="Text">The sentence the page and the HTML report print.</param>
+public sealed record Backing(string State, UInt128 Shortfall, string Text);
+
 /// <summary>The public figures of one coin at one moment: what the transparency page and the monthly report show.</summary>
 public sealed record CoinFigures(
     string Symbol,
@@ -50,35 +73,135 @@ public sealed record CoinFigures(
     public UInt128? CoverageBasisPoints => Reserves is null || CirculatingSupply == 0 ? null : Reserves.EligibleTotal * 10_000 / CirculatingSupply;
 
     /// <summary>
-    /// Reads the figures of <paramref name="symbol"/> under the read lock; null when there is no such coin. Constant
-    /// work under the lock (the supply account and the reserve book, never a scan of all accounts): the page is public
-    /// and each view must not hold up the writer.
+    /// What the figures show, compared exactly (not through the rounded ratio): backed 1:1 when eligible reserves are at
+    /// least the circulating supply, under-backed with the shortfall otherwise, and not a backed coin at all when no
+    /// reserve book is kept. The page's headline must never claim more than this.
     /// </summary>
-    public static CoinFigures? Collect(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure? issuance, string symbol)
+    public Backing Backing
     {
-        Coin coin;
-        ulong height;
-        DateTimeOffset time;
-        UInt128 supply = 0;
-        using (node.Sequencer.ReadLock())
+        get
         {
-            var st = node.Sequencer.State;
-            if (!st.TryGetCoin(symbol, out coin))
+            var units = (UInt128 v) => FormatUnits(v, Decimals);
+            if (Reserves is not { } r)
             {
-                return null;
+                return new Backing("no_reserve_book", 0, $"No reserve book: not a backed coin. No reserves are recorded for {Symbol} on this node, so nothing shows its supply of {units(CirculatingSupply)} {Symbol} is backed.");
             }
 
-            height = st.Height;
-            time = DateTimeOffset.FromUnixTimeMilliseconds((long)(st.Timestamp / 1_000_000UL));
-            if (st.TryGetAccount(coin.Number, coin.SupplyAccount, out var account) && account.Balance < 0)
+            var broken = r.Violations.Count > 0 ? " Portfolio rules are broken (listed under the reserves)." : "";
+            if (CirculatingSupply == 0)
             {
-                supply = (UInt128)(-account.Balance);
+                return new Backing("no_supply", 0, $"No {Symbol} in circulation; {units(r.EligibleTotal)} {Currency} of eligible reserves booked.{broken}");
             }
+
+            if (r.EligibleTotal >= CirculatingSupply)
+            {
+                return new Backing("backed", 0, $"Backed 1:1 by {Currency} reserves: {units(r.EligibleTotal)} {Currency} eligible for {units(CirculatingSupply)} {Symbol} in circulation.{broken}");
+            }
+
+            var shortfall = CirculatingSupply - r.EligibleTotal;
+            return new Backing("under_backed", shortfall,
+                $"Under-backed: eligible {Currency} reserves cover {FormatPercent(CoverageBasisPoints!.Value)} of the {units(CirculatingSupply)} {Symbol} in circulation, a shortfall of {units(shortfall)} {Currency}.{broken}");
+        }
+    }
+
+    /// <summary>
+    /// Reads the current figures of <paramref name="symbol"/> under one read lock (supply and reserves of the same
+    /// block); null when there is no such coin. Constant work under the lock (the supply account and the reserve book,
+    /// never a scan of all accounts): the page is public and each view must not hold up the writer.
+    /// </summary>
+    public static CoinFigures? Collect(NodeContext node, LiabilitiesPublisher publisher, string symbol)
+    {
+        CoinFigures? figures;
+        using (node.Sequencer.ReadLock())
+        {
+            figures = Current(node.Sequencer.State, symbol);
+        }
+
+        if (figures is null)
+        {
+            return null;
         }
 
         publisher.TryGetLatest(symbol, out var latest);
-        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, height, time, supply, issuance?.Reserves(symbol), latest);
+        return figures with { Liabilities = latest };
     }
+
+    /// <summary>
+    /// The figures of <paramref name="symbol"/> as of <paramref name="end"/> (exclusive): the state at the last block
+    /// before it, as the <see cref="DisclosureModule"/> recorded it when the ledger crossed <paramref name="end"/>, or
+    /// the current state when no block has come since. Liabilities are left null (the caller picks the root that fits).
+    /// </summary>
+    public static PeriodStatus CollectAtEnd(NodeContext node, string symbol, DateTimeOffset end, out CoinFigures? figures)
+    {
+        figures = null;
+        var endNanos = end.ToUnixTimeMilliseconds() <= 0 ? 0UL : (ulong)end.ToUnixTimeMilliseconds() * 1_000_000UL;
+        using (node.Sequencer.ReadLock())
+        {
+            var st = node.Sequencer.State;
+            if (!st.TryGetCoin(symbol, out var coin))
+            {
+                return PeriodStatus.NoCoin;
+            }
+
+            var disclosure = st.Module<DisclosureModule>();
+            if (disclosure?.Origin(coin.Number) is not { } origin)
+            {
+                return PeriodStatus.NotRecorded;
+            }
+
+            if (origin.Time >= endNanos)
+            {
+                return origin.Exact ? PeriodStatus.BeforeCoin : PeriodStatus.NotRecorded;
+            }
+
+            if (st.Timestamp < endNanos)
+            {
+                figures = Current(st, symbol); // no block since the period ended: the state now is the state then
+                return PeriodStatus.Figures;
+            }
+
+            if (disclosure.CloseAt(endNanos) is not { } close || FindCoin(close, coin.Number) is not { } closed)
+            {
+                return PeriodStatus.NotRecorded;
+            }
+
+            figures = new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, close.Height, TimeOf(close.Time), closed.Supply,
+                closed.Reserves is { } r ? IssuanceDisclosure.Figures(r) : null, null);
+            return PeriodStatus.Figures;
+        }
+    }
+
+    private static CoinClose? FindCoin(PeriodClose close, uint coin)
+    {
+        foreach (var c in close.Coins)
+        {
+            if (c.Coin == coin)
+            {
+                return c;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The current figures; call under the read lock.</summary>
+    private static CoinFigures? Current(LedgerState st, string symbol)
+    {
+        if (!st.TryGetCoin(symbol, out var coin))
+        {
+            return null;
+        }
+
+        UInt128 supply = 0;
+        if (st.TryGetAccount(coin.Number, coin.SupplyAccount, out var account) && account.Balance < 0)
+        {
+            supply = (UInt128)(-account.Balance);
+        }
+
+        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, st.Height, TimeOf(st.Timestamp), supply, IssuanceDisclosure.ReservesOf(st, coin), null);
+    }
+
+    private static DateTimeOffset TimeOf(ulong nanos) => DateTimeOffset.FromUnixTimeMilliseconds((long)(nanos / 1_000_000UL));
 
     /// <summary>"12,345.50" from minor units: exact (no floating point), thousands separated, at least two decimals.</summary>
     public static string FormatUnits(UInt128 minor, int decimals)
