@@ -102,6 +102,24 @@ public sealed class ReportApiTests
         Assert.DoesNotContain($"data-month=\"{month}\"", page, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task TransparencyPage_NodeModes_ShownOnlyWhenOn(bool sandbox, bool singleOperator)
+    {
+        await using var node = await TestNode.StartAsync(configure: o =>
+        {
+            o.Sandbox = sandbox;
+            o.SingleOperator = singleOperator;
+        });
+        await node.Client.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "1"));
+        var page = await node.Http.GetStringAsync("transparency/NUSD");
+        Assert.Equal(sandbox, page.Contains("id=\"mode-sandbox\"", StringComparison.Ordinal));
+        Assert.Equal(singleOperator, page.Contains("id=\"mode-single-operator\"", StringComparison.Ordinal));
+        Assert.Contains("data-state=\"no_reserve_book\"", page, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MonthlyReport_PastMonths_FiguresAsOfTheirLastBlockNotToday()
     {

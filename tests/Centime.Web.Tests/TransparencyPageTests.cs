@@ -32,7 +32,7 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
     public async Task InitializeAsync()
     {
         _node = CentimeNode.Create(
-            new NodeOptions { DataDirectory = _data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0 },
+            new NodeOptions { DataDirectory = _data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0, SingleOperator = true },
             logging => logging.SetMinimumLevel(LogLevel.Warning));
         await _node.StartAsync();
         _baseUrl = _node.Urls.First(u => u.StartsWith("http://127.0.0.1", StringComparison.Ordinal)) + "/";
@@ -138,6 +138,10 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
         output.WriteLine($"headline ({state}): {text}");
         Assert.StartsWith(headline, text, StringComparison.Ordinal); // violations, if any, follow
         Assert.Equal(coverage, (await page.InnerTextAsync("#card-coverage .value")).Trim());
+
+        // This node runs in single-operator mode (so one admin key can set the coin up): the page says so.
+        Assert.Contains("Single-operator mode", await page.InnerTextAsync("#mode-single-operator"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#mode-sandbox").CountAsync());
         if (state != "backed")
         {
             Assert.DoesNotContain("Backed 1:1", await page.InnerTextAsync("body"), StringComparison.Ordinal);

@@ -226,7 +226,21 @@ internal static class TransparencyEndpoints
     /// <summary>How the node runs, when that changes what a reader may conclude: shown above the figures.</summary>
     private static void Modes(StringBuilder b, NodeContext node)
     {
-        _ = node;
+        bool singleOperator;
+        using (node.Sequencer.ReadLock())
+        {
+            singleOperator = node.Sequencer.State.Module<IssuanceModule>() is { SingleOperator: true };
+        }
+
+        if (node.Options.Sandbox)
+        {
+            b.Append("<p class=\"mode\" id=\"mode-sandbox\"><strong>Sandbox node.</strong> Coins created here are unbacked test money: the operator key can mint and move them without reserves.</p>");
+        }
+
+        if (singleOperator)
+        {
+            b.Append("<p class=\"mode\" id=\"mode-single-operator\"><strong>Single-operator mode.</strong> One administrator can change operators, roles, allowances and approval thresholds without a second person's approval.</p>");
+        }
     }
 
     private static void Card(StringBuilder b, string id, string label, string value, string note) =>
