@@ -5,7 +5,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 # chromium: the transparency page tests (tests/Centime.Web.Tests) drive it headless through Playwright.
-debs=(libsecp256k1-1 chromium)
+# jq, curl: the docs walk-throughs (tests/Centime.Cli.Tests/WalkthroughTests.cs) run them as printed.
+debs=(libsecp256k1-1 chromium jq curl)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,23 +17,34 @@ internal static class CliContext
     public static readonly Option<string> NodeUrl = new("--node")
     {
         Description = "Node URL (env CENTIME_NODE)",
-        Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CENTIME_NODE") ?? "http://127.0.0.1:8402",
     };
 
     public static readonly Option<string?> ApiKey = new("--api-key")
     {
         Description = "Operator API key (env CENTIME_API_KEY; else ./centime-data/operator.key if present)",
-        Recursive = true,
     };
 
     public static readonly Option<bool> Json = new("--json")
     {
-        Description = "Print machine-readable JSON instead of tables",
-        Recursive = true,
+        Description = "Print machine-readable JSON instead of tables (stdout is then pure JSON; errors go to stderr as JSON problems)",
     };
 
     public static IEnumerable<Option> GlobalOptions => [NodeUrl, ApiKey, Json];
+
+    /// <summary>Adds the client options to a command and every command under it (the same option objects, so one value wherever given).</summary>
+    public static void AddClientOptions(Command command)
+    {
+        foreach (var option in GlobalOptions)
+        {
+            command.Add(option);
+        }
+
+        foreach (var sub in command.Subcommands)
+        {
+            AddClientOptions(sub);
+        }
+    }
 
     public static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web)
     {
@@ -42,21 +53,59 @@ internal static class CliContext
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // terminal output, never HTML
     };
 
+    /// <summary>
+    /// The SDK client for the node named by <c>--node</c> / <c>CENTIME_NODE</c>, with the operator key found the one way
+    /// every command shares: <c>--api-key</c>, else <c>CENTIME_API_KEY</c>, else <c>./centime-data/operator.key</c>.
+    /// </summary>
     public static CentimeClient Client(ParseResult parse)
     {
         var url = parse.GetValue(NodeUrl)!;
-        var key = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("CENTIME_API_KEY");
-        if (key is null && File.Exists(Path.Combine("centime-data", "operator.key")))
+        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
         {
-            key = File.ReadAllText(Path.Combine("centime-data", "operator.key")).Trim();
+            throw new UsageException($"--node {url}: not an http(s) URL");
         }
 
-        return new CentimeClient(new Uri(url.EndsWith('/') ? url : url + "/"), key);
+        return new CentimeClient(baseAddress, OperatorKey(parse));
+    }
+
+    /// <summary>The operator key, or null when none is given or found (reads are public).</summary>
+    public static string? OperatorKey(ParseResult parse)
+    {
+        var key = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("CENTIME_API_KEY");
+        var file = Path.Combine("centime-data", "operator.key");
+        if (key is null && File.Exists(file))
+        {
+            key = File.ReadAllText(file).Trim();
+        }
+
+        return key;
     }
 
     public static bool WantsJson(ParseResult parse) => parse.GetValue(Json);
 
     public static void PrintJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOut));
+
+    /// <summary>Standard error as a Spectre console: every error and hint goes here, so stdout carries only results.</summary>
+    public static IAnsiConsole Stderr { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    /// <summary>Writes an error line (Spectre markup) to standard error.</summary>
+    public static void Error(string markup) => Stderr.MarkupLine("[red]error[/] " + markup);
+
+    /// <summary>
+    /// Writes a problem to standard error: under <c>--json</c> as an RFC 7807 JSON object (so a script reads stdout as
+    /// pure JSON and stderr as a problem), otherwise as one readable line.
+    /// </summary>
+    public static void PrintProblem(ParseResult parse, Problem problem)
+    {
+        if (WantsJson(parse))
+        {
+            Console.Error.WriteLine(JsonSerializer.Serialize(problem, JsonOut));
+        }
+        else
+        {
+            Error($"[bold]{Markup.Escape(problem.Code)}[/]{(problem.Status > 0 ? $" ({problem.Status})" : "")}: {Markup.Escape(problem.Detail ?? problem.Title)}");
+        }
+    }
 
     /// <summary>Runs a command body, turning API problems and connection failures into clear messages and exit codes.</summary>
     public static async Task<int> RunAsync(ParseResult parse, Func<Task<int>> body)
@@ -67,26 +116,28 @@ internal static class CliContext
         }
         catch (CentimeApiException ex)
         {
-            if (WantsJson(parse))
-            {
-                PrintJson(ex.Problem);
-            }
-            else
-            {
-                AnsiConsole.MarkupLine($"[red]error[/] [bold]{Markup.Escape(ex.Code)}[/] ({ex.Status}): {Markup.Escape(ex.Problem.Detail ?? ex.Problem.Title)}");
-            }
-
+            PrintProblem(parse, ex.Problem);
             return ExitFailed;
         }
         catch (HttpRequestException ex)
         {
-            AnsiConsole.MarkupLine($"[red]error[/] cannot reach the node at {Markup.Escape(parse.GetValue(NodeUrl) ?? "")}: {Markup.Escape(ex.Message)}");
-            AnsiConsole.MarkupLine("Start one with [bold]centime node[/], or pass [bold]--node URL[/].");
+            var url = parse.GetValue(NodeUrl) ?? "";
+            PrintProblem(parse, new Problem("about:blank", "node unreachable", 0, $"cannot reach the node at {url}: {ex.Message}", "node_unreachable"));
+            if (!WantsJson(parse))
+            {
+                Stderr.MarkupLine("Start one with [bold]centime node[/], or pass [bold]--node URL[/] (env [bold]CENTIME_NODE[/]).");
+            }
+
+            return ExitUnreachable;
+        }
+        catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException)
+        {
+            PrintProblem(parse, new Problem("about:blank", "node did not answer", 0, $"no answer from {parse.GetValue(NodeUrl)} in time", "node_timeout"));
             return ExitUnreachable;
         }
         catch (UsageException ex)
         {
-            AnsiConsole.MarkupLine($"[red]error[/] {Markup.Escape(ex.Message)}");
+            PrintProblem(parse, new Problem("about:blank", "usage", 0, ex.Message, "usage"));
             return ExitUsage;
         }
     }

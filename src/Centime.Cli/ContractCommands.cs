@@ -1,26 +1,19 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Centime.Client;
 using Centime.Contracts;
 using Centime.Crypto;
-using Centime.Node.Api;
 using Spectre.Console;
 
 namespace Centime.Cli;
 
 /// <summary>
 /// `centime contract create|show|list|event|fact|schema` (docs/contracts.md). Creating needs the operator key; an event is
-/// signed with the designated party's keystore wallet (EIP-712 ContractEvent), no operator key. Amounts are minor
-/// units, as in the contract document.
+/// signed with the designated party's keystore wallet (EIP-712 ContractEvent), no operator key. Amounts on the command
+/// line and in tables are whole coins, like every command; the contract document (the API's body) and --json keep minor units.
 /// </summary>
 internal static class ContractCommands
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static Command Create()
     {
         var command = new Command("contract", "Programmable payments: escrow, bond, split, refund, milestones, stream, subscription, standing_order.");
@@ -31,10 +24,8 @@ internal static class ContractCommands
         {
             var path = parse.GetValue(file)!;
             var text = path == "-" ? await Console.In.ReadToEndAsync(ct) : await File.ReadAllTextAsync(path, ct);
-            using var http = Http(parse, withKey: true);
-            using var content = new StringContent(text, Encoding.UTF8, "application/json");
-            using var response = await http.PostAsync("v1/contracts", content, ct);
-            Print(parse, await CentimeClient.ReadResponseAsync<ContractView>(response, ct));
+            using var api = CliContext.Client(parse);
+            await PrintAsync(parse, api, await api.CreateContractAsync(text, ct), ct);
             return CliContext.ExitOk;
         }));
         command.Add(create);
@@ -43,9 +34,8 @@ internal static class ContractCommands
         var show = new Command("show", "A contract: terms, status, amounts and every movement.") { id };
         show.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var http = Http(parse, withKey: false);
-            using var response = await http.GetAsync($"v1/contracts/{Uri.EscapeDataString(parse.GetValue(id)!)}", ct);
-            Print(parse, await CentimeClient.ReadResponseAsync<ContractView>(response, ct), steps: true);
+            using var api = CliContext.Client(parse);
+            await PrintAsync(parse, api, await api.GetContractAsync(parse.GetValue(id)!, ct), ct, steps: true);
             return CliContext.ExitOk;
         }));
         command.Add(show);
@@ -55,30 +45,20 @@ internal static class ContractCommands
         var list = new Command("list", "List contracts.") { party, status };
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var http = Http(parse, withKey: false);
-            var query = new List<string>();
-            if (parse.GetValue(party) is { } p)
-            {
-                query.Add("party=" + Uri.EscapeDataString(p));
-            }
-
-            if (parse.GetValue(status) is { } s)
-            {
-                query.Add("status=" + Uri.EscapeDataString(s));
-            }
-
-            using var response = await http.GetAsync("v1/contracts" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
-            var contracts = await CentimeClient.ReadResponseAsync<List<ContractView>>(response, ct);
+            using var api = CliContext.Client(parse);
+            var contracts = await api.ListContractsAsync(parse.GetValue(party), parse.GetValue(status), ct: ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(contracts);
                 return CliContext.ExitOk;
             }
 
+            var decimals = (await api.ListCoinsAsync(ct)).ToDictionary(c => c.Symbol, c => c.Decimals);
             var table = new Table().AddColumns("Id", "Kind", "Coin", "Status", "Amount", "Released", "Returned", "Remaining");
             foreach (var c in contracts)
             {
-                table.AddRow(c.Id, c.Kind, c.Coin, c.Status, c.Amount, c.Released, c.Returned, c.Remaining);
+                var d = decimals.GetValueOrDefault(c.Coin);
+                table.AddRow(c.Id, c.Kind, c.Coin, c.Status, CoinUnits.Format(c.Amount, d), CoinUnits.Format(c.Released, d), CoinUnits.Format(c.Returned, d), CoinUnits.Format(c.Remaining, d));
             }
 
             AnsiConsole.Write(table);
@@ -89,9 +69,10 @@ internal static class ContractCommands
         var eventId = new Argument<string>("id") { Description = "Contract id" };
         var action = new Argument<string>("action") { Description = "confirm, dispute, decide, slash, milestone, withdraw, cancel, charge, trigger" };
         var wallet = new Option<string>("--wallet") { Description = "The signing party's wallet (name or address in the keystore)", Required = true };
-        var amount = new Option<string>("--amount") { Description = "decide: the payee's share; slash, charge: the amount (minor units); milestone: its number from 0", DefaultValueFactory = _ => "0" };
+        var amount = new Option<string?>("--amount") { Description = "decide: the payee's share; slash, charge: the amount (whole coins, e.g. 30 or 2.50)" };
+        var milestone = new Option<uint?>("--milestone") { Description = "milestone: its number, from 0" };
         var reason = new Option<string?>("--reason") { Description = "slash: why (required)" };
-        var signedEvent = new Command("event", "Sign an event with a wallet (EIP-712) and send it.") { eventId, action, wallet, amount, reason, WalletCommands.KeystoreDir, WalletCommands.PasswordFile };
+        var signedEvent = new Command("event", "Sign an event with a wallet (EIP-712) and send it.") { eventId, action, wallet, amount, milestone, reason, WalletCommands.KeystoreDir, WalletCommands.PasswordFile };
         signedEvent.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             var contractText = parse.GetValue(eventId)!;
@@ -105,9 +86,19 @@ internal static class ContractCommands
                 throw new UsageException("the action is one of confirm, dispute, decide, slash, milestone, withdraw, cancel, charge, trigger");
             }
 
-            if (!UInt128.TryParse(parse.GetValue(amount), NumberStyles.None, CultureInfo.InvariantCulture, out var units))
+            using var api = CliContext.Client(parse);
+            UInt128 units = 0; // the signed value: minor units, or the milestone's number
+            if (parse.GetValue(milestone) is uint number)
             {
-                throw new UsageException("--amount is a whole number of minor units (or a milestone number)");
+                units = number;
+            }
+            else if (parse.GetValue(amount) is { } whole)
+            {
+                var decimals = (await api.GetCoinAsync((await api.GetContractAsync(contractText, ct)).Coin, ct)).Decimals;
+                if (!CoinUnits.TryParse(whole, decimals, out units, out var error))
+                {
+                    throw new UsageException("--amount: " + error);
+                }
             }
 
             var key = WalletCommands.LoadPrivateKey(parse, parse.GetValue(wallet)!);
@@ -116,10 +107,8 @@ internal static class ContractCommands
             var signature = ContractEventSignature.Sign(key, contract, a, units, nonce);
             var signer = Secp256k1.Default.AddressOf(key);
             Array.Clear(key);
-            using var http = Http(parse, withKey: false);
-            var request = new ContractEventRequest(ContractNames.Of(a), units.ToString(CultureInfo.InvariantCulture), nonce.ToString(), signature.ToHex(), parse.GetValue(reason), signer.ToString());
-            using var response = await http.PostAsJsonAsync($"v1/contracts/{contract}/events", request, Json, ct);
-            Print(parse, await CentimeClient.ReadResponseAsync<ContractView>(response, ct));
+            var request = new ContractEventSubmission(ContractNames.Of(a), units.ToString(CultureInfo.InvariantCulture), nonce.ToString(), signature.ToHex(), parse.GetValue(reason), signer.ToString());
+            await PrintAsync(parse, api, await api.SendContractEventAsync(contractText, request, ct), ct);
             return CliContext.ExitOk;
         }));
         command.Add(signedEvent);
@@ -142,10 +131,9 @@ internal static class ContractCommands
             var signature = OracleFactSignature.Sign(key, parse.GetValue(chain), k, v, at, nonce);
             var oracle = Secp256k1.Default.AddressOf(key);
             Array.Clear(key);
-            using var http = Http(parse, withKey: false);
-            var request = new OracleFactRequest(k, v, at.ToString(CultureInfo.InvariantCulture), nonce.ToString(), signature.ToHex(), oracle.ToString());
-            using var response = await http.PostAsJsonAsync("v1/contracts/facts", request, Json, ct);
-            var outcome = await CentimeClient.ReadResponseAsync<OracleFactOutcome>(response, ct);
+            using var api = CliContext.Client(parse);
+            var request = new OracleFactSubmission(k, v, at.ToString(CultureInfo.InvariantCulture), nonce.ToString(), signature.ToHex(), oracle.ToString());
+            var outcome = await api.AttestFactAsync(request, ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(outcome);
@@ -170,7 +158,7 @@ internal static class ContractCommands
         return command;
     }
 
-    private static void Print(ParseResult parse, ContractView c, bool steps = false)
+    private static async Task PrintAsync(ParseResult parse, CentimeClient api, ContractInfo c, CancellationToken ct, bool steps = false)
     {
         if (CliContext.WantsJson(parse))
         {
@@ -178,38 +166,19 @@ internal static class ContractCommands
             return;
         }
 
-        AnsiConsole.MarkupLine($"contract [bold]{c.Id}[/] {c.Kind} [bold]{Markup.Escape(c.Status)}[/]: amount {c.Amount} {Markup.Escape(c.Coin)}, released {c.Released}, returned {c.Returned}, remaining {c.Remaining}" +
-                               (c.Account is null ? "" : $" (account {c.Account})"));
+        var d = (await api.GetCoinAsync(c.Coin, ct)).Decimals;
+        string Coins(string minor) => CoinUnits.Format(minor, d);
+        AnsiConsole.MarkupLine($"contract [bold]{c.Id}[/] {c.Kind} [bold]{Markup.Escape(c.Status)}[/]: amount {Coins(c.Amount)} {Markup.Escape(c.Coin)}, released {Coins(c.Released)}, " +
+                               $"returned {Coins(c.Returned)}, remaining {Coins(c.Remaining)}" + (c.Account is null ? "" : $" (account {c.Account})"));
         if (steps)
         {
             var table = new Table().AddColumns("Transfer", "Step", "To", "Amount", "Reason");
             foreach (var s in c.Steps)
             {
-                table.AddRow(s.Transfer, s.Step, s.To, s.Amount, Markup.Escape(s.Reason ?? ""));
+                table.AddRow(s.Transfer, s.Step, s.To, Coins(s.Amount), Markup.Escape(s.Reason ?? ""));
             }
 
             AnsiConsole.Write(table);
         }
-    }
-
-    private static HttpClient Http(ParseResult parse, bool withKey)
-    {
-        var url = parse.GetValue(CliContext.NodeUrl)!;
-        var http = new HttpClient { BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/"), Timeout = TimeSpan.FromSeconds(100) };
-        if (withKey)
-        {
-            var key = parse.GetValue(CliContext.ApiKey) ?? Environment.GetEnvironmentVariable("CENTIME_API_KEY");
-            if (key is null && File.Exists(Path.Combine("centime-data", "operator.key")))
-            {
-                key = File.ReadAllText(Path.Combine("centime-data", "operator.key")).Trim();
-            }
-
-            if (key is not null)
-            {
-                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            }
-        }
-
-        return http;
     }
 }

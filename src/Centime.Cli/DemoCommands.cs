@@ -62,7 +62,7 @@ internal static class DemoCommands
             var coin = await operatorClient.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "1"), ct);
             if (!CoinUnits.TryParse(price, coin.Decimals, out var unit, out var error) || unit == UInt128.Zero)
             {
-                AnsiConsole.MarkupLine($"[red]--price {Markup.Escape(price)}: {Markup.Escape(error ?? "must be positive")}[/]");
+                CliContext.Stderr.MarkupLine($"[red]--price {Markup.Escape(price)}: {Markup.Escape(error ?? "must be positive")}[/]");
                 return 2;
             }
 

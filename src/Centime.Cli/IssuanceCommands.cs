@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Centime.Client;
 using Spectre.Console;
@@ -38,8 +36,8 @@ internal static class IssuanceCommands
         var add = new Command("add", "Add an operator (admin); prints their new API key once.") { id, roles };
         add.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            var outcome = await api.PostAsync<ActionOutcome>("v1/issuance/operators", new AddOperatorRequest(parse.GetValue(id)!, parse.GetValue(roles) ?? []), ct);
+            using var api = CliContext.Client(parse);
+            var outcome = await api.AddOperatorAsync(new AddOperatorRequest(parse.GetValue(id)!, parse.GetValue(roles) ?? []), ct);
             PrintOutcome(parse, outcome);
             if (!CliContext.WantsJson(parse) && outcome.Key is not null)
             {
@@ -56,9 +54,8 @@ internal static class IssuanceCommands
         var setRoles = new Command("roles", "Replace an operator's roles (admin).") { roleId, newRoles };
         setRoles.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/operators/{Uri.EscapeDataString(parse.GetValue(roleId)!)}/roles",
-                new SetRolesRequest(parse.GetValue(newRoles) ?? []), ct));
+            using var api = CliContext.Client(parse);
+            PrintOutcome(parse, await api.SetRolesAsync(parse.GetValue(roleId)!, new SetRolesRequest(parse.GetValue(newRoles) ?? []), ct));
             return CliContext.ExitOk;
         }));
         command.Add(setRoles);
@@ -68,9 +65,9 @@ internal static class IssuanceCommands
             + "Your own: any operator (afterwards nobody else knows your key); another's: admin, a privileged change.") { rotateId };
         rotate.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            var target = parse.GetValue(rotateId) ?? (await api.GetAsync<WhoAmI>("v1/issuance/whoami", ct)).Operator;
-            var outcome = await api.PostAsync<ActionOutcome>($"v1/issuance/operators/{Uri.EscapeDataString(target)}/key", new RotateKeyRequest(), ct);
+            using var api = CliContext.Client(parse);
+            var target = parse.GetValue(rotateId) ?? (await api.WhoAmIAsync(ct)).Operator;
+            var outcome = await api.RotateKeyAsync(target, null, ct);
             PrintOutcome(parse, outcome);
             if (!CliContext.WantsJson(parse) && outcome.Key is not null)
             {
@@ -85,8 +82,8 @@ internal static class IssuanceCommands
         var list = new Command("list", "List operators (admin, auditor).");
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            var operators = await api.GetAsync<List<OperatorInfo>>("v1/issuance/operators", ct);
+            using var api = CliContext.Client(parse);
+            var operators = await api.ListOperatorsAsync(ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(operators);
@@ -119,7 +116,7 @@ internal static class IssuanceCommands
         var record = new Command("record", "Record a fiat deposit (reserve_manager).") { CoinOption, bank, reference, amount, valueDate, holding };
         record.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
+            using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var request = new DepositRequest
             {
@@ -129,7 +126,7 @@ internal static class IssuanceCommands
                 ValueDate = parse.GetValue(valueDate) ?? DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 Holding = parse.GetValue(holding),
             };
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/deposits", request, ct));
+            PrintOutcome(parse, await api.RecordDepositAsync(coin, request, ct));
             return CliContext.ExitOk;
         }));
         command.Add(record);
@@ -137,10 +134,10 @@ internal static class IssuanceCommands
         var list = new Command("list", "List deposits and what is left to mint.") { CoinOption };
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
+            using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var decimals = await DecimalsAsync(api, coin, ct);
-            var deposits = await api.GetAsync<List<DepositInfo>>($"v1/issuance/coins/{coin}/deposits", ct);
+            var deposits = await api.ListDepositsAsync(coin, ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(deposits);
@@ -168,10 +165,10 @@ internal static class IssuanceCommands
         var command = new Command("mint", "Mint against a recorded deposit (minter); passes the mint gate; may wait for a second approval.") { CoinOption, deposit, to, amount };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
+            using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var request = new MintRequest { Deposit = parse.GetValue(deposit), To = parse.GetValue(to), Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct) };
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/mints", request, ct));
+            PrintOutcome(parse, await api.MintAsync(coin, request, ct));
             return CliContext.ExitOk;
         }));
         return command;
@@ -186,9 +183,9 @@ internal static class IssuanceCommands
             : new Command(name, "Reject a pending action (a different operator with a qualifying role).") { id, reason };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            var body = approve ? new DecisionRequest() : new DecisionRequest { Reason = parse.GetValue(reason) };
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/approvals/{Uri.EscapeDataString(parse.GetValue(id)!)}/{name}", body, ct));
+            using var api = CliContext.Client(parse);
+            var action = parse.GetValue(id)!;
+            PrintOutcome(parse, approve ? await api.ApproveAsync(action, ct) : await api.RejectAsync(action, parse.GetValue(reason), ct));
             return CliContext.ExitOk;
         }));
         return command;
@@ -200,8 +197,8 @@ internal static class IssuanceCommands
         var command = new Command("approvals", "Actions waiting for a second approval.") { all };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            var actions = await api.GetAsync<List<ActionInfo>>("v1/issuance/approvals" + (parse.GetValue(all) ? "?status=all" : ""), ct);
+            using var api = CliContext.Client(parse);
+            var actions = await api.ListApprovalsAsync(parse.GetValue(all), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(actions);
@@ -232,7 +229,7 @@ internal static class IssuanceCommands
         };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
+            using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var minor = await MinorAsync(api, coin, parse.GetValue(amount)!, ct);
             if (parse.GetValue(wallet) is { } walletName)
@@ -240,10 +237,10 @@ internal static class IssuanceCommands
                 var key = WalletCommands.LoadPrivateKey(parse, walletName);
                 var signer = new HolderSigner(key);
                 Array.Clear(key);
-                var domain = (await api.GetAsync<CoinInfo>("v1/coins/" + Uri.EscapeDataString(coin), ct)).Domain;
+                var domain = (await api.GetCoinAsync(coin, ct)).Domain;
                 var signed = signer.SignRedemption(domain, UInt128.Parse(minor, CultureInfo.InvariantCulture), parse.GetValue(payTo)!,
                     (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600);
-                var outcome = await api.PostAsync<HolderRedemptionOutcome>($"v1/coins/{coin}/redeem", signed, ct);
+                var outcome = await api.RedeemAsync(coin, signed, ct);
                 if (CliContext.WantsJson(parse))
                 {
                     CliContext.PrintJson(outcome);
@@ -257,7 +254,7 @@ internal static class IssuanceCommands
             }
 
             var request = new RedeemRequest { Holder = parse.GetValue(holder) ?? throw new UsageException("give --wallet (your own coins) or --holder (minter)"), Amount = minor, PayTo = parse.GetValue(payTo) };
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/redemptions", request, ct));
+            PrintOutcome(parse, await api.RedeemAsync(coin, request, ct));
             return CliContext.ExitOk;
         }));
         return command;
@@ -270,11 +267,11 @@ internal static class IssuanceCommands
         var command = new Command("redemptions", "Redemptions and their payout deadlines.") { CoinOption, overdue, status };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
+            using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var filter = parse.GetValue(overdue) ? "overdue" : parse.GetValue(status) ?? "all";
             var decimals = await DecimalsAsync(api, coin, ct);
-            var list = await api.GetAsync<List<RedemptionInfo>>($"v1/issuance/coins/{coin}/redemptions?status={Uri.EscapeDataString(filter)}", ct);
+            var list = await api.ListRedemptionsAsync(coin, filter, ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(list);
@@ -308,8 +305,8 @@ internal static class IssuanceCommands
         var paid = new Command("paid", "Mark a payout paid (reserve_manager).") { id, reference, holding };
         paid.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/redemptions/{Uri.EscapeDataString(parse.GetValue(id)!)}/paid",
+            using var api = CliContext.Client(parse);
+            PrintOutcome(parse, await api.MarkPayoutPaidAsync(parse.GetValue(id)!,
                 new PayoutPaidRequest { Reference = parse.GetValue(reference), Holding = parse.GetValue(holding) }, ct));
             return CliContext.ExitOk;
         }));
@@ -357,7 +354,7 @@ internal static class IssuanceCommands
         };
         add.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
+            using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             HoldingInfo holding;
             if (parse.GetValue(file) is { } f)
@@ -395,7 +392,7 @@ internal static class IssuanceCommands
                 };
             }
 
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/reserves", holding, ct));
+            PrintOutcome(parse, await api.AddHoldingAsync(coin, holding, ct));
             return CliContext.ExitOk;
         }));
         command.Add(add);
@@ -409,7 +406,7 @@ internal static class IssuanceCommands
         var value = new Command("value", "Valuation update of a holding (reserve_manager).") { CoinOption, valueId, newAmount, newPrice, newCollateral, newNav, valuedOn };
         value.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
+            using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var decimals = await DecimalsAsync(api, coin, ct);
             string? Minor(Option<string?> o) => parse.GetValue(o) is { } text ? Convert(text, decimals) : null;
@@ -421,7 +418,7 @@ internal static class IssuanceCommands
                 NavPerUnit = Minor(newNav),
                 ValuedOn = parse.GetValue(valuedOn),
             };
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/reserves/{Uri.EscapeDataString(parse.GetValue(valueId)!)}/value", request, ct));
+            PrintOutcome(parse, await api.ValueHoldingAsync(coin, parse.GetValue(valueId)!, request, ct));
             return CliContext.ExitOk;
         }));
         command.Add(value);
@@ -430,9 +427,9 @@ internal static class IssuanceCommands
 
     private static Task<int> ShowReservesAsync(ParseResult parse, string coin, string? asOf, CancellationToken ct) => CliContext.RunAsync(parse, async () =>
     {
-        using var api = Api(parse);
+        using var api = CliContext.Client(parse);
         var decimals = await DecimalsAsync(api, coin, ct);
-        var reserves = await api.GetAsync<ReservesInfo>($"v1/issuance/coins/{coin}/reserves" + (asOf is null ? "" : "?asOf=" + Uri.EscapeDataString(asOf)), ct);
+        var reserves = await api.GetReservesAsync(coin, asOf, ct);
         if (CliContext.WantsJson(parse))
         {
             CliContext.PrintJson(reserves);
@@ -463,8 +460,8 @@ internal static class IssuanceCommands
             : "Unpause a coin (pauser).") { CoinOption };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{parse.GetValue(CoinOption)}/{name}", new DecisionRequest(), ct));
+            using var api = CliContext.Client(parse);
+            PrintOutcome(parse, await api.SetPausedAsync(parse.GetValue(CoinOption)!, pause, null, ct));
             return CliContext.ExitOk;
         }));
         return command;
@@ -478,8 +475,8 @@ internal static class IssuanceCommands
             : "Unfreeze a holder's account in a coin (asset_protection).") { CoinOption, address };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{parse.GetValue(CoinOption)}/freeze",
+            using var api = CliContext.Client(parse);
+            PrintOutcome(parse, await api.SetHolderFrozenAsync(parse.GetValue(CoinOption)!,
                 new FreezeAccountRequest { Address = parse.GetValue(address), Frozen = frozen }, ct));
             return CliContext.ExitOk;
         }));
@@ -496,9 +493,9 @@ internal static class IssuanceCommands
             { CoinOption, holder, to, amount, order };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
+            using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
-            PrintOutcome(parse, await api.PostAsync<ActionOutcome>($"v1/issuance/coins/{coin}/seizures", new SeizeRequest
+            PrintOutcome(parse, await api.SeizeAsync(coin, new SeizeRequest
             {
                 Holder = parse.GetValue(holder),
                 To = parse.GetValue(to),
@@ -517,9 +514,8 @@ internal static class IssuanceCommands
         var command = new Command("audit", "The issuance audit trail: who requested, who approved, what happened (admin, auditor).") { after, limit };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var api = Api(parse);
-            var query = "?limit=" + parse.GetValue(limit).ToString(CultureInfo.InvariantCulture) + (parse.GetValue(after) is ulong a ? "&after=" + a.ToString(CultureInfo.InvariantCulture) : "");
-            var page = await api.GetAsync<AuditPage>("v1/issuance/audit" + query, ct);
+            using var api = CliContext.Client(parse);
+            var page = await api.GetAuditAsync(parse.GetValue(after), parse.GetValue(limit), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(page);
@@ -572,60 +568,13 @@ internal static class IssuanceCommands
     private static string Time(ulong ns) =>
         DateTime.UnixEpoch.AddTicks((long)(ns / 100)).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
-    private static async Task<int> DecimalsAsync(IssuanceApi api, string coin, CancellationToken ct) =>
-        (await api.GetAsync<CoinInfo>("v1/coins/" + Uri.EscapeDataString(coin), ct)).Decimals;
+    private static async Task<int> DecimalsAsync(CentimeClient api, string coin, CancellationToken ct) =>
+        (await api.GetCoinAsync(coin, ct)).Decimals;
 
-    private static async Task<string> MinorAsync(IssuanceApi api, string coin, string whole, CancellationToken ct) =>
+    private static async Task<string> MinorAsync(CentimeClient api, string coin, string whole, CancellationToken ct) =>
         Convert(whole, await DecimalsAsync(api, coin, ct));
 
     private static string Convert(string whole, int decimals) => CoinUnits.TryParse(whole, decimals, out var units, out var error)
         ? units.ToString(CultureInfo.InvariantCulture)
         : throw new UsageException(error!);
-
-    private static IssuanceApi Api(ParseResult parse)
-    {
-        var url = parse.GetValue(CliContext.NodeUrl)!;
-        var key = parse.GetValue(CliContext.ApiKey) ?? Environment.GetEnvironmentVariable("CENTIME_API_KEY");
-        if (key is null && File.Exists(Path.Combine("centime-data", "operator.key")))
-        {
-            key = File.ReadAllText(Path.Combine("centime-data", "operator.key")).Trim();
-        }
-
-        return new IssuanceApi(new Uri(url.EndsWith('/') ? url : url + "/"), key);
-    }
-
-    /// <summary>A small HTTP client for /v1/issuance; errors become <see cref="CentimeApiException"/> like the SDK's.</summary>
-    private sealed class IssuanceApi : IDisposable
-    {
-        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-        {
-            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        };
-
-        private readonly HttpClient _http;
-
-        public IssuanceApi(Uri baseAddress, string? key)
-        {
-            _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(100) };
-            if (key is not null)
-            {
-                _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            }
-        }
-
-        public async Task<T> GetAsync<T>(string path, CancellationToken ct)
-        {
-            using var response = await _http.GetAsync(path, ct);
-            return await CentimeClient.ReadResponseAsync<T>(response, ct);
-        }
-
-        public async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
-        {
-            using var content = JsonContent.Create(body, body.GetType(), options: Json);
-            using var response = await _http.PostAsync(path, content, ct);
-            return await CentimeClient.ReadResponseAsync<T>(response, ct);
-        }
-
-        public void Dispose() => _http.Dispose();
-    }
 }

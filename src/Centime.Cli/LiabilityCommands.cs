@@ -1,11 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Centime.Client;
 using Centime.Issuance;
-using Centime.Node.Liabilities;
 using Centime.Node.Transparency;
 using Spectre.Console;
 using Address = Centime.Ledger.Address;
@@ -28,9 +24,8 @@ internal static class LiabilityCommands
         var publish = new Command("publish", "Build the Merkle-sum tree over every holder balance now and publish its root (operator).") { Coin };
         publish.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var http = Http(parse);
-            using var response = await http.PostAsync($"v1/coins/{Uri.EscapeDataString(parse.GetValue(Coin)!)}/liabilities", null, ct);
-            PrintRoot(parse, await CentimeClient.ReadResponseAsync<LiabilitiesRootInfo>(response, ct));
+            using var api = CliContext.Client(parse);
+            PrintRoot(parse, await api.PublishLiabilitiesAsync(parse.GetValue(Coin)!, ct));
             return CliContext.ExitOk;
         }));
         command.Add(publish);
@@ -39,12 +34,18 @@ internal static class LiabilityCommands
         var show = new Command("show", "The latest published root (hash, total, height, holders).") { Coin, history };
         show.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var http = Http(parse);
-            var coin = Uri.EscapeDataString(parse.GetValue(Coin)!);
+            using var api = CliContext.Client(parse);
+            var coin = parse.GetValue(Coin)!;
             if (parse.GetValue(history))
             {
-                using var all = await http.GetAsync($"v1/coins/{coin}/liabilities/history", ct);
-                foreach (var root in await CentimeClient.ReadResponseAsync<List<LiabilitiesRootInfo>>(all, ct))
+                var all = await api.ListLiabilitiesAsync(coin, ct);
+                if (CliContext.WantsJson(parse))
+                {
+                    CliContext.PrintJson(all); // one JSON document, not one per root
+                    return CliContext.ExitOk;
+                }
+
+                foreach (var root in all)
                 {
                     PrintRoot(parse, root);
                 }
@@ -52,8 +53,7 @@ internal static class LiabilityCommands
                 return CliContext.ExitOk;
             }
 
-            using var response = await http.GetAsync($"v1/coins/{coin}/liabilities", ct);
-            PrintRoot(parse, await CentimeClient.ReadResponseAsync<LiabilitiesRootInfo>(response, ct));
+            PrintRoot(parse, await api.GetLiabilitiesAsync(coin, ct));
             return CliContext.ExitOk;
         }));
         command.Add(show);
@@ -63,13 +63,16 @@ internal static class LiabilityCommands
         var proof = new Command("proof", "Fetch a holder's inclusion proof and check it against the published root.") { address, Coin, output };
         proof.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
-            using var http = Http(parse);
-            var coin = Uri.EscapeDataString(parse.GetValue(Coin)!);
-            using var response = await http.GetAsync($"v1/coins/{coin}/liabilities/proof/{Uri.EscapeDataString(parse.GetValue(address)!)}", ct);
-            var json = await ReadTextAsync(response, ct);
-            using var rootResponse = await http.GetAsync($"v1/coins/{coin}/liabilities", ct);
-            var published = await CentimeClient.ReadResponseAsync<LiabilitiesRootInfo>(rootResponse, ct);
-            var verdict = LiabilityProofVerifier.VerifyJson(json, published.Root);
+            using var api = CliContext.Client(parse);
+            var coin = parse.GetValue(Coin)!;
+            var json = await api.GetLiabilityProofJsonAsync(coin, parse.GetValue(address)!, ct);
+            var published = await api.GetLiabilitiesAsync(coin, ct);
+            if (!Hash32.TryParse(published.Root.Hash, out var rootHash) || !UInt128.TryParse(published.Root.Total, NumberStyles.None, CultureInfo.InvariantCulture, out var rootTotal))
+            {
+                throw new InvalidDataException("the node published a root that is not a hash and a total");
+            }
+
+            var verdict = LiabilityProofVerifier.VerifyJson(json, new LiabilitiesRoot(rootHash, rootTotal));
             if (parse.GetValue(output) is { } file)
             {
                 await File.WriteAllTextAsync(file.FullName, json, ct);
@@ -104,13 +107,13 @@ internal static class LiabilityCommands
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                AnsiConsole.MarkupLine($"[red]error[/] {Markup.Escape(ex.Message)}");
+                CliContext.Error($"{Markup.Escape(ex.Message)}");
                 return CliContext.ExitUsage;
             }
 
             if (!Hash32.TryParse(parse.GetValue(root), out var hash))
             {
-                AnsiConsole.MarkupLine("[red]error[/] --root must be 0x + 64 hex digits");
+                CliContext.Error("--root must be 0x + 64 hex digits");
                 return CliContext.ExitUsage;
             }
 
@@ -119,7 +122,7 @@ internal static class LiabilityCommands
             {
                 if (!UInt128.TryParse(totalText, NumberStyles.None, CultureInfo.InvariantCulture, out expectedTotal))
                 {
-                    AnsiConsole.MarkupLine("[red]error[/] --total must be an integer in minor units");
+                    CliContext.Error("--total must be an integer in minor units");
                     return CliContext.ExitUsage;
                 }
             }
@@ -160,12 +163,10 @@ internal static class LiabilityCommands
         {
             var coin = parse.GetValue(Coin)!;
             var m = parse.GetValue(month)!;
-            using var http = Http(parse);
-            using var response = await http.GetAsync($"v1/coins/{Uri.EscapeDataString(coin)}/reports/monthly?month={Uri.EscapeDataString(m)}", ct);
-            await CentimeClient.ThrowIfProblemAsync(response, ct);
+            using var api = CliContext.Client(parse);
 
             // The signed bytes are written exactly as received: re-serialising would break the signature.
-            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+            var bytes = await api.GetMonthlyReportAsync(coin, m, ct);
             var directory = parse.GetValue(outDir)?.FullName ?? Directory.GetCurrentDirectory();
             Directory.CreateDirectory(directory);
             var jsonPath = Path.Combine(directory, $"{coin}-{m}.json");
@@ -191,7 +192,7 @@ internal static class LiabilityCommands
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                AnsiConsole.MarkupLine($"[red]error[/] {Markup.Escape(ex.Message)}");
+                CliContext.Error($"{Markup.Escape(ex.Message)}");
                 return CliContext.ExitUsage;
             }
 
@@ -200,7 +201,7 @@ internal static class LiabilityCommands
             {
                 if (!Address.TryParse(s, out var a))
                 {
-                    AnsiConsole.MarkupLine("[red]error[/] --signer must be a 0x address (EIP-55 checksum if mixed case)");
+                    CliContext.Error("--signer must be a 0x address (EIP-55 checksum if mixed case)");
                     return CliContext.ExitUsage;
                 }
 
@@ -225,7 +226,7 @@ internal static class LiabilityCommands
         return command;
     }
 
-    private static void PrintRoot(ParseResult parse, LiabilitiesRootInfo root)
+    private static void PrintRoot(ParseResult parse, LiabilitiesInfo root)
     {
         if (CliContext.WantsJson(parse))
         {
@@ -235,30 +236,5 @@ internal static class LiabilityCommands
 
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(root.Coin)}[/] at height {Markup.Escape(root.Height)}: root {root.Root.Hash}, total {root.Root.Total} ({root.LeafCount:N0} holders; " +
                                $"circulating supply {Markup.Escape(root.CirculatingSupply)} {(root.TotalMatchesSupply ? "[green]matches[/]" : "[red]DIFFERS[/]")}; published {root.PublishedAt:u})");
-    }
-
-    /// <summary>An HttpClient for the node with the operator key when one is known (same lookup as every command).</summary>
-    private static HttpClient Http(ParseResult parse)
-    {
-        var url = parse.GetValue(CliContext.NodeUrl)!;
-        var http = new HttpClient { BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/") };
-        var key = parse.GetValue(CliContext.ApiKey) ?? Environment.GetEnvironmentVariable("CENTIME_API_KEY");
-        if (key is null && File.Exists(Path.Combine("centime-data", "operator.key")))
-        {
-            key = File.ReadAllText(Path.Combine("centime-data", "operator.key")).Trim();
-        }
-
-        if (key is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return http;
-    }
-
-    private static async Task<string> ReadTextAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        await CentimeClient.ThrowIfProblemAsync(response, ct);
-        return await response.Content.ReadAsStringAsync(ct);
     }
 }

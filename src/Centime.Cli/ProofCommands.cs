@@ -51,13 +51,13 @@ internal static class ProofCommands
             }
             catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
             {
-                AnsiConsole.MarkupLine($"[red]error[/] cannot read {Markup.Escape(f.FullName)}: {Markup.Escape(ex.Message)}");
+                CliContext.Error($"cannot read {Markup.Escape(f.FullName)}: {Markup.Escape(ex.Message)}");
                 return Task.FromResult(CliContext.ExitUsage);
             }
 
             if (proof is null || proof.Transfer is null || proof.Block is null)
             {
-                AnsiConsole.MarkupLine("[red]error[/] not an inclusion proof");
+                CliContext.Error("not an inclusion proof");
                 return Task.FromResult(CliContext.ExitUsage);
             }
 
@@ -66,7 +66,7 @@ internal static class ProofCommands
             {
                 if (!Hash32.TryParse(text, out var h))
                 {
-                    AnsiConsole.MarkupLine("[red]error[/] --block-hash must be 0x + 64 hex digits");
+                    CliContext.Error("--block-hash must be 0x + 64 hex digits");
                     return Task.FromResult(CliContext.ExitUsage);
                 }
 

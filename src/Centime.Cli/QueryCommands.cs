@@ -15,8 +15,13 @@ internal static class QueryCommands
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
-            var account = await client.GetAccountAsync(parse.GetValue(address)!, ct);
             var only = parse.GetValue(coin);
+            if (only is not null)
+            {
+                await client.GetCoinAsync(only, ct); // an unknown coin is an error (coin_not_found), not an empty balance
+            }
+
+            var account = await client.GetAccountAsync(parse.GetValue(address)!, ct);
             var balances = account.Balances.Where(b => only is null || b.Coin == only).ToList();
             if (CliContext.WantsJson(parse))
             {

@@ -83,9 +83,17 @@ internal static class TransferCommands
                 throw new UsageException("a transfer needs --coin, --from, --to and --amount (or --post/--void HOLD_ID, or --file)");
             }
 
+            var transferId = parse.GetValue(id);
+            if (transferId is null)
+            {
+                // Said before sending: if the answer is lost, re-running with this id cannot pay twice.
+                transferId = NewId();
+                CliContext.Stderr.MarkupLine($"transfer id {transferId} (generated; to retry safely, run again with [bold]--id {transferId}[/])");
+            }
+
             var request = new TransferRequest
             {
-                Id = parse.GetValue(id) ?? NewId(),
+                Id = transferId,
                 Coin = symbol,
                 Debit = Resolve(parse.GetValue(from), coinInfo),
                 Credit = Resolve(parse.GetValue(to), coinInfo),
@@ -110,7 +118,7 @@ internal static class TransferCommands
             }
             else
             {
-                AnsiConsole.MarkupLine($"[red]refused[/] [bold]{Markup.Escape(result.Result)}[/]  id {result.Id}  (nothing moved)");
+                CliContext.Stderr.MarkupLine($"[red]refused[/] [bold]{Markup.Escape(result.Result)}[/]  id {result.Id}  (nothing moved)");
             }
 
             return result.Result is "ok" or "exists" ? CliContext.ExitOk : CliContext.ExitFailed;
@@ -154,7 +162,9 @@ internal static class TransferCommands
         var ok = 0;
         var failed = new Dictionary<string, int>();
         var batches = (transfers.Count + MaxBatch - 1) / MaxBatch;
-        await AnsiConsole.Progress().AutoClear(CliContext.WantsJson(parse)).Columns(
+        // The progress bar is drawn on stderr (stdout keeps only the result), and not at all under --json.
+        var progressConsole = CliContext.WantsJson(parse) ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) }) : CliContext.Stderr;
+        await progressConsole.Progress().Columns(
                 new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
             {

@@ -347,15 +347,7 @@ internal static class WalletCommands
 
     private static int Fail(ParseResult parse, string message, int code)
     {
-        if (CliContext.WantsJson(parse))
-        {
-            CliContext.PrintJson(new { error = message });
-        }
-        else
-        {
-            AnsiConsole.MarkupLine($"[red]error[/] {Markup.Escape(message)}");
-        }
-
+        CliContext.PrintProblem(parse, new Centime.Client.Problem("about:blank", "wallet", 0, message, code == CliContext.ExitUsage ? "usage" : "wallet_error"));
         return code;
     }
 }

@@ -73,9 +73,9 @@ public sealed partial class CentimeClient
         return (quote, swap);
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object body, CancellationToken ct)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, body.GetType(), options: Json) };
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json) };
         using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
         return await ReadAsync<T>(response, ct).ConfigureAwait(false);
     }

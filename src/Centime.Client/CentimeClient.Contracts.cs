@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+
+namespace Centime.Client;
+
+/// <summary>
+/// Programmable payments (docs/contracts.md), the event feed's webhooks (docs/events.md), proof of liabilities and
+/// signed reports (docs/transparency.md).
+/// </summary>
+public sealed partial class CentimeClient
+{
+    /// <summary>Validates, funds and starts a contract from its JSON document (operator key; see <see cref="GetContractSchemaAsync"/>).</summary>
+    public async Task<ContractInfo> CreateContractAsync(string documentJson, CancellationToken ct = default)
+    {
+        using var content = new StringContent(documentJson, Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync("v1/contracts", content, ct).ConfigureAwait(false);
+        return await ReadAsync<ContractInfo>(response, ct).ConfigureAwait(false);
+    }
+
+    public Task<ContractInfo> GetContractAsync(string id, CancellationToken ct = default) => GetAsync<ContractInfo>("v1/contracts/" + Uri.EscapeDataString(id), ct);
+
+    /// <summary>Contracts, optionally where <paramref name="party"/> has a role, in a status (open, disputed, closed).</summary>
+    public Task<List<ContractInfo>> ListContractsAsync(string? party = null, string? status = null, int? limit = null, CancellationToken ct = default) =>
+        GetAsync<List<ContractInfo>>("v1/contracts" + Query(("party", party), ("status", status), ("limit", limit?.ToString(CultureInfo.InvariantCulture))), ct);
+
+    /// <summary>Sends an event signed by the designated party (no operator key).</summary>
+    public Task<ContractInfo> SendContractEventAsync(string id, ContractEventSubmission submission, CancellationToken ct = default) =>
+        PostAsync<ContractInfo>("v1/contracts/" + Uri.EscapeDataString(id) + "/events", submission, ct);
+
+    /// <summary>Sends an oracle's signed fact; answers the contracts it fired.</summary>
+    public Task<OracleFactResult> AttestFactAsync(OracleFactSubmission submission, CancellationToken ct = default) =>
+        PostAsync<OracleFactResult>("v1/contracts/facts", submission, ct);
+
+    /// <summary>The JSON Schema of a contract document.</summary>
+    public async Task<string> GetContractSchemaAsync(CancellationToken ct = default)
+    {
+        using var response = await _http.GetAsync("v1/contracts/schema", ct).ConfigureAwait(false);
+        await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The HMAC secret an ERP system uses to sign webhook events for contracts paid by <paramref name="payer"/> (operator key).</summary>
+    public Task<ContractWebhookSecretInfo> GetContractWebhookSecretAsync(string payer, CancellationToken ct = default) =>
+        PostAsync<ContractWebhookSecretInfo>("v1/contracts/webhook-secrets", new { payer }, ct);
+
+    /// <summary>Sends an ERP-signed contract event: the body as signed, with its signature headers (docs/contracts.md).</summary>
+    public async Task<ContractInfo> SendContractWebhookAsync(string body, IReadOnlyDictionary<string, string> signatureHeaders, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(signatureHeaders);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        foreach (var (name, value) in signatureHeaders)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+        return await ReadAsync<ContractInfo>(response, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Subscribes a URL to the event feed (admin); the answer holds the signing secret, shown once.</summary>
+    public Task<WebhookCreatedInfo> CreateWebhookAsync(WebhookSubscriptionRequest request, CancellationToken ct = default) => PostAsync<WebhookCreatedInfo>("v1/webhooks", request, ct);
+
+    public Task<List<WebhookInfo>> ListWebhooksAsync(CancellationToken ct = default) => GetAsync<List<WebhookInfo>>("v1/webhooks", ct);
+
+    public Task<WebhookInfo> GetWebhookAsync(string id, CancellationToken ct = default) => GetAsync<WebhookInfo>("v1/webhooks/" + Uri.EscapeDataString(id), ct);
+
+    public async Task DeleteWebhookAsync(string id, CancellationToken ct = default)
+    {
+        using var response = await _http.DeleteAsync("v1/webhooks/" + Uri.EscapeDataString(id), ct).ConfigureAwait(false);
+        await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Builds the Merkle-sum tree over every holder balance now and publishes its root (operator).</summary>
+    public Task<LiabilitiesInfo> PublishLiabilitiesAsync(string coin, CancellationToken ct = default) =>
+        SendAsync<LiabilitiesInfo>(HttpMethod.Post, LiabilitiesPath(coin, ""), null, ct);
+
+    /// <summary>The latest published root.</summary>
+    public Task<LiabilitiesInfo> GetLiabilitiesAsync(string coin, CancellationToken ct = default) => GetAsync<LiabilitiesInfo>(LiabilitiesPath(coin, ""), ct);
+
+    /// <summary>Every published root, oldest first.</summary>
+    public Task<List<LiabilitiesInfo>> ListLiabilitiesAsync(string coin, CancellationToken ct = default) => GetAsync<List<LiabilitiesInfo>>(LiabilitiesPath(coin, "/history"), ct);
+
+    /// <summary>A holder's inclusion proof as the node sent it (JSON), for the offline verifier.</summary>
+    public async Task<string> GetLiabilityProofJsonAsync(string coin, string address, CancellationToken ct = default)
+    {
+        using var response = await _http.GetAsync(LiabilitiesPath(coin, "/proof/" + Uri.EscapeDataString(address)), ct).ConfigureAwait(false);
+        await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The signed monthly report (YYYY-MM) exactly as sent: its bytes are what the signature covers (<see cref="DisclosureSignature.Verify"/>).</summary>
+    public async Task<byte[]> GetMonthlyReportAsync(string coin, string month, CancellationToken ct = default)
+    {
+        using var response = await _http.GetAsync("v1/coins/" + Uri.EscapeDataString(coin) + "/reports/monthly?month=" + Uri.EscapeDataString(month), ct).ConfigureAwait(false);
+        await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
+        return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The address that signs disclosure reports.</summary>
+    public Task<IssuerIdentity> GetIssuerAsync(CancellationToken ct = default) => GetAsync<IssuerIdentity>("v1/issuer", ct);
+
+    private static string LiabilitiesPath(string coin, string rest) => "v1/coins/" + Uri.EscapeDataString(coin) + "/liabilities" + rest;
+
+    /// <summary>A query string of the given parameters that have a value ("" when none has).</summary>
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var parts = parameters.Where(p => p.Value is not null).Select(p => p.Name + "=" + Uri.EscapeDataString(p.Value!)).ToList();
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+    }
+}
