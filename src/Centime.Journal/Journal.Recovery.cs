@@ -14,6 +14,10 @@ public sealed partial class Journal
     private const int ScanChunkBytes = 4 << 20;
     private const long ScanProgressBytes = 64L << 20;
 
+    /// <summary>Read-ahead buffer size for the scan and the replay: <see cref="ScanChunkBytes"/>, or the size of
+    /// the journal if that is smaller.</summary>
+    private int _readChunkBytes = ScanChunkBytes;
+
     /// <summary>
     /// Opens (creating if needed) the journal in <paramref name="directory"/> and recovers: verifies every
     /// record, the heights and the hash chain; cuts a torn tail off the last segment; loads the newest snapshot
@@ -148,7 +152,8 @@ public sealed partial class Journal
         var previousHash = Hash32.Zero;
         var nextHeight = 1UL;
         var outcome = default(ScanOutcome);
-        var reader = new SegmentReader(ScanChunkBytes);
+        _readChunkBytes = (int)Math.Clamp(total, 64 << 10, ScanChunkBytes); // a small journal gets a small buffer
+        var reader = new SegmentReader(_readChunkBytes);
         for (var i = 0; i < files.Count; i++)
         {
             var (first, path) = files[i];
@@ -166,12 +171,17 @@ public sealed partial class Journal
             reader.Reset(handle, length);
             long position = 0;
             var status = RecordStatus.Valid;
+            RecordHeader? failedHeader = null; // the header of the record that failed, if that header verified
             while (position < length)
             {
                 status = RecordFormat.ReadHeader(reader.Read(position, RecordFormat.HeaderSize), out var rh);
-                if (status == RecordStatus.Valid && rh.RecordSize > length - position)
+                if (status == RecordStatus.Valid)
                 {
-                    status = RecordStatus.Incomplete;
+                    failedHeader = rh;
+                    if (rh.RecordSize > length - position)
+                    {
+                        status = RecordStatus.Incomplete;
+                    }
                 }
 
                 if (status != RecordStatus.Valid)
@@ -185,6 +195,8 @@ public sealed partial class Journal
                 {
                     break;
                 }
+
+                failedHeader = null;
 
                 // The record is intact, so from here any mismatch is what was written: corruption, never torn.
                 if (rh.Height != nextHeight)
@@ -212,7 +224,7 @@ public sealed partial class Journal
                 }
             }
 
-            if (position < length && EndOfRecords(handle, path, position, length, status, nextHeight, isLast) is { } cut)
+            if (position < length && EndOfRecords(handle, path, position, length, status, failedHeader, nextHeight, isLast) is { } cut)
             {
                 outcome = outcome with { TruncatedBytes = cut, TruncatedFile = path };
             }
@@ -235,8 +247,10 @@ public sealed partial class Journal
     }
 
     /// <summary>Decides what the bytes from the first record that did not verify to the end of the file are.
-    /// Returns the number of bytes cut (a torn tail), or null when they are zero-filled space.</summary>
-    private long? EndOfRecords(SafeFileHandle handle, string path, long position, long length, RecordStatus status, ulong height, bool isLast)
+    /// Returns the number of bytes cut (a torn tail), or null when they are zero-filled space.
+    /// <paramref name="header"/> is the failed record's header when that header verified (its payload or
+    /// trailer did not).</summary>
+    private long? EndOfRecords(SafeFileHandle handle, string path, long position, long length, RecordStatus status, RecordHeader? header, ulong height, bool isLast)
     {
         var what = $"{RecordFormat.Describe(status)} (record for height {height})";
         if (!RecordFormat.CanBeTorn(status))
@@ -260,6 +274,11 @@ public sealed partial class Journal
             ThrowCorrupt(path, position, $"{what} in a segment that is not the last, so this is not a torn tail");
         }
 
+        if (WrittenInFull(handle, position, length, status, header, height) is { } evidence)
+        {
+            ThrowCorrupt(path, position, $"{what}, but {evidence}: the record was written in full, so this is corruption, not a torn write");
+        }
+
         // A torn tail: the write of this record (and of nothing durable after it) was cut by a crash. Nothing
         // from here on was acknowledged, because commit returns only after the whole write is flushed.
         RandomAccess.SetLength(handle, position);
@@ -269,6 +288,93 @@ public sealed partial class Journal
         }
 
         return length - position;
+    }
+
+    /// <summary>
+    /// Evidence that the record at <paramref name="position"/> was written to its last byte, or null. A torn
+    /// write is a record cut short: its trailer, the last thing written, is missing, or zero-filled space the
+    /// write never reached. So a record whose trailer is there is complete, and damage anywhere in it is
+    /// corruption that recovery must not cut away (it may hold an acknowledged block):
+    /// <list type="bullet">
+    /// <item>header verified, payload hash wrong: the trailer at the place the header names verifies;</item>
+    /// <item>header and payload verified, trailer wrong: the trailer bytes are not an unwritten trailer
+    /// (<see cref="RecordFormat.IsUnwrittenTrailer"/>);</item>
+    /// <item>header damaged (bad magic or CRC, which may have hit its length field): a trailer for this height
+    /// verifies on its own at the offset its own length field names.</item>
+    /// </list>
+    /// A single damaged byte leaves the other two parts intact, so one of these always fires for it, while a
+    /// record cut at any byte never has a complete trailer.
+    /// </summary>
+    private static string? WrittenInFull(SafeFileHandle handle, long position, long length, RecordStatus status, RecordHeader? header, ulong height)
+    {
+        Span<byte> trailer = stackalloc byte[RecordFormat.TrailerSize];
+        if (header is { } h)
+        {
+            var at = position + RecordFormat.HeaderSize + h.PayloadLength;
+            if (at + RecordFormat.TrailerSize > length)
+            {
+                return null;
+            }
+
+            ReadExactly(handle, trailer, at);
+            return status switch
+            {
+                RecordStatus.BadPayloadChecksum when RecordFormat.VerifyTrailer(trailer, h) => $"its commit marker at offset {at} verifies",
+                RecordStatus.BadTrailer when !RecordFormat.IsUnwrittenTrailer(trailer, h) => $"its payload verifies and its commit marker at offset {at} is present but damaged",
+                _ => null,
+            };
+        }
+
+        var found = FindTrailerFor(handle, position, length, height);
+        return found >= 0 ? $"a commit marker for height {height} verifies at offset {found}, where the record it names would end" : null;
+    }
+
+    /// <summary>Offset of a trailer that verifies on its own, names <paramref name="height"/>, and sits exactly
+    /// where its own payload length puts it for a record starting at <paramref name="recordStart"/>; -1 if none.</summary>
+    private static long FindTrailerFor(SafeFileHandle handle, long recordStart, long length, ulong height)
+    {
+        var first = recordStart + RecordFormat.HeaderSize + RecordFormat.MinPayload;
+        var end = Math.Min(length, recordStart + RecordFormat.RecordSize(RecordFormat.MaxPayload)); // a trailer must end by here
+        Span<byte> magic = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(magic, RecordFormat.TrailerMagic);
+        var buffer = ArrayPool<byte>.Shared.Rent(ScanChunkBytes);
+        try
+        {
+            var position = first;
+            while (position + RecordFormat.TrailerSize <= end)
+            {
+                var n = (int)Math.Min(buffer.Length, end - position);
+                ReadExactly(handle, buffer.AsSpan(0, n), position);
+                var chunk = buffer.AsSpan(0, n);
+                for (var i = 0; i + RecordFormat.TrailerSize <= n;)
+                {
+                    var k = chunk[i..].IndexOf(magic);
+                    if (k < 0 || i + k + RecordFormat.TrailerSize > n)
+                    {
+                        break;
+                    }
+
+                    var candidate = position + i + k;
+                    if (RecordFormat.TryReadTrailer(chunk.Slice(i + k, RecordFormat.TrailerSize), out var named, out var payloadLength)
+                        && named == height
+                        && candidate == recordStart + RecordFormat.HeaderSize + payloadLength)
+                    {
+                        return candidate;
+                    }
+
+                    i += k + 1;
+                }
+
+                // Step back so a trailer that straddles two chunks is read whole from the next one.
+                position = position + n >= end ? end : position + n - (RecordFormat.TrailerSize - 1);
+            }
+
+            return -1;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Whether [<paramref name="from"/>, <paramref name="length"/>) is all zero, and the offset of
@@ -564,7 +670,7 @@ public sealed partial class Journal
     /// as an error, in order, so the message names the right height.</summary>
     private void ReadAhead(ulong from, ulong to, BlockingCollection<DecodedBlock> output, CancellationToken cancel)
     {
-        var reader = new SegmentReader(ScanChunkBytes);
+        var reader = new SegmentReader(_readChunkBytes);
         SafeFileHandle? handle = null;
         var open = -1;
         try

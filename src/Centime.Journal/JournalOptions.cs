@@ -23,8 +23,8 @@ public sealed class JournalOptions
     /// commit overwrites existing blocks and fdatasync commits no metadata (see <see cref="ZeroFill"/>). On this
     /// project's 2-core VM it lowered the median small commit from about 0.26 to 0.15 ms when the disk was quiet,
     /// and made no measurable difference for 1.1 MB blocks. Off because after a crash a segment then ends in up
-    /// to a megabyte of zeros, and any damage there reads as a torn tail. Recovery handles zero-filled space
-    /// either way.
+    /// to a megabyte of zeros, and a write cut just before its trailer's last nonzero byte cannot be told from a
+    /// flipped byte there (recovery refuses it; docs/journal.md). Recovery handles zero-filled space either way.
     /// </summary>
     internal bool ZeroFillAhead { get; init; }
 }

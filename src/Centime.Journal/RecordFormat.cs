@@ -163,6 +163,53 @@ internal static class RecordFormat
         && BinaryPrimitives.ReadUInt32LittleEndian(t[THeaderCrc..]) == header.Crc
         && Crc32.HashToUInt32(t[..TCrc]) == BinaryPrimitives.ReadUInt32LittleEndian(t[TCrc..]);
 
+    /// <summary>
+    /// Reads a trailer on its own, with no header to check it against: its magic, its own CRC and a plausible
+    /// length. Recovery uses it to learn whether a record whose header is damaged was written in full.
+    /// </summary>
+    public static bool TryReadTrailer(ReadOnlySpan<byte> t, out ulong height, out int payloadLength)
+    {
+        height = 0;
+        payloadLength = 0;
+        if (t.Length < TrailerSize
+            || BinaryPrimitives.ReadUInt32LittleEndian(t[TMagic..]) != TrailerMagic
+            || Crc32.HashToUInt32(t[..TCrc]) != BinaryPrimitives.ReadUInt32LittleEndian(t[TCrc..]))
+        {
+            return false;
+        }
+
+        payloadLength = BinaryPrimitives.ReadInt32LittleEndian(t[TLength..]);
+        height = BinaryPrimitives.ReadUInt64LittleEndian(t[THeight..]);
+        return payloadLength is >= MinPayload and <= MaxPayload;
+    }
+
+    /// <summary>
+    /// Whether the trailer bytes <paramref name="actual"/> of a record whose header and payload verify can be a
+    /// write cut short: all zero (never written), or the expected trailer up to some point and zeros after it
+    /// (zero-filled space the write did not reach) with at least two expected nonzero bytes missing. A single
+    /// damaged byte changes exactly one byte, so it never passes: a trailer that differs in one byte is
+    /// corruption, even where that byte was the only one left to write (that one case is refused, never guessed).
+    /// </summary>
+    public static bool IsUnwrittenTrailer(ReadOnlySpan<byte> actual, in RecordHeader header)
+    {
+        Span<byte> expected = stackalloc byte[TrailerSize];
+        WriteTrailer(expected, header.Height, header.PayloadLength, header.Crc);
+        var t = actual[..TrailerSize];
+        if (t.IndexOfAnyExcept((byte)0) < 0)
+        {
+            return true;
+        }
+
+        var firstDifference = t.CommonPrefixLength(expected);
+        if (firstDifference == TrailerSize || t[firstDifference..].IndexOfAnyExcept((byte)0) >= 0)
+        {
+            return false;
+        }
+
+        var missing = expected[firstDifference..].Length - expected[firstDifference..].Count((byte)0);
+        return missing >= 2;
+    }
+
     /// <summary>Words for a status, for corruption messages.</summary>
     public static string Describe(RecordStatus status) => status switch
     {

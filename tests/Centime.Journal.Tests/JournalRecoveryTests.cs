@@ -267,24 +267,119 @@ public sealed class JournalRecoveryTests(ITestOutputHelper output)
         Assert.Equal(length, new FileInfo(segment).Length);
     }
 
-    [Fact]
-    public void Open_FlippedByteInLastRecord_IsIndistinguishableFromATornTail()
+    /// <summary>A journal of a few blocks in one segment, closed cleanly: the last record ends the file. The
+    /// last block holds one command, because the tests below open the journal once per byte.</summary>
+    private static (List<SealedBlock> Blocks, Hash32 StateBeforeLast, string Segment, byte[] Bytes, long LastOffset) SmallJournal(TempDirectory dir, int seed)
     {
-        using var dir = new TempDirectory();
-        var builder = new ChainBuilder(Seed(35));
+        var builder = new ChainBuilder(seed);
         List<SealedBlock> blocks;
-        using (var journal = Journal.Open(dir.Path))
+        Hash32 before;
+        using (var journal = Journal.Open(dir.Path, NoSync))
         {
-            blocks = AppendBlocks(journal, builder, 6);
+            blocks = AppendBlocks(journal, builder, 3, maxCommands: 8);
+            SealedBlock last;
+            do
+            {
+                // Until the last block holds exactly one command: small, but more than a block header.
+                before = builder.State.ComputeStateHash();
+                last = builder.Next(maxCommands: 2);
+                journal.Append(last.Encoded, last.Header);
+                journal.Commit();
+                blocks.Add(last);
+            }
+            while (last.Header.CommandCount != 1);
         }
 
         var segment = dir.Segments().Single();
-        FlipByte(segment, RecordOffsets(blocks)[^1] + RecordFormat.HeaderSize + 3);
+        return (blocks, before, segment, File.ReadAllBytes(segment), RecordOffsets(blocks)[^1]);
+    }
 
-        using var reopened = Journal.Open(dir.Path, NoSync);
+    /// <summary>Offsets in the last record to try with zero-filled space after it: every header and trailer
+    /// byte (where the format's own checks live) and a seeded sample of the payload.</summary>
+    private static IEnumerable<int> HeaderTrailerAndSomePayload(int size, Random rng) =>
+        Enumerable.Range(0, RecordFormat.HeaderSize)
+            .Concat(Enumerable.Range(0, 32).Select(_ => rng.Next(RecordFormat.HeaderSize, size - RecordFormat.TrailerSize)))
+            .Concat(Enumerable.Range(size - RecordFormat.TrailerSize, RecordFormat.TrailerSize));
 
-        Assert.Equal(5UL, reopened.Height);
-        Assert.Equal(RecordFormat.RecordSize(blocks[^1].Encoded.Length), reopened.Recovery.TruncatedBytes);
+    [Fact]
+    public void Open_EveryByteOfTheLastRecordFlipped_IsCorruptionNotATornTail()
+    {
+        // DESIGN.md §5.3: a complete record whose checksum fails is corruption, even at the tail. Cutting it
+        // away as a torn write would silently drop a block that was acknowledged.
+        using var dir = new TempDirectory();
+        var seed = Seed(36);
+        var (blocks, _, segment, original, lastOffset) = SmallJournal(dir, seed);
+        var size = (int)RecordFormat.RecordSize(blocks[^1].Encoded.Length);
+        Assert.Equal(original.Length, lastOffset + size);
+        var rng = new Random(seed);
+        var zeros = new byte[4096]; // the record followed by zero-filled space (ZeroFillAhead, preallocation)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var flips = Enumerable.Range(0, size).Select(at => (At: at, Mask: (byte)0xFF, ZeroFilled: false))
+            .Concat(Enumerable.Range(0, size).Select(at => (At: at, Mask: (byte)rng.Next(1, 256), ZeroFilled: false)))
+            .Concat(HeaderTrailerAndSomePayload(size, rng).Select(at => (At: at, Mask: (byte)rng.Next(1, 256), ZeroFilled: true)))
+            .ToList();
+        foreach (var (at, mask, zeroFilled) in flips)
+        {
+            File.WriteAllBytes(segment, zeroFilled ? [.. original, .. zeros] : original);
+            FlipByte(segment, lastOffset + at, mask);
+
+            var ex = Assert.Throws<JournalCorruptException>(() => Journal.Open(dir.Path, NoSync).Dispose());
+
+            var context = $"flip 0x{mask:X2} at byte {at} of the last record{(zeroFilled ? ", zeros after it" : "")} (seed {seed}): {ex.Message}";
+            Assert.True(ex.File == segment, context);
+            Assert.True(ex.Offset == lastOffset, context);
+            Assert.True(new FileInfo(segment).Length == original.Length + (zeroFilled ? zeros.Length : 0), "the file was cut: " + context);
+        }
+
+        output.WriteLine($"{flips.Count} flips of a {size}-byte last record (every byte twice, then header, trailer and 32 payload bytes with zeros after): each refused, {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public void Open_LastRecordCutAtEveryByte_IsATornTailAndEveryEarlierBlockStays()
+    {
+        using var dir = new TempDirectory();
+        var seed = Seed(37);
+        var (blocks, before, segment, original, lastOffset) = SmallJournal(dir, seed);
+        var size = (int)RecordFormat.RecordSize(blocks[^1].Encoded.Length);
+        var record = original.AsSpan((int)lastOffset, size).ToArray();
+        var rng = new Random(seed);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // A crash cuts the write at any byte: the file ends there, or (zero-filled space) zeros follow.
+        var cuts = Enumerable.Range(1, size - 1).Select(cut => (Cut: cut, ZeroFilled: false))
+            .Concat(HeaderTrailerAndSomePayload(size, rng).Where(cut => cut > 0).Distinct().Select(cut => (Cut: cut, ZeroFilled: true)))
+            .ToList();
+        var refused = 0;
+        foreach (var (cut, zeroFilled) in cuts)
+        {
+            var bytes = new byte[zeroFilled ? lastOffset + size + 4096 : lastOffset + cut];
+            original.AsSpan(0, (int)lastOffset + cut).CopyTo(bytes);
+            File.WriteAllBytes(segment, bytes);
+            var context = $"cut after byte {cut} of {size}{(zeroFilled ? ", zeros after it" : "")} (seed {seed})";
+
+            // One cut into zero-filled space looks exactly like a flipped byte: the write stopped before the
+            // trailer's last nonzero byte, and nothing else was missing. Recovery refuses it rather than guess.
+            var missingNonzero = record.AsSpan(cut).Length - record.AsSpan(cut).Count((byte)0);
+            if (zeroFilled && cut > size - RecordFormat.TrailerSize && missingNonzero == 1)
+            {
+                var ex = Assert.Throws<JournalCorruptException>(() => Journal.Open(dir.Path, NoSync).Dispose());
+                Assert.True(ex.Offset == lastOffset, context + ": " + ex.Message);
+                refused++;
+                continue;
+            }
+
+            using var journal = Journal.Open(dir.Path, NoSync);
+
+            context += $": {journal.Recovery}";
+            Assert.True(journal.Height == (ulong)blocks.Count - 1, context);
+            Assert.True(journal.LastHash == blocks[^2].Hash, context);
+            Assert.True(journal.State.ComputeStateHash() == before, context);
+            Assert.True(journal.Recovery.TruncatedBytes == bytes.Length - lastOffset, context);
+            Assert.True(new FileInfo(segment).Length == lastOffset, context);
+        }
+
+        output.WriteLine($"{cuts.Count} cuts of a {size}-byte last record (every byte, then header, trailer and 32 payload bytes with zeros after): "
+            + $"{cuts.Count - refused} recovered as a torn tail, {refused} refused (only the trailer's last nonzero byte missing), {clock.ElapsedMilliseconds} ms");
     }
 
     [Fact]

@@ -41,6 +41,37 @@ public sealed class RecordFormatTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void IsUnwrittenTrailer_AnySingleByteChange_IsNeverUnwritten_WhileZerosAfterAPrefixAre()
+    {
+        var record = RecordFormat.Encode(7, Payload(300, 3));
+        Assert.Equal(RecordStatus.Valid, RecordFormat.ReadHeader(record, out var header));
+        var trailer = record.AsSpan(record.Length - RecordFormat.TrailerSize).ToArray();
+        for (var i = 0; i < trailer.Length; i++)
+        {
+            for (var value = 0; value < 256; value++)
+            {
+                if (value == trailer[i])
+                {
+                    continue;
+                }
+
+                var changed = (byte[])trailer.Clone();
+                changed[i] = (byte)value;
+                Assert.False(RecordFormat.IsUnwrittenTrailer(changed, header), $"byte {i} set to {value}");
+            }
+        }
+
+        Assert.True(RecordFormat.IsUnwrittenTrailer(new byte[RecordFormat.TrailerSize], header));
+        for (var written = 0; written < trailer.Length; written++)
+        {
+            var cut = new byte[RecordFormat.TrailerSize];
+            trailer.AsSpan(0, written).CopyTo(cut);
+            var missing = trailer.AsSpan(written).Length - trailer.AsSpan(written).Count((byte)0);
+            Assert.Equal(missing >= 2 || written == 0, RecordFormat.IsUnwrittenTrailer(cut, header));
+        }
+    }
+
+    [Fact]
     public void ReadHeader_RandomRecords_RoundTrip()
     {
         var gen = Gen.Select(Gen.ULong[1, ulong.MaxValue], Gen.Int[RecordFormat.MinPayload, 4096], Gen.Int);

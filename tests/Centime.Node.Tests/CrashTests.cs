@@ -131,6 +131,22 @@ public sealed class CrashTests(ITestOutputHelper output)
     [Fact]
     public async Task CorruptJournal_NodeRefusesToStart_NamingFileAndOffset()
     {
+        await RefusesToStartAfterAFlipAsync(segmentLength => segmentLength / 2);
+    }
+
+    [Fact]
+    public async Task FlippedByteInTheLastRecord_NodeRefusesToStartInsteadOfDroppingTheBlock()
+    {
+        // The last record ends the file; 30 bytes from the end is inside its payload (its trailer is 24 bytes).
+        // Header and trailer still verify, so this is a complete record with a bad checksum: corruption, not
+        // a torn write (DESIGN.md §5.3), and cutting it away would drop an acknowledged block.
+        await RefusesToStartAfterAFlipAsync(segmentLength => segmentLength - 30);
+    }
+
+    /// <summary>Acknowledged blocks, SIGKILL, one byte of the last segment flipped at the chosen offset: the
+    /// node must exit with code 3 and name the file and the offset.</summary>
+    private async Task RefusesToStartAfterAFlipAsync(Func<long, long> offsetInSegment)
+    {
         var data = Path.Combine(Path.GetTempPath(), "centime-corrupt-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
         await File.WriteAllTextAsync(Path.Combine(data, "operator.key"), OperatorKey);
@@ -151,19 +167,21 @@ public sealed class CrashTests(ITestOutputHelper output)
                 node.KillHard();
             }
 
-            var segment = Directory.GetFiles(data, "*.seg").Order().First();
+            var segment = Directory.GetFiles(data, "*.seg").Order().Last();
             var bytes = await File.ReadAllBytesAsync(segment);
-            var offset = bytes.Length / 2;
+            var offset = offsetInSegment(bytes.Length);
             bytes[offset] ^= 0x5A;
             await File.WriteAllBytesAsync(segment, bytes);
 
             using var broken = NodeProcess.Start(data, port);
             var exit = await broken.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            output.WriteLine($"flipped byte {offset} of {bytes.Length} in {Path.GetFileName(segment)}; exit code {exit}");
             output.WriteLine(broken.Output);
             Assert.Equal(3, exit);
             Assert.Contains("journal corrupt", broken.Output, StringComparison.Ordinal);
             Assert.Contains(Path.GetFileName(segment), broken.Output, StringComparison.Ordinal);
             Assert.Contains("offset", broken.Output, StringComparison.Ordinal);
+            Assert.Equal(bytes.Length, new FileInfo(segment).Length); // nothing was cut
         }
         finally
         {
