@@ -169,7 +169,7 @@ public static class LedgerBench
     private static async Task<List<(string, string, string)>> DurableBatchesAsync(string dir, int seconds, CancellationToken ct)
     {
         var journal = Journal.Journal.Open(Path.Combine(dir, "durable"));
-        using var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = 0, SnapshotOnShutdown = false });
+        using var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, SnapshotOnShutdown = false });
         var supply = Coin.SupplyAccountOf("NUSD");
         await sequencer.SubmitAsync([Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1"))]);
         var holders = Enumerable.Range(0, Holders).Select(i => Address.Derive("bench-holder-" + i)).ToArray();
@@ -226,7 +226,7 @@ public static class LedgerBench
     private static async Task<(string, string, string)> SingleTransferLatencyAsync(string dir, int seconds, CancellationToken ct)
     {
         var journal = Journal.Journal.Open(Path.Combine(dir, "durable"));
-        using var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = 0, SnapshotOnShutdown = true });
+        using var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, SnapshotOnShutdown = true });
         var holders = Enumerable.Range(0, 100).Select(i => Address.Derive("bench-holder-" + i)).ToArray();
         UInt128 id = (UInt128)1 << 90;
         var latencies = new List<double>();
@@ -287,7 +287,7 @@ public static class LedgerBench
     private static async Task<(string, string, string)> HttpBatchesAsync(string dir, int seconds, CancellationToken ct)
     {
         const string key = "ck_bench_operator_key_000000000";
-        await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = key, SnapshotEveryCommands = 0 },
+        await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0 },
             l => l.SetMinimumLevel(LogLevel.Warning));
         await node.StartAsync(ct);
         using var client = new CentimeClient(new Uri(node.Urls[0] + "/"), key);

@@ -105,7 +105,7 @@ public sealed class CentimeNode : IAsyncDisposable
             logger.LogWarning("fsync is OFF: acknowledged transfers can be lost on power failure. Use only for throw-away benchmarks.");
         }
 
-        var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = options.SnapshotEveryCommands },
+        var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = options.SnapshotEveryCommands, SnapshotEveryBlocks = options.SnapshotEveryBlocks },
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<Sequencer>());
         var key = options.OperatorKey;
         if (key is null)

@@ -36,8 +36,12 @@ public sealed class NodeOptions
     /// <summary>fsync every block (turn off only for throw-away benchmarks).</summary>
     public bool Fsync { get; set; } = true;
 
-    /// <summary>Snapshot after this many commands.</summary>
+    /// <summary>Snapshot once this many commands are journaled above the newest snapshot on disk (0 = no command
+    /// limit). Counted across restarts (see <see cref="Sequencing.SequencerOptions.SnapshotEveryCommands"/>).</summary>
     public long SnapshotEveryCommands { get; set; } = 2_000_000;
+
+    /// <summary>Snapshot once this many blocks are journaled above the newest snapshot on disk (0 = no block limit).</summary>
+    public long SnapshotEveryBlocks { get; set; } = 100_000;
 
     /// <summary>Publish a proof-of-liabilities root for every coin each time this many blocks have been added (0 = off).</summary>
     public ulong LiabilitiesEveryBlocks { get; set; }

@@ -8,8 +8,15 @@ namespace Centime.Node.Sequencing;
 /// <summary>Tuning of the sequencer.</summary>
 public sealed class SequencerOptions
 {
-    /// <summary>Take a snapshot after this many commands since the last one (0 = never, except on shutdown).</summary>
+    /// <summary>Take a snapshot once this many commands are journaled above the newest snapshot (0 = no command
+    /// limit). Counted from the journal, not from the process start, so a node that keeps restarting still
+    /// snapshots and its replay stays bounded.</summary>
     public long SnapshotEveryCommands { get; init; } = 2_000_000;
+
+    /// <summary>Take a snapshot once this many blocks are journaled above the newest snapshot (0 = no block
+    /// limit). Replay pays per block as well as per command: a lightly loaded node writes many small blocks.
+    /// With both limits 0, snapshots are written only on shutdown.</summary>
+    public long SnapshotEveryBlocks { get; init; } = 100_000;
 
     /// <summary>Write a snapshot when the sequencer stops cleanly.</summary>
     public bool SnapshotOnShutdown { get; init; } = true;
@@ -51,7 +58,8 @@ public sealed class Sequencer : IDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private volatile Exception? _fault;
-    private long _commandsSinceSnapshot;
+    private long _commandsSinceSnapshot; // writer thread: journaled above the newest snapshot, across restarts
+    private long _blocksSinceSnapshot;
     private Task _snapshotTask = Task.CompletedTask;
 
     // The pipeline, guarded by Monitor on _pipe: free slots for the writer, sealed blocks for the durability thread.
@@ -76,6 +84,7 @@ public sealed class Sequencer : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _lastHash = journal.LastHash;
         _durableHeight = journal.Height; // Open hands over a state equal to the durable journal
+        (_commandsSinceSnapshot, _blocksSinceSnapshot) = JournaledAbove(journal, journal.Recovery.SnapshotHeight);
         for (var i = 0; i < Slots; i++)
         {
             _free.Enqueue(new Slot());
@@ -213,10 +222,35 @@ public sealed class Sequencer : IDisposable
         return request.Completion.Task;
     }
 
+    /// <summary>Commands and blocks the journal holds above <paramref name="snapshotHeight"/>: what the next
+    /// recovery would replay. Read from the in-memory headers, so a restart does not reset the cadence.</summary>
+    private static (long Commands, long Blocks) JournaledAbove(Journal.Journal journal, ulong snapshotHeight)
+    {
+        long commands = 0;
+        for (var height = snapshotHeight + 1; height <= journal.Height; height++)
+        {
+            commands += journal.ReadHeader(height).CommandCount;
+        }
+
+        return (commands, (long)(journal.Height - snapshotHeight));
+    }
+
+    private bool SnapshotDue() =>
+        _snapshotTask.IsCompleted
+        && ((_options.SnapshotEveryCommands > 0 && _commandsSinceSnapshot >= _options.SnapshotEveryCommands)
+            || (_options.SnapshotEveryBlocks > 0 && _blocksSinceSnapshot >= _options.SnapshotEveryBlocks));
+
     private void Run()
     {
         try
         {
+            // Recovery just replayed this much: snapshot now, or a node that crashes before it reaches the
+            // cadence again would replay it all once more (and more each time).
+            if (SnapshotDue())
+            {
+                TakeSnapshot(waitForWrite: false);
+            }
+
             while (true)
             {
                 var waitMs = TimeUntilNextExpiryMs();
@@ -255,7 +289,7 @@ public sealed class Sequencer : IDisposable
             }
 
             FinishPipeline();
-            if (_options.SnapshotOnShutdown && _fault is null && _commandsSinceSnapshot > 0)
+            if (_options.SnapshotOnShutdown && _fault is null && _blocksSinceSnapshot > 0)
             {
                 TakeSnapshot(waitForWrite: true);
             }
@@ -420,7 +454,8 @@ public sealed class Sequencer : IDisposable
         }
 
         _commandsSinceSnapshot += commandCount;
-        if (_options.SnapshotEveryCommands > 0 && _commandsSinceSnapshot >= _options.SnapshotEveryCommands && _snapshotTask.IsCompleted)
+        _blocksSinceSnapshot++;
+        if (SnapshotDue())
         {
             TakeSnapshot(waitForWrite: false);
         }
@@ -596,6 +631,7 @@ public sealed class Sequencer : IDisposable
         }
 
         _commandsSinceSnapshot = 0;
+        _blocksSinceSnapshot = 0;
         var serialized = sw.Elapsed;
         var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         _snapshotTask = Task.Run(() =>
