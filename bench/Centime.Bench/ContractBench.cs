@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using Centime.Contracts;
 using Centime.Ledger;
 
-namespace Centime.Contracts;
+namespace Centime.Bench;
 
 /// <summary>
 /// <c>centime bench contracts</c>: contract steps per second in the state machine (apply only: no journal, no fsync,

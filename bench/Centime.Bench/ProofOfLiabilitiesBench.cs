@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using Centime.Issuance;
 using Centime.Ledger;
 
-namespace Centime.Issuance;
+namespace Centime.Bench;
 
 /// <summary>
 /// Benchmark of the proof-of-liabilities tree (DESIGN.md §6: 10,000,000 accounts in ≤ 10 s; one proof verifies in

@@ -1,26 +1,18 @@
 using System.Diagnostics;
+using Centime.Crypto;
 using Centime.Ledger;
 
-namespace Centime.Crypto;
+namespace Centime.Bench;
 
-/// <summary>Signature-recovery throughput, for <c>centime bench signed</c> and the tests.</summary>
+/// <summary>Signature-recovery throughput, for <c>centime bench signed</c>.</summary>
 public static class SignatureBench
 {
     /// <summary>
     /// Recovers signers of pre-made signatures (1,024 distinct keys and digests) on <paramref name="threads"/>
-    /// threads for about <paramref name="duration"/>, after a short warm-up, checking every result. Returns the
-    /// number of recoveries and the time they took; rate = Count / Elapsed.TotalSeconds.
-    /// </summary>
-    public static (long Count, TimeSpan Elapsed) MeasureRecovery(ISecp256k1Backend backend, TimeSpan duration, int threads)
-    {
-        var m = Measure(backend, duration, threads);
-        return (m.Count, m.Elapsed);
-    }
-
-    /// <summary>
-    /// As <see cref="MeasureRecovery"/>, also reporting the CPU time the process used meanwhile: on a shared
-    /// machine <see cref="RecoveryMeasurement.PerCpuSecond"/> shows the backend's own speed when wall-clock
-    /// rates are cut by other load.
+    /// threads for about <paramref name="duration"/>, after a short warm-up, checking every result, and reports
+    /// the count, the wall time and the CPU time the process used meanwhile: on a shared machine
+    /// <see cref="RecoveryMeasurement.PerCpuSecond"/> shows the backend's own speed when wall-clock rates are cut
+    /// by other load.
     /// </summary>
     public static RecoveryMeasurement Measure(ISecp256k1Backend backend, TimeSpan duration, int threads)
     {

@@ -26,14 +26,14 @@ internal static class BenchCommands
         {
             foreach (var n in parse.GetValue(holders)!)
             {
-                Centime.Issuance.ProofOfLiabilitiesBench.Run(n, Console.Out);
+                ProofOfLiabilitiesBench.Run(n, Console.Out);
             }
         });
         bench.Add(proof);
         var escrows = new Option<int>("--escrows") { Description = "Escrows created and released", DefaultValueFactory = _ => 100_000 };
         var streams = new Option<int>("--streams") { Description = "Concurrent streams", DefaultValueFactory = _ => 100_000 };
         var contracts = new Command("contracts", "Contracts: escrow create+release steps/s; withdrawals and deadlines with 100,000 concurrent streams.") { escrows, streams };
-        contracts.SetAction(parse => Centime.Contracts.ContractBench.Run(parse.GetValue(escrows), parse.GetValue(streams), Console.Out));
+        contracts.SetAction(parse => ContractBench.Run(parse.GetValue(escrows), parse.GetValue(streams), Console.Out));
         bench.Add(contracts);
         var payers = new Option<int>("--clients") { Description = "Concurrent HTTP clients paying cross-border", DefaultValueFactory = _ => 16 };
         var exchange = new Command("exchange", "Exchange: swaps/s in the state machine (1 and 2 hops), route quotes/s, cross-border payments/s end to end over HTTP.") { seconds, payers };

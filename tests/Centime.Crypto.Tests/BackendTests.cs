@@ -183,9 +183,34 @@ public sealed class BackendTests(ITestOutputHelper output)
     public void TryRecover_ManyThreads_NativeSharedContextIsThreadSafe()
     {
         var native = NativeOrFail();
-        var (count, elapsed) = SignatureBench.MeasureRecovery(native, TimeSpan.FromSeconds(1), 2);
-        output.WriteLine($"{native.Name}: {count / elapsed.TotalSeconds:N0} recoveries/s on 2 threads");
-        Assert.True(count > 1000);
+        var cases = Enumerable.Range(0, 64).Select(i =>
+        {
+            var key = Secp256k1.NewPrivateKey();
+            var digest = Hash32.FromBytes(Keccak256.Hash(BitConverter.GetBytes(i)));
+            return (Digest: digest, Signature: native.Sign(key, digest), Signer: native.AddressOf(key));
+        }).ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(1);
+        long recovered = 0;
+        long wrong = 0;
+        var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        {
+            for (var i = t * 31; DateTime.UtcNow < deadline; i++)
+            {
+                var c = cases[i % cases.Length];
+                if (!native.TryRecover(c.Digest, c.Signature, out var signer) || signer != c.Signer)
+                {
+                    Interlocked.Increment(ref wrong);
+                }
+
+                Interlocked.Increment(ref recovered);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        output.WriteLine($"{native.Name}: {recovered:N0} recoveries in 1 s on 2 threads, {wrong} wrong");
+        Assert.Equal(0, wrong);
+        Assert.True(recovered > 1000);
     }
 
     [Fact]
