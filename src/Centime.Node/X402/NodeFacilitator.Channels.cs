@@ -59,6 +59,20 @@ public sealed partial class NodeFacilitator
             return ChannelResponse.Failed(HashChainErrorReasons.InvalidTerms, $"the deposit must be authorized by the payer with nonce = channel id {channel.Id}");
         }
 
+        // A channel whose payee cannot be paid (frozen in the coin) would lock the payer's deposit for words nobody can
+        // settle: refuse it before anything moves, with the ledger's own answer (docs/invariants.md, "nothing moves on
+        // failure"). A paused coin or frozen payer is refused by the deposit's transfer itself.
+        ResultCode payable;
+        using (_node.Sequencer.ReadLock())
+        {
+            payable = _node.Sequencer.State.CheckMovable(coin.Number, channel.PayTo);
+        }
+
+        if (payable != ResultCode.Ok)
+        {
+            return ChannelResponse.Failed(X402ErrorReasons.InvalidTransactionState, "the ledger refused the transfer: " + payable.ToProblemCode());
+        }
+
         // The deposit is an exact payment to the escrow: the same checks, the same idempotent settlement.
         var requirements = new PaymentRequirements
         {

@@ -1,0 +1,687 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Centime.Agents.X402;
+using Centime.Client;
+using Centime.Contracts;
+using Centime.Crypto;
+using Centime.Ledger;
+using Centime.Node.Api;
+using Centime.Node.Liabilities;
+using Xunit.Abstractions;
+using Eip712Domain = Centime.Client.Eip712Domain;
+
+namespace Centime.Node.Tests;
+
+/// <summary>
+/// The promises of docs/invariants.md across modules, over REST on one real node (issue 12, "Must show"): every way a
+/// holder's coins can move — each contract kind, x402 exact and hash-chain, swap and cross-border payment, holder-signed
+/// transfer and permit, redemption — on a coin issued through issuance with reserves, on that coin paused, with the
+/// payer frozen and with the payee frozen. Each cell either moves money (and the payee gets it) or fails with the
+/// documented code and moves nothing (every account of every coin compared before and after); after every cell each
+/// coin sums to zero, its supply equals what issuance reports, is covered by eligible reserves, and a freshly published
+/// proof of liabilities adds up to it.
+/// </summary>
+public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutputHelper output) : IClassFixture<PromiseMatrixTests.World>
+{
+    private const string Usd = "NUSD";
+    private const string Hkd = "JHKD";
+    private const string Feed = "USDHKD";
+    private const ulong ChainId = 8402; // NodeOptions default
+    private const string Whole = "000000";
+
+    /// <summary>The payer's money in every cell: 1,000 NUSD; the payee also holds 100 NUSD (a refund needs an original payment).</summary>
+    private static readonly UInt128 PayerFunds = UInt128.Parse("1000" + Whole, CultureInfo.InvariantCulture);
+    private static readonly UInt128 PayeeFunds = UInt128.Parse("100" + Whole, CultureInfo.InvariantCulture);
+    private static readonly UInt128 Amount = UInt128.Parse("40" + Whole, CultureInfo.InvariantCulture);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Every operation that moves a holder's coins, with the coin its payer pays in and the coin its payee receives.</summary>
+    private static readonly (string Name, string PayerCoin, string PayeeCoin)[] Operations =
+    [
+        ("escrow", Usd, Usd),
+        ("escrow_oracle", Usd, Usd),
+        ("bond", Usd, Usd),
+        ("split", Usd, Usd),
+        ("refund", Usd, Usd),
+        ("milestones", Usd, Usd),
+        ("stream", Usd, Usd),
+        ("subscription", Usd, Usd),
+        ("standing_order_erp", Usd, Usd),
+        ("standing_order_oracle", Usd, Usd),
+        ("x402_exact", Usd, Usd),
+        ("x402_hashchain", Usd, Usd),
+        ("swap", Usd, Hkd),
+        ("cross_border", Usd, Hkd),
+        ("signed_transfer", Usd, Usd),
+        ("permit", Usd, Usd),
+        ("redemption", Usd, Usd),
+    ];
+
+    private static readonly string[] Conditions = ["issued", "paused", "frozen_payer", "frozen_payee"];
+
+    /// <summary>
+    /// The documented outcome of each cell: "ok", or the problem code (REST) / "reason/ledger code" (x402, whose
+    /// answers carry the spec's reason and the ledger's code in the message). A paused coin refuses with `paused`, a
+    /// frozen party with `account_frozen` (docs/errors.md), whichever module moves the money.
+    /// </summary>
+    private static string Expected(string operation, string condition) => (operation, condition) switch
+    {
+        (_, "issued") => "ok",
+        ("x402_exact" or "x402_hashchain", "paused") => "invalid_transaction_state/paused",
+        ("x402_exact" or "x402_hashchain", _) => "invalid_transaction_state/account_frozen",
+        (_, "paused") => "paused",
+        _ => "account_frozen",
+    };
+
+    /// <summary>Cells left out, each with its reason (printed by the test that lists the matrix).</summary>
+    private static string? NotApplicable(string operation, string condition) => (operation, condition) switch
+    {
+        // A redemption's payee is the coin's supply account (the burn) and a bank account (the payout): there is no
+        // holder on the receiving side to freeze.
+        ("redemption", "frozen_payee") => "a redemption pays no holder",
+        _ => null,
+    };
+
+    public static TheoryData<string, string> Cells()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var (name, _, _) in Operations)
+        {
+            foreach (var condition in Conditions)
+            {
+                if (NotApplicable(name, condition) is null)
+                {
+                    data.Add(name, condition);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public async Task Cell_OnAnIssuedCoin_SucceedsOrFailsWithTheDocumentedCode_NothingMovesOnFailure_SupplyReservesAndLiabilitiesAgree(string operation, string condition)
+    {
+        var (_, payerCoin, payeeCoin) = Operations.Single(o => o.Name == operation);
+        var cell = await world.NewCellAsync();
+        var expected = Expected(operation, condition);
+        var prepared = await PrepareAsync(operation, cell);
+
+        // A swap's payee is the payer itself, in the coin it buys.
+        var receiver = operation == "swap" ? cell.Payer : cell.Payee;
+        await world.ApplyAsync(condition, cell, payerCoin, payeeCoin, receiver, on: true);
+        var before = world.AllBalances();
+        var payeeBefore = world.Balance(payeeCoin, receiver.Address);
+        string outcome;
+        try
+        {
+            outcome = await RunAsync(operation, cell, prepared);
+        }
+        finally
+        {
+            await world.ApplyAsync(condition, cell, payerCoin, payeeCoin, receiver, on: false);
+        }
+
+        var after = world.AllBalances();
+        output.WriteLine($"{operation} × {condition}: {outcome} (expected {expected})");
+        Assert.Equal(expected, outcome);
+        if (expected == "ok")
+        {
+            Assert.NotEqual(before, after);
+            if (operation != "redemption")
+            {
+                Assert.True(world.Balance(payeeCoin, receiver.Address) > payeeBefore, $"{operation}: the payee was not paid");
+            }
+        }
+        else
+        {
+            Assert.Equal(before, after);
+        }
+
+        await world.AssertPromisesAsync();
+    }
+
+    // ------------------------------------------------------------------ the operations
+
+    /// <summary>What a cell needs before its condition is applied (a refund's original payment).</summary>
+    private async Task<string?> PrepareAsync(string operation, Cell cell)
+    {
+        if (operation != "refund")
+        {
+            return null;
+        }
+
+        // The payee paid the payer 10 NUSD (holder-signed): the refund returns part of it.
+        var original = cell.Payee.Signer.SignAuthorization(world.Domain(Usd), cell.Payer.Signer.Address, 10_000_000, 0, NowSeconds + 3600);
+        var paid = await world.Node.Anonymous.TransferWithAuthorizationAsync(Usd, original);
+        Assert.Equal("ok", paid.Result);
+        return paid.Id;
+    }
+
+    private async Task<string> RunAsync(string operation, Cell cell, string? prepared)
+    {
+        var amount = Amount.ToString(CultureInfo.InvariantCulture);
+        var parties = new JsonObject { ["payer"] = cell.Payer.Address, ["payee"] = cell.Payee.Address, ["third"] = cell.Third.Address };
+        JsonObject Contract(string kind) => new()
+        {
+            ["kind"] = kind,
+            ["coin"] = Usd,
+            ["amount"] = amount,
+            ["parties"] = parties.DeepClone(),
+            ["payer"] = "payer",
+            ["payee"] = "payee",
+        };
+
+        switch (operation)
+        {
+            case "escrow":
+            {
+                var doc = Contract("escrow");
+                doc["deadlineSeconds"] = 3600;
+                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payer, "confirm"));
+            }
+
+            case "escrow_oracle":
+            {
+                var doc = Contract("escrow");
+                doc["deadlineSeconds"] = 3600;
+                doc["oracle"] = "third";
+                doc["factKey"] = "delivered:" + cell.Tag;
+                return await ContractThenAsync(cell, doc, _ => FactAsync(cell.Third, "delivered:" + cell.Tag));
+            }
+
+            case "bond":
+            {
+                var doc = Contract("bond");
+                doc["slasher"] = "third";
+                doc["deadlineSeconds"] = 3600;
+                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Third, "slash", "1" + Whole, "late delivery"));
+            }
+
+            case "split":
+            {
+                var doc = Contract("split");
+                doc.Remove("payee");
+                doc["recipients"] = new JsonArray(new JsonObject { ["party"] = "payee", ["bps"] = 10_000 });
+                return await ContractThenAsync(cell, doc, null);
+            }
+
+            case "refund":
+            {
+                var doc = Contract("refund");
+                doc["amount"] = "5" + Whole;
+                doc["refundOf"] = prepared;
+                return await ContractThenAsync(cell, doc, null);
+            }
+
+            case "milestones":
+            {
+                var doc = Contract("milestones");
+                doc["milestones"] = new JsonArray(new JsonObject { ["name"] = "design", ["amount"] = "10" + Whole }, new JsonObject { ["name"] = "build", ["amount"] = "30" + Whole });
+                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payer, "milestone", "0"));
+            }
+
+            case "stream":
+            {
+                var doc = Contract("stream");
+                doc["ratePerSecond"] = "1" + Whole;
+                return await ContractThenAsync(cell, doc, async id =>
+                {
+                    await Task.Delay(1100); // one whole second of ledger time accrues to the payee
+                    return await EventAsync(id, cell.Payer, "cancel");
+                });
+            }
+
+            case "subscription":
+            {
+                var doc = Contract("subscription");
+                doc["periodSeconds"] = 3600;
+                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payee, "charge", "15" + Whole));
+            }
+
+            case "standing_order_erp":
+            {
+                var doc = Contract("standing_order");
+                doc["maxExecutions"] = 2;
+                doc["trigger"] = "third";
+                doc["deadlineSeconds"] = 3600;
+                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Third, "trigger"));
+            }
+
+            case "standing_order_oracle":
+            {
+                var doc = Contract("standing_order");
+                doc["maxExecutions"] = 2;
+                doc["oracle"] = "third";
+                doc["factKey"] = "stock:" + cell.Tag;
+                doc["deadlineSeconds"] = 3600;
+                return await ContractThenAsync(cell, doc, _ => FactAsync(cell.Third, "stock:" + cell.Tag));
+            }
+
+            case "x402_exact":
+            {
+                using var facilitator = new HttpFacilitatorClient(new Uri(world.Node.BaseUrl + "x402"));
+                var asset = X402Asset.From(world.Coin(Usd));
+                var offer = new PaymentRequirements
+                {
+                    Scheme = "exact",
+                    Network = asset.Network,
+                    Amount = amount,
+                    Asset = asset.Address,
+                    PayTo = cell.Payee.Address,
+                    MaxTimeoutSeconds = 60,
+                    Extra = new Dictionary<string, JsonElement> { ["name"] = JsonSerializer.SerializeToElement(asset.Name), ["version"] = JsonSerializer.SerializeToElement(asset.Version) },
+                };
+                var a = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), cell.Payee.Signer.Address, Amount, 0, NowSeconds + 60);
+                var payment = new PaymentPayload
+                {
+                    X402Version = 2,
+                    Resource = new ResourceInfo { Url = "http://127.0.0.1/matrix/" + cell.Tag },
+                    Accepted = offer,
+                    Payload = JsonSerializer.SerializeToElement(Exact(a), X402Headers.Json),
+                    Extensions = [],
+                };
+                var settled = await facilitator.SettleAsync(payment, offer);
+                return settled.Success ? "ok" : X402Outcome(settled.ErrorReason, settled.ErrorMessage);
+            }
+
+            case "x402_hashchain":
+            {
+                using var facilitator = new HttpFacilitatorClient(new Uri(world.Node.BaseUrl + "x402"));
+                var asset = X402Asset.From(world.Coin(Usd));
+                const int capacity = 10;
+                var words = HashChain.Generate(HolderSigner.NewNonce(), capacity);
+                var terms = new ChannelTerms
+                {
+                    Payer = cell.Payer.Address,
+                    PayTo = cell.Payee.Address,
+                    Asset = asset.Address,
+                    Network = asset.Network,
+                    Unit = "1" + Whole,
+                    Capacity = capacity,
+                    Root = words[0].ToString(),
+                    Expiry = (long)NowSeconds + 3600,
+                };
+                Assert.True(terms.TryResolve(out var channel));
+                var deposit = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), channel.Escrow, channel.Deposit!.Value, 0, NowSeconds + 60, channel.Id);
+                var opened = await facilitator.OpenChannelAsync(new ChannelOpenRequest { Terms = terms, Deposit = Exact(deposit) });
+                if (!opened.Success)
+                {
+                    return X402Outcome(opened.ErrorReason, opened.ErrorMessage);
+                }
+
+                world.Track(channel.Escrow.ToString());
+                var settled = await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = terms, Index = capacity, Word = words[capacity].ToString(), Close = true });
+                return settled.Success ? "ok" : X402Outcome(settled.ErrorReason, settled.ErrorMessage);
+            }
+
+            case "swap":
+            case "cross_border":
+            {
+                var recipient = operation == "swap" ? cell.Payer.Address : cell.Payee.Address;
+                try
+                {
+                    await world.RateAsync("7.80");
+                    var quote = await world.Node.Client.QuoteAsync(new QuoteRequest(Usd, Hkd, amount, cell.Payer.Address, recipient));
+                    var signed = cell.Payer.Signer.SignAcceptance(quote);
+                    _ = operation == "swap" ? await world.Node.Anonymous.SwapAsync(signed) : await world.Node.Anonymous.PayAsync(signed);
+                    return "ok";
+                }
+                catch (CentimeApiException ex)
+                {
+                    return ex.Code;
+                }
+            }
+
+            case "signed_transfer":
+            {
+                var auth = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), cell.Payee.Signer.Address, Amount, 0, NowSeconds + 3600);
+                return await SignedAsync(() => world.Node.Anonymous.TransferWithAuthorizationAsync(Usd, auth));
+            }
+
+            case "permit":
+            {
+                var nonce = ulong.Parse((await world.Node.Anonymous.GetPermitNonceAsync(Usd, cell.Payer.Address)).Nonce, CultureInfo.InvariantCulture);
+                var permit = cell.Payer.Signer.SignPermit(world.Domain(Usd), cell.Payee.Signer.Address, Amount, nonce, NowSeconds + 3600);
+                var granted = await SignedAsync(() => world.Node.Anonymous.PermitAsync(Usd, permit));
+                if (granted != "ok")
+                {
+                    return granted;
+                }
+
+                var pull = cell.Payee.Signer.SignTransferFrom(world.Domain(Usd), cell.Payer.Signer.Address, cell.Payee.Signer.Address, Amount, NowSeconds + 3600);
+                return await SignedAsync(() => world.Node.Anonymous.TransferFromAsync(Usd, pull));
+            }
+
+            case "redemption":
+                return await world.RedeemAsync(cell.Payer, Amount);
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(operation), operation, "no such operation");
+        }
+    }
+
+    private static ulong NowSeconds => (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    private static ExactEvmPayload Exact(AuthorizationRequest a) => new()
+    {
+        Signature = a.Signature!,
+        Authorization = new ExactEvmAuthorization { From = a.From, To = a.To, Value = a.Value, ValidAfter = a.ValidAfter, ValidBefore = a.ValidBefore, Nonce = a.Nonce },
+    };
+
+    /// <summary>The spec's reason and the ledger's code the facilitator names in its message ("…: paused").</summary>
+    private static string X402Outcome(string? reason, string? message)
+    {
+        var code = message is null ? "" : message[(message.LastIndexOf(' ') + 1)..];
+        return reason + "/" + code;
+    }
+
+    private static async Task<string> SignedAsync(Func<Task<SignedOutcome>> call)
+    {
+        try
+        {
+            return (await call()).Result;
+        }
+        catch (CentimeApiException ex)
+        {
+            return ex.Code;
+        }
+    }
+
+    /// <summary>Creates the contract payer-signed (no operator key moves the payer's coins), then runs its next step.</summary>
+    private async Task<string> ContractThenAsync(Cell cell, JsonObject document, Func<string, Task<string>>? next)
+    {
+        var id = world.NextContractId();
+        document["id"] = id.ToString(CultureInfo.InvariantCulture);
+        var text = document.ToJsonString();
+        var signature = ContractEventSignature.SignFunding(cell.Payer.Key, id, Encoding.UTF8.GetBytes(text));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts") { Content = new StringContent(text, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Centime-Payer-Signature", signature.ToHex());
+        world.Track(ContractModule.AccountOf(id).ToString());
+        using var created = await world.Anonymous.SendAsync(request);
+        var code = await CodeOfAsync(created);
+        return code != "ok" || next is null ? code : await next(id.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private async Task<string> EventAsync(string id, Party signer, string action, string amount = "0", string? reason = null)
+    {
+        var nonce = HolderSigner.NewNonce();
+        Assert.True(ContractNames.TryParseAction(action, out var a));
+        var signature = ContractEventSignature.Sign(signer.Key, UInt128.Parse(id, CultureInfo.InvariantCulture), a, UInt128.Parse(amount, CultureInfo.InvariantCulture), nonce);
+        using var response = await world.Anonymous.PostAsJsonAsync($"v1/contracts/{id}/events", new ContractEventRequest(action, amount, nonce.ToString(), signature.ToHex(), reason, signer.Address), Json);
+        return await CodeOfAsync(response);
+    }
+
+    private async Task<string> FactAsync(Party oracle, string key)
+    {
+        var nonce = HolderSigner.NewNonce();
+        var observed = NowSeconds;
+        var signature = OracleFactSignature.Sign(oracle.Key, ChainId, key, "true", observed, nonce);
+        var fact = new OracleFactRequest(key, "true", observed.ToString(CultureInfo.InvariantCulture), nonce.ToString(), signature.ToHex(), oracle.Address);
+        using var response = await world.Anonymous.PostAsJsonAsync("v1/contracts/facts", fact, Json);
+        var code = await CodeOfAsync(response);
+        if (code == "ok")
+        {
+            // A fact that fired nothing moved nothing: the contract it was for is what failed.
+            var outcome = JsonSerializer.Deserialize<OracleFactOutcome>(await response.Content.ReadAsStringAsync(), Json)!;
+            return outcome.Fired.Count == 1 ? "ok" : "fact_fired_nothing";
+        }
+
+        return code;
+    }
+
+    /// <summary>"ok" for a success whose body does not say otherwise, else the problem's code.</summary>
+    internal static async Task<string> CodeOfAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            var problem = JsonSerializer.Deserialize<Problem>(text, Json);
+            return problem?.Code ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        }
+
+        using var body = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        return body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("result", out var result) && result.GetString() is { } r && r != "ok"
+            ? r
+            : "ok";
+    }
+
+    // ------------------------------------------------------------------ the world
+
+    /// <summary>A holder with its own key.</summary>
+    public sealed class Party
+    {
+        public Party()
+        {
+            Key = Secp256k1.NewPrivateKey();
+            Signer = new HolderSigner(Key);
+            Address = Signer.Address.ToString();
+        }
+
+        public byte[] Key { get; }
+        public HolderSigner Signer { get; }
+        public string Address { get; }
+    }
+
+    /// <summary>One cell's parties: payer (funded), payee (funded a little), and a third party (oracle, ERP, slasher).</summary>
+    public sealed record Cell(string Tag, Party Payer, Party Payee, Party Third);
+
+    /// <summary>
+    /// One node for the whole matrix, set up once: NUSD and JHKD issued through issuance (reserve book, deposits,
+    /// minters), an operator per role, the USDHKD feed and a USD/HKD pool funded by a market maker.
+    /// </summary>
+    public sealed class World : IAsyncLifetime
+    {
+        private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal) { ["admin"] = TestNode.OperatorKey };
+        private readonly Dictionary<string, CoinInfo> _coins = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _tracked = new(StringComparer.Ordinal);
+        private ulong _lastObserved;
+        private long _nextContract = 7_000_000;
+        private int _cells;
+
+        public TestNode Node { get; private set; } = null!;
+        public HttpClient Anonymous { get; private set; } = null!;
+        public Party Oracle { get; } = new();
+
+        public async Task InitializeAsync()
+        {
+            Node = await TestNode.StartAsync();
+            Anonymous = new HttpClient { BaseAddress = new Uri(Node.BaseUrl) };
+            foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection") })
+            {
+                var added = await OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest(id, [role]));
+                _keys[id] = added.Key!;
+            }
+
+            foreach (var (symbol, currency, name) in new[] { (Usd, "USD", "Net Dollar"), (Hkd, "HKD", "J Hong Kong Dollar") })
+            {
+                _coins[symbol] = await Node.Client.CreateCoinAsync(new CreateCoinRequest(symbol, currency, 6, name, "1"));
+                await OkAsync<ActionOutcome>("rm", $"v1/issuance/coins/{symbol}/reserves", new HoldingInfo
+                {
+                    Type = "bank_deposit", Id = "bank", Bank = "Bank of New York Mellon", AccountReference = symbol + "-RESERVE-1", Amount = "0", Insured = true, Segregated = true,
+                });
+                await OkAsync<ActionOutcome>("mm", $"v1/issuance/coins/{symbol}/minters", new MinterRequest { Minter = "m1", Allowance = "100000000" + Whole });
+                await OkAsync<ActionOutcome>("rm", $"v1/issuance/coins/{symbol}/deposits", new DepositRequest
+                {
+                    Bank = "Bank of New York Mellon", Reference = "WIRE-" + symbol, Amount = "100000000" + Whole, ValueDate = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Holding = "bank",
+                });
+            }
+
+            // The market maker's liquidity is minted against reserves like any holder's coins.
+            var maker = new Party();
+            await MintAsync(Usd, maker.Address, UInt128.Parse("1000000" + Whole, CultureInfo.InvariantCulture));
+            await MintAsync(Hkd, maker.Address, UInt128.Parse("7800000" + Whole, CultureInfo.InvariantCulture));
+            await Node.Client.ConfigureFeedAsync(Feed, new FeedConfigRequest(3600, "7.75", "7.85", [Oracle.Address]));
+            await RateAsync("7.80");
+            await Node.Client.CreatePoolAsync(new CreatePoolRequest(1, "XLPUSDHKD", [new PoolCoinRequest(Usd), new PoolCoinRequest(Hkd, Feed, Invert: true)], 200, FeeBps: "4"));
+            await Node.Client.AddLiquidityAsync(1, new AddLiquidityRequest(maker.Address, ["1000000" + Whole, "7800000" + Whole]));
+            Track(maker.Address);
+            Track(Centime.Exchange.ExchangeModule.AccountOf(1).ToString());
+            await AssertPromisesAsync();
+        }
+
+        public async Task DisposeAsync()
+        {
+            Anonymous.Dispose();
+            await Node.DisposeAsync();
+        }
+
+        public CoinInfo Coin(string symbol) => _coins[symbol];
+
+        public Eip712Domain Domain(string symbol) => _coins[symbol].Domain;
+
+        public UInt128 NextContractId() => (UInt128)Interlocked.Increment(ref _nextContract);
+
+        public void Track(string address) => _tracked.Add(address);
+
+        public async Task<Cell> NewCellAsync()
+        {
+            var cell = new Cell("c" + Interlocked.Increment(ref _cells).ToString(CultureInfo.InvariantCulture), new Party(), new Party(), new Party());
+            await MintAsync(Usd, cell.Payer.Address, PayerFunds);
+            await MintAsync(Usd, cell.Payee.Address, PayeeFunds);
+            Track(cell.Payer.Address);
+            Track(cell.Payee.Address);
+            Track(cell.Third.Address);
+            return cell;
+        }
+
+        /// <summary>Sets (or lifts) a cell's condition through issuance's own roles: the pauser pauses, asset protection freezes.</summary>
+        public async Task ApplyAsync(string condition, Cell cell, string payerCoin, string payeeCoin, Party receiver, bool on)
+        {
+            switch (condition)
+            {
+                case "issued":
+                    break;
+                case "paused":
+                    await OkAsync<ActionOutcome>("pz", $"v1/issuance/coins/{payerCoin}/{(on ? "pause" : "unpause")}", new { });
+                    break;
+                case "frozen_payer":
+                    await OkAsync<ActionOutcome>("ap", $"v1/issuance/coins/{payerCoin}/freeze", new FreezeAccountRequest { Address = cell.Payer.Address, Frozen = on });
+                    break;
+                case "frozen_payee":
+                    await OkAsync<ActionOutcome>("ap", $"v1/issuance/coins/{payeeCoin}/freeze", new FreezeAccountRequest { Address = receiver.Address, Frozen = on });
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(condition), condition, "no such condition");
+            }
+        }
+
+        public async Task MintAsync(string coin, string to, UInt128 amount)
+        {
+            var minted = await OkAsync<ActionOutcome>("m1", $"v1/issuance/coins/{coin}/mints", new MintRequest { Deposit = "WIRE-" + coin, To = to, Amount = amount.ToString(CultureInfo.InvariantCulture) });
+            Assert.Equal("executed", minted.Status);
+        }
+
+        /// <summary>The holder redeems: "ok" or the problem code.</summary>
+        public async Task<string> RedeemAsync(Party holder, UInt128 amount)
+        {
+            using var response = await SendAsync("m1", HttpMethod.Post, $"v1/issuance/coins/{Usd}/redemptions",
+                new RedeemRequest { Holder = holder.Address, Amount = amount.ToString(CultureInfo.InvariantCulture), PayTo = "DE89370400440532013000" });
+            return await CodeOfAsync(response);
+        }
+
+        public async Task RateAsync(string rate)
+        {
+            var observed = Math.Max((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _lastObserved + 1);
+            _lastObserved = observed;
+            await Node.Client.SubmitRateAsync(Feed, Oracle.Signer.SignRate(Feed, rate, observed, ChainId));
+        }
+
+        /// <summary>Every account of every coin (balances, holds, frozen flag) and every supply, read from the node's state.</summary>
+        public string AllBalances()
+        {
+            var context = Node.Node.Context;
+            var text = new StringBuilder();
+            using (context.Sequencer.ReadLock())
+            {
+                foreach (ref readonly var account in context.Sequencer.State.Accounts)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"{account.Key.Coin}:{account.Key.Address}:{account.DebitsPosted}:{account.CreditsPosted}:{account.DebitsPending}:{account.CreditsPending};");
+                }
+            }
+
+            return text.ToString();
+        }
+
+        public UInt128 Balance(string coin, string address)
+        {
+            var context = Node.Node.Context;
+            using (context.Sequencer.ReadLock())
+            {
+                var state = context.Sequencer.State;
+                return state.TryGetAccount(state.Coins.First(c => c.Symbol == coin).Number, Address.Parse(address), out var account) && account.Balance > 0
+                    ? (UInt128)account.Balance
+                    : UInt128.Zero;
+            }
+        }
+
+        /// <summary>
+        /// The promises after a step: every coin sums to zero; each issued coin's supply (ledger) is what issuance
+        /// reports, is covered by eligible reserves, and is the total of a freshly published proof of liabilities.
+        /// </summary>
+        public async Task AssertPromisesAsync()
+        {
+            var context = Node.Node.Context;
+            using (context.Sequencer.ReadLock())
+            {
+                var sums = new Dictionary<uint, Int128>();
+                foreach (ref readonly var account in context.Sequencer.State.Accounts)
+                {
+                    sums[account.Key.Coin] = sums.GetValueOrDefault(account.Key.Coin) + account.Balance;
+                }
+
+                Assert.All(sums, s => Assert.True(s.Value == 0, $"coin {s.Key} sums to {s.Value}"));
+            }
+
+            foreach (var symbol in _coins.Keys)
+            {
+                var coin = await Node.Anonymous.GetCoinAsync(symbol);
+                var reserves = await GetAsync<ReservesInfo>($"v1/issuance/coins/{symbol}/reserves");
+                Assert.Equal(coin.Supply, reserves.Supply);
+                Assert.True(UInt128.Parse(reserves.Supply, CultureInfo.InvariantCulture) <= UInt128.Parse(reserves.Eligible, CultureInfo.InvariantCulture),
+                    $"{symbol}: supply {reserves.Supply} above eligible reserves {reserves.Eligible}");
+                using var published = await Node.Http.PostAsync($"v1/coins/{symbol}/liabilities", null);
+                Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+                var root = (await published.Content.ReadFromJsonAsync<LiabilitiesRootInfo>())!;
+                Assert.Equal(coin.Supply, root.Root.Total.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        private async Task<HttpResponseMessage> SendAsync(string who, HttpMethod method, string path, object? body = null)
+        {
+            var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _keys[who]);
+            if (body is not null)
+            {
+                request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+            }
+
+            return await Anonymous.SendAsync(request);
+        }
+
+        private async Task<T> OkAsync<T>(string who, string path, object body)
+        {
+            using var response = await SendAsync(who, HttpMethod.Post, path, body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+            return JsonSerializer.Deserialize<T>(text, Json)!;
+        }
+
+        private async Task<T> GetAsync<T>(string path)
+        {
+            using var response = await SendAsync("aud", HttpMethod.Get, path);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+            return JsonSerializer.Deserialize<T>(text, Json)!;
+        }
+    }
+}
