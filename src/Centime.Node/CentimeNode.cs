@@ -45,6 +45,13 @@ public sealed class CentimeNode : IAsyncDisposable
     /// Opens the data directory (recovering the journal; throws <see cref="JournalCorruptException"/> on
     /// corruption) and builds the web application. Call <see cref="StartAsync"/> to listen.
     /// </summary>
+    /// <summary>
+    /// The modules every node runs, fresh, in the order they apply (the journal's replay and in-process cross-module
+    /// tests build their state from this one list, so they run exactly what a node runs).
+    /// </summary>
+    public static Centime.Ledger.LedgerModule[] CreateModules() =>
+        [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule()];
+
     public static CentimeNode Create(NodeOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });

@@ -3,22 +3,14 @@ using Centime.Ledger;
 namespace Centime.Testing;
 
 /// <summary>
-/// A bare ledger with one module, for module tests: every <see cref="Apply"/> is one block whose commands go through
-/// the journal's encoding first (so decoders are tested too) and are kept in <see cref="Log"/>, so a test can replay
-/// the log or reload a snapshot and compare the module byte for byte.
+/// A bare ledger with the modules <paramref name="createModules"/> makes (one module for a module's tests; all of them,
+/// as the node registers them, for cross-module tests): every <see cref="Apply"/> is one block whose commands go
+/// through the journal's encoding first (so decoders are tested too) and are kept in <see cref="Log"/>, so a test can
+/// replay the log or reload a snapshot and compare the state byte for byte.
 /// </summary>
-public class ModuleChain<TModule>
-    where TModule : LedgerModule, new()
+public class LedgerChain(Func<LedgerModule[]> createModules)
 {
-    public ModuleChain()
-    {
-        Module = new TModule();
-        State = new LedgerState([Module]);
-    }
-
-    public LedgerState State { get; }
-
-    public TModule Module { get; }
+    public LedgerState State { get; } = new(createModules());
 
     /// <summary>Every block applied: height, ledger time, decoded commands.</summary>
     public List<(ulong Height, ulong Time, Command[] Commands)> Log { get; } = [];
@@ -27,7 +19,10 @@ public class ModuleChain<TModule>
     public ulong Now => State.Timestamp;
 
     /// <summary>Applies one block at <paramref name="at"/> (or the next valid time); returns each command's code.</summary>
-    public ResultCode[] Apply(ulong at, params Command[] commands)
+    public ResultCode[] Apply(ulong at, params Command[] commands) => ApplyWithResults(at, commands).Select(static r => r.Code).ToArray();
+
+    /// <summary>Applies one block at <paramref name="at"/> (or the next valid time); returns each command's result.</summary>
+    public CommandResult[] ApplyWithResults(ulong at, params Command[] commands)
     {
         var decoded = commands.Select(static c =>
         {
@@ -39,13 +34,13 @@ public class ModuleChain<TModule>
         var results = new CommandResult[decoded.Length];
         State.ApplyBlock(State.Height + 1, time, decoded, results);
         Log.Add((State.Height, time, decoded));
-        return results.Select(static r => r.Code).ToArray();
+        return results;
     }
 
-    /// <summary>A fresh state with a fresh module, rebuilt from <see cref="Log"/>.</summary>
+    /// <summary>A fresh state with fresh modules, rebuilt from <see cref="Log"/>.</summary>
     public LedgerState Replay()
     {
-        var state = new LedgerState([new TModule()]);
+        var state = new LedgerState(createModules());
         foreach (var (height, time, commands) in Log)
         {
             state.ApplyBlock(height, time, commands, new CommandResult[commands.Length]);
@@ -54,13 +49,13 @@ public class ModuleChain<TModule>
         return state;
     }
 
-    /// <summary>The state written to a snapshot and read back with a fresh module.</summary>
+    /// <summary>The state written to a snapshot and read back with fresh modules.</summary>
     public LedgerState SnapshotRoundTrip()
     {
         using var snapshot = new MemoryStream();
         State.WriteSnapshot(snapshot);
         snapshot.Position = 0;
-        return LedgerState.ReadSnapshot(snapshot, [new TModule()]);
+        return LedgerState.ReadSnapshot(snapshot, createModules());
     }
 
     /// <summary>A module's snapshot section.</summary>
@@ -74,4 +69,13 @@ public class ModuleChain<TModule>
 
         return stream.ToArray();
     }
+}
+
+/// <summary>A <see cref="LedgerChain"/> with one module, for that module's tests.</summary>
+public class ModuleChain<TModule>() : LedgerChain(static () => [new TModule()])
+    where TModule : LedgerModule, new()
+{
+    private TModule? _module;
+
+    public TModule Module => _module ??= State.Module<TModule>()!;
 }

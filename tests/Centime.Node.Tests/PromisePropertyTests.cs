@@ -1,0 +1,365 @@
+using System.Globalization;
+using Centime.Contracts;
+using Centime.Exchange;
+using Centime.Issuance;
+using Centime.Ledger;
+using Centime.Testing;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace Centime.Node.Tests;
+
+/// <summary>
+/// The promises of docs/invariants.md under random operations from every module on issued coins (issue 12, "Must
+/// show"): the state machine in process with the modules the node runs (<see cref="CentimeNode.CreateModules"/>), one
+/// block per step through the journal's encoding. After every block: each coin sums to zero; each issued coin's supply
+/// is at most its eligible reserves; and every holder whose balance went down authorized it in that block — its own
+/// signed command (EIP-3009 transfer, transfer-from within an allowance it signed, a swap it signed, a contract it
+/// funded by signature or an event on one), or an operator's redemption recorded in the audit trail. The check reads
+/// the block's commands and results, not an expected outcome.
+/// <para>
+/// Each run prints its seed; <c>CENTIME_SEED=&lt;seed&gt; dotnet test --filter PromisePropertyTests</c> re-runs one.
+/// </para>
+/// </summary>
+public sealed class PromisePropertyTests(ITestOutputHelper output)
+{
+    private const string SeedVariable = "CENTIME_SEED";
+    private const int Runs = 12;
+    private const int BlocksPerRun = 60;
+    private const ulong Second = 1_000_000_000UL;
+    private const uint Usd = 1;
+    private const uint Hkd = 2;
+    private static readonly ulong Start = (ulong)(new DateTime(2026, 12, 1, 9, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100UL;
+    private static readonly DateOnly Today = new(2026, 12, 1);
+    private static readonly UInt128 E6 = 1_000_000;
+    private static readonly Address Oracle = Address.Derive("promise:oracle");
+    private static readonly Address Maker = Address.Derive("promise:maker");
+
+    [Fact]
+    public void RandomOperationsOfAllModules_OnIssuedCoins_KeepEveryPromiseAfterEveryBlock()
+    {
+        var reached = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var seed in Seeds())
+        {
+            try
+            {
+                new Run(seed, reached).Execute();
+            }
+            catch (Exception e) when (e is not XunitException)
+            {
+                throw new XunitException($"seed {seed} (re-run with {SeedVariable}={seed}): {e}");
+            }
+            catch (XunitException e)
+            {
+                throw new XunitException($"seed {seed} (re-run with {SeedVariable}={seed}): {e.Message}");
+            }
+        }
+
+        output.WriteLine(string.Join(", ", reached.Select(kv => $"{kv.Key}={kv.Value}")));
+
+        // The generator must reach both sides of each promise: money that moved, and refusals for a paused coin and a
+        // frozen holder, in every module.
+        if (Environment.GetEnvironmentVariable(SeedVariable) is not { Length: > 0 })
+        {
+            foreach (var must in new[] { "transfer:ok", "transfer_from:ok", "contract:ok", "event:ok", "swap:ok", "redeem:ok", "mint:ok",
+                "transfer:paused", "contract:paused", "swap:paused", "transfer:account_frozen", "contract:account_frozen", "swap:account_frozen", "transfer:signer_mismatch" })
+            {
+                Assert.True(reached.ContainsKey(must), $"the workloads never produced {must}");
+            }
+        }
+    }
+
+    [Fact]
+    public void PromiseCheck_OperatorDebitOfAHolderWithoutItsSignature_IsCaught()
+    {
+        // The check above must be able to fail: a plain operator transfer out of a holder's account is exactly what
+        // the promise forbids (DESIGN.md §5b), and the check, reading only the block, names it.
+        var run = new Run(1, new SortedDictionary<string, int>(StringComparer.Ordinal));
+        run.SetUp();
+        var debit = Command.Of(new Transfer { Id = 77, DebitAccount = run.Holders[0], CreditAccount = run.Holders[1], Amount = E6, Coin = Usd, Code = 1 });
+        var caught = Assert.ThrowsAny<XunitException>(() => run.ApplyChecked(0, [("operator_transfer", debit)]));
+        Assert.Contains("with no command of its own", caught.Message, StringComparison.Ordinal);
+    }
+
+    private IEnumerable<int> Seeds()
+    {
+        if (Environment.GetEnvironmentVariable(SeedVariable) is { Length: > 0 } fixedSeed)
+        {
+            var seed = int.Parse(fixedSeed, CultureInfo.InvariantCulture);
+            output.WriteLine($"{SeedVariable}={seed}: running that one workload.");
+            yield return seed;
+            yield break;
+        }
+
+        var master = Random.Shared.Next();
+        output.WriteLine($"Master seed {master}: {Runs} workloads of {BlocksPerRun} blocks; a failure names its own seed (re-run with {SeedVariable}=<seed>).");
+        var rng = new Random(master);
+        for (var i = 0; i < Runs; i++)
+        {
+            yield return rng.Next();
+        }
+    }
+
+    /// <summary>One workload: set-up blocks, then random blocks, each checked.</summary>
+    private sealed class Run(int seed, SortedDictionary<string, int> reached)
+    {
+        private readonly Random _rng = new(seed);
+        private readonly LedgerChain _chain = new(CentimeNode.CreateModules);
+        private readonly Address[] _holders = Enumerable.Range(0, 6).Select(i => Address.Derive("promise:holder" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
+        private readonly List<UInt128> _contracts = [];
+
+        // (coin, owner, spender) of every allowance granted by an applied permit the owner signed.
+        private readonly HashSet<(uint, Address, Address)> _signedAllowances = [];
+        private ulong _id = 1_000;
+        private ulong _time = Start;
+
+        private IssuanceModule Issuance => _chain.State.Module<IssuanceModule>()!;
+
+        private ContractModule Contracts => _chain.State.Module<ContractModule>()!;
+
+        public void Execute()
+        {
+            SetUp();
+            for (var block = 0; block < BlocksPerRun; block++)
+            {
+                var commands = new List<(string Name, Command Command)>();
+                var count = _rng.Next(1, 7);
+                for (var i = 0; i < count; i++)
+                {
+                    commands.Add(NextOperation());
+                }
+
+                ApplyChecked(block, commands);
+            }
+
+            // The whole run replays to the same state (deterministic apply, every module).
+            Assert.Equal(_chain.State.ComputeStateHash(), _chain.Replay().ComputeStateHash());
+        }
+
+        public Address[] Holders => _holders;
+
+        /// <summary>One block of <paramref name="commands"/> at a later ledger time, then every promise checked.</summary>
+        public void ApplyChecked(int block, List<(string Name, Command Command)> commands)
+        {
+            _time += (ulong)_rng.Next(1, 120) * Second;
+            var before = HolderBalances();
+            var auditBefore = Issuance.Audit.Count;
+            var results = _chain.ApplyWithResults(_time, commands.Select(c => c.Command).ToArray());
+            for (var i = 0; i < results.Length; i++)
+            {
+                var key = commands[i].Name + ":" + results[i].Code.ToProblemCode();
+                reached[key] = reached.GetValueOrDefault(key) + 1;
+            }
+
+            AssertPromises(block, commands.Select(c => c.Command).ToArray(), results, before, auditBefore);
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (results[i].Code == ResultCode.Ok && commands[i].Command.Body is Permit p && p.Signer == p.Owner)
+                {
+                    _signedAllowances.Add((p.Coin, p.Owner, p.Spender));
+                }
+            }
+        }
+
+        private UInt128 NextId() => _id++;
+
+        private void Ok(params CommandBody[] bodies)
+        {
+            _time += Second;
+            var codes = _chain.Apply(_time, bodies.Select(b => Command.Of(b)).ToArray());
+            Assert.All(codes, c => Assert.Equal(ResultCode.Ok, c));
+        }
+
+        private static Hash32 Key(string s) => Hash32.Sha256(System.Text.Encoding.UTF8.GetBytes(s));
+
+        /// <summary>Two coins issued through issuance with reserves, operators for each role, a USD/HKD pool.</summary>
+        public void SetUp()
+        {
+            _chain.Apply(_time, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")), Command.Of(new CreateCoin("JHKD", 6, "HKD", "J HKD", "1")));
+            Ok(new AddOperator(NextId(), "admin", "mm", Key("mm"), OperatorRoles.MinterManager),
+                new AddOperator(NextId(), "admin", "m1", Key("m1"), OperatorRoles.Minter),
+                new AddOperator(NextId(), "admin", "rm", Key("rm"), OperatorRoles.ReserveManager),
+                new AddOperator(NextId(), "admin", "pz", Key("pz"), OperatorRoles.Pauser),
+                new AddOperator(NextId(), "admin", "ap", Key("ap"), OperatorRoles.AssetProtection));
+            foreach (var (coin, currency) in new[] { (Usd, "USD"), (Hkd, "HKD") })
+            {
+                Ok(new ConfigureCoin(NextId(), "admin", coin, ReserveRegime.Genius, 0, UInt128.MaxValue, false),
+                    new ConfigureMinter(NextId(), "mm", coin, "m1", 1_000_000_000 * E6, 0, 0),
+                    new AddHolding(NextId(), "rm", coin, new BankDeposit { Id = "bank", Currency = currency, ValuedOn = Today, Bank = "BNY", AccountReference = currency, Amount = 0, InsuredInstitution = true, Segregated = true }));
+
+                // Deposits cover only part of what the workload will try to mint: the gate must refuse the rest.
+                Ok(new RecordDeposit(NextId(), "rm", coin, "BNY", "W" + currency, 200_000_000 * E6, Today, "bank"));
+            }
+
+            Ok(new Mint(NextId(), "m1", Usd, "WUSD", Maker, 10_000_000 * E6), new Mint(NextId(), "m1", Hkd, "WHKD", Maker, 78_000_000 * E6));
+            Ok(new ConfigureFeed(new FeedConfig("USDHKD", FeedConfig.MaxHeartbeatSeconds, 7_750_000_000_000_000_000, 7_850_000_000_000_000_000, [Oracle]), "admin"));
+            Ok(new SubmitRate("USDHKD", 7_800_000_000_000_000_000, _time / Second, Oracle));
+            Ok(new CreatePool(1, "LPUSDHKD", [new PoolCoin(Usd, "", false), new PoolCoin(Hkd, "USDHKD", true)], 200, 4_000_000, 20_000_000_000, PoolRisk.Default(2), "admin"));
+            Ok(new AddLiquidity(1, Maker, [10_000_000 * E6, 78_000_000 * E6], 0, "admin"));
+            foreach (var holder in _holders)
+            {
+                Ok(new Mint(NextId(), "m1", Usd, "WUSD", holder, 10_000 * E6), new Mint(NextId(), "m1", Hkd, "WHKD", holder, 50_000 * E6));
+            }
+        }
+
+        private Address Holder() => _holders[_rng.Next(_holders.Length)];
+
+        private uint CoinPick() => _rng.Next(4) == 0 ? Hkd : Usd;
+
+        private UInt128 SmallAmount() => (UInt128)_rng.Next(1, 3_000) * E6 / (UInt128)_rng.Next(1, 4);
+
+        /// <summary>A holder who signs, or (one time in eight) someone else signing for it.</summary>
+        private Address SignerFor(Address holder) => _rng.Next(8) == 0 ? _holders[(Array.IndexOf(_holders, holder) + 1) % _holders.Length] : holder;
+
+        private (string, Command) NextOperation()
+        {
+            var from = Holder();
+            var to = Holder();
+            switch (_rng.Next(14))
+            {
+                case 0:
+                case 1:
+                case 2:
+                    return ("transfer", Command.Of(new TransferWithAuthorization(CoinPick(), from, to, SmallAmount(), 0, ulong.MaxValue, HashOf(NextId()), SignerFor(from), false, default)));
+                case 3:
+                    return ("permit", Command.Of(new Permit(Usd, from, to, SmallAmount() * 2, _chain.State.GetPermitNonce(Usd, from), ulong.MaxValue, SignerFor(from))));
+
+                case 4:
+                    return ("transfer_from", Command.Of(new TransferFrom(Usd, to, from, to, SmallAmount(), HashOf(NextId()), ulong.MaxValue, SignerFor(to))));
+                case 5:
+                case 6:
+                    return ("contract", Command.Of(NewContract(from, to)));
+                case 7:
+                case 8:
+                    return ("event", Command.Of(NewEvent()));
+                case 9:
+                    return ("swap", Command.Of(new Swap(NextId(), _rng.Next(2) == 0 ? [new SwapHop(1, 0, 1)] : [new SwapHop(1, 1, 0)], from, _rng.Next(2) == 0 ? from : to,
+                        SmallAmount(), 0, 0, "holder")));
+                case 10:
+                    return ("mint", Command.Of(new Mint(NextId(), "m1", CoinPick(), _rng.Next(2) == 0 ? "WUSD" : "WHKD", from, (UInt128)_rng.Next(1, 40_000_000) * E6)));
+                case 11:
+                    return ("redeem", Command.Of(new Redeem(NextId(), "m1", CoinPick(), from, SmallAmount(), "DE89370400440532013000")));
+                case 12:
+                    return ("pause", Command.Of(new SetPaused(NextId(), "pz", CoinPick(), _rng.Next(3) == 0)));
+                default:
+                    return ("freeze", Command.Of(new SetFrozen(NextId(), "ap", CoinPick(), from, _rng.Next(3) == 0)));
+            }
+        }
+
+        private static Hash32 HashOf(UInt128 id) => Hash32.Sha256(BitConverter.GetBytes((ulong)id));
+
+        /// <summary>A contract the payer funds by signature (requester "payer", as the node journals a payer-signed create).</summary>
+        private CreateContract NewContract(Address payer, Address payee)
+        {
+            var amount = SmallAmount();
+            var third = Holder();
+            var kind = (ContractKind)_rng.Next(1, 9);
+            var terms = new ContractTerms { Kind = kind, Coin = Usd, Payer = payer, Payee = payee, Amount = amount, DeadlineSeconds = (ulong)_rng.Next(60, 3_600) };
+            terms = kind switch
+            {
+                ContractKind.Escrow => terms with { Confirmer = third },
+                ContractKind.Bond => terms with { Confirmer = third, Cap = amount },
+                ContractKind.Split => terms with { Payee = default, Recipients = [new SplitShare(payee, 6_000), new SplitShare(third, 4_000)] },
+                ContractKind.Refund => terms with { RefundOf = NextId() }, // refers to no payment: refused, nothing moves
+                ContractKind.Milestones => terms with { Milestones = [new MilestoneTerm("a", amount / 2), new MilestoneTerm("b", amount - (amount / 2))] },
+                ContractKind.Stream => terms with { RatePerSecond = E6 },
+                ContractKind.Subscription => terms with { PeriodSeconds = 600 },
+                _ => terms with { Confirmer = third, MaxExecutions = (uint)_rng.Next(1, 4) },
+            };
+            var id = NextId();
+            _contracts.Add(id);
+            return new CreateContract(id, "payer", terms);
+        }
+
+        private ContractEvent NewEvent()
+        {
+            // Mostly a contract that exists (created and not refused); now and then one that does not.
+            var live = _contracts.Where(c => Contracts.Get(c) is not null).ToList();
+            var id = live.Count == 0 || _rng.Next(8) == 0 ? NextId() : live[_rng.Next(live.Count)];
+            var action = (ContractAction)_rng.Next(1, 10);
+            var contract = Contracts.Get(id);
+            var t = contract?.Terms;
+            var signer = t is null || _rng.Next(4) == 0 ? Holder() : action switch
+            {
+                ContractAction.Charge or ContractAction.Withdraw => t.Payee,
+                ContractAction.Cancel => t.Payer,
+                _ => t.Confirmer.IsZero ? t.Payer : t.Confirmer,
+            };
+            var amount = action == ContractAction.Charge || action == ContractAction.Slash ? SmallAmount() : UInt128.Zero;
+            return new ContractEvent(id, action, amount, HashOf(NextId()), signer, action == ContractAction.Slash ? "late" : "");
+        }
+
+        private Dictionary<(uint, Address), Int128> HolderBalances()
+        {
+            var balances = new Dictionary<(uint, Address), Int128>();
+            foreach (var holder in _holders)
+            {
+                foreach (var coin in new[] { Usd, Hkd })
+                {
+                    balances[(coin, holder)] = _chain.State.TryGetAccount(coin, holder, out var a) ? a.Balance : Int128.Zero;
+                }
+            }
+
+            return balances;
+        }
+
+        private void AssertPromises(int block, Command[] commands, CommandResult[] results, Dictionary<(uint, Address), Int128> before, int auditBefore)
+        {
+            var state = _chain.State;
+
+            // 1. Every coin sums to zero (the supply account carries minus the circulating supply).
+            var sums = new Dictionary<uint, Int128>();
+            foreach (ref readonly var account in state.Accounts)
+            {
+                sums[account.Key.Coin] = sums.GetValueOrDefault(account.Key.Coin) + account.Balance;
+                Assert.True((account.Flags & AccountFlags.Supply) != 0 || account.Balance >= 0, $"block {block}: {account.Key} is negative");
+            }
+
+            Assert.All(sums, s => Assert.True(s.Value == 0, $"block {block}: coin {s.Key} sums to {s.Value}"));
+
+            // 2. Supply ≤ eligible reserves, for each issued coin.
+            foreach (var coin in new[] { Usd, Hkd })
+            {
+                var coverage = Issuance.CoverageOf(coin, Today);
+                Assert.True(coverage.Supply <= coverage.EligibleReserves, $"block {block}: coin {coin} supply {coverage.Supply} above eligible reserves {coverage.EligibleReserves}");
+                var supply = state.TryGetAccount(coin, state.GetCoin(coin)!.SupplyAccount, out var s) ? -s.Balance : Int128.Zero;
+                Assert.True(coverage.Supply == (UInt128)supply, $"block {block}: coin {coin} issuance supply {coverage.Supply} != ledger {supply}");
+            }
+
+            // 3. A holder's balance went down only with that holder's authorization, read from this block's applied commands.
+            var audit = Issuance.Audit.Skip(auditBefore).ToList();
+            foreach (var ((coin, holder), was) in before)
+            {
+                var now = state.TryGetAccount(coin, holder, out var a) ? a.Balance : Int128.Zero;
+                if (now >= was)
+                {
+                    continue;
+                }
+
+                var authorized = false;
+                for (var i = 0; i < commands.Length && !authorized; i++)
+                {
+                    if (results[i].Code == ResultCode.Ok)
+                    {
+                        authorized = Authorizes(commands[i].Body, coin, holder, audit);
+                    }
+                }
+
+                Assert.True(authorized, $"block {block}: holder {holder} coin {coin} went from {was} to {now} with no command of its own: "
+                    + string.Join("; ", commands.Select((c, i) => $"{c.Kind}={results[i].Code}")));
+            }
+        }
+
+        /// <summary>True when <paramref name="body"/>, applied, is the holder's own authorization to debit it (or an audited order).</summary>
+        private bool Authorizes(CommandBody? body, uint coin, Address holder, List<AuditEntry> audit) => body switch
+        {
+            TransferWithAuthorization t => t.Coin == coin && t.From == holder && t.Signer == holder,
+            TransferFrom t => t.Coin == coin && t.From == holder && _signedAllowances.Contains((coin, holder, t.Spender)),
+            CreateContract c => c.Terms.Coin == coin && c.Terms.Payer == holder && c.Requester is "payer" or "webhook",
+            ContractEvent e => Contracts.Get(e.Contract) is { } contract && contract.Terms.Coin == coin && contract.Terms.Payer == holder,
+            Swap s => s.Trader == holder && s.Requester == "holder",
+            Redeem r => r.Coin == coin && r.Holder == holder && audit.Any(x => x.Action == r.ActionId),
+            _ => false,
+        };
+    }
+}
