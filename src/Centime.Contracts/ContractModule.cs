@@ -789,6 +789,11 @@ public sealed class ContractModule : LedgerModule
     // issuance manages (SupplyManaged) is not paused: only its supply account is the issuance module's.
     private ResultCode Guard(uint coin, Address a, Address b = default, Address c = default)
     {
+        if (Ledger.Rules < LedgerRules.ModulesOnIssuedCoins && Ledger.GetCoinGuard(coin) != CoinGuard.None)
+        {
+            return ResultCode.Paused; // blocks sealed before: any guard, SupplyManaged included, answered paused
+        }
+
         var code = Ledger.CheckMovable(coin, a);
         if (code == ResultCode.Ok)
         {

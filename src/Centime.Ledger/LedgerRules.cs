@@ -26,6 +26,12 @@ public static class LedgerRules
     /// </summary>
     public const ushort Governance = 2;
 
+    /// <summary>
+    /// Every module works on coins issuance manages (issue 12 item 1): a <see cref="CoinGuard.SupplyManaged"/> coin is
+    /// not paused, so contracts on an issued coin run (blocks before this answered <c>paused</c>).
+    /// </summary>
+    public const ushort ModulesOnIssuedCoins = 3;
+
     /// <summary>The version new blocks are applied and sealed under.</summary>
-    public const ushort Current = Governance;
+    public const ushort Current = ModulesOnIssuedCoins;
 }

@@ -295,6 +295,19 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Create_SupplyManagedCoin_InABlockSealedUnderOlderRules_StillAnswersPaused()
+    {
+        // A journal written before LedgerRules.ModulesOnIssuedCoins recorded `paused` for these; replay must reproduce it.
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        chain.State.SetCoinGuard(1, CoinGuard.SupplyManaged);
+        var old = chain.ApplyUnder(LedgerRules.HolderProtections, 0, Command.Of(new CreateContract(64, "admin", Escrow(100) with { Coin = 1 })));
+        Assert.Equal(ResultCode.Paused, old[0].Code);
+        Assert.Equal(ResultCode.Ok, chain.Create(65, Escrow(100)));
+        Assert.Null(chain.Module.Get(64));
+    }
+
+    [Fact]
     public void Escrow_Disputed_ArbiterSplitsAndTheDeadlineNoLongerRefunds()
     {
         var chain = new Chain();

@@ -260,7 +260,8 @@ public sealed class PersistedEnumTests
         Assert.Equal(0, LedgerRules.Original);
         Assert.Equal(1, LedgerRules.HolderProtections);
         Assert.Equal(2, LedgerRules.Governance);
-        Assert.True(LedgerRules.Current >= LedgerRules.HolderProtections);
+        Assert.Equal(3, LedgerRules.ModulesOnIssuedCoins);
+        Assert.True(LedgerRules.Current >= LedgerRules.ModulesOnIssuedCoins);
     }
 
     /// <summary>The persisted widths: changing an underlying type changes every encoding.</summary>

@@ -12,8 +12,8 @@ public class LedgerChain(Func<LedgerModule[]> createModules)
 {
     public LedgerState State { get; } = new(createModules());
 
-    /// <summary>Every block applied: height, ledger time, decoded commands.</summary>
-    public List<(ulong Height, ulong Time, Command[] Commands)> Log { get; } = [];
+    /// <summary>Every block applied: height, ledger time, decoded commands, the rules version it was applied under.</summary>
+    public List<(ulong Height, ulong Time, Command[] Commands, ushort Rules)> Log { get; } = [];
 
     /// <summary>Ledger time of the last block.</summary>
     public ulong Now => State.Timestamp;
@@ -22,7 +22,10 @@ public class LedgerChain(Func<LedgerModule[]> createModules)
     public ResultCode[] Apply(ulong at, params Command[] commands) => ApplyWithResults(at, commands).Select(static r => r.Code).ToArray();
 
     /// <summary>Applies one block at <paramref name="at"/> (or the next valid time); returns each command's result.</summary>
-    public CommandResult[] ApplyWithResults(ulong at, params Command[] commands)
+    public CommandResult[] ApplyWithResults(ulong at, params Command[] commands) => ApplyUnder(LedgerRules.Current, at, commands);
+
+    /// <summary>Applies one block under an older <see cref="LedgerRules"/> version, as replay of an old journal does.</summary>
+    public CommandResult[] ApplyUnder(ushort rules, ulong at, params Command[] commands)
     {
         var decoded = commands.Select(static c =>
         {
@@ -32,8 +35,8 @@ public class LedgerChain(Func<LedgerModule[]> createModules)
         }).ToArray();
         var time = Math.Max(at, State.NextTimestamp);
         var results = new CommandResult[decoded.Length];
-        State.ApplyBlock(State.Height + 1, time, decoded, results);
-        Log.Add((State.Height, time, decoded));
+        State.ApplyBlock(State.Height + 1, time, decoded, results, rules);
+        Log.Add((State.Height, time, decoded, rules));
         return results;
     }
 
@@ -41,9 +44,9 @@ public class LedgerChain(Func<LedgerModule[]> createModules)
     public LedgerState Replay()
     {
         var state = new LedgerState(createModules());
-        foreach (var (height, time, commands) in Log)
+        foreach (var (height, time, commands, rules) in Log)
         {
-            state.ApplyBlock(height, time, commands, new CommandResult[commands.Length]);
+            state.ApplyBlock(height, time, commands, new CommandResult[commands.Length], rules);
         }
 
         return state;
