@@ -494,7 +494,8 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
 
         public async Task InitializeAsync()
         {
-            Node = await TestNode.StartAsync();
+            // Single-operator mode: this test's subject is every module on issued coins, not maker-checker (GovernanceTests).
+            Node = await TestNode.StartAsync(configure: o => o.SingleOperator = true);
             Anonymous = new HttpClient { BaseAddress = new Uri(Node.BaseUrl) };
             foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection") })
             {
