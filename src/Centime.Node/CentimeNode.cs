@@ -36,22 +36,16 @@ public sealed class CentimeNode : IAsyncDisposable
     /// <summary>The addresses Kestrel actually listens on (useful with port 0).</summary>
     public IReadOnlyList<string> Urls => App.Urls.ToList();
 
-    /// <summary>The state machine's modules, in a fresh instance each call (the journal makes one set per state it builds).
+    /// <summary>The state machine's modules, in a fresh instance each call (the journal makes one set per state it builds;
+    /// in-process cross-module tests use this one list, so they run exactly what a node runs).
     /// The disclosure module records month ends for the reports (docs/transparency.md §3).</summary>
-    internal static IReadOnlyList<LedgerModule> CreateModules() =>
+    public static IReadOnlyList<LedgerModule> CreateModules() =>
         [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule(), new Centime.Issuance.DisclosureModule()];
 
     /// <summary>
     /// Opens the data directory (recovering the journal; throws <see cref="JournalCorruptException"/> on
     /// corruption) and builds the web application. Call <see cref="StartAsync"/> to listen.
     /// </summary>
-    /// <summary>
-    /// The modules every node runs, fresh, in the order they apply (the journal's replay and in-process cross-module
-    /// tests build their state from this one list, so they run exactly what a node runs).
-    /// </summary>
-    public static Centime.Ledger.LedgerModule[] CreateModules() =>
-        [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule()];
-
     public static CentimeNode Create(NodeOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });

@@ -8,7 +8,7 @@ namespace Centime.Testing;
 /// through the journal's encoding first (so decoders are tested too) and are kept in <see cref="Log"/>, so a test can
 /// replay the log or reload a snapshot and compare the state byte for byte.
 /// </summary>
-public class LedgerChain(Func<LedgerModule[]> createModules)
+public class LedgerChain(Func<IEnumerable<LedgerModule>> createModules)
 {
     public LedgerState State { get; } = new(createModules());
 
