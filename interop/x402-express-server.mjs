@@ -2,7 +2,7 @@
 // over HTTP (@x402/core HTTPFacilitatorClient), for Centime's interop tests. Usage:
 //   node x402-express-server.mjs <facilitatorUrl> <network> <asset> <amount> <payTo> <eip712Name> <eip712Version> [port]
 // Binds 127.0.0.1 (port 0 = any free port) and prints {"port":N} once listening. Serves GET /paid (priced) and
-// GET /free. Exits when stdin closes (the test process ended) or after 120 s, whichever comes first.
+// GET /free, and GET /runs ({"runs":n}: how many times the paid handler ran). Exits when stdin closes (the test process ended) or after 120 s, whichever comes first.
 import express from "express";
 import { paymentMiddleware, x402ResourceServer } from "@x402/express";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
@@ -29,8 +29,13 @@ app.use(
     server,
   ),
 );
-app.get("/paid", (_req, res) => res.json({ answer: 42, from: "express" }));
+let runs = 0;
+app.get("/paid", (_req, res) => {
+  runs++;
+  res.json({ answer: 42, from: "express" });
+});
 app.get("/free", (_req, res) => res.json({ free: true }));
+app.get("/runs", (_req, res) => res.json({ runs }));
 
 const listener = app.listen(Number(port), "127.0.0.1", () => {
   console.log(JSON.stringify({ port: listener.address().port }));

@@ -50,21 +50,101 @@ public sealed class FacilitatorTests
     }
 
     [Fact]
-    public async Task Settle_RetryOfSettledPayment_SameTransaction_NoSecondDebit()
+    public async Task Settle_DuplicateOfSettledPayment_NonceAlreadyUsed_LookupShowsTheSettlement()
     {
         await using var node = await LedgerNode.StartAsync();
         using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
         var offer = Payments.Offer(node.Asset);
         var payment = Payments.Sign(LedgerNode.Payer, node.Asset, offer);
+        var nonce = payment.Payload.GetProperty("authorization").GetProperty("nonce").GetString()!;
+        var lookup = $"{node.FacilitatorUrl}/transactions?asset={node.Asset.Address}&from={LedgerNode.Payer.Address}&nonce={nonce}";
+        using var http = new HttpClient();
+        var beforeSettle = JsonNode.Parse(await http.GetStringAsync(lookup))!;
         var before = await node.BalanceAsync(LedgerNode.Payer.Address);
 
         var first = await facilitator.SettleAsync(payment, offer);
-        var retry = await facilitator.SettleAsync(payment, offer);
+        var duplicate = await facilitator.SettleAsync(payment, offer);
+        var afterSettle = JsonNode.Parse(await http.GetStringAsync(lookup))!;
 
         Assert.True(first.Success);
-        Assert.True(retry.Success);
-        Assert.Equal(first.Transaction, retry.Transaction);
+        Assert.False(duplicate.Success);
+        Assert.Equal(X402ErrorReasons.NonceAlreadyUsed, duplicate.ErrorReason);
+        Assert.Equal("", duplicate.Transaction);
         Assert.Equal(before - 10000, await node.BalanceAsync(LedgerNode.Payer.Address));
+        // The caller whose settle timed out asks for the deterministic transaction id instead of settling again.
+        Assert.Equal(first.Transaction, beforeSettle["transaction"]!.GetValue<string>());
+        Assert.False(beforeSettle["settled"]!.GetValue<bool>());
+        Assert.Equal("unused", beforeSettle["authorization"]!.GetValue<string>());
+        Assert.Equal(first.Transaction, afterSettle["transaction"]!.GetValue<string>());
+        Assert.True(afterSettle["settled"]!.GetValue<bool>());
+        Assert.Equal("used", afterSettle["authorization"]!.GetValue<string>());
+        Assert.Equal("10000", afterSettle["amount"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Verify_TwentyConcurrentCopies_OneValid_RestNonceAlreadyUsed()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
+        var offer = Payments.Offer(node.Asset);
+        var payment = Payments.Sign(LedgerNode.Payer, node.Asset, offer);
+
+        var verdicts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => facilitator.VerifyAsync(payment, offer))));
+
+        Assert.Single(verdicts, v => v.IsValid);
+        Assert.All(verdicts.Where(v => !v.IsValid), v => Assert.Equal(X402ErrorReasons.NonceAlreadyUsed, v.InvalidReason));
+        // The one that verified settles; nothing else moves.
+        Assert.True((await facilitator.SettleAsync(payment, offer)).Success);
+        Assert.Equal((UInt128)10000, await node.BalanceAsync(LedgerNode.Merchant));
+    }
+
+    [Fact]
+    public async Task UnfundedPayer_VerifyAndSettle_BothInsufficientFunds()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
+        var stranger = new HolderSigner(Keccak256.Hash("centime x402 test unfunded stranger"u8));
+        var offer = Payments.Offer(node.Asset);
+        var payment = Payments.Sign(stranger, node.Asset, offer);
+
+        var verdict = await facilitator.VerifyAsync(payment, offer);
+        var settled = await facilitator.SettleAsync(payment, offer);
+
+        Assert.False(verdict.IsValid);
+        Assert.Equal(X402ErrorReasons.InsufficientFunds, verdict.InvalidReason);
+        Assert.False(settled.Success);
+        Assert.Equal(X402ErrorReasons.InsufficientFunds, settled.ErrorReason);
+        Assert.Equal(UInt128.Zero, await node.BalanceAsync(LedgerNode.Merchant));
+    }
+
+    /// <summary>A spec-shaped v1 request (payload with scheme/network at the top; requirements with
+    /// maxAmountRequired, resource, description, mimeType, outputSchema) verifies and settles like v2.</summary>
+    [Fact]
+    public async Task V1SpecShapedRequest_MaxAmountRequired_VerifiesAndSettles()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        var offer = Payments.Offer(node.Asset, "7000");
+        var signed = Payments.Sign(LedgerNode.Payer, node.Asset, offer);
+        var extra = System.Text.Json.JsonSerializer.Serialize(offer.Extra);
+        var body = $$$"""
+            {"x402Version":1,
+             "paymentPayload":{"x402Version":1,"scheme":"exact","network":"{{{offer.Network}}}","payload":{{{signed.Payload.GetRawText()}}}},
+             "paymentRequirements":{"scheme":"exact","network":"{{{offer.Network}}}","maxAmountRequired":"7000","resource":"http://127.0.0.1/v1",
+               "description":"a v1 resource","mimeType":"application/json","outputSchema":null,"payTo":"{{{offer.PayTo}}}","maxTimeoutSeconds":60,
+               "asset":"{{{offer.Asset}}}","extra":{{{extra}}}}}
+            """;
+        using var http = new HttpClient();
+
+        using var verify = await http.PostAsync(node.FacilitatorUrl + "/verify", new StringContent(body, Encoding.UTF8, "application/json"));
+        var verdict = JsonNode.Parse(await verify.Content.ReadAsStringAsync())!;
+        using var settle = await http.PostAsync(node.FacilitatorUrl + "/settle", new StringContent(body, Encoding.UTF8, "application/json"));
+        var settled = JsonNode.Parse(await settle.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.OK, verify.StatusCode);
+        Assert.True(verdict["isValid"]!.GetValue<bool>(), verdict.ToJsonString());
+        Assert.True(settled["success"]!.GetValue<bool>(), settled.ToJsonString());
+        Assert.Equal("7000", settled["amount"]!.GetValue<string>());
+        Assert.Equal((UInt128)7000, await node.BalanceAsync(LedgerNode.Merchant));
     }
 
     [Fact]
@@ -78,8 +158,9 @@ public sealed class FacilitatorTests
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => facilitator.SettleAsync(payment, offer))));
 
-        Assert.All(results, r => Assert.True(r.Success, r.ErrorReason));
-        Assert.Single(results.Select(r => r.Transaction).Distinct());
+        // One settles; the others are duplicates of a settled payment, refused as the reference chain refuses them.
+        Assert.Single(results, r => r.Success);
+        Assert.All(results.Where(r => !r.Success), r => Assert.Equal(X402ErrorReasons.NonceAlreadyUsed, r.ErrorReason));
         Assert.Equal(before - 10000, await node.BalanceAsync(LedgerNode.Payer.Address));
         Assert.Equal((UInt128)10000, await node.BalanceAsync(LedgerNode.Merchant));
     }
@@ -192,20 +273,22 @@ public sealed class FacilitatorTests
         Assert.Equal(X402ErrorReasons.InvalidPayload, verdict.InvalidReason);
     }
 
+    /// <summary>Issue 12 item 5: a payment's <c>resource</c> is not signed by the payee, so verifying or settling one
+    /// lists nothing (listings are registered by the payTo's signature).</summary>
     [Fact]
-    public async Task Discovery_ListsResourcesSeenInPayments()
+    public async Task Discovery_PaymentsDoNotListTheirUnsignedResource()
     {
         await using var node = await LedgerNode.StartAsync();
         using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
         var offer = Payments.Offer(node.Asset);
-        Assert.True((await facilitator.SettleAsync(Payments.Sign(LedgerNode.Payer, node.Asset, offer), offer)).Success);
+        var payment = Payments.Sign(LedgerNode.Payer, node.Asset, offer);
+        Assert.True((await facilitator.VerifyAsync(payment, offer)).IsValid);
+        Assert.True((await facilitator.SettleAsync(payment, offer)).Success);
         using var http = new HttpClient();
 
         var page = (await http.GetFromJsonAsync<DiscoveryResponse>(node.FacilitatorUrl + "/discovery/resources?type=http&limit=20&offset=0", X402Headers.Json))!;
 
-        Assert.Equal(1, page.Pagination.Total);
-        Assert.Equal("http://127.0.0.1/test", page.Items[0].Resource);
-        Assert.Equal(offer.Amount, page.Items[0].Accepts[0].Amount);
+        Assert.Equal(0, page.Pagination.Total);
     }
 
     [Fact]

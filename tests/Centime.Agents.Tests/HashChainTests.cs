@@ -58,7 +58,7 @@ public sealed class HashChainTests
         var s40 = await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = c.Terms, Index = 40, Word = c.Words[40].ToString() });
 
         Assert.True(opened.Success, opened.ErrorReason);
-        Assert.True(reopened.Success);
+        Assert.True(reopened.Success, reopened.ErrorReason + " " + reopened.ErrorMessage);
         Assert.Equal(opened.Transactions, reopened.Transactions);
         Assert.True(s10.Success);
         Assert.Equal("10000", s10.Paid);

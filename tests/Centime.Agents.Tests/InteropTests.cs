@@ -55,6 +55,28 @@ public sealed class InteropTests
         Assert.Equal((UInt128)25000, await node.BalanceAsync(LedgerNode.Merchant));
     }
 
+    /// <summary>Issue 12 item 3: the official express server keeps no lock of its own (verify → handler → settle),
+    /// so only the facilitator can stop copies of one payment; each must run the handler at most once.</summary>
+    [Fact]
+    public async Task OfficialExpressServer_FiftyConcurrentCopiesOfOnePayment_HandlerRunsOnce_OneDebit()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        using var express = await NodeScripts.StartExpressAsync(node.FacilitatorUrl, node.Asset, "25000", LedgerNode.Merchant);
+        var before = await node.BalanceAsync(LedgerNode.Payer.Address);
+
+        var result = await NodeScripts.PayOnceSendCopiesAsync(express.BaseUrl + "paid", node.Asset, "1000000", copies: 50);
+
+        var statuses = result["statuses"]!.AsObject();
+        Assert.Equal(1, statuses["200"]?.GetValue<int>());
+        Assert.Equal(49, statuses["402"]?.GetValue<int>());
+        Assert.True(result["reused"]!.GetValue<int>() >= 45, $"the copies should ride warmed keep-alive connections: {result}");
+        Assert.Equal(1, result["runs"]!.GetValue<int>());
+        var settlement = result["paymentResponses"]!.AsArray().Single()!;
+        Assert.True(settlement["success"]!.GetValue<bool>());
+        Assert.Equal((UInt128)25000, await node.BalanceAsync(LedgerNode.Merchant));
+        Assert.Equal(before - 25000, await node.BalanceAsync(LedgerNode.Payer.Address));
+    }
+
     [Fact]
     public async Task CSharpClient_PaysOfficialExpressServer()
     {

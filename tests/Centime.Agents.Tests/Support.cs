@@ -208,9 +208,17 @@ internal static class NodeScripts
     }
 
     /// <summary>@x402/fetch pays one GET; returns its JSON line.</summary>
-    public static async Task<JsonObject> PayWithOfficialClientAsync(string url, X402Asset asset, string maxAmount)
+    public static Task<JsonObject> PayWithOfficialClientAsync(string url, X402Asset asset, string maxAmount) =>
+        RunClientAsync("x402-client.mjs", [url, asset.Address, asset.Network, maxAmount]);
+
+    /// <summary>@x402/fetch makes one payment for a GET and sends the paid request as <paramref name="copies"/>
+    /// concurrent copies over warmed keep-alive connections (x402-fetch-copies.mjs); returns its JSON line.</summary>
+    public static Task<JsonObject> PayOnceSendCopiesAsync(string url, X402Asset asset, string maxAmount, int copies) =>
+        RunClientAsync("x402-fetch-copies.mjs", [url, asset.Address, asset.Network, maxAmount, copies.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+    private static async Task<JsonObject> RunClientAsync(string script, string[] args)
     {
-        var psi = Start("x402-client.mjs", [url, asset.Address, asset.Network, maxAmount]);
+        var psi = Start(script, args);
         psi.Environment["X402_PK"] = LedgerNode.HardhatKey0;
         using var p = Launch(psi);
         p.StandardInput.Close();
@@ -220,9 +228,9 @@ internal static class NodeScripts
         await p.WaitForExitAsync(timeout.Token);
         var output = (await stdout).Trim();
         var line = output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
-        Assert.True(line is not null, $"x402-client.mjs printed no JSON (exit {p.ExitCode}): {output} {await stderr}");
+        Assert.True(line is not null, $"{script} printed no JSON (exit {p.ExitCode}): {output} {await stderr}");
         var json = JsonNode.Parse(line)!.AsObject();
-        Assert.True(p.ExitCode == 0, $"x402-client.mjs failed: {json["error"]} {await stderr}");
+        Assert.True(p.ExitCode == 0, $"{script} failed: {json["error"]} {await stderr}");
         return json;
     }
 

@@ -23,8 +23,24 @@ public sealed record PaymentRequirements
     /// <summary>CAIP-2 network, <c>eip155:&lt;chainId&gt;</c> for Centime.</summary>
     [JsonPropertyName("network")] public required string Network { get; init; }
 
-    /// <summary>Atomic units (the coin's minor units), decimal string.</summary>
-    [JsonPropertyName("amount")] public required string Amount { get; init; }
+    /// <summary>Atomic units (the coin's minor units), decimal string. v1 names it <see cref="MaxAmountRequired"/>;
+    /// <see cref="Normalized"/> moves it here.</summary>
+    [JsonPropertyName("amount")] public string Amount { get; init; } = "";
+
+    /// <summary>v1 only: the amount (v2 <c>amount</c>).</summary>
+    [JsonPropertyName("maxAmountRequired")] public string? MaxAmountRequired { get; init; }
+
+    /// <summary>v1 only: the resource's URL (v2 carries it in the payload's <c>resource</c>).</summary>
+    [JsonPropertyName("resource")] public string? Resource { get; init; }
+
+    /// <summary>v1 only.</summary>
+    [JsonPropertyName("description")] public string? Description { get; init; }
+
+    /// <summary>v1 only.</summary>
+    [JsonPropertyName("mimeType")] public string? MimeType { get; init; }
+
+    /// <summary>v1 only.</summary>
+    [JsonPropertyName("outputSchema")] public JsonElement? OutputSchema { get; init; }
 
     /// <summary>The coin's EIP-712 verifying contract.</summary>
     [JsonPropertyName("asset")] public required string Asset { get; init; }
@@ -34,6 +50,11 @@ public sealed record PaymentRequirements
 
     /// <summary>Scheme data; for <c>exact</c> on EVM the token's EIP-712 <c>name</c> and <c>version</c>.</summary>
     [JsonPropertyName("extra")] public Dictionary<string, JsonElement>? Extra { get; init; }
+
+    /// <summary>These requirements with a v1 <c>maxAmountRequired</c> as <see cref="Amount"/> (spec v1: the exact
+    /// scheme charges exactly that much); v2 requirements unchanged.</summary>
+    public PaymentRequirements Normalized() =>
+        Amount.Length == 0 && MaxAmountRequired is not null ? this with { Amount = MaxAmountRequired } : this;
 
     /// <summary>A string value of <see cref="Extra"/>, or null.</summary>
     public string? ExtraString(string key) =>

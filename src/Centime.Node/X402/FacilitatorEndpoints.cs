@@ -25,6 +25,8 @@ public static class FacilitatorEndpoints
             .WithSummary("x402 facilitator: check a payment (exact scheme, EIP-3009) without moving money.");
         x402.MapPost("/settle", (HttpRequest request) => SettleAsync(facilitator, request.HttpContext)).WithName("X402Settle")
             .WithSummary("x402 facilitator: settle a payment as a ledger transfer; idempotent per (payer, nonce).");
+        x402.MapGet("/transactions", (string? asset, string? from, string? nonce) => LookUpAsync(facilitator, asset, from, nonce)).WithName("X402Transaction")
+            .WithSummary("x402: the deterministic transaction id of a payment (asset, from, nonce) and whether it settled — ask this, not settle again, after a timeout.");
         x402.MapGet("/supported", () => Results.Json(facilitator.Supported(), X402Headers.Json)).WithName("X402Supported")
             .WithSummary("x402 facilitator: supported (version, scheme, network) kinds.");
         x402.MapGet("/discovery/resources", (string? type, int? limit, int? offset) =>
@@ -89,6 +91,18 @@ public static class FacilitatorEndpoints
 
         // Not the request's token: a settlement handed to the sequencer completes even if the caller hangs up.
         return Results.Json(await facilitator.SettleAsync(request.PaymentPayload!, request.PaymentRequirements!, CancellationToken.None), X402Headers.Json);
+    }
+
+    private static async Task<IResult> LookUpAsync(NodeFacilitator facilitator, string? asset, string? from, string? nonce)
+    {
+        if (!Centime.Ledger.Address.TryParse(asset, out var contract) || !Centime.Ledger.Address.TryParse(from, out var payer) || !Centime.Ledger.Hash32.TryParse(nonce, out var n))
+        {
+            return ProblemResults.BadRequest(ProblemCodes.InvalidQuery, "asset (the coin's verifying contract), from (the payer) and nonce (32-byte 0x-hex) are required");
+        }
+
+        return await facilitator.LookUpAsync(contract, payer, n) is { } found
+            ? Results.Json(found, X402Headers.Json)
+            : ProblemResults.NotFound(ProblemCodes.CoinNotFound, $"asset {asset} is not a coin's verifying contract on {facilitator.Network}");
     }
 
     private readonly record struct ReadError(int Status, string Reason, string Message);

@@ -85,7 +85,12 @@ public sealed partial class NodeFacilitator
             Extra = new Dictionary<string, JsonElement> { ["name"] = JsonSerializer.SerializeToElement(coin.Name), ["version"] = JsonSerializer.SerializeToElement(coin.Version) },
         };
         var payment = new PaymentPayload { X402Version = 2, Accepted = requirements, Payload = JsonSerializer.SerializeToElement(request.Deposit, X402Headers.Json) };
-        var settled = await SettleAsync(payment, requirements, cancellationToken);
+        var (settled, alreadySettled) = await SettleOnceAsync(payment, requirements);
+        if (alreadySettled)
+        {
+            settled = settled with { Success = true, ErrorReason = null, ErrorMessage = null, Transaction = TransactionOf(LedgerState.AuthorizationTransferId(coin.Number, from, nonce)) };
+        }
+
         if (!settled.Success)
         {
             return ChannelResponse.Failed(settled.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError, settled.ErrorMessage);

@@ -10,6 +10,14 @@ using Centime.Node.Signing;
 
 namespace Centime.Node.X402;
 
+/// <summary>Answer of <c>GET /x402/transactions</c>: a payment's deterministic transaction and whether it settled.</summary>
+public sealed record PaymentLookup(
+    [property: System.Text.Json.Serialization.JsonPropertyName("transaction")] string Transaction,
+    [property: System.Text.Json.Serialization.JsonPropertyName("authorization")] string Authorization,
+    [property: System.Text.Json.Serialization.JsonPropertyName("settled")] bool Settled,
+    [property: System.Text.Json.Serialization.JsonPropertyName("payTo")] string? PayTo,
+    [property: System.Text.Json.Serialization.JsonPropertyName("amount")] string? Amount);
+
 /// <summary>
 /// The node's x402 facilitator for the <c>exact</c> scheme with EIP-3009 on this ledger's network
 /// (<c>eip155:&lt;ChainId&gt;</c>). Verification runs the reference checks in the reference order
@@ -28,7 +36,20 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
     private readonly NodeContext _node;
     private const int RecoveryCacheSize = 65_536;
 
+    /// <summary>How long a successful verify holds its authorization for the resource server that asked.</summary>
+    public const int VerifyLeaseSeconds = 300;
+
+    private const int MaxVerifyLeases = 1_000_000;
+
     private readonly AuthorizationChecker _checker;
+
+    /// <summary>
+    /// Authorizations (coin, from, nonce) that verified and have not settled yet, with the Unix second their hold
+    /// ends. A resource server runs its handler between verify and settle (the reference flow), so without this 50
+    /// concurrent copies of one payment all verify, all run the handler, and only settle tells them apart.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(uint Coin, Address From, Hash32 Nonce), long> _verifyLeases = new();
+    private long _lastLeaseSweep;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash32, (Signature Signature, Address Signer)> _recovered = new();
 
     public NodeFacilitator(NodeContext node)
@@ -58,6 +79,7 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
 
     public async Task<VerifyResponse> VerifyAsync(PaymentPayload payload, PaymentRequirements requirements, CancellationToken cancellationToken = default)
     {
+        requirements = requirements?.Normalized()!;
         var c = Check(payload, requirements);
         if (c.Reason is not null)
         {
@@ -93,17 +115,83 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
             return VerifyResponse.Invalid(X402ErrorReasons.InsufficientFunds, $"available {available} < {command.Value}", c.Payer);
         }
 
-        Resources.Record(payload.Resource, requirements);
+        if (!TryLease(command))
+        {
+            return VerifyResponse.Invalid(X402ErrorReasons.NonceAlreadyUsed,
+                $"authorization ({command.From}, {command.Nonce}) was already verified for another request and is awaiting settlement: a payment buys one response", c.Payer);
+        }
+
         return VerifyResponse.Valid(c.Payer!);
+    }
+
+    /// <summary>
+    /// Takes the one verify lease of an authorization: until it settles, or for <see cref="VerifyLeaseSeconds"/>
+    /// (at most until validBefore, after which it cannot settle anyway), a second verify of it is refused.
+    /// </summary>
+    private bool TryLease(TransferWithAuthorization command)
+    {
+        var now = (long)(Sequencer.NowNanoseconds() / 1_000_000_000UL);
+        var until = Math.Min(now + VerifyLeaseSeconds, (long)Math.Min(command.ValidBefore, (ulong)long.MaxValue));
+        SweepLeases(now);
+        var key = (command.Coin, command.From, command.Nonce);
+        while (true)
+        {
+            if (_verifyLeases.TryAdd(key, until))
+            {
+                return true;
+            }
+
+            if (!_verifyLeases.TryGetValue(key, out var held))
+            {
+                continue;
+            }
+
+            if (held > now)
+            {
+                return false;
+            }
+
+            // An expired lease: take it over, unless another verify just did.
+            if (_verifyLeases.TryUpdate(key, until, held))
+            {
+                return true;
+            }
+        }
+    }
+
+    private void SweepLeases(long now)
+    {
+        var last = Interlocked.Read(ref _lastLeaseSweep);
+        if ((now - last < 1 && _verifyLeases.Count < MaxVerifyLeases) || Interlocked.CompareExchange(ref _lastLeaseSweep, now, last) != last)
+        {
+            return;
+        }
+
+        foreach (var (key, until) in _verifyLeases)
+        {
+            if (until <= now)
+            {
+                _verifyLeases.TryRemove(KeyValuePair.Create(key, until));
+            }
+        }
     }
 
     public async Task<SettleResponse> SettleAsync(PaymentPayload payload, PaymentRequirements requirements, CancellationToken cancellationToken = default)
     {
+        var (response, _) = await SettleOnceAsync(payload, requirements);
+        return response;
+    }
+
+    /// <summary>Settles a payment; <c>AlreadySettled</c> when this very payment had settled before (the answer is
+    /// then a refusal: a payment buys one thing).</summary>
+    private async Task<(SettleResponse Response, bool AlreadySettled)> SettleOnceAsync(PaymentPayload payload, PaymentRequirements requirements)
+    {
+        requirements = requirements?.Normalized()!;
         var c = Check(payload, requirements);
         var network = requirements.Network ?? "";
         if (c.Reason is not null)
         {
-            return SettleResponse.Failed(c.Reason, network, c.Message, c.Payer);
+            return (SettleResponse.Failed(c.Reason, network, c.Message, c.Payer), false);
         }
 
         var command = c.Command!;
@@ -115,31 +203,66 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
         }
         catch (ProblemException ex)
         {
-            return SettleResponse.Failed(X402ErrorReasons.UnexpectedSettleError, network, ex.Detail, c.Payer);
+            return (SettleResponse.Failed(X402ErrorReasons.UnexpectedSettleError, network, ex.Detail, c.Payer), false);
         }
 
         var code = receipt.Results[0].Code;
+        // Settled or refused: the verify lease has done its work (from here the ledger's nonce answers).
+        _verifyLeases.TryRemove((command.Coin, command.From, command.Nonce), out _);
+
         var success = new SettleResponse { Success = true, Transaction = TransactionOf(id), Network = network, Payer = c.Payer, Amount = requirements.Amount };
         switch (code)
         {
             case ResultCode.Ok:
-                Resources.Record(payload.Resource, requirements);
-                return success;
+                return (success, false);
             case ResultCode.AuthorizationUsed when IsSameTransfer(id, command):
-                // A retry of a payment that already settled (or a concurrent duplicate that lost the race):
-                // the money moved once; answer as the first settle did.
-                return success;
+                // A duplicate of a payment that already settled (or a concurrent copy that lost the race): the
+                // money moved once, and a resource server that serves on success:true must not serve it again —
+                // the reference chain refuses it the same way (the second transferWithAuthorization reverts).
+                // A caller unsure whether its first settle went through looks the transaction up instead
+                // (docs/x402.md, "Settle timed out?").
+                return (SettleResponse.Failed(X402ErrorReasons.NonceAlreadyUsed, network,
+                    $"this payment already settled as transaction {TransactionOf(id)}; it buys one response (GET /v1/transfers/{TransactionOf(id)})", c.Payer), true);
             case ResultCode.AuthorizationUsed or ResultCode.AuthorizationCanceled:
-                return SettleResponse.Failed(X402ErrorReasons.NonceAlreadyUsed, network, $"authorization ({command.From}, {command.Nonce}) was already used for another payment or canceled", c.Payer);
-            case ResultCode.ExceedsBalance:
-                return SettleResponse.Failed(X402ErrorReasons.InsufficientFunds, network, "the payer's available balance is smaller than the value", c.Payer);
+                return (SettleResponse.Failed(X402ErrorReasons.NonceAlreadyUsed, network, $"authorization ({command.From}, {command.Nonce}) was already used for another payment or canceled", c.Payer), false);
+            case ResultCode.ExceedsBalance or ResultCode.DebitAccountNotFound:
+                // The same reason verify gives for an unfunded payer (no account reads as balance 0).
+                return (SettleResponse.Failed(X402ErrorReasons.InsufficientFunds, network, "the payer's available balance is smaller than the value", c.Payer), false);
             case ResultCode.AuthorizationExpired:
-                return SettleResponse.Failed(X402ErrorReasons.InvalidValidBefore, network, "ledger time is not before validBefore", c.Payer);
+                return (SettleResponse.Failed(X402ErrorReasons.InvalidValidBefore, network, "ledger time is not before validBefore", c.Payer), false);
             case ResultCode.AuthorizationNotYetValid:
-                return SettleResponse.Failed(X402ErrorReasons.InvalidValidAfter, network, "ledger time is not after validAfter yet", c.Payer);
+                return (SettleResponse.Failed(X402ErrorReasons.InvalidValidAfter, network, "ledger time is not after validAfter yet", c.Payer), false);
             default:
-                return SettleResponse.Failed(X402ErrorReasons.InvalidTransactionState, network, "the ledger refused the transfer: " + code.ToProblemCode(), c.Payer);
+                return (SettleResponse.Failed(X402ErrorReasons.InvalidTransactionState, network, "the ledger refused the transfer: " + code.ToProblemCode(), c.Payer), false);
         }
+    }
+
+    /// <summary>What became of the payment (asset, from, nonce): its deterministic transaction id and the state of
+    /// its authorization (<c>unused</c>: not settled, safe to settle; <c>used</c>: settled when the transfer exists;
+    /// <c>canceled</c>). Null when the asset is not a coin here.</summary>
+    public async Task<PaymentLookup?> LookUpAsync(Address asset, Address from, Hash32 nonce)
+    {
+        if (!_checker.TryGetDomain(asset, out var domain))
+        {
+            return null;
+        }
+
+        var id = LedgerState.AuthorizationTransferId(domain.Number, from, nonce);
+        PaymentLookup found;
+        ulong seen;
+        using (var read = _node.Sequencer.ReadLockDeferred())
+        {
+            var st = _node.Sequencer.State;
+            seen = read.Height;
+            var state = st.GetAuthorizationState(domain.Number, from, nonce);
+            var settled = st.TryGetTransfer(id, out var t);
+            found = new PaymentLookup(TransactionOf(id), state.ToString().ToLowerInvariant(), settled,
+                settled ? t.Transfer.CreditAccount.ToString() : null, settled ? t.Transfer.Amount.ToString(CultureInfo.InvariantCulture) : null);
+        }
+
+        // What is shown is durable: answer once the block we read is fsynced.
+        await _node.Sequencer.WaitDurableAsync(seen).ConfigureAwait(false);
+        return found;
     }
 
     private bool IsSameTransfer(UInt128 id, TransferWithAuthorization command)
