@@ -60,6 +60,11 @@ public enum CommandKind : byte
     ExchangeHolderAddLiquidity = 90,
     /// <summary>A liquidity provider's own, signed withdrawal.</summary>
     ExchangeHolderRemoveLiquidity = 91,
+
+    // --- agents / x402 (96..111; src/Centime.Agents, docs/x402.md)
+    X402ChannelOpen = 96,
+    X402ChannelSettle = 97,
+    X402ChannelClose = 98,
 }
 
 /// <summary>Per-command framing flags (journaled).</summary>

@@ -226,6 +226,23 @@ public enum ResultCode : ushort
     LpSharesInsufficient = 418,
     /// <summary>An amount is zero or above the ledger's maximum.</summary>
     ExchangeAmountInvalid = 419,
+
+    // --- agents / x402 (450..479; src/Centime.Agents, docs/x402.md)
+    /// <summary>No <c>centime-hashchain</c> channel with this id was opened.</summary>
+    X402ChannelNotFound = 450,
+    /// <summary>The channel was closed (its rest refunded): it pays nothing more and never opens again.</summary>
+    X402ChannelClosed = 451,
+    /// <summary>The channel is already open (open it once; its state answers where it stands).</summary>
+    X402ChannelExists = 452,
+    /// <summary>The channel's deposit (the payer's EIP-3009 transfer to the escrow, nonce = channel id) is missing or
+    /// differs from the terms.</summary>
+    X402ChannelDepositMissing = 453,
+    /// <summary>The word's index is not beyond what the channel already paid: that word was spent.</summary>
+    X402ChannelWordSpent = 454,
+    /// <summary>The index is beyond the channel's capacity, or a term is out of range.</summary>
+    X402ChannelTermsInvalid = 455,
+    /// <summary>A channel closes only once it expired (ledger time) or is spent.</summary>
+    X402ChannelNotClosable = 456,
 }
 
 /// <summary>Helpers over <see cref="ResultCode"/>.</summary>

@@ -40,7 +40,7 @@ public sealed class CentimeNode : IAsyncDisposable
     /// in-process cross-module tests use this one list, so they run exactly what a node runs).
     /// The disclosure module records month ends for the reports (docs/transparency.md §3).</summary>
     public static IReadOnlyList<LedgerModule> CreateModules() =>
-        [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule(), new Centime.Issuance.DisclosureModule()];
+        [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule(), new Centime.Issuance.DisclosureModule(), new Centime.Agents.X402.ChannelModule()];
 
     /// <summary>
     /// Opens the data directory (recovering the journal; throws <see cref="JournalCorruptException"/> on

@@ -58,15 +58,17 @@ public sealed class HashChainTests
         var s40 = await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = c.Terms, Index = 40, Word = c.Words[40].ToString() });
 
         Assert.True(opened.Success, opened.ErrorReason);
+        // Opening an open channel answers where the ledger has it (a server that forgot it resumes there).
         Assert.True(reopened.Success, reopened.ErrorReason + " " + reopened.ErrorMessage);
-        Assert.Equal(opened.Transactions, reopened.Transactions);
+        Assert.Empty(reopened.Transactions);
+        Assert.Equal(0, reopened.Index);
+        Assert.Equal(c.Words[0].ToString(), reopened.Word);
         Assert.True(s10.Success);
         Assert.Equal("10000", s10.Paid);
         Assert.Single(s10.Transactions);
         Assert.True(s10Again.Success);
         Assert.Empty(s10Again.Transactions);
-        Assert.True(s5.Success);
-        Assert.Empty(s5.Transactions);
+        Assert.Equal(HashChainErrorReasons.InvalidIndex, s5.ErrorReason);   // words up to 10 are spent
         Assert.Equal(HashChainErrorReasons.ChannelNotClosable, early.ErrorReason);
         Assert.Equal("40000", s40.Paid);
         Assert.Equal("60000", s40.Remaining);
@@ -88,8 +90,7 @@ public sealed class HashChainTests
         Assert.True(closed.Success, closed.ErrorReason);
         Assert.Equal("10000", closed.Paid);
         Assert.Equal("0", closed.Remaining);
-        Assert.True(again.Success);
-        Assert.Empty(again.Transactions);
+        Assert.Equal(HashChainErrorReasons.ChannelClosed, again.ErrorReason);
         Assert.Equal((UInt128)10_000, await node.BalanceAsync(LedgerNode.Merchant));
     }
 
@@ -221,6 +222,163 @@ public sealed class HashChainTests
         Assert.Equal(3, api.HandlerRuns);
         await api.Options.Channels.SettleAsync(facilitator);
         Assert.Equal((UInt128)50_000, await node.BalanceAsync(LedgerNode.Merchant));
+    }
+
+    /// <summary>A channel's paid index and word are ledger state: in the snapshot (so in the state hash) and read
+    /// back from it exactly — not a node-side dictionary.</summary>
+    [Fact]
+    public async Task ChannelState_InSnapshotAndStateHash_RoundTrips()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
+        var c = NewChannel(node, 10, 1000);
+        Assert.True((await facilitator.OpenChannelAsync(new ChannelOpenRequest { Terms = c.Terms, Deposit = c.Deposit })).Success);
+        Hash32 hashBefore, hashAfterSettle;
+        using (node.Node.Context.Sequencer.ReadLock())
+        {
+            hashBefore = node.Node.Context.Sequencer.State.ComputeStateHash();
+        }
+
+        Assert.True((await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = c.Terms, Index = 7, Word = c.Words[7].ToString() })).Success);
+        using var snapshot = new MemoryStream();
+        using (node.Node.Context.Sequencer.ReadLock())
+        {
+            hashAfterSettle = node.Node.Context.Sequencer.State.ComputeStateHash();
+            node.Node.Context.Sequencer.State.WriteSnapshot(snapshot);
+        }
+
+        snapshot.Position = 0;
+        var module = new ChannelModule();
+        var restored = LedgerState.ReadSnapshot(snapshot, [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule(), new Centime.Issuance.DisclosureModule(), module]);
+
+        Assert.NotEqual(hashBefore, hashAfterSettle);
+        Assert.Equal(hashAfterSettle, restored.ComputeStateHash());
+        Assert.True(module.TryGet(c.Id, out var record));
+        Assert.Equal(7UL, record.PaidIndex);
+        Assert.Equal(c.Words[7], record.PaidWord);
+        Assert.False(record.Closed);
+    }
+
+    /// <summary>Issue 12 item 4: a closed (refunded) channel never opens again and pays nothing more.</summary>
+    [Fact]
+    public async Task Facilitator_ClosedChannel_NeverReopens_NothingMoreMoves()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
+        var c = NewChannel(node, 4, 1000);
+        Assert.True((await facilitator.OpenChannelAsync(new ChannelOpenRequest { Terms = c.Terms, Deposit = c.Deposit })).Success);
+        Assert.True((await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = c.Terms, Index = 4, Word = c.Words[4].ToString(), Close = true })).Success);
+        var payerAfterClose = await node.BalanceAsync(LedgerNode.Payer.Address);
+
+        var reopen = await facilitator.OpenChannelAsync(new ChannelOpenRequest { Terms = c.Terms, Deposit = c.Deposit });
+        var settleAgain = await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = c.Terms, Index = 4, Word = c.Words[4].ToString() });
+        var closeAgain = await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = c.Terms, Index = 4, Word = c.Words[4].ToString(), Close = true });
+
+        Assert.Equal(HashChainErrorReasons.ChannelClosed, reopen.ErrorReason);
+        Assert.Equal(HashChainErrorReasons.ChannelClosed, settleAgain.ErrorReason);
+        Assert.Equal(HashChainErrorReasons.ChannelClosed, closeAgain.ErrorReason);
+        Assert.Equal((UInt128)4000, await node.BalanceAsync(LedgerNode.Merchant));
+        Assert.Equal(payerAfterClose, await node.BalanceAsync(LedgerNode.Payer.Address));
+    }
+
+    /// <summary>Issue 12 item 4, must-show: the resource server closes a spent channel (its periodic settle) and
+    /// forgets it; re-sending the channel's first payload (terms, deposit, word 1) and every later word serves nothing.</summary>
+    [Fact]
+    public async Task Middleware_ReplayAfterServerClosedTheChannel_ServesNothing()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
+        await using var api = await PaidApi.StartAsync(facilitator, new NodeAssetDirectory(new CentimeClient(new Uri(node.BaseUrl))), hashChain: true);
+        using var http = new HttpClient();
+        var (header, c) = await ChannelHeadersAsync(http, api, node, capacity: 3);
+        for (var i = 1; i <= 3; i++)
+        {
+            using var paid = await SendAsync(http, api.BaseUrl + "weather", header(i, i == 1));
+            Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
+        }
+
+        Assert.Equal(1, await api.Options.Channels.SettleAsync(facilitator, close: true));   // spent: settled, closed, forgotten
+        Assert.Equal(0, api.Options.Channels.Count);
+        var runs = api.HandlerRuns;
+
+        var replays = new List<HttpStatusCode>();
+        for (var i = 1; i <= 3; i++)
+        {
+            using var replay = await SendAsync(http, api.BaseUrl + "weather", header(i, true));
+            replays.Add(replay.StatusCode);
+            Assert.Equal(HashChainErrorReasons.ChannelClosed, ErrorOf(replay));
+        }
+
+        Assert.All(replays, s => Assert.Equal(HttpStatusCode.PaymentRequired, s));
+        Assert.Equal(runs, api.HandlerRuns);
+        Assert.Equal((UInt128)30_000, await node.BalanceAsync(LedgerNode.Merchant));
+    }
+
+    /// <summary>Issue 12 item 4, must-show: the resource server settles and stops, the node restarts (recovering the
+    /// channel from its journal), a new server with an empty channel book starts; replaying every word already
+    /// paid serves nothing, and the next word is served and paid once.</summary>
+    [Fact]
+    public async Task Middleware_ReplayAfterServerAndNodeRestart_ServesNothingUnpaid()
+    {
+        await using var node = await LedgerNode.StartAsync();
+        var c = NewChannel(node, 10, 10_000);
+        Func<long, bool, string> header;
+        using var http = new HttpClient();
+        {
+            using var facilitator = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
+            await using var api = await PaidApi.StartAsync(facilitator, new NodeAssetDirectory(new CentimeClient(new Uri(node.BaseUrl))), hashChain: true);
+            (header, _) = await ChannelHeadersAsync(http, api, node, channel: c);
+            for (var i = 1; i <= 4; i++)
+            {
+                using var paid = await SendAsync(http, api.BaseUrl + "weather", header(i, i == 1));
+                Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
+            }
+
+            Assert.Equal(1, await api.Options.Channels.SettleAsync(facilitator));   // the server's last settle before it stops
+        }
+
+        await node.RestartAsync();
+        using var facilitator2 = new HttpFacilitatorClient(new Uri(node.FacilitatorUrl));
+        await using var restarted = await PaidApi.StartAsync(facilitator2, new NodeAssetDirectory(new CentimeClient(new Uri(node.BaseUrl))), hashChain: true);
+        (header, _) = await ChannelHeadersAsync(http, restarted, node, channel: c);
+
+        for (var i = 1; i <= 4; i++)
+        {
+            using var replay = await SendAsync(http, restarted.BaseUrl + "weather", header(i, true));
+            Assert.Equal(HttpStatusCode.PaymentRequired, replay.StatusCode);
+            Assert.Equal(HashChainErrorReasons.InvalidIndex, ErrorOf(replay));
+        }
+
+        Assert.Equal(0, restarted.HandlerRuns);
+        using var next = await SendAsync(http, restarted.BaseUrl + "weather", header(5, false));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(1, restarted.HandlerRuns);
+        Assert.Equal(1, await restarted.Options.Channels.SettleAsync(facilitator2));
+        Assert.Equal((UInt128)50_000, await node.BalanceAsync(LedgerNode.Merchant));   // five words, each paid once
+    }
+
+    /// <summary>Headers of one channel's payments to <paramref name="api"/>'s hash-chain offer: (index, withOpen).</summary>
+    private static async Task<(Func<long, bool, string> Header, Channel Channel)> ChannelHeadersAsync(HttpClient http, PaidApi api, LedgerNode node, int capacity = 10, Channel? channel = null)
+    {
+        using var challengeResponse = await http.GetAsync(api.BaseUrl + "weather");
+        Assert.True(X402Headers.TryDecode<PaymentRequired>(challengeResponse.Headers.GetValues(X402Headers.PaymentRequired).Single(), out var challenge));
+        var offer = Assert.Single(challenge.Accepts, o => o.Scheme == HashChain.Scheme);
+        var c = channel ?? NewChannel(node, capacity, 10_000);
+        return ((index, open) => X402Headers.Encode(new PaymentPayload
+        {
+            X402Version = 2,
+            Resource = challenge.Resource,
+            Accepted = offer,
+            Extensions = [],
+            Payload = System.Text.Json.JsonSerializer.SerializeToElement(new HashChainPayload
+            {
+                ChannelId = c.Id.ToString(),
+                Index = index,
+                Word = c.Words[index].ToString(),
+                Terms = open ? c.Terms : null,
+                Deposit = open ? c.Deposit : null,
+            }, X402Headers.Json),
+        }), c);
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string url, string header)

@@ -40,20 +40,34 @@ public sealed class LedgerNode : IAsyncDisposable
         CoinInfo = coin;
     }
 
-    public CentimeNode Node { get; }
+    public CentimeNode Node { get; private set; }
     public string DataDirectory { get; }
-    public string BaseUrl { get; }
+    public string BaseUrl { get; private set; }
     public string FacilitatorUrl => BaseUrl + "x402";
     public CentimeClient Client { get; private set; }
     public CoinInfo CoinInfo { get; private set; }
     public X402Asset Asset => X402Asset.From(CoinInfo);
 
+    private static CentimeNode Create(string data) => CentimeNode.Create(
+        new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0 },
+        logging => logging.SetMinimumLevel(LogLevel.Warning));
+
+    /// <summary>Stops the node and starts a new one on the same data directory (it recovers by replaying the
+    /// journal); it listens on a new port, so clients must be made again from <see cref="BaseUrl"/>.</summary>
+    public async Task RestartAsync()
+    {
+        Client.Dispose();
+        await Node.DisposeAsync();
+        Node = Create(DataDirectory);
+        await Node.StartAsync();
+        BaseUrl = Node.Urls.First(u => u.StartsWith("http://127.0.0.1", StringComparison.Ordinal)) + "/";
+        Client = new CentimeClient(new Uri(BaseUrl), OperatorKey);
+    }
+
     public static async Task<LedgerNode> StartAsync(UInt128? fund = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "centime-x402-" + Guid.NewGuid().ToString("N"));
-        var node = CentimeNode.Create(
-            new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0 },
-            logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var node = Create(data);
         await node.StartAsync();
         var n = new LedgerNode(node, data, null!);
         var coin = await n.Client.CreateCoinAsync(new CreateCoinRequest(Coin, "USD", 6, "Net Dollar", "1"));

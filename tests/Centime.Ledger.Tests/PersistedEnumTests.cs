@@ -149,6 +149,13 @@ public sealed class PersistedEnumTests
         ["ExchangeTermsInvalid"] = 417,
         ["LpSharesInsufficient"] = 418,
         ["ExchangeAmountInvalid"] = 419,
+        ["X402ChannelNotFound"] = 450,
+        ["X402ChannelClosed"] = 451,
+        ["X402ChannelExists"] = 452,
+        ["X402ChannelDepositMissing"] = 453,
+        ["X402ChannelWordSpent"] = 454,
+        ["X402ChannelTermsInvalid"] = 455,
+        ["X402ChannelNotClosable"] = 456,
     };
 
     private static readonly Dictionary<string, long> CommandKinds = new()
@@ -190,6 +197,9 @@ public sealed class PersistedEnumTests
         ["ExchangeRemoveLiquidity"] = 85,
         ["ExchangeSwap"] = 86,
         ["ExchangeWithdrawAdminFees"] = 87,
+        ["X402ChannelOpen"] = 96,
+        ["X402ChannelSettle"] = 97,
+        ["X402ChannelClose"] = 98,
     };
 
     private static readonly Dictionary<string, long> AuthorizationStates = new()

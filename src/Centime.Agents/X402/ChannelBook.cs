@@ -54,6 +54,11 @@ public sealed class ChannelBook
                     _channels.TryRemove(channel.Id, out _);
                 }
             }
+            else if (response.ErrorReason == HashChainErrorReasons.ChannelClosed)
+            {
+                // Closed on the ledger (by another replica, or before a restart): nothing more to settle or serve.
+                _channels.TryRemove(channel.Id, out _);
+            }
         }
 
         return settled;

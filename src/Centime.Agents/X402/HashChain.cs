@@ -169,6 +169,15 @@ public sealed record ChannelResponse
     /// <summary>Atomic units left in escrow.</summary>
     [JsonPropertyName("remaining")] public string? Remaining { get; init; }
 
+    /// <summary>How many words the ledger has paid (words up to it are spent), and word <see cref="Index"/> itself
+    /// (the root while nothing was paid): a resource server that forgot the channel resumes from here.</summary>
+    [JsonPropertyName("index")] public long Index { get; init; }
+
+    [JsonPropertyName("word")] public string? Word { get; init; }
+
+    /// <summary>True once the channel was closed (refunded): it never opens again.</summary>
+    [JsonPropertyName("closed")] public bool Closed { get; init; }
+
     public static ChannelResponse Failed(string reason, string? message = null) => new() { Success = false, ErrorReason = reason, ErrorMessage = message };
 }
 

@@ -35,4 +35,5 @@ public static class HashChainErrorReasons
     public const string ChannelExhausted = "invalid_centime_hashchain_exhausted";
     public const string ChannelExpired = "invalid_centime_hashchain_expired";
     public const string ChannelNotClosable = "invalid_centime_hashchain_not_closable";
+    public const string ChannelClosed = "invalid_centime_hashchain_closed";
 }

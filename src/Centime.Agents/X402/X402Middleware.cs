@@ -541,9 +541,20 @@ public sealed class X402Middleware
             return (null, X402ErrorReasons.UnexpectedSettleError);
         }
 
-        return opened.Success
-            ? (_options.Channels.Add(new ServerChannel(channelId, p.Terms, resolved)), null)
-            : (null, opened.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError);
+        if (!opened.Success)
+        {
+            return (null, opened.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError);
+        }
+
+        // The ledger says how far the channel was already paid (a channel this server forgot — after a restart, or
+        // after closing it — resumes there): words up to that index are spent and never served again.
+        if (opened.Closed || !Hash32.TryParse(opened.Word, out var paidWord) || opened.Index < 0 || opened.Index > p.Terms.Capacity)
+        {
+            return (null, HashChainErrorReasons.ChannelClosed);
+        }
+
+        var channel = new ServerChannel(channelId, p.Terms, resolved) { Index = opened.Index, Word = paidWord, SettledIndex = opened.Index };
+        return (_options.Channels.Add(channel), null);
     }
 
     private static async Task ChallengeAsync(HttpContext http, ResourceInfo resource, IReadOnlyList<PaymentRequirements> offers, string error)

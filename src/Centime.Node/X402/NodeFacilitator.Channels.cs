@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 using Centime.Agents.X402;
@@ -9,25 +8,19 @@ using Centime.Node.Sequencing;
 namespace Centime.Node.X402;
 
 /// <summary>
-/// <c>centime-hashchain</c> channels (docs/x402.md). Open settles the payer's EIP-3009 deposit into the channel's
-/// escrow (through the exact scheme's checks; the authorization's nonce is the channel id, so the signature
-/// commits to the terms). Settle pays the payee <c>index × unit</c> minus what it was already paid, once word
-/// <c>index</c> hashes to the root; close also refunds the rest to the payer, and is allowed once the channel
-/// expired or is spent. Everything a channel is lives in the ledger (escrow balance and transfers with
-/// deterministic ids), so the node keeps no channel state and a restart loses nothing.
+/// <c>centime-hashchain</c> channels (docs/x402.md), kept by the ledger's <see cref="ChannelModule"/>: how far each
+/// channel was paid (index and word) and whether it closed is journaled ledger state, so the node keeps no channel
+/// state of its own and neither a resource server that forgets nor a node restart lets a word be paid twice.
+/// Open settles the payer's EIP-3009 deposit into the channel's escrow (through the exact scheme's checks; the
+/// authorization's nonce is the channel id, so the signature commits to the terms) and records the channel; opening
+/// an open channel answers where it stands (a resource server that forgot it resumes there); a closed channel never
+/// opens again. Settle pays the payee up to word <c>index</c> once it hashes to the last paid word; close also
+/// refunds the rest to the payer, allowed once the channel expired or is spent.
 /// </summary>
 public sealed partial class NodeFacilitator
 {
     /// <summary>Ledger <c>code</c> of channel transfers (deposit transfers carry EIP-3009's).</summary>
-    public const ushort ChannelTransferCode = 402;
-
-    /// <summary>Settlements of one node run one at a time: each reads what was paid, then pays the difference.</summary>
-    private readonly SemaphoreSlim _channelGate = new(1, 1);
-
-    private const int VerifiedWordsCacheSize = 100_000;
-
-    /// <summary>The highest word verified per channel: a later settle hashes only from there.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash32, (long Index, Hash32 Word)> _verifiedWords = new();
+    public const ushort ChannelTransferCode = ChannelModule.ChannelTransferCode;
 
     public async Task<ChannelResponse> OpenChannelAsync(ChannelOpenRequest request, CancellationToken cancellationToken = default)
     {
@@ -42,12 +35,6 @@ public sealed partial class NodeFacilitator
             return error;
         }
 
-        var now = (long)(Sequencer.NowNanoseconds() / 1_000_000_000UL);
-        if (request.Terms.Expiry < now + 60)
-        {
-            return ChannelResponse.Failed(HashChainErrorReasons.ChannelExpired, "expiry must be at least 60 s ahead");
-        }
-
         if (channel.Deposit is not { } deposit)
         {
             return ChannelResponse.Failed(HashChainErrorReasons.InvalidTerms, "unit × capacity overflows");
@@ -57,6 +44,20 @@ public sealed partial class NodeFacilitator
         if (!Hash32.TryParse(a.Nonce, out var nonce) || nonce != channel.Id || !Address.TryParse(a.From, out var from) || from != channel.Payer)
         {
             return ChannelResponse.Failed(HashChainErrorReasons.InvalidTerms, $"the deposit must be authorized by the payer with nonce = channel id {channel.Id}");
+        }
+
+        // Known to the ledger: a closed channel stays closed; an open one answers where it stands.
+        if (await ReadChannelAsync(channel.Id) is { } known)
+        {
+            return known.Closed
+                ? ChannelResponse.Failed(HashChainErrorReasons.ChannelClosed, $"channel {channel.Id} was closed and refunded; it never opens again")
+                : Answer(channel, known, []);
+        }
+
+        var now = (long)(Sequencer.NowNanoseconds() / 1_000_000_000UL);
+        if (request.Terms.Expiry < now + 60)
+        {
+            return ChannelResponse.Failed(HashChainErrorReasons.ChannelExpired, "expiry must be at least 60 s ahead");
         }
 
         // A channel whose payee cannot be paid (frozen in the coin) would lock the payer's deposit for words nobody can
@@ -73,7 +74,8 @@ public sealed partial class NodeFacilitator
             return ChannelResponse.Failed(X402ErrorReasons.InvalidTransactionState, "the ledger refused the transfer: " + payable.ToProblemCode());
         }
 
-        // The deposit is an exact payment to the escrow: the same checks, the same idempotent settlement.
+        // The deposit is an exact payment to the escrow: the same checks, the same one settlement. Settled before
+        // (an open that stopped between the deposit and the record) counts as paid: the record follows.
         var requirements = new PaymentRequirements
         {
             Scheme = "exact",
@@ -86,26 +88,27 @@ public sealed partial class NodeFacilitator
         };
         var payment = new PaymentPayload { X402Version = 2, Accepted = requirements, Payload = JsonSerializer.SerializeToElement(request.Deposit, X402Headers.Json) };
         var (settled, alreadySettled) = await SettleOnceAsync(payment, requirements);
-        if (alreadySettled)
-        {
-            settled = settled with { Success = true, ErrorReason = null, ErrorMessage = null, Transaction = TransactionOf(LedgerState.AuthorizationTransferId(coin.Number, from, nonce)) };
-        }
-
-        if (!settled.Success)
+        if (!settled.Success && !alreadySettled)
         {
             return ChannelResponse.Failed(settled.ErrorReason ?? X402ErrorReasons.UnexpectedSettleError, settled.ErrorMessage);
         }
 
-        var (paid, remaining, _) = Balances(channel, coin.Number);
-        return new ChannelResponse
+        var open = new OpenChannel(channel.Id, coin.Number, channel.Payer, channel.PayTo, channel.Escrow, channel.Unit, channel.Capacity, channel.Expiry, channel.Root);
+        var (code, error2) = await SubmitOneAsync(open);
+        if (error2 is not null)
         {
-            Success = true,
-            ChannelId = channel.Id.ToString(),
-            Escrow = channel.Escrow.ToString(),
-            Transactions = [settled.Transaction],
-            Paid = paid.ToString(CultureInfo.InvariantCulture),
-            Remaining = remaining.ToString(CultureInfo.InvariantCulture),
-        };
+            return error2;
+        }
+
+        if (code is not (ResultCode.Ok or ResultCode.X402ChannelExists))
+        {
+            return Refused(code);
+        }
+
+        var record = await ReadChannelAsync(channel.Id);
+        return record is { Closed: false } r
+            ? Answer(channel, r, [TransactionOf(LedgerState.AuthorizationTransferId(coin.Number, channel.Payer, channel.Id))])
+            : ChannelResponse.Failed(HashChainErrorReasons.ChannelClosed, $"channel {channel.Id} was closed");
     }
 
     public async Task<ChannelResponse> SettleChannelAsync(ChannelSettleRequest request, CancellationToken cancellationToken = default)
@@ -115,7 +118,7 @@ public sealed partial class NodeFacilitator
             return ChannelResponse.Failed(X402ErrorReasons.InvalidPayload, "'terms' is required");
         }
 
-        var (channel, coin, error) = Resolve(request.Terms);
+        var (channel, _, error) = Resolve(request.Terms);
         if (error is not null)
         {
             return error;
@@ -126,131 +129,133 @@ public sealed partial class NodeFacilitator
             return ChannelResponse.Failed(HashChainErrorReasons.InvalidIndex, $"index must be 0..{channel.Capacity}");
         }
 
-        // A channel that was never funded costs no hashing (this endpoint is public).
-        if (!Balances(channel, coin.Number).Exists)
+        if (await ReadChannelAsync(channel.Id) is not { } known)
         {
-            return ChannelResponse.Failed(HashChainErrorReasons.UnknownChannel, $"no deposit in escrow {channel.Escrow}: open the channel first");
+            return ChannelResponse.Failed(HashChainErrorReasons.UnknownChannel, $"channel {channel.Id} is not open: open it first");
         }
 
-        // Word i hashes i times to the root: proof that the payer released i units. From the last word this node
-        // verified for the channel, only the difference is hashed (a channel settled every second is cheap to
-        // settle however long it is).
-        if (!Hash32.TryParse(request.Word, out var word) || !IsWordOf(channel, request.Index, word))
+        if (known.Closed)
+        {
+            return ChannelResponse.Failed(HashChainErrorReasons.ChannelClosed, $"channel {channel.Id} was closed and refunded");
+        }
+
+        var index = (ulong)request.Index;
+        if (index < known.PaidIndex)
+        {
+            return ChannelResponse.Failed(HashChainErrorReasons.InvalidIndex, $"words up to {known.PaidIndex} were already paid: word {index} was spent");
+        }
+
+        // Word i hashes (i − paid) times to the last paid word: proof that the payer released i units. Hashed here,
+        // before the sequencer, from the ledger's last paid word (only the difference; a settle every second is cheap).
+        if (!Hash32.TryParse(request.Word, out var word) || HashChain.Advance(word, (long)(index - known.PaidIndex)) != known.PaidWord)
         {
             return ChannelResponse.Failed(HashChainErrorReasons.InvalidWord, $"word {request.Word} does not hash {request.Index} times to the channel's root");
         }
 
         var now = Sequencer.NowNanoseconds() / 1_000_000_000UL;
-        var closable = now >= channel.Expiry || (ulong)request.Index == channel.Capacity;
-        if (request.Close && !closable)
+        if (request.Close && now < channel.Expiry && index != channel.Capacity)
         {
             return ChannelResponse.Failed(HashChainErrorReasons.ChannelNotClosable, "a channel closes (refunding the payer) once it expired or is spent; settle without 'close' before");
         }
 
-        await _channelGate.WaitAsync(CancellationToken.None);
+        var transactions = new List<string>(2);
+        if (index > known.PaidIndex)
+        {
+            var (code, failed) = await SubmitOneAsync(new SettleChannel(channel.Id, index, word));
+            if (failed is not null)
+            {
+                return failed;
+            }
+
+            if (code == ResultCode.Ok)
+            {
+                transactions.Add(TransactionOf(ChannelModule.TransferId(channel.Id, "pay", index)));
+            }
+            else if (code != ResultCode.X402ChannelWordSpent || (await ReadChannelAsync(channel.Id))?.PaidIndex < index)
+            {
+                // A concurrent settle that paid this far already is fine; anything else is a refusal.
+                return Refused(code);
+            }
+        }
+
+        if (request.Close)
+        {
+            var (code, failed) = await SubmitOneAsync(new CloseChannel(channel.Id));
+            if (failed is not null)
+            {
+                return failed;
+            }
+
+            if (code != ResultCode.Ok)
+            {
+                return Refused(code);
+            }
+
+            var record = await ReadChannelAsync(channel.Id);
+            if (record!.Value.PaidIndex < channel.Capacity)
+            {
+                transactions.Add(TransactionOf(ChannelModule.TransferId(channel.Id, "refund", 0)));
+            }
+        }
+
+        return Answer(channel, (await ReadChannelAsync(channel.Id))!.Value, transactions);
+    }
+
+    private static ChannelResponse Answer(in ResolvedChannel channel, in ChannelRecord record, List<string> transactions) => new()
+    {
+        Success = true,
+        ChannelId = channel.Id.ToString(),
+        Escrow = channel.Escrow.ToString(),
+        Transactions = transactions,
+        Paid = record.Paid.ToString(CultureInfo.InvariantCulture),
+        Remaining = record.Remaining.ToString(CultureInfo.InvariantCulture),
+        Index = (long)record.PaidIndex,
+        Word = record.PaidWord.ToString(),
+        Closed = record.Closed,
+    };
+
+    private static ChannelResponse Refused(ResultCode code) => code switch
+    {
+        ResultCode.X402ChannelClosed => ChannelResponse.Failed(HashChainErrorReasons.ChannelClosed, "the channel was closed and refunded"),
+        ResultCode.X402ChannelNotFound => ChannelResponse.Failed(HashChainErrorReasons.UnknownChannel, "open the channel first"),
+        ResultCode.X402ChannelWordSpent => ChannelResponse.Failed(HashChainErrorReasons.InvalidIndex, "that word was already paid"),
+        ResultCode.X402ChannelNotClosable => ChannelResponse.Failed(HashChainErrorReasons.ChannelNotClosable, "the channel is neither expired (ledger time) nor spent"),
+        ResultCode.X402ChannelDepositMissing or ResultCode.X402ChannelTermsInvalid => ChannelResponse.Failed(HashChainErrorReasons.InvalidTerms, code.ToProblemCode()),
+        _ => ChannelResponse.Failed(X402ErrorReasons.InvalidTransactionState, "the ledger refused the channel command: " + code.ToProblemCode()),
+    };
+
+    private async Task<(ResultCode Code, ChannelResponse? Error)> SubmitOneAsync(CommandBody body)
+    {
         try
         {
-            var (paid, remaining, exists) = Balances(channel, coin.Number);
-            if (!exists)
-            {
-                return ChannelResponse.Failed(HashChainErrorReasons.UnknownChannel, $"no deposit in escrow {channel.Escrow}: open the channel first");
-            }
-
-            var due = channel.Unit * (ulong)request.Index;
-            var delta = due > paid ? due - paid : UInt128.Zero;
-            var refund = request.Close && remaining > delta ? remaining - delta : UInt128.Zero;
-            var transfers = new List<Transfer>(2);
-            if (delta > UInt128.Zero)
-            {
-                if (delta > remaining)
-                {
-                    return ChannelResponse.Failed(HashChainErrorReasons.ChannelExhausted, $"the escrow holds {remaining}; {delta} is due (the channel was closed?)");
-                }
-
-                transfers.Add(new Transfer
-                {
-                    Id = TransferId(channel.Id, "pay", (ulong)request.Index),
-                    DebitAccount = channel.Escrow,
-                    CreditAccount = channel.PayTo,
-                    Amount = delta,
-                    Coin = coin.Number,
-                    Code = ChannelTransferCode,
-                    Flags = refund > UInt128.Zero ? TransferFlags.Linked : TransferFlags.None,
-                });
-            }
-
-            if (refund > UInt128.Zero)
-            {
-                transfers.Add(new Transfer
-                {
-                    Id = TransferId(channel.Id, "refund", 0),
-                    DebitAccount = channel.Escrow,
-                    CreditAccount = channel.Payer,
-                    Amount = refund,
-                    Coin = coin.Number,
-                    Code = ChannelTransferCode,
-                });
-            }
-
-            var ids = new List<string>(2);
-            if (transfers.Count > 0)
-            {
-                Receipt receipt;
-                try
-                {
-                    receipt = await Endpoints.SubmitAsync(_node, [.. transfers.Select(t => Command.Of(t))]);
-                }
-                catch (ProblemException ex)
-                {
-                    return ChannelResponse.Failed(X402ErrorReasons.UnexpectedSettleError, ex.Detail);
-                }
-
-                for (var i = 0; i < transfers.Count; i++)
-                {
-                    var code = receipt.Results[i].Code;
-                    if (code is not (ResultCode.Ok or ResultCode.Exists))
-                    {
-                        return ChannelResponse.Failed(X402ErrorReasons.InvalidTransactionState, "the ledger refused the channel transfer: " + code.ToProblemCode());
-                    }
-
-                    ids.Add(TransactionOf(transfers[i].Id));
-                }
-            }
-
-            (paid, remaining, _) = Balances(channel, coin.Number);
-            return new ChannelResponse
-            {
-                Success = true,
-                ChannelId = channel.Id.ToString(),
-                Escrow = channel.Escrow.ToString(),
-                Transactions = ids,
-                Paid = paid.ToString(CultureInfo.InvariantCulture),
-                Remaining = remaining.ToString(CultureInfo.InvariantCulture),
-            };
+            var receipt = await Endpoints.SubmitAsync(_node, [Command.Of(body)]);
+            return (receipt.Results[0].Code, null);
         }
-        finally
+        catch (ProblemException ex)
         {
-            _channelGate.Release();
+            return (ResultCode.Ok, ChannelResponse.Failed(X402ErrorReasons.UnexpectedSettleError, ex.Detail));
         }
     }
 
-    private bool IsWordOf(in ResolvedChannel channel, long index, Hash32 word)
+    /// <summary>The channel's ledger state, answered once the block it was read at is durable; null if never opened.</summary>
+    private async Task<ChannelRecord?> ReadChannelAsync(Hash32 id)
     {
-        var known = _verifiedWords.TryGetValue(channel.Id, out var k) ? k : (Index: 0L, Word: channel.Root);
-        var ok = index >= known.Index
-            ? HashChain.Advance(word, index - known.Index) == known.Word
-            : HashChain.Advance(known.Word, known.Index - index) == word;
-        if (ok && index > known.Index)
+        ChannelRecord? found = null;
+        ulong seen;
+        using (var read = _node.Sequencer.ReadLockDeferred())
         {
-            if (_verifiedWords.Count >= VerifiedWordsCacheSize)
+            seen = read.Height;
+            foreach (var module in _node.Sequencer.State.Modules)
             {
-                _verifiedWords.Clear();
+                if (module is ChannelModule channels && channels.TryGet(id, out var record))
+                {
+                    found = record;
+                }
             }
-
-            _verifiedWords.AddOrUpdate(channel.Id, (index, word), (_, old) => old.Index >= index ? old : (index, word));
         }
 
-        return ok;
+        await _node.Sequencer.WaitDurableAsync(seen).ConfigureAwait(false);
+        return found;
     }
 
     private (ResolvedChannel Channel, Coin Coin, ChannelResponse? Error) Resolve(ChannelTerms terms)
@@ -279,31 +284,6 @@ public sealed partial class NodeFacilitator
         return (channel, coin, null);
     }
 
-    /// <summary>What the payee was paid (escrow debits other than the refund) and what is left in escrow.</summary>
-    private (UInt128 Paid, UInt128 Remaining, bool Exists) Balances(in ResolvedChannel channel, uint coin)
-    {
-        using (_node.Sequencer.ReadLock())
-        {
-            var st = _node.Sequencer.State;
-            if (!st.TryGetAccount(coin, channel.Escrow, out var escrow))
-            {
-                return (UInt128.Zero, UInt128.Zero, false);
-            }
-
-            var refunded = st.TryGetTransfer(TransferId(channel.Id, "refund", 0), out var r) ? r.Transfer.Amount : UInt128.Zero;
-            var remaining = escrow.CreditsPosted >= escrow.DebitsPosted ? escrow.CreditsPosted - escrow.DebitsPosted : UInt128.Zero;
-            return (escrow.DebitsPosted - refunded, remaining, true);
-        }
-    }
-
-    /// <summary>First 16 bytes (little-endian) of keccak256("centime:x402-channel:" + what ‖ channel id ‖ index u64).</summary>
-    internal static UInt128 TransferId(in Hash32 channelId, string what, ulong index)
-    {
-        var tag = System.Text.Encoding.UTF8.GetBytes("centime:x402-channel:" + what);
-        var data = new byte[tag.Length + 32 + 8];
-        tag.CopyTo(data, 0);
-        channelId.WriteTo(data.AsSpan(tag.Length));
-        BinaryPrimitives.WriteUInt64BigEndian(data.AsSpan(tag.Length + 32), index);
-        return BinaryPrimitives.ReadUInt128LittleEndian(Keccak256.Hash(data));
-    }
+    /// <summary>The id of a channel's ledger transfer (<see cref="ChannelModule.TransferId"/>).</summary>
+    internal static UInt128 TransferId(in Hash32 channelId, string what, ulong index) => ChannelModule.TransferId(channelId, what, index);
 }
