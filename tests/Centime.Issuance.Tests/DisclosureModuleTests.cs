@@ -61,6 +61,8 @@ public sealed class DisclosureModuleTests
     {
         var chain = new Chain();
         chain.Block(At(1, 10), Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")));
+        // One admin sets the coin up alone: single-operator mode (maker-checker has its own tests).
+        chain.Do(At(1, 10), new SetGovernance(chain.NextId(), IssuanceModule.SystemRequester, true));
         foreach (var (id, role) in new[] { ("mm", OperatorRoles.MinterManager), ("m1", OperatorRoles.Minter), ("rm", OperatorRoles.ReserveManager) })
         {
             chain.Do(At(1, 30), new AddOperator(chain.NextId(), "admin", id, Key(id), role));

@@ -63,7 +63,9 @@ public sealed class SnapshotCadenceTests(ITestOutputHelper output)
                 if (cycle == cycles)
                 {
                     var kept = Directory.GetFiles(current, "snapshot-*.snap");
-                    Assert.InRange(kept.Length, 1, 2); // old snapshots pruned, the newest two kept
+                    // Old snapshots are pruned to the newest two once a new one is written; the copy is taken mid-load,
+                    // so it can catch the moment between writing the newest snapshot and pruning the oldest: three.
+                    Assert.InRange(kept.Length, 1, 3);
                     for (var h = 1UL; h <= journal.Height; h++)
                     {
                         journaled += journal.ReadHeader(h).CommandCount;
