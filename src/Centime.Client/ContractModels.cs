@@ -41,12 +41,15 @@ public sealed record ContractInfo(
     ulong? PeriodSeconds,
     string? LeftThisPeriod)
 {
+    /// <summary>Standing order: the party whose event orders an execution.</summary>
     public string? Trigger { get; init; }
+    /// <summary>Escrow, standing order: the oracle whose attestation fires the contract.</summary>
     public string? Oracle { get; init; }
     public string? FactKey { get; init; }
     public string? FactValue { get; init; }
     public uint? MaxExecutions { get; init; }
     public ulong? Executions { get; init; }
+    /// <summary>Standing order: amount × maxExecutions, what the payer put in.</summary>
     public string? Funded { get; init; }
 }
 

@@ -53,12 +53,12 @@ public sealed partial class ContractTests
         public async Task<HttpResponseMessage> PostContractAsync(object document) =>
             await Operator.PostAsync("v1/contracts", new StringContent(JsonSerializer.Serialize(document, Json), Encoding.UTF8, "application/json"));
 
-        public async Task<ContractView> CreateAsync(object document)
+        public async Task<ContractInfo> CreateAsync(object document)
         {
             using var response = await PostContractAsync(document);
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, $"create: {(int)response.StatusCode} {text}");
-            return JsonSerializer.Deserialize<ContractView>(text, Json)!;
+            return JsonSerializer.Deserialize<ContractInfo>(text, Json)!;
         }
 
         public async Task<HttpResponseMessage> SendEventAsync(string id, Party signer, string action, string amount = "0", string? reason = null)
@@ -71,12 +71,12 @@ public sealed partial class ContractTests
             return await Node.Http.PostAsJsonAsync($"v1/contracts/{id}/events", request, Json);
         }
 
-        public async Task<ContractView> EventAsync(string id, Party signer, string action, string amount = "0", string? reason = null)
+        public async Task<ContractInfo> EventAsync(string id, Party signer, string action, string amount = "0", string? reason = null)
         {
             using var response = await SendEventAsync(id, signer, action, amount, reason);
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, $"{action}: {(int)response.StatusCode} {text}");
-            return JsonSerializer.Deserialize<ContractView>(text, Json)!;
+            return JsonSerializer.Deserialize<ContractInfo>(text, Json)!;
         }
 
         public async Task<Problem> RefusedAsync(HttpResponseMessage response, int status, string code)
@@ -88,10 +88,10 @@ public sealed partial class ContractTests
             return problem;
         }
 
-        public async Task<ContractView> GetAsync(string id) => (await Node.Http.GetFromJsonAsync<ContractView>($"v1/contracts/{id}", Json))!;
+        public async Task<ContractInfo> GetAsync(string id) => (await Node.Http.GetFromJsonAsync<ContractInfo>($"v1/contracts/{id}", Json))!;
 
         /// <summary>Waits (wall clock) until ledger time has passed the contract's deadline and the node closed it.</summary>
-        public async Task<ContractView> WaitClosedAsync(string id)
+        public async Task<ContractInfo> WaitClosedAsync(string id)
         {
             for (var i = 0; i < 150; i++)
             {
@@ -388,7 +388,7 @@ public sealed partial class ContractTests
         }
 
         Assert.Equal(N("925"), await m.BalanceAsync(publisher.Address));
-        var list = await m.Node.Http.GetFromJsonAsync<List<ContractView>>($"v1/contracts?party={writer.Address}", Json);
+        var list = await m.Node.Http.GetFromJsonAsync<List<ContractInfo>>($"v1/contracts?party={writer.Address}", Json);
         Assert.Equal(3, list!.Count);
     }
 
@@ -440,7 +440,7 @@ public sealed partial class ContractTests
         using (var retried = await PostAsync(order, buyer.Address, secret))
         {
             Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
-            Assert.Equal("5550001", (await retried.Content.ReadFromJsonAsync<ContractView>(Json))!.Id);
+            Assert.Equal("5550001", (await retried.Content.ReadFromJsonAsync<ContractInfo>(Json))!.Id);
         }
 
         Assert.Equal(N("880"), await m.BalanceAsync(buyer.Address));
@@ -577,7 +577,7 @@ public sealed partial class ContractTests
 
         Assert.Equal(N("1000"), await m.BalanceAsync(a.Address));
         Assert.Equal(UInt128.Zero, await m.BalanceAsync(b.Address));
-        Assert.Empty((await m.Node.Http.GetFromJsonAsync<List<ContractView>>("v1/contracts", Json))!);
+        Assert.Empty((await m.Node.Http.GetFromJsonAsync<List<ContractInfo>>("v1/contracts", Json))!);
 
         var schema = await m.Node.Http.GetStringAsync("v1/contracts/schema");
         Assert.Contains("\"Centime contract\"", schema, StringComparison.Ordinal);

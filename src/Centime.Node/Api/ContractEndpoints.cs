@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Centime.Client;
 using Centime.Contracts;
 using Centime.Crypto;
 using Centime.Ledger;
@@ -27,11 +28,11 @@ public static class ContractEndpoints
         g.MapGet("/schema", () => Results.Text(ContractDocument.Schema, "application/schema+json")).WithName("ContractSchema")
             .WithSummary("The JSON Schema of a contract document.");
         g.MapPost("", (HttpRequest request) => CreateAsync(node, request.HttpContext)).WithName("CreateContract")
-            .WithSummary("Validate, fund (from the payer) and start a contract (operator key).").Produces<ContractView>();
+            .WithSummary("Validate, fund (from the payer) and start a contract (operator key).").Produces<ContractInfo>();
         g.MapPost("/webhook-secrets", (HttpRequest request) => WebhookSecretAsync(node, request.HttpContext)).WithName("ContractWebhookSecret")
             .WithSummary("The HMAC secret an ERP system uses to create contracts paid by one payer (operator key).").Produces<WebhookSecret>();
         g.MapPost("/webhook", (HttpRequest request) => WebhookAsync(node, request.HttpContext)).WithName("ContractWebhook")
-            .WithSummary("Create a contract from an HMAC-signed webhook (X-Centime-Payer, X-Centime-Signature: t=…,v1=…).").Produces<ContractView>();
+            .WithSummary("Create a contract from an HMAC-signed webhook (X-Centime-Payer, X-Centime-Signature: t=…,v1=…).").Produces<ContractInfo>();
         g.MapPost("/facts", (HttpRequest request) => FactAsync(node, request.HttpContext)).WithName("OracleFact")
             .WithSummary("An oracle's EIP-712 attestation of a fact (key, value, observedAt, nonce); fires the contracts waiting on it.")
             .Accepts<OracleFactRequest>("application/json").Produces<OracleFactOutcome>();
@@ -40,7 +41,7 @@ public static class ContractEndpoints
         g.MapGet("/{id}", (string id) => Get(node, id)).WithName("GetContract").WithSummary("A contract: terms, status, amounts and every movement.");
         g.MapPost("/{id}/events", (string id, HttpContext http) => EventAsync(node, id, http)).WithName("ContractEvent")
             .WithSummary("An event (confirm, dispute, decide, slash, milestone, withdraw, cancel, charge) signed by the designated party (EIP-712).")
-            .Accepts<ContractEventRequest>("application/json").Produces<ContractView>();
+            .Accepts<ContractEventRequest>("application/json").Produces<ContractInfo>();
     }
 
     private static ContractModule Module(NodeContext node) =>
@@ -376,7 +377,7 @@ public static class ContractEndpoints
         using (node.Sequencer.ReadLock())
         {
             var now = node.Sequencer.State.Timestamp;
-            var list = new List<ContractView>();
+            var list = new List<ContractInfo>();
             foreach (var c in Module(node).Contracts)
             {
                 if (who is { } a && !Involves(c.Terms, a))
@@ -403,7 +404,7 @@ public static class ContractEndpoints
     private static bool Involves(ContractTerms t, Address a) =>
         t.Payer == a || t.Payee == a || t.Confirmer == a || t.Arbiter == a || t.Oracle == a || t.Recipients.Any(r => r.Address == a);
 
-    private static ContractView View(NodeContext node, UInt128 id)
+    private static ContractInfo View(NodeContext node, UInt128 id)
     {
         using (node.Sequencer.ReadLock())
         {
@@ -412,15 +413,15 @@ public static class ContractEndpoints
         }
     }
 
-    private static ContractView ToView(NodeContext node, Contract c, ulong now)
+    private static ContractInfo ToView(NodeContext node, Contract c, ulong now)
     {
         var t = c.Terms;
         var symbol = node.Sequencer.State.GetCoin(t.Coin)?.Symbol ?? "";
         string? Addr(Address a) => a.IsZero ? null : a.ToString();
         var milestones = t.Milestones.Count == 0
             ? null
-            : t.Milestones.Select((m, i) => new MilestoneView(i, m.Name, Dec(m.Amount), (c.MilestonesDone & (1UL << i)) != 0)).ToList();
-        return new ContractView(
+            : t.Milestones.Select((m, i) => new ContractMilestoneInfo(i, m.Name, Dec(m.Amount), (c.MilestonesDone & (1UL << i)) != 0)).ToList();
+        return new ContractInfo(
             Dec(c.Id),
             ContractNames.Of(t.Kind),
             symbol,
@@ -443,10 +444,10 @@ public static class ContractEndpoints
             t.Kind is ContractKind.Stream ? Dec(t.RatePerSecond) : null,
             t.Kind is ContractKind.Stream ? Dec(c.AccruedAt(now)) : null,
             t.Kind is ContractKind.Refund ? Dec(t.RefundOf) : null,
-            t.Recipients.Count == 0 ? null : t.Recipients.Select(r => new RecipientView(r.Address.ToString(), r.BasisPoints)).ToList(),
+            t.Recipients.Count == 0 ? null : t.Recipients.Select(r => new ContractRecipientInfo(r.Address.ToString(), r.BasisPoints)).ToList(),
             milestones,
             t.Reference.Length == 0 ? null : t.Reference,
-            c.Steps.Select(s => new StepView(Dec(s.Transfer), s.Step, s.To.ToString(), Dec(s.Amount), Dec(s.At), s.Reason.Length == 0 ? null : s.Reason)).ToList(),
+            c.Steps.Select(s => new ContractStepInfo(Dec(s.Transfer), s.Step, s.To.ToString(), Dec(s.Amount), Dec(s.At), s.Reason.Length == 0 ? null : s.Reason)).ToList(),
             t.Kind is ContractKind.Subscription ? t.PeriodSeconds : null,
             t.Kind is ContractKind.Subscription ? Dec(c.Period == (now - c.CreatedAt) / (t.PeriodSeconds * 1_000_000_000UL) ? t.Amount - c.ChargedInPeriod : t.Amount) : null)
         {
@@ -509,54 +510,6 @@ public sealed record WebhookSecret(string Payer, string Secret, long MaxSkewSeco
 /// <summary>An event on a contract, signed by the designated party (EIP-712, docs/contracts.md).</summary>
 public sealed record ContractEventRequest(string? Action, string? Amount, string? Nonce, string? Signature, string? Reason, string? Signer);
 
-public sealed record RecipientView(string Address, int Bps);
-
-public sealed record MilestoneView(int Index, string Name, string Amount, bool Confirmed);
-
-public sealed record StepView(string Transfer, string Step, string To, string Amount, string At, string? Reason);
-
-/// <summary>A contract as the API shows it. Times are ledger time in Unix nanoseconds.</summary>
-public sealed record ContractView(
-    string Id,
-    string Kind,
-    string Coin,
-    string Status,
-    string Amount,
-    string? Payer,
-    string? Payee,
-    string? Confirmer,
-    string? Slasher,
-    string? Arbiter,
-    string? Account,
-    string CreatedAt,
-    string? Deadline,
-    string? ClosedAt,
-    string Released,
-    string Returned,
-    string? Slashed,
-    string? Cap,
-    string Remaining,
-    string? RatePerSecond,
-    string? Accrued,
-    string? RefundOf,
-    List<RecipientView>? Recipients,
-    List<MilestoneView>? Milestones,
-    string? Reference,
-    List<StepView> Steps,
-    ulong? PeriodSeconds,
-    string? LeftThisPeriod)
-{
-    /// <summary>Standing order: the party whose event orders an execution.</summary>
-    public string? Trigger { get; init; }
-    /// <summary>Escrow, standing order: the oracle whose attestation fires the contract.</summary>
-    public string? Oracle { get; init; }
-    public string? FactKey { get; init; }
-    public string? FactValue { get; init; }
-    public uint? MaxExecutions { get; init; }
-    public ulong? Executions { get; init; }
-    /// <summary>Standing order: amount × maxExecutions, what the payer put in.</summary>
-    public string? Funded { get; init; }
-}
 
 /// <summary>An oracle's attestation (EIP-712 <c>OracleFact</c>, docs/contracts.md). <c>oracle</c>, when given, must equal the recovered signer.</summary>
 public sealed record OracleFactRequest(string? Key, string? Value, string? ObservedAt, string? Nonce, string? Signature, string? Oracle);
