@@ -58,6 +58,9 @@ public sealed class NodeOptions
     /// <summary>Webhooks: time a receiver has to answer one delivery.</summary>
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Most listings the x402 discovery list holds (exactly; a full list refuses new ones, never evicts).</summary>
+    public int X402DiscoveryCapacity { get; set; } = 10_000;
+
     /// <summary>Most concurrent server-sent-event streams (GET /v1/events).</summary>
     public int MaxEventStreams { get; set; } = 64;
 

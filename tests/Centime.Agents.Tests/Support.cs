@@ -48,8 +48,8 @@ public sealed class LedgerNode : IAsyncDisposable
     public CoinInfo CoinInfo { get; private set; }
     public X402Asset Asset => X402Asset.From(CoinInfo);
 
-    private static CentimeNode Create(string data) => CentimeNode.Create(
-        new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0 },
+    private static CentimeNode Create(string data, int discoveryCapacity = 10_000) => CentimeNode.Create(
+        new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0, X402DiscoveryCapacity = discoveryCapacity },
         logging => logging.SetMinimumLevel(LogLevel.Warning));
 
     /// <summary>Stops the node and starts a new one on the same data directory (it recovers by replaying the
@@ -64,10 +64,10 @@ public sealed class LedgerNode : IAsyncDisposable
         Client = new CentimeClient(new Uri(BaseUrl), OperatorKey);
     }
 
-    public static async Task<LedgerNode> StartAsync(UInt128? fund = null)
+    public static async Task<LedgerNode> StartAsync(UInt128? fund = null, int discoveryCapacity = 10_000)
     {
         var data = Path.Combine(Path.GetTempPath(), "centime-x402-" + Guid.NewGuid().ToString("N"));
-        var node = Create(data);
+        var node = Create(data, discoveryCapacity);
         await node.StartAsync();
         var n = new LedgerNode(node, data, null!);
         var coin = await n.Client.CreateCoinAsync(new CreateCoinRequest(Coin, "USD", 6, "Net Dollar", "1"));
@@ -219,6 +219,24 @@ internal static class NodeScripts
             Assert.Fail($"cannot start node ({ex.Message}): install Node.js and run scripts/install-deps.sh.");
             throw;
         }
+    }
+
+    /// <summary>One request to interop/ethers-bridge.mjs (the npm <c>ethers</c> wallet library); returns its reply.</summary>
+    public static async Task<JsonObject> EthersAsync(JsonObject request)
+    {
+        using var p = Launch(Start("ethers-bridge.mjs", []));
+        request["id"] = 1;
+        await p.StandardInput.WriteLineAsync(request.ToJsonString());
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(timeout.Token);
+        var line = (await stdout).Split('\n').FirstOrDefault(l => l.StartsWith('{'));
+        Assert.True(line is not null, $"ethers-bridge.mjs printed no JSON (exit {p.ExitCode}): {await stderr}");
+        var reply = JsonNode.Parse(line)!.AsObject();
+        Assert.True(reply["ok"]?.GetValue<bool>() == true, $"ethers failed: {reply["error"]} {await stderr}");
+        return reply;
     }
 
     /// <summary>@x402/fetch pays one GET; returns its JSON line.</summary>

@@ -38,6 +38,36 @@ public sealed class HttpFacilitatorClient : IX402Facilitator, IX402ChannelFacili
         return await ReadAsync<SupportedResponse>(response, cancellationToken);
     }
 
+    /// <summary>Lists paid resources (<c>GET {base}/discovery/resources</c>, the x402 "Bazaar").</summary>
+    public async Task<DiscoveryResponse> GetDiscoveryResourcesAsync(string? type = null, int limit = 20, int offset = 0, CancellationToken cancellationToken = default)
+    {
+        var query = FormattableString.Invariant($"/discovery/resources?limit={limit}&offset={offset}") + (type is null ? "" : "&type=" + Uri.EscapeDataString(type));
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, _base + query), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new X402FacilitatorException($"facilitator GET /discovery/resources answered {(int)response.StatusCode}", (int)response.StatusCode);
+        }
+
+        return await ReadAsync<DiscoveryResponse>(response, cancellationToken);
+    }
+
+    /// <summary>Registers a listing signed by its payTo (<see cref="Centime.Client.HolderSigner.SignDiscoveryListing"/>,
+    /// <see cref="DiscoveryListing"/>) at a Centime facilitator. A refusal throws <see cref="X402FacilitatorException"/>
+    /// with the problem's <see cref="X402FacilitatorException.Code"/> (<c>discovery_rate_limited</c> is transient).</summary>
+    public async Task<DiscoveryItem> RegisterDiscoveryListingAsync(Centime.Client.DiscoveryRegistration registration, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _base + "/discovery/resources") { Content = JsonContent.Create(registration, options: X402Headers.Json) };
+        using var response = await SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var (code, detail) = ProblemOf(bytes);
+            throw new X402FacilitatorException($"facilitator POST /discovery/resources answered {(int)response.StatusCode} {code}: {detail}", (int)response.StatusCode, code: code);
+        }
+
+        return await ReadAsync<DiscoveryItem>(response, cancellationToken);
+    }
+
     public Task<ChannelResponse> OpenChannelAsync(ChannelOpenRequest request, CancellationToken cancellationToken = default) =>
         PostChannelAsync("/channels/open", request, cancellationToken);
 
@@ -109,6 +139,22 @@ public sealed class HttpFacilitatorClient : IX402Facilitator, IX402ChannelFacili
         catch (JsonException ex)
         {
             throw new X402FacilitatorException("facilitator answered malformed JSON", (int)response.StatusCode, ex);
+        }
+    }
+
+    private static (string? Code, string? Detail) ProblemOf(byte[] json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            return root.ValueKind != JsonValueKind.Object ? (null, null) : (
+                root.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null,
+                root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null);
+        }
+        catch (JsonException)
+        {
+            return (null, null);
         }
     }
 

@@ -32,6 +32,11 @@ public static class ProblemCodes
     public const string LiabilitiesProofUnavailable = "liabilities_proof_unavailable";
     public const string LiabilitiesTotalMismatch = "liabilities_total_mismatch";
     public const string NegativeHolderBalance = "negative_holder_balance";
+    public const string DiscoveryPayToMismatch = "discovery_pay_to_mismatch";
+    public const string DiscoveryRegistrationStale = "discovery_registration_stale";
+    public const string DiscoveryRateLimited = "discovery_rate_limited";
+    public const string DiscoveryPayToFull = "discovery_pay_to_full";
+    public const string DiscoveryFull = "discovery_full";
     public const string ReportBeforeCoin = "report_before_coin";
     public const string ReportPeriodNotRecorded = "report_period_not_recorded";
 }

@@ -56,14 +56,15 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
     {
         _node = node;
         _checker = new AuthorizationChecker(node);
+        Resources = new ResourceRegistry(node.Options.X402DiscoveryCapacity);
         Network = "eip155:" + node.Options.ChainId.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>This ledger's CAIP-2 network.</summary>
     public string Network { get; }
 
-    /// <summary>Resources seen in valid payments or registered by the operator (<c>GET /x402/discovery/resources</c>).</summary>
-    public ResourceRegistry Resources { get; } = new();
+    /// <summary>Listings registered by their payTo's signature (<c>GET /x402/discovery/resources</c>).</summary>
+    public ResourceRegistry Resources { get; }
 
     /// <summary>The ledger transfer id as x402's <c>transaction</c>: 0x + 32 lowercase hex digits (the 128-bit id, big-endian).</summary>
     public static string TransactionOf(UInt128 transferId) => "0x" + transferId.ToString("x32", CultureInfo.InvariantCulture);

@@ -1,65 +1,116 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using Centime.Agents.X402;
+using Centime.Ledger;
 
 namespace Centime.Node.X402;
 
 /// <summary>
-/// The facilitator's discovery list (x402 "Bazaar"): resources whose payments this node verified or settled —
-/// so every resource server using it registers its paid endpoints by being paid — and resources the operator
-/// registered. Bounded; the oldest entry makes room.
+/// The facilitator's discovery list (x402 "Bazaar", docs/x402.md "Discovery"): listings registered by their payee.
+/// A listing is keyed by (resource, payTo) and only its payTo's signature writes it, so nobody can redirect,
+/// overwrite or evict another payee's listing. Each payTo registers at most <see cref="MaxPerPayTo"/> listings, at
+/// most <see cref="BurstPerPayTo"/> at once and then one per <see cref="RefillSeconds"/> s; the whole list holds at
+/// most <see cref="Capacity"/> listings — exactly, under one lock — and a full list refuses new ones rather than
+/// evicting old ones.
 /// </summary>
-public sealed class ResourceRegistry
+public sealed class ResourceRegistry(int capacity = ResourceRegistry.DefaultCapacity)
 {
-    public const int MaxResources = 10_000;
+    public const int DefaultCapacity = 10_000;
+    public const int MaxPerPayTo = 100;
+    public const int BurstPerPayTo = 10;
+    public const int RefillSeconds = 6;
 
-    private readonly ConcurrentDictionary<string, DiscoveryItem> _items = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Url, Address PayTo), (DiscoveryItem Item, ulong IssuedAt)> _items = [];
+    private readonly Dictionary<Address, int> _perPayTo = [];
+    private readonly Dictionary<Address, (double Tokens, long AtMs)> _buckets = [];
 
-    public int Count => _items.Count;
+    public int Capacity { get; } = capacity;
 
-    public void Record(ResourceInfo? resource, PaymentRequirements requirements, Dictionary<string, JsonElement>? metadata = null)
+    public int Count
     {
-        if (resource?.Url is not { Length: > 0 and <= 2048 } url)
+        get
         {
-            return;
+            lock (_gate)
+            {
+                return _items.Count;
+            }
         }
+    }
 
-        var now = DateTimeOffset.UtcNow;
-        // Refreshed at most once a minute per resource: this runs on every verified payment.
-        if (_items.TryGetValue(url, out var existing) && metadata is null
-            && DateTimeOffset.TryParse(existing.LastUpdated, CultureInfo.InvariantCulture, out var seen) && now - seen < TimeSpan.FromMinutes(1))
+    /// <summary>Why a registration was refused (or <see cref="Registered"/>).</summary>
+    public enum Outcome
+    {
+        Registered,
+        /// <summary>Not newer than the registration it would replace (a replayed or reordered one).</summary>
+        Stale,
+        RateLimited,
+        PayToFull,
+        Full,
+    }
+
+    public Outcome Register(Address payTo, DiscoveryItem item, ulong issuedAt, long nowMs)
+    {
+        var key = (item.Resource, payTo);
+        lock (_gate)
         {
-            return;
+            var replaces = _items.TryGetValue(key, out var existing);
+            if (replaces && issuedAt <= existing.IssuedAt)
+            {
+                return Outcome.Stale;
+            }
+
+            if (!replaces && _items.Count >= Capacity)
+            {
+                return Outcome.Full;
+            }
+
+            var owned = _perPayTo.GetValueOrDefault(payTo);
+            if (!replaces && owned >= MaxPerPayTo)
+            {
+                return Outcome.PayToFull;
+            }
+
+            var (tokens, at) = _buckets.TryGetValue(payTo, out var b) ? b : (BurstPerPayTo, nowMs);
+            tokens = Math.Min(BurstPerPayTo, tokens + ((nowMs - at) / 1000.0 / RefillSeconds));
+            if (tokens < 1)
+            {
+                _buckets[payTo] = (tokens, nowMs);
+                return Outcome.RateLimited;
+            }
+
+            _buckets[payTo] = (tokens - 1, nowMs);
+            _items[key] = (item, issuedAt);
+            if (!replaces)
+            {
+                _perPayTo[payTo] = owned + 1;
+            }
+
+            return Outcome.Registered;
         }
-
-        if (!_items.ContainsKey(url) && _items.Count >= MaxResources)
-        {
-            var oldest = _items.MinBy(kv => kv.Value.LastUpdated, StringComparer.Ordinal);
-            _items.TryRemove(oldest.Key, out _);
-        }
-
-        if (metadata is null && resource.Description is not null)
-        {
-            metadata = new Dictionary<string, JsonElement> { ["description"] = JsonSerializer.SerializeToElement(resource.Description) };
-        }
-
-        _items[url] = new DiscoveryItem
-        {
-            Resource = url,
-            Accepts = [requirements],
-            LastUpdated = now.ToString("O", CultureInfo.InvariantCulture),
-            Metadata = metadata ?? existing?.Metadata,
-        };
     }
 
     public DiscoveryResponse Page(string? type, int limit, int offset)
     {
-        var all = _items.Values.Where(i => type is null || i.Type == type).OrderBy(i => i.Resource, StringComparer.Ordinal).ToList();
+        List<DiscoveryItem> all;
+        lock (_gate)
+        {
+            all = [.. _items.Values.Select(v => v.Item).Where(i => type is null || i.Type == type)];
+        }
+
+        all.Sort((a, b) =>
+        {
+            var byUrl = string.CompareOrdinal(a.Resource, b.Resource);
+            return byUrl != 0 ? byUrl : string.CompareOrdinal(a.Accepts[0].PayTo, b.Accepts[0].PayTo);
+        });
         return new DiscoveryResponse
         {
             Items = all.Skip(offset).Take(limit).ToList(),
             Pagination = new DiscoveryPagination { Limit = limit, Offset = offset, Total = all.Count },
         };
     }
+
+    /// <summary>Unix milliseconds, for <see cref="Register"/>.</summary>
+    public static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    internal static string Stamp(DateTimeOffset at) => at.ToString("O", CultureInfo.InvariantCulture);
 }
