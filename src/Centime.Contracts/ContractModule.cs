@@ -260,7 +260,7 @@ public sealed class ContractModule : LedgerModule
     // ------------------------------------------------------------------ apply
 
     /// <inheritdoc/>
-    public override ResultCode Apply(CommandBody body, in ModuleContext context) => body switch
+    protected internal override ResultCode Apply(CommandBody body, in ModuleContext context) => body switch
     {
         CreateContract c => ApplyCreate(c, context),
         ContractEvent e => ApplyEvent(e, context),
@@ -746,7 +746,7 @@ public sealed class ContractModule : LedgerModule
     public override ulong? NextDeadline => _deadlines.Count > 0 ? _deadlines.Min.Due : null;
 
     /// <inheritdoc/>
-    public override void OnBlockStart(ulong height, ulong timestamp)
+    protected internal override void OnBlockStart(ulong height, ulong timestamp)
     {
         var context = new ModuleContext(timestamp, height, 0);
         while (_deadlines.Count > 0 && _deadlines.Min.Due <= timestamp)
@@ -962,7 +962,7 @@ public sealed class ContractModule : LedgerModule
     }
 
     /// <inheritdoc/>
-    public override void ReadSnapshot(BinaryReader reader)
+    protected internal override void ReadSnapshot(BinaryReader reader)
     {
         var version = reader.ReadUInt32();
         if (version is not (1 or SnapshotVersion))

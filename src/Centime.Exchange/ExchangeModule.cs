@@ -273,7 +273,7 @@ public sealed class ExchangeModule : LedgerModule
     // ------------------------------------------------------------------ apply
 
     /// <inheritdoc/>
-    public override ResultCode Apply(CommandBody body, in ModuleContext context) => body switch
+    protected internal override ResultCode Apply(CommandBody body, in ModuleContext context) => body switch
     {
         ConfigureFeed c => ApplyConfigureFeed(c),
         SubmitRate r => ApplySubmitRate(r, context),
@@ -1120,7 +1120,7 @@ public sealed class ExchangeModule : LedgerModule
     }
 
     /// <inheritdoc/>
-    public override void ReadSnapshot(BinaryReader reader)
+    protected internal override void ReadSnapshot(BinaryReader reader)
     {
         if (reader.ReadUInt32() != SnapshotVersion)
         {

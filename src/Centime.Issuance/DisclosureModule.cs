@@ -50,7 +50,7 @@ public sealed class DisclosureModule : LedgerModule
     public override bool Handles(CommandKind kind) => false;
 
     /// <inheritdoc/>
-    public override ResultCode Apply(CommandBody body, in ModuleContext context) =>
+    protected internal override ResultCode Apply(CommandBody body, in ModuleContext context) =>
         throw new InvalidOperationException("The disclosure module handles no commands.");
 
     /// <summary>Every recorded month end, oldest first.</summary>
@@ -105,7 +105,7 @@ public sealed class DisclosureModule : LedgerModule
     }
 
     /// <inheritdoc/>
-    public override void OnBeforeBlock(ulong height, ulong timestamp)
+    protected internal override void OnBeforeBlock(ulong height, ulong timestamp)
     {
         var previousHeight = Ledger.Height;
         var previousTime = Ledger.Timestamp;
@@ -233,7 +233,7 @@ public sealed class DisclosureModule : LedgerModule
     }
 
     /// <inheritdoc/>
-    public override void ReadSnapshot(BinaryReader reader)
+    protected internal override void ReadSnapshot(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         if (reader.ReadUInt32() != SnapshotVersion)

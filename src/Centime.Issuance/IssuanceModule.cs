@@ -286,7 +286,7 @@ public sealed class IssuanceModule : LedgerModule
     // ------------------------------------------------------------------ apply
 
     /// <inheritdoc/>
-    public override ResultCode Apply(CommandBody body, in ModuleContext context)
+    protected internal override ResultCode Apply(CommandBody body, in ModuleContext context)
     {
         if (body is HolderRedeem holderRedeem)
         {
@@ -1119,7 +1119,7 @@ public sealed class IssuanceModule : LedgerModule
     public override ulong? NextDeadline => _nextDeadline;
 
     /// <inheritdoc/>
-    public override void OnBlockStart(ulong height, ulong timestamp)
+    protected internal override void OnBlockStart(ulong height, ulong timestamp)
     {
         if (_nextDeadline is not ulong due || due > timestamp)
         {
@@ -1355,7 +1355,7 @@ public sealed class IssuanceModule : LedgerModule
     }
 
     /// <inheritdoc/>
-    public override void ReadSnapshot(BinaryReader reader)
+    protected internal override void ReadSnapshot(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var length = reader.ReadInt32();

@@ -84,7 +84,7 @@ public sealed partial class Journal : IDisposable
     /// (height + 1, previous hash = <see cref="LastHash"/>), else <see cref="ArgumentException"/> and nothing
     /// changes. Not durable until <see cref="Commit"/> returns. Writer thread only.
     /// </summary>
-    public void Append(ReadOnlySpan<byte> encodedBlock, in BlockHeader header)
+    internal void Append(ReadOnlySpan<byte> encodedBlock, in BlockHeader header)
     {
         ThrowIfUnusable();
         var tip = _tip;
@@ -142,7 +142,7 @@ public sealed partial class Journal : IDisposable
     /// durable. An I/O failure here is final: the journal refuses further use (a failed fsync cannot be
     /// retried safely), and the node must restart and recover. Writer thread only.
     /// </summary>
-    public void Commit()
+    internal void Commit()
     {
         ThrowIfUnusable();
         var height = _tip.Height;
@@ -239,7 +239,7 @@ public sealed partial class Journal : IDisposable
     /// output at that height. Atomic: written to a temporary file, fsynced, renamed, directory fsynced. Keeps
     /// the two newest snapshots. Safe on a background thread while the writer appends and commits.
     /// </summary>
-    public void WriteSnapshot(ulong height, Hash32 blockHash, ReadOnlyMemory<byte> stateBytes)
+    internal void WriteSnapshot(ulong height, Hash32 blockHash, ReadOnlyMemory<byte> stateBytes)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (height == 0 || height > (ulong)_headers.Count)

@@ -25,18 +25,18 @@ public abstract class LedgerModule
     public abstract bool Handles(CommandKind kind);
 
     /// <summary>Applies one command; returns its result code. A failure must leave the module's state unchanged.</summary>
-    public abstract ResultCode Apply(CommandBody body, in ModuleContext context);
+    protected internal abstract ResultCode Apply(CommandBody body, in ModuleContext context);
 
     /// <summary>Called first for every block, before anything of it is applied (holds expire after this): the state is
     /// still exactly that of the previous block (<see cref="LedgerState.Height"/>, <see cref="LedgerState.Timestamp"/>),
     /// so a module can record figures as of that block, e.g. at the end of a reporting period. Read only.</summary>
-    public virtual void OnBeforeBlock(ulong height, ulong timestamp)
+    protected internal virtual void OnBeforeBlock(ulong height, ulong timestamp)
     {
     }
 
     /// <summary>Called at the start of every block, before its commands, after expired holds are released:
     /// the place to act on deadlines that passed (in ledger time, in a deterministic order).</summary>
-    public virtual void OnBlockStart(ulong height, ulong timestamp)
+    protected internal virtual void OnBlockStart(ulong height, ulong timestamp)
     {
     }
 
@@ -48,7 +48,7 @@ public abstract class LedgerModule
     public abstract void WriteSnapshot(BinaryWriter writer);
 
     /// <summary>Reads what <see cref="WriteSnapshot"/> wrote into this (fresh) module.</summary>
-    public abstract void ReadSnapshot(BinaryReader reader);
+    protected internal abstract void ReadSnapshot(BinaryReader reader);
 
     /// <summary>
     /// The first transfer id (<paramref name="prefix"/>, n) with n ≥ <paramref name="counter"/> that no transfer has, n left

@@ -27,7 +27,7 @@ public sealed partial class LedgerState
     private LedgerModule? _executingOwner;
 
     /// <summary>Sets the guards of one coin. Call only from a module's Apply or ReadSnapshot (deterministic state).</summary>
-    public void SetCoinGuard(uint coin, CoinGuard guard)
+    internal void SetCoinGuard(uint coin, CoinGuard guard)
     {
         if (GetCoin(coin) is null)
         {
@@ -47,7 +47,7 @@ public sealed partial class LedgerState
     /// Freezes or unfreezes one account on behalf of a module (e.g. the issuance module's asset-protection role), with
     /// the same rules as the <see cref="SetAccountFrozen"/> command. Call only from a module's Apply.
     /// </summary>
-    public ResultCode SetFrozen(uint coin, Address account, bool frozen) => ApplySetFrozen(new SetAccountFrozen(coin, account, frozen));
+    internal ResultCode SetFrozen(uint coin, Address account, bool frozen) => ApplySetFrozen(new SetAccountFrozen(coin, account, frozen));
 
     /// <summary>The guards of one coin.</summary>
     public CoinGuard GetCoinGuard(uint coin) => coin < _coinGuards.Length ? _coinGuards[coin] : CoinGuard.None;

@@ -212,7 +212,7 @@ public sealed partial class LedgerState
     /// <paramref name="rules"/> is the <see cref="LedgerRules"/> version to apply it under: the current one for a new
     /// block, the header's on replay.
     /// </summary>
-    public void ApplyBlock(ulong height, ulong timestamp, ReadOnlySpan<Command> commands, Span<CommandResult> results, ushort rules = LedgerRules.Current)
+    internal void ApplyBlock(ulong height, ulong timestamp, ReadOnlySpan<Command> commands, Span<CommandResult> results, ushort rules = LedgerRules.Current)
     {
         if (rules > LedgerRules.Current)
         {
@@ -391,7 +391,7 @@ public sealed partial class LedgerState
     /// transfer, except that a failure is not remembered by id: the module decides what a failure means.
     /// Modules derive ids deterministically (e.g. from their own ids) so they never collide with clients'.
     /// </summary>
-    public ResultCode Execute(in Transfer transfer, in ModuleContext context)
+    internal ResultCode Execute(in Transfer transfer, in ModuleContext context)
     {
         if (transfer.Id == UInt128.Zero || transfer.Id == UInt128.MaxValue)
         {
@@ -425,7 +425,7 @@ public sealed partial class LedgerState
     /// Marks (creating it if needed) an account as owned by a module: afterwards only modules move money in or out.
     /// Call only from a module's Apply (deterministic state).
     /// </summary>
-    public void SetModuleOwned(uint coin, Address address, LedgerModule owner)
+    internal void SetModuleOwned(uint coin, Address address, LedgerModule owner)
     {
         if (GetCoin(coin) is null)
         {
@@ -446,7 +446,7 @@ public sealed partial class LedgerState
     /// Like <see cref="Execute"/>, on behalf of <paramref name="owner"/>: the only way to move
     /// money into or out of the accounts it owns (<see cref="SetModuleOwned"/>).
     /// </summary>
-    public ResultCode ExecuteAsOwner(in Transfer transfer, in ModuleContext context, LedgerModule owner)
+    internal ResultCode ExecuteAsOwner(in Transfer transfer, in ModuleContext context, LedgerModule owner)
     {
         _executingOwner = owner;
         try
@@ -467,7 +467,7 @@ public sealed partial class LedgerState
 
     /// <summary>Creates a coin on behalf of a module (e.g. the exchange's LP share coins); same rules as the command.
     /// Call only from a module's Apply.</summary>
-    public ResultCode CreateCoinForModule(CreateCoin coin) => ApplyCreateCoin(coin);
+    internal ResultCode CreateCoinForModule(CreateCoin coin) => ApplyCreateCoin(coin);
 
     private ResultCode ApplyCreateCoin(CreateCoin c)
     {

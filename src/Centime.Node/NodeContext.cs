@@ -56,6 +56,14 @@ public sealed class NodeContext
 
     public Sequencer Sequencer { get; }
 
+    /// <summary>The one read door: a read section on the state (lock now, durability fence on dispose) that hands out
+    /// the read-only ledger and its modules. <c>using (var view = node.Read()) { var st = view.State; … }</c></summary>
+    public Sequencer.ReadSection Read() => Sequencer.ReadLock();
+
+    /// <summary>Like <see cref="Read"/>, for async paths: dispose leaves the lock only; <c>await
+    /// node.Sequencer.WaitDurableAsync(view.Height)</c> before answering.</summary>
+    public Sequencer.ReadSection ReadDeferred() => Sequencer.ReadLockDeferred();
+
     public NodeOptions Options { get; }
 
     public HistoryIndex History { get; } = new();

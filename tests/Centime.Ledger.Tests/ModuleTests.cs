@@ -28,7 +28,7 @@ public sealed class ModuleTests
 
         public override bool Handles(CommandKind kind) => kind == PingKind;
 
-        public override ResultCode Apply(CommandBody body, in ModuleContext context)
+        protected internal override ResultCode Apply(CommandBody body, in ModuleContext context)
         {
             var ping = (Ping)body;
             var coin = Ledger.Coins[0];
@@ -48,7 +48,7 @@ public sealed class ModuleTests
             return code;
         }
 
-        public override void OnBlockStart(ulong height, ulong timestamp) => BlocksSeen++;
+        protected internal override void OnBlockStart(ulong height, ulong timestamp) => BlocksSeen++;
 
         public override void WriteSnapshot(BinaryWriter writer)
         {
@@ -56,7 +56,7 @@ public sealed class ModuleTests
             writer.Write(BlocksSeen);
         }
 
-        public override void ReadSnapshot(BinaryReader reader)
+        protected internal override void ReadSnapshot(BinaryReader reader)
         {
             Pings = reader.ReadUInt64();
             BlocksSeen = reader.ReadUInt64();
@@ -90,7 +90,7 @@ public sealed class ModuleTests
 
         public override bool Handles(CommandKind kind) => kind == VaultKind;
 
-        public override ResultCode Apply(CommandBody body, in ModuleContext context)
+        protected internal override ResultCode Apply(CommandBody body, in ModuleContext context)
         {
             Ledger.SetModuleOwned(1, Vault, this);
             var v = (ToVault)body;
@@ -100,7 +100,7 @@ public sealed class ModuleTests
 
         public override void WriteSnapshot(BinaryWriter writer) => writer.Write(_moves);
 
-        public override void ReadSnapshot(BinaryReader reader) => _moves = reader.ReadUInt64();
+        protected internal override void ReadSnapshot(BinaryReader reader) => _moves = reader.ReadUInt64();
     }
 
     static ModuleTests()

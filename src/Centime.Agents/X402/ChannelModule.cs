@@ -28,7 +28,7 @@ public sealed class ChannelModule : LedgerModule
     /// <summary>The channel's state, or false when it was never opened.</summary>
     public bool TryGet(in Hash32 channelId, out ChannelRecord channel) => _channels.TryGetValue(channelId, out channel!);
 
-    public override ResultCode Apply(CommandBody body, in ModuleContext context) => body switch
+    protected override ResultCode Apply(CommandBody body, in ModuleContext context) => body switch
     {
         OpenChannel open => ApplyOpen(open),
         SettleChannel settle => ApplySettle(settle, context),
@@ -202,7 +202,7 @@ public sealed class ChannelModule : LedgerModule
         }
     }
 
-    public override void ReadSnapshot(BinaryReader reader)
+    protected override void ReadSnapshot(BinaryReader reader)
     {
         var count = reader.ReadInt32();
         if (count < 0)

@@ -6,6 +6,7 @@ using Centime.Client;
 using Centime.Contracts;
 using Centime.Crypto;
 using Centime.Ledger;
+using Centime.Node.Sequencing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -44,8 +45,8 @@ public static class ContractEndpoints
             .Accepts<ContractEventRequest>("application/json").Produces<ContractInfo>();
     }
 
-    private static ContractModule Module(NodeContext node) =>
-        node.Sequencer.State.Module<ContractModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the contracts module");
+    private static ContractModule Module(Sequencer.ReadSection view) =>
+        view.State.Module<ContractModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the contracts module");
 
     private static async Task<IResult> CreateAsync(NodeContext node, HttpContext http)
     {
@@ -218,11 +219,11 @@ public static class ContractEndpoints
     /// <summary>The existing contract's view when <paramref name="id"/> exists with exactly these terms; otherwise null.</summary>
     private static IResult? IsSameContract(NodeContext node, UInt128 id, ContractTerms terms)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var existing = Module(node).Get(id);
+            var existing = Module(view).Get(id);
             return existing is not null && existing.Terms.SameAs(terms)
-                ? Results.Json(ToView(node, existing, node.Sequencer.State.Timestamp), JsonDefaults.Options)
+                ? Results.Json(ToView(view.State, existing, view.State.Timestamp), JsonDefaults.Options)
                 : null;
         }
     }
@@ -255,9 +256,9 @@ public static class ContractEndpoints
         }
 
         IReadOnlyList<UInt128> waiting;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            waiting = Module(node).AwaitingFact(key);
+            waiting = Module(view).AwaitingFact(key);
         }
 
         var receipt = await Endpoints.SubmitAsync(node, [Command.Of(new OracleFact(oracle, key, value, observedAt, nonce))]);
@@ -269,11 +270,11 @@ public static class ContractEndpoints
 
         // The contracts it fired moved money at the command's ledger time.
         var fired = new List<string>();
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
             foreach (var id in waiting)
             {
-                if (Module(node).Get(id) is { } c && c.Steps.Any(s => s.At == result.Timestamp))
+                if (Module(view).Get(id) is { } c && c.Steps.Any(s => s.At == result.Timestamp))
                 {
                     fired.Add(Dec(id));
                 }
@@ -374,11 +375,11 @@ public static class ContractEndpoints
         }
 
         var max = Math.Clamp(limit ?? 100, 1, MaxPage);
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var now = node.Sequencer.State.Timestamp;
+            var now = view.State.Timestamp;
             var list = new List<ContractInfo>();
-            foreach (var c in Module(node).Contracts)
+            foreach (var c in Module(view).Contracts)
             {
                 if (who is { } a && !Involves(c.Terms, a))
                 {
@@ -390,7 +391,7 @@ public static class ContractEndpoints
                     continue;
                 }
 
-                list.Add(ToView(node, c, now));
+                list.Add(ToView(view.State, c, now));
                 if (list.Count == max)
                 {
                     break;
@@ -406,17 +407,17 @@ public static class ContractEndpoints
 
     private static ContractInfo View(NodeContext node, UInt128 id)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var contract = Module(node).Get(id) ?? throw new ProblemException(404, ResultCode.ContractNotFound.ToProblemCode(), "Not found", $"no contract {id}");
-            return ToView(node, contract, node.Sequencer.State.Timestamp);
+            var contract = Module(view).Get(id) ?? throw new ProblemException(404, ResultCode.ContractNotFound.ToProblemCode(), "Not found", $"no contract {id}");
+            return ToView(view.State, contract, view.State.Timestamp);
         }
     }
 
-    private static ContractInfo ToView(NodeContext node, Contract c, ulong now)
+    private static ContractInfo ToView(LedgerState st, Contract c, ulong now)
     {
         var t = c.Terms;
-        var symbol = node.Sequencer.State.GetCoin(t.Coin)?.Symbol ?? "";
+        var symbol = st.GetCoin(t.Coin)?.Symbol ?? "";
         string? Addr(Address a) => a.IsZero ? null : a.ToString();
         var milestones = t.Milestones.Count == 0
             ? null

@@ -68,18 +68,18 @@ public static class Endpoints
 
     private static IResult ListCoins(NodeContext node)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             return Results.Json(st.Coins.Select(c => Mapping.ToInfo(c, st, node.Options.ChainId)).ToList(), JsonDefaults.Options);
         }
     }
 
     private static IResult GetCoin(NodeContext node, string symbol)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             return st.TryGetCoin(symbol, out var coin)
                 ? Results.Json(Mapping.ToInfo(coin, st, node.Options.ChainId), JsonDefaults.Options)
                 : ProblemResults.NotFound(ProblemCodes.CoinNotFound, $"no coin '{symbol}'");
@@ -107,9 +107,9 @@ public static class Endpoints
             return ProblemResults.FromResult(result.Code, $"coin '{request.Symbol}': {result.Code.ToProblemCode()}");
         }
 
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             st.TryGetCoin(request.Symbol, out var coin);
             return Results.Json(Mapping.ToInfo(coin, st, node.Options.ChainId), JsonDefaults.Options, statusCode: 201);
         }
@@ -175,9 +175,9 @@ public static class Endpoints
     private static IResult GetTransfer(NodeContext node, string id)
     {
         var transferId = ParseId(id);
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             return st.TryGetTransfer(transferId, out var t)
                 ? Results.Json(Mapping.ToInfo(t, st), JsonDefaults.Options)
                 : ProblemResults.NotFound(ProblemCodes.TransferNotFound, $"no transfer {id}");
@@ -189,9 +189,9 @@ public static class Endpoints
         var transferId = ParseId(id);
         StoredTransfer stored;
         TransferInfo info;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             if (!st.TryGetTransfer(transferId, out stored))
             {
                 return ProblemResults.NotFound(ProblemCodes.TransferNotFound, $"no transfer {id}");
@@ -228,9 +228,9 @@ public static class Endpoints
     private static IResult GetAccount(NodeContext node, string address)
     {
         var a = ParseAddress(address);
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             var balances = new List<BalanceInfo>();
             foreach (var coin in st.Coins)
             {
@@ -269,9 +269,9 @@ public static class Endpoints
             before = c;
         }
 
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             if (!st.TryGetCoin(coinSymbol, out var coin))
             {
                 return ProblemResults.NotFound(ProblemCodes.CoinNotFound, $"no coin '{coinSymbol}'");
@@ -293,9 +293,15 @@ public static class Endpoints
     {
         RequireOperator(node, http);
         var a = ParseAddress(address);
-        var request = await ReadJsonAsync<FreezeRequest>(http);
-        var number = node.CoinNumber(request.Coin ?? "") ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Unknown coin", $"no coin '{request.Coin}'");
-        var receipt = await SubmitAsync(node, [Command.Of(new SetAccountFrozen(number, a, request.Frozen))]);
+        // Read as nullable: a body without "frozen" must be refused, not read as false (which unfroze the account).
+        var request = await ReadJsonAsync<FreezeBody>(http);
+        if (request.Coin is null || request.Frozen is not bool frozen)
+        {
+            throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'coin' and 'frozen' are required");
+        }
+
+        var number = node.CoinNumber(request.Coin) ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Unknown coin", $"no coin '{request.Coin}'");
+        var receipt = await SubmitAsync(node, [Command.Of(new SetAccountFrozen(number, a, frozen))]);
         var result = receipt.Results[0];
         return result.Code == ResultCode.Ok
             ? Results.Json(new CommandOutcome("ok", receipt.Height, result.Timestamp), JsonDefaults.Options)
@@ -343,9 +349,9 @@ public static class Endpoints
 
         var block = journal.ReadBlock(height);
         var commands = new List<BlockCommandInfo>(block.Commands.Length);
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             for (var i = 0; i < block.Commands.Length; i++)
             {
                 var c = block.Commands[i];
@@ -413,7 +419,14 @@ public static class Endpoints
         catch (JsonException ex)
         {
             var unknown = ex.Message.Contains("could not be mapped", StringComparison.Ordinal);
-            throw new ProblemException(400, unknown ? ProblemCodes.UnknownField : ProblemCodes.MalformedJson, unknown ? "Unknown field" : "Malformed JSON", ex.Message);
+            var duplicate = ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase);
+            throw new ProblemException(400, unknown ? ProblemCodes.UnknownField : duplicate ? ProblemCodes.DuplicateField : ProblemCodes.MalformedJson,
+                unknown ? "Unknown field" : duplicate ? "Duplicate field" : "Malformed JSON", ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Invalid UTF-8 or an unpaired surrogate escape in a string: bad input, never a 500.
+            throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", ex.Message);
         }
         finally
         {
@@ -477,3 +490,7 @@ public static class Endpoints
         return new PooledBody(buffer, length);
     }
 }
+
+/// <summary>The body of POST /v1/accounts/{address}/freeze as read by the node (the SDK's <see cref="FreezeRequest"/>
+/// with every field nullable, so a missing one is told apart from false).</summary>
+internal sealed record FreezeBody(string? Coin, bool? Frozen);

@@ -6,6 +6,7 @@ using Centime.Client;
 using Centime.Crypto;
 using Centime.Exchange;
 using Centime.Ledger;
+using Centime.Node.Sequencing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -86,6 +87,9 @@ public static class ExchangeEndpoints
     private static ExchangeModule Module(NodeContext node) =>
         node.Sequencer.State.Module<ExchangeModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the exchange module");
 
+    private static ExchangeModule Module(Sequencer.ReadSection view) =>
+        view.State.Module<ExchangeModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the exchange module");
+
     // ------------------------------------------------------------------ feeds
 
     private static async Task<IResult> ConfigureFeedAsync(NodeContext node, string name, HttpContext http)
@@ -128,10 +132,10 @@ public static class ExchangeEndpoints
 
     private static IResult ListFeeds(NodeContext node)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var seconds = QuoteTime(node.Sequencer.State) / NanosPerSecond;
-            return Results.Json(Module(node).Feeds.Select(f => ToView(f, seconds)).ToList(), JsonDefaults.Options);
+            var seconds = QuoteTime(view.State) / NanosPerSecond;
+            return Results.Json(Module(view).Feeds.Select(f => ToView(f, seconds)).ToList(), JsonDefaults.Options);
         }
     }
 
@@ -139,10 +143,10 @@ public static class ExchangeEndpoints
 
     private static FeedView FeedViewOf(NodeContext node, string name)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var feed = Module(node).GetFeed(name) ?? throw new ProblemException(404, ResultCode.FeedNotFound.ToProblemCode(), "Not found", $"no feed '{name}'");
-            return ToView(feed, QuoteTime(node.Sequencer.State) / NanosPerSecond);
+            var feed = Module(view).GetFeed(name) ?? throw new ProblemException(404, ResultCode.FeedNotFound.ToProblemCode(), "Not found", $"no feed '{name}'");
+            return ToView(feed, QuoteTime(view.State) / NanosPerSecond);
         }
     }
 
@@ -184,9 +188,9 @@ public static class ExchangeEndpoints
         var offpeg = r.OffpegMultiplier is null ? (ulong)FeeScale : Scaled(r.OffpegMultiplier, 10, "offpegMultiplier");
         uint id;
         PoolRisk risk;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var module = Module(node);
+            var module = Module(view);
             id = r.Id ?? (module.Pools.Count == 0 ? 1 : checked(module.Pools.Max(p => p.Id) + 1));
             risk = RiskOf(r.Risk, PoolRisk.Default(coins.Length), Decimals(node, coins[0].Coin), coins.Length);
         }
@@ -211,9 +215,9 @@ public static class ExchangeEndpoints
         }
 
         ConfigurePool command;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var pool = Module(node).GetPool(id) ?? throw PoolNotFound(id);
+            var pool = Module(view).GetPool(id) ?? throw PoolNotFound(id);
             var risk = RiskOf(r.Risk, pool.Risk, Decimals(node, pool.Coins[0].Coin), pool.Coins.Count);
 
             // The module changes the fee only when one is given: an off-peg multiplier alone goes with the current fee.
@@ -245,9 +249,9 @@ public static class ExchangeEndpoints
         }
 
         var height = await SubmitOneAsync(node, command, $"deposit into pool {id}");
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var pool = Module(node).GetPool(id)!;
+            var pool = Module(view).GetPool(id)!;
             var minted = Legs(node, pool.LpCoin, provider, height, ExchangeModule.MintSharesCode, id);
             return Results.Json(new LiquidityView(PoolViewLocked(node, pool), provider.ToString(), Dec(Balance(node, pool.LpCoin, provider)), Dec(minted), null,
                 amounts.Select(Dec).ToList(), height), JsonDefaults.Options);
@@ -274,9 +278,9 @@ public static class ExchangeEndpoints
         }
 
         var height = await SubmitOneAsync(node, command, $"withdrawal from pool {id}");
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var pool = Module(node).GetPool(id)!;
+            var pool = Module(view).GetPool(id)!;
             var paid = pool.Coins.Select(c => Dec(Legs(node, c.Coin, provider, height, ExchangeModule.WithdrawCode, id))).ToList();
             return Results.Json(new LiquidityView(PoolViewLocked(node, pool), provider.ToString(), Dec(Balance(node, pool.LpCoin, provider)), null, Dec(shares), paid, height),
                 JsonDefaults.Options);
@@ -305,9 +309,9 @@ public static class ExchangeEndpoints
         if (r.Coin is { } symbol)
         {
             var number = CoinNumber(node, symbol);
-            using (node.Sequencer.ReadLock())
+            using (var view = node.Read())
             {
-                var pool = Module(node).GetPool(id) ?? throw PoolNotFound(id);
+                var pool = Module(view).GetPool(id) ?? throw PoolNotFound(id);
                 oneCoin = pool.IndexOf(number);
                 if (oneCoin < 0)
                 {
@@ -368,9 +372,9 @@ public static class ExchangeEndpoints
 
     private static IResult ListPools(NodeContext node)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            return Results.Json(Module(node).Pools.Select(p => PoolViewLocked(node, p)).ToList(), JsonDefaults.Options);
+            return Results.Json(Module(view).Pools.Select(p => PoolViewLocked(node, p)).ToList(), JsonDefaults.Options);
         }
     }
 
@@ -378,9 +382,9 @@ public static class ExchangeEndpoints
 
     private static PoolView PoolViewOf(NodeContext node, uint id)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            return PoolViewLocked(node, Module(node).GetPool(id) ?? throw PoolNotFound(id));
+            return PoolViewLocked(node, Module(view).GetPool(id) ?? throw PoolNotFound(id));
         }
     }
 
@@ -449,10 +453,10 @@ public static class ExchangeEndpoints
         }
 
         QuoteView view;
-        using (node.Sequencer.ReadLock())
+        using (var read = node.Read())
         {
-            var st = node.Sequencer.State;
-            var module = Module(node);
+            var st = read.State;
+            var module = Module(read);
             var now = QuoteTime(st);
             var routes = module.Routes(coinIn, coinOut, amountIn, now);
             if (routes.Count == 0)
@@ -572,9 +576,9 @@ public static class ExchangeEndpoints
             }
         }
 
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var module = Module(node);
+            var module = Module(view);
             if (module.GetSwap(id) is { } existing)
             {
                 return Existing(node, existing, payer, recipient, coinIn, coinOut, amountIn, minOut, route);
@@ -582,7 +586,7 @@ public static class ExchangeEndpoints
 
             if (route is null)
             {
-                var best = module.Routes(coinIn, coinOut, amountIn, QuoteTime(node.Sequencer.State)).FirstOrDefault();
+                var best = module.Routes(coinIn, coinOut, amountIn, QuoteTime(view.State)).FirstOrDefault();
                 if (best.Route is null)
                 {
                     throw new ProblemException(422, ResultCode.RouteInvalid.ToProblemCode(), "Swap refused", $"no pool, or pair of pools, connects {from} and {to}");
@@ -602,9 +606,9 @@ public static class ExchangeEndpoints
         var command = new SwapCommand(id, route, payer, recipient, amountIn, minOut, expiry, signed ? "holder" : "admin");
         var receipt = await Endpoints.SubmitAsync(node, [Command.Of(command)]);
         var code = receipt.Results[0].Code;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var module = Module(node);
+            var module = Module(view);
             if (code == ResultCode.SwapExists && module.GetSwap(id) is { } raced)
             {
                 return Existing(node, raced, payer, recipient, coinIn, coinOut, amountIn, minOut, route);
@@ -657,9 +661,9 @@ public static class ExchangeEndpoints
     private static IResult GetSwap(NodeContext node, string idText)
     {
         var id = Amount(idText, "id");
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var swap = Module(node).GetSwap(id) ?? throw new ProblemException(404, "swap_not_found", "Not found", $"no swap {idText}");
+            var swap = Module(view).GetSwap(id) ?? throw new ProblemException(404, "swap_not_found", "Not found", $"no swap {idText}");
             return Results.Json(SwapViewOf(node, swap), JsonDefaults.Options);
         }
     }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Centime.Client;
 using Centime.Issuance;
 using Centime.Ledger;
+using Centime.Node.Sequencing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -108,9 +109,9 @@ public static class IssuanceEndpoints
         if (!string.IsNullOrEmpty(key))
         {
             var hash = Hash32.Sha256(Encoding.UTF8.GetBytes(key));
-            using (node.Sequencer.ReadLock())
+            using (var view = node.Read())
             {
-                if (Module(node).OperatorByKeyHash(hash) is { } op)
+                if (Module(view).OperatorByKeyHash(hash) is { } op)
                 {
                     return new Caller(op.Id, op.Roles);
                 }
@@ -136,8 +137,8 @@ public static class IssuanceEndpoints
         return caller;
     }
 
-    private static IssuanceModule Module(NodeContext node) =>
-        node.Sequencer.State.Module<IssuanceModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the issuance module");
+    private static IssuanceModule Module(Sequencer.ReadSection view) =>
+        view.State.Module<IssuanceModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the issuance module");
 
     private static IResult WhoAmIResult(NodeContext node, HttpContext http)
     {
@@ -150,9 +151,9 @@ public static class IssuanceEndpoints
     private static IResult ListOperators(NodeContext node, HttpContext http)
     {
         Require(node, http, OperatorRoles.Admin | OperatorRoles.Auditor);
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var list = Module(node).Operators.Select(o => new OperatorInfo(o.Id, OperatorRoleNames.ToNames(o.Roles), o.KeyHash.ToString(), o.AddedAt, o.CreatedBy, o.ControlledBy.Length == 0 ? null : o.ControlledBy)).ToList();
+            var list = Module(view).Operators.Select(o => new OperatorInfo(o.Id, OperatorRoleNames.ToNames(o.Roles), o.KeyHash.ToString(), o.AddedAt, o.CreatedBy, o.ControlledBy.Length == 0 ? null : o.ControlledBy)).ToList();
             return Results.Json(list, JsonDefaults.Options);
         }
     }
@@ -210,9 +211,9 @@ public static class IssuanceEndpoints
 
     private static IResult GetPolicy(NodeContext node)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var module = Module(node);
+            var module = Module(view);
             return Results.Json(new GovernanceInfo(module.SingleOperator ? "single_operator" : "multi_operator", module.SingleOperator, node.Options.Sandbox, module.AdminChangesNeedApproval), JsonDefaults.Options);
         }
     }
@@ -239,12 +240,12 @@ public static class IssuanceEndpoints
     private static IResult GetCoin(NodeContext node, string symbol)
     {
         var number = CoinOf(node, symbol);
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var module = Module(node);
+            var module = Module(view);
             var coin = module.Coin(number);
             var coverage = module.CoverageOf(number);
-            var now = node.Sequencer.State.Timestamp;
+            var now = view.State.Timestamp;
             var minters = coin?.Minters.Select(m => new MinterInfo(m.Minter, Dec(m.Allowance), Dec(m.RateLimit), m.RateWindowSeconds, Dec(m.WindowUsed))).ToList() ?? [];
             return Results.Json(new CoinIssuanceInfo(
                 symbol,
@@ -274,9 +275,9 @@ public static class IssuanceEndpoints
         ulong window;
         UInt128 above;
         bool pause;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var current = Module(node).Coin(number);
+            var current = Module(view).Coin(number);
             regime = current?.Regime ?? ReserveRegime.Genius;
             window = current?.RedemptionWindowSeconds ?? 0;
             above = current?.MintApprovalAbove ?? UInt128.MaxValue;
@@ -333,9 +334,9 @@ public static class IssuanceEndpoints
     {
         Authenticate(node, http);
         var number = CoinOf(node, symbol);
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var deposits = Module(node).Coin(number)?.Deposits ?? [];
+            var deposits = Module(view).Coin(number)?.Deposits ?? [];
             return Results.Json(deposits.Select(d => new DepositInfo(d.Reference, d.Bank, Dec(d.Amount), Dec(d.Minted), Dec(d.Unminted), Date(d.ValueDate),
                 d.Holding.Length == 0 ? null : d.Holding, d.RecordedAt, d.RecordedBy)).ToList(), JsonDefaults.Options);
         }
@@ -392,10 +393,10 @@ public static class IssuanceEndpoints
             throw new ProblemException(Signing.AuthorizationChecker.Status(result.Code), result.Code.ToProblemCode(), "Redemption refused", RedeemRefusal(result.Code));
         }
 
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var redemption = Module(node).RedemptionById(HolderRedeem.IdOf(domain.Number, signer, nonce))!;
-            return Results.Json(new HolderRedemptionOutcome(ToInfo(redemption, symbol, node.Sequencer.State.Timestamp), receipt.Height), JsonDefaults.Options);
+            var redemption = Module(view).RedemptionById(HolderRedeem.IdOf(domain.Number, signer, nonce))!;
+            return Results.Json(new HolderRedemptionOutcome(ToInfo(redemption, symbol, view.State.Timestamp), receipt.Height), JsonDefaults.Options);
         }
     }
 
@@ -428,9 +429,9 @@ public static class IssuanceEndpoints
 
     private static Client.Eip712Domain CoinDomainOf(NodeContext node, string symbol)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var coin = node.Sequencer.State.TryGetCoin(symbol, out var c) ? c : throw new ProblemException(404, "coin_not_found", "Not found", $"no coin {symbol}");
+            var coin = view.State.TryGetCoin(symbol, out var c) ? c : throw new ProblemException(404, "coin_not_found", "Not found", $"no coin {symbol}");
             return new Client.Eip712Domain(coin.Name, coin.Version, node.Options.ChainId, coin.VerifyingContract.ToString());
         }
     }
@@ -455,10 +456,10 @@ public static class IssuanceEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is one of pending, overdue, paid, all");
         }
 
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var now = node.Sequencer.State.Timestamp;
-            var list = Module(node).Redemptions(number)
+            var now = view.State.Timestamp;
+            var list = Module(view).Redemptions(number)
                 .Where(r => status switch
                 {
                     "pending" => r.Status == RedemptionStatus.Pending,
@@ -505,9 +506,9 @@ public static class IssuanceEndpoints
         DateOnly? asOf = asOfText is null ? null : DateOnly.TryParseExact(asOfText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
             ? d
             : throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'asOf' is a date, yyyy-MM-dd");
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var module = Module(node);
+            var module = Module(view);
             var coin = module.Coin(number);
             var date = asOf ?? Today(module);
             var supply = module.Supply(number);
@@ -534,10 +535,10 @@ public static class IssuanceEndpoints
 
         string currency;
         DateOnly today;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            currency = node.Sequencer.State.GetCoin(number)!.Currency;
-            today = Today(Module(node));
+            currency = view.State.GetCoin(number)!.Currency;
+            today = Today(Module(view));
         }
 
         var holding = FromRequest(request, currency, today);
@@ -556,11 +557,11 @@ public static class IssuanceEndpoints
         var request = await ReadAsync<ValuationRequest>(http);
         ReserveHolding? existing = null;
         DateOnly today;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var coin = Module(node).Coin(number);
+            var coin = Module(view).Coin(number);
             existing = coin?.Holdings.FirstOrDefault(h => h.Id == id);
-            today = Today(Module(node));
+            today = Today(Module(view));
         }
 
         if (existing is null)
@@ -606,9 +607,9 @@ public static class IssuanceEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is pending or all");
         }
 
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var module = Module(node);
+            var module = Module(view);
             var list = module.Actions.Where(a => status == "all" || a.Status == ActionStatus.Pending).Select(a => ToInfo(node, a)).ToList();
             return Results.Json(list, JsonDefaults.Options);
         }
@@ -618,9 +619,9 @@ public static class IssuanceEndpoints
     {
         Authenticate(node, http);
         var actionId = ParseActionId(id, "id");
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            return Module(node).Action(actionId) is { } a
+            return Module(view).Action(actionId) is { } a
                 ? Results.Json(ToInfo(node, a), JsonDefaults.Options)
                 : ProblemResults.NotFound(ResultCode.ApprovalNotFound.ToProblemCode(), $"no action {id}");
         }
@@ -652,9 +653,9 @@ public static class IssuanceEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"'limit' must be 1..{MaxPage}");
         }
 
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var audit = Module(node).Audit;
+            var audit = Module(view).Audit;
             var start = (int)Math.Min(after ?? 0, (ulong)audit.Count);
             var entries = new List<AuditEntryInfo>();
             for (var i = start; i < audit.Count && entries.Count < take; i++)
@@ -674,9 +675,9 @@ public static class IssuanceEndpoints
     {
         var receipt = await Endpoints.SubmitAsync(node, [global::Centime.Ledger.Command.Of(command)]);
         var code = receipt.Results[0].Code;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var module = Module(node);
+            var module = Module(view);
             if (code == ResultCode.Ok)
             {
                 var action = module.Action(command.ActionId)!;

@@ -13,6 +13,7 @@ public static class ProblemCodes
 {
     public const string MalformedJson = "malformed_json";
     public const string UnknownField = "unknown_field";
+    public const string DuplicateField = "duplicate_field";
     public const string InvalidField = "invalid_field";
     public const string MissingField = "missing_field";
     public const string AmountOutOfRange = "amount_out_of_range";
@@ -85,6 +86,9 @@ public static class JsonDefaults
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+
+        // A repeated key is refused, not "last one wins": {"amount":"1","amount":"900000"} must not move 900000.
+        AllowDuplicateProperties = false,
 
         // API responses are JSON, never inlined into HTML: keep quotes and apostrophes readable in details.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

@@ -198,9 +198,9 @@ public static class SignedEndpoints
         var a = Endpoints.ParseAddress(authorizer);
         var n = Nonce(nonce, null);
         AuthorizationState state;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            state = node.Sequencer.State.GetAuthorizationState(domain.Number, a, n);
+            state = view.State.GetAuthorizationState(domain.Number, a, n);
         }
 
         return Results.Json(new AuthorizationStateInfo(domain.Symbol, a.ToString(), n.ToString(), state.ToString().ToLowerInvariant()), JsonDefaults.Options);
@@ -212,9 +212,9 @@ public static class SignedEndpoints
         var o = Endpoints.ParseAddress(owner);
         var s = Endpoints.ParseAddress(spender);
         UInt128 value;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            value = node.Sequencer.State.GetAllowance(domain.Number, o, s);
+            value = view.State.GetAllowance(domain.Number, o, s);
         }
 
         return Results.Json(new AllowanceInfo(domain.Symbol, o.ToString(), s.ToString(), Mapping.Dec(value)), JsonDefaults.Options);
@@ -225,9 +225,9 @@ public static class SignedEndpoints
         var domain = checker.Domain(symbol);
         var o = Endpoints.ParseAddress(owner);
         ulong nonce;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            nonce = node.Sequencer.State.GetPermitNonce(domain.Number, o);
+            nonce = view.State.GetPermitNonce(domain.Number, o);
         }
 
         return Results.Json(new PermitNonceInfo(domain.Symbol, o.ToString(), nonce.ToString(System.Globalization.CultureInfo.InvariantCulture)), JsonDefaults.Options);

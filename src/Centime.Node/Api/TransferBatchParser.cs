@@ -8,7 +8,8 @@ namespace Centime.Node.Api;
 /// Parses POST /v1/transfers bodies straight from UTF-8 with <see cref="Utf8JsonReader"/> (no DOM, no
 /// reflection: this is the HTTP hot path). Everything that can be checked without state is checked here, so
 /// a bad request is refused whole with a problem and nothing reaches the ledger. Unknown fields are refused:
-/// in a payment, a misspelt "ammount" must not be silently ignored.
+/// in a payment, a misspelt "ammount" must not be silently ignored. So are repeated fields: with "last one wins",
+/// <c>"amount":"1","amount":"900000"</c> would move 900000 while a reviewer of the body saw 1.
 /// </summary>
 public static class TransferBatchParser
 {
@@ -29,6 +30,11 @@ public static class TransferBatchParser
                     throw new ProblemException(Bad, ProblemCodes.UnknownField, "Unknown field", $"unknown field '{reader.GetString()}' in the batch (expected 'transfers')");
                 }
 
+                if (commands is not null)
+                {
+                    throw Duplicate("transfers", null);
+                }
+
                 commands = ParseTransfers(ref reader, coinNumber);
             }
 
@@ -43,7 +49,22 @@ public static class TransferBatchParser
         {
             throw Malformed(ex.Message);
         }
+        catch (InvalidOperationException ex)
+        {
+            // GetString on invalid UTF-8 or an unpaired surrogate escape (\ud800): bad input, not a server error.
+            throw Malformed(ex.Message);
+        }
     }
+
+    private static ProblemException Duplicate(string field, int? index) =>
+        new(Bad, ProblemCodes.DuplicateField, "Duplicate field", $"'{field}' appears more than once", index);
+
+    /// <summary>A bit per known transfer field (0 = unknown, refused by the switch anyway).</summary>
+    private static int FieldBit(string name) => name switch
+    {
+        "id" => 1, "debit" => 2, "credit" => 3, "coin" => 4, "amount" => 5, "pendingId" => 6, "memo" => 7, "timeout" => 8, "code" => 9, "flags" => 10,
+        _ => 0,
+    };
 
     private static Command[] ParseTransfers(ref Utf8JsonReader reader, Func<string, uint?> coinNumber)
     {
@@ -71,11 +92,19 @@ public static class TransferBatchParser
             }
 
             var t = new Transfer();
+            var seen = 0; // one bit per field below, to refuse repeats
             bool hasId = false, hasAmount = false;
             string? coinSymbol = null;
             while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = reader.GetString()!;
+                var bit = 1 << FieldBit(name);
+                if ((seen & bit) != 0 && bit != 1)
+                {
+                    throw Duplicate(name, index);
+                }
+
+                seen |= bit;
                 Read(ref reader);
                 switch (name)
                 {

@@ -243,9 +243,9 @@ internal sealed class AuthorizationChecker(NodeContext node)
             }
 
             string? symbol = null;
-            using (node.Sequencer.ReadLock())
+            using (var view = node.Read())
             {
-                foreach (var coin in node.Sequencer.State.Coins)
+                foreach (var coin in view.State.Coins)
                 {
                     if (coin.VerifyingContract == contract)
                     {
@@ -272,9 +272,9 @@ internal sealed class AuthorizationChecker(NodeContext node)
                 return d;
             }
 
-            using (node.Sequencer.ReadLock())
+            using (var view = node.Read())
             {
-                if (!node.Sequencer.State.TryGetCoin(symbol, out var coin))
+                if (!view.State.TryGetCoin(symbol, out var coin))
                 {
                     throw new ProblemException(404, ProblemCodes.CoinNotFound, "Unknown coin", $"no coin '{symbol}'");
                 }

@@ -13,9 +13,9 @@ internal sealed class IssuanceDisclosure(NodeContext node) : IIssuanceDisclosure
 
     public ReserveFigures? Reserves(string coin)
     {
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             return st.TryGetCoin(coin, out var c) ? ReservesOf(st, c) : null;
         }
     }
@@ -53,9 +53,9 @@ internal sealed class IssuanceDisclosure(NodeContext node) : IIssuanceDisclosure
     {
         var start = Nanos(from);
         var end = Nanos(to);
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             if (st.Module<IssuanceModule>() is not { } module || !st.TryGetCoin(coin, out var c) || module.Coin(c.Number) is null)
             {
                 return null;

@@ -75,9 +75,9 @@ internal static class TransparencyEndpoints
     private static IResult Index(NodeContext node, HttpContext http)
     {
         List<(string Symbol, string Name)> coins;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            coins = [.. node.Sequencer.State.Coins.Select(c => (c.Symbol, c.Name))];
+            coins = [.. view.State.Coins.Select(c => (c.Symbol, c.Name))];
         }
 
         var body = new StringBuilder();
@@ -227,9 +227,9 @@ internal static class TransparencyEndpoints
     private static void Modes(StringBuilder b, NodeContext node)
     {
         bool singleOperator;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            singleOperator = node.Sequencer.State.Module<IssuanceModule>() is { SingleOperator: true };
+            singleOperator = view.State.Module<IssuanceModule>() is { SingleOperator: true };
         }
 
         if (node.Options.Sandbox)

@@ -112,9 +112,9 @@ public sealed record CoinFigures(
     public static CoinFigures? Collect(NodeContext node, LiabilitiesPublisher publisher, string symbol)
     {
         CoinFigures? figures;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            figures = Current(node.Sequencer.State, symbol);
+            figures = Current(view.State, symbol);
         }
 
         if (figures is null)
@@ -135,9 +135,9 @@ public sealed record CoinFigures(
     {
         figures = null;
         var endNanos = end.ToUnixTimeMilliseconds() <= 0 ? 0UL : (ulong)end.ToUnixTimeMilliseconds() * 1_000_000UL;
-        using (node.Sequencer.ReadLock())
+        using (var view = node.Read())
         {
-            var st = node.Sequencer.State;
+            var st = view.State;
             if (!st.TryGetCoin(symbol, out var coin))
             {
                 return PeriodStatus.NoCoin;

@@ -64,9 +64,9 @@ public sealed partial class NodeFacilitator
         // settle: refuse it before anything moves, with the ledger's own answer (docs/invariants.md, "nothing moves on
         // failure"). A paused coin or frozen payer is refused by the deposit's transfer itself.
         ResultCode payable;
-        using (_node.Sequencer.ReadLock())
+        using (var view = _node.Read())
         {
-            payable = _node.Sequencer.State.CheckMovable(coin.Number, channel.PayTo);
+            payable = view.State.CheckMovable(coin.Number, channel.PayTo);
         }
 
         if (payable != ResultCode.Ok)
@@ -242,10 +242,10 @@ public sealed partial class NodeFacilitator
     {
         ChannelRecord? found = null;
         ulong seen;
-        using (var read = _node.Sequencer.ReadLockDeferred())
+        using (var view = _node.ReadDeferred())
         {
-            seen = read.Height;
-            foreach (var module in _node.Sequencer.State.Modules)
+            seen = view.Height;
+            foreach (var module in view.State.Modules)
             {
                 if (module is ChannelModule channels && channels.TryGet(id, out var record))
                 {
@@ -276,9 +276,9 @@ public sealed partial class NodeFacilitator
         }
 
         Coin coin;
-        using (_node.Sequencer.ReadLock())
+        using (var view = _node.Read())
         {
-            coin = _node.Sequencer.State.GetCoin(domain.Number)!;
+            coin = view.State.GetCoin(domain.Number)!;
         }
 
         return (channel, coin, null);

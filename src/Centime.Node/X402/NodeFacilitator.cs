@@ -92,10 +92,10 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
         AuthorizationState state;
         Int128 available = 0;
         ulong seen;
-        using (var read = _node.Sequencer.ReadLockDeferred())
+        using (var view = _node.ReadDeferred())
         {
-            var st = _node.Sequencer.State;
-            seen = read.Height;
+            var st = view.State;
+            seen = view.Height;
             state = st.GetAuthorizationState(command.Coin, command.From, command.Nonce);
             if (st.TryGetAccount(command.Coin, command.From, out var account))
             {
@@ -251,10 +251,10 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
         var id = LedgerState.AuthorizationTransferId(domain.Number, from, nonce);
         PaymentLookup found;
         ulong seen;
-        using (var read = _node.Sequencer.ReadLockDeferred())
+        using (var view = _node.ReadDeferred())
         {
-            var st = _node.Sequencer.State;
-            seen = read.Height;
+            var st = view.State;
+            seen = view.Height;
             var state = st.GetAuthorizationState(domain.Number, from, nonce);
             var settled = st.TryGetTransfer(id, out var t);
             found = new PaymentLookup(TransactionOf(id), state.ToString().ToLowerInvariant(), settled,
@@ -268,9 +268,9 @@ public sealed partial class NodeFacilitator : IX402Facilitator, IX402ChannelFaci
 
     private bool IsSameTransfer(UInt128 id, TransferWithAuthorization command)
     {
-        using (_node.Sequencer.ReadLock())
+        using (var view = _node.Read())
         {
-            return _node.Sequencer.State.TryGetTransfer(id, out var stored)
+            return view.State.TryGetTransfer(id, out var stored)
                    && stored.Transfer.Coin == command.Coin && stored.Transfer.DebitAccount == command.From
                    && stored.Transfer.CreditAccount == command.To && stored.Transfer.Amount == command.Value;
         }

@@ -720,6 +720,14 @@ public sealed class Sequencer : IDisposable
         /// <summary>Height of the state inside this section.</summary>
         public ulong Height { get; }
 
+        /// <summary>The ledger as of <see cref="Height"/>, valid until this section is disposed. Read-only from the
+        /// edge: its mutators are internal to the core (OneDoorTests).</summary>
+        public LedgerState State => _sequencer.State;
+
+        /// <summary>The module of type <typeparamref name="T"/> (every node runs issuance, contracts and exchange).</summary>
+        public T Module<T>() where T : LedgerModule =>
+            _sequencer.State.Module<T>() ?? throw new InvalidOperationException($"the ledger has no {typeof(T).Name}");
+
         public void Dispose()
         {
             _sequencer._stateLock.ExitReadLock();
