@@ -21,6 +21,18 @@ public abstract class LedgerModule
     /// <summary>The ledger this module is attached to.</summary>
     public LedgerState Ledger { get; internal set; } = null!;
 
+    /// <summary>
+    /// Marks (creating it if needed) an account as owned by this module, from <see cref="Apply"/> or
+    /// <see cref="ReadSnapshot"/> only: afterwards only this module moves money in or out of it. Protected, and acting
+    /// on the state that registered the module, so modules outside the core's friends (x402's channels) keep their
+    /// escrow without the state's mutators being reachable from their assembly.
+    /// </summary>
+    protected void SetModuleOwned(uint coin, Address address) => Ledger.SetModuleOwned(coin, address, this);
+
+    /// <summary>Moves money as this module (<see cref="LedgerState.ExecuteAsOwner"/>): the only way in or out of the
+    /// accounts it owns. From <see cref="Apply"/> or <see cref="OnBlockStart"/> only.</summary>
+    protected ResultCode ExecuteAsOwner(in Transfer transfer, in ModuleContext context) => Ledger.ExecuteAsOwner(transfer, context, this);
+
     /// <summary>True for the command kinds this module applies.</summary>
     public abstract bool Handles(CommandKind kind);
 

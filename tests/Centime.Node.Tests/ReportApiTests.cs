@@ -129,17 +129,10 @@ public sealed class ReportApiTests
         var supply = Centime.Ledger.Coin.SupplyAccountOf("NUSD");
         using (var journal = Journal.Journal.Open(data, new Journal.JournalOptions { Fsync = false, CreateModules = CentimeNode.CreateModules }))
         {
-            var buffer = Array.Empty<byte>();
             void AppendBlock(DateTime at, params Command[] commands)
             {
-                var state = journal.State;
-                var time = (ulong)(at - DateTime.UnixEpoch).Ticks * 100UL;
-                var results = new CommandResult[commands.Length];
-                state.ApplyBlock(state.Height + 1, time, commands, results);
+                var results = Centime.Testing.JournalHistory.AppendBlock(journal, (ulong)(at - DateTime.UnixEpoch).Ticks * 100UL, commands);
                 Assert.All(results, r => Assert.Equal(ResultCode.Ok, r.Code));
-                var header = Block.Seal(state.Height, time, journal.LastHash, commands, results, ref buffer, out var length);
-                journal.Append(buffer.AsSpan(0, length), header);
-                journal.Commit();
             }
 
             AppendBlock(new DateTime(2026, 1, 10, 9, 0, 0, DateTimeKind.Utc), Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")));

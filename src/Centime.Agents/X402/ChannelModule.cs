@@ -58,7 +58,7 @@ public sealed class ChannelModule : LedgerModule
             return ResultCode.X402ChannelDepositMissing;
         }
 
-        Ledger.SetModuleOwned(o.Coin, o.Escrow, this);
+        SetModuleOwned(o.Coin, o.Escrow);
         _channels[o.Id] = new ChannelRecord(o.Coin, o.Payer, o.PayTo, o.Escrow, o.Unit, o.Capacity, o.Expiry, 0, o.Root, false);
         return ResultCode.Ok;
     }
@@ -91,7 +91,7 @@ public sealed class ChannelModule : LedgerModule
             return guard;
         }
 
-        var code = Ledger.ExecuteAsOwner(new Transfer
+        var code = ExecuteAsOwner(new Transfer
         {
             Id = TransferId(s.Id, "pay", s.Index),
             DebitAccount = c.Escrow,
@@ -99,7 +99,7 @@ public sealed class ChannelModule : LedgerModule
             Amount = c.Unit * (s.Index - c.PaidIndex),
             Coin = c.Coin,
             Code = ChannelTransferCode,
-        }, context, this);
+        }, context);
         if (code != ResultCode.Ok)
         {
             return code;
@@ -135,7 +135,7 @@ public sealed class ChannelModule : LedgerModule
                 return guard;
             }
 
-            var code = Ledger.ExecuteAsOwner(new Transfer
+            var code = ExecuteAsOwner(new Transfer
             {
                 Id = TransferId(close.Id, "refund", 0),
                 DebitAccount = c.Escrow,
@@ -143,7 +143,7 @@ public sealed class ChannelModule : LedgerModule
                 Amount = refund,
                 Coin = c.Coin,
                 Code = ChannelTransferCode,
-            }, context, this);
+            }, context);
             if (code != ResultCode.Ok)
             {
                 return code;
@@ -224,7 +224,7 @@ public sealed class ChannelModule : LedgerModule
             if (!record.Closed)
             {
                 // Ownership is not in the ledger's snapshot of accounts' owners (owners are module objects).
-                Ledger.SetModuleOwned(coin, escrow, this);
+                SetModuleOwned(coin, escrow);
             }
         }
     }
