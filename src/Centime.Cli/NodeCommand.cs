@@ -16,7 +16,11 @@ internal static class NodeCommand
         var polMinutes = new Option<double>("--liabilities-every-minutes") { Description = "Publish a proof-of-liabilities root for every coin every N minutes if the ledger moved (0 = off)" };
         var sandbox = new Option<bool>("--sandbox") { Description = "Sandbox mode: coins created here are unbacked test coins the operator key may mint and move (shown on the transparency page). Off by default." };
         var singleOperator = new Option<bool>("--single-operator") { Description = "Single-operator mode: administrative changes need no second admin (journaled, shown on the transparency page). Off by default." };
-        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator };
+        var logLevel = new Option<string>("--log-level") { Description = "Minimum log level: trace, debug, information, warning, error, critical, none", DefaultValueFactory = _ => "information" };
+        logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
+        var logFormat = new Option<string>("--log-format") { Description = "Console logs as text lines or one JSON object per line (dates in UTC, request ids)", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat };
         command.SetAction(async (parse, ct) =>
         {
             var options = new NodeOptions
@@ -27,6 +31,8 @@ internal static class NodeCommand
                 Fsync = !parse.GetValue(noFsync),
                 LiabilitiesEveryBlocks = parse.GetValue(polBlocks),
                 LiabilitiesEveryMinutes = parse.GetValue(polMinutes),
+                LogLevel = parse.GetValue(logLevel)!,
+                LogFormat = parse.GetValue(logFormat)!,
                 Sandbox = parse.GetValue(sandbox),
                 SingleOperator = parse.GetValue(singleOperator),
             };

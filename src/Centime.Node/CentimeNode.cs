@@ -52,13 +52,32 @@ public sealed class CentimeNode : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (configureLogging is null)
         {
-            builder.Logging.AddSimpleConsole(o =>
+            // Every line carries a UTC date and, inside a request, its request id (a logging scope; docs/operations.md).
+            const string Iso = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            if (options.LogFormat == NodeOptions.JsonLogs)
             {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-            });
-            builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(options.LogLevel, true, out var level) ? level : LogLevel.Information);
+                builder.Logging.AddJsonConsole(o =>
+                {
+                    o.IncludeScopes = true;
+                    o.UseUtcTimestamp = true;
+                    o.TimestampFormat = Iso;
+                });
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.IncludeScopes = true;
+                    o.UseUtcTimestamp = true;
+                    o.TimestampFormat = Iso + " ";
+                });
+            }
+
+            builder.Logging.SetMinimumLevel(NodeOptions.ParseLogLevel(options.LogLevel));
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // Hosting's own scope repeats Kestrel's connection trace id beside ours; ours is the one answered in X-Request-Id.
+            builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         }
         else
         {
@@ -71,7 +90,7 @@ public sealed class CentimeNode : IAsyncDisposable
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 16 << 20;
         });
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddOpenApi("v1", Operations.OpenApiContract.Configure);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonDefaults.Options.PropertyNamingPolicy;
@@ -119,6 +138,9 @@ public sealed class CentimeNode : IAsyncDisposable
         var context = new NodeContext(sequencer, options, key);
         JournalGovernanceMode(sequencer, options, logger);
 
+        // First: the request id and the per-route figures cover every answer, problems and 500s included.
+        var telemetry = new Operations.RequestTelemetry(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Centime.Requests"));
+        telemetry.Install(app);
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledProblemAsync));
         app.UseStatusCodePages(WriteStatusProblemAsync);
         app.Use(async (http, next) =>
@@ -147,6 +169,7 @@ public sealed class CentimeNode : IAsyncDisposable
         app.Lifetime.ApplicationStarted.Register(webhooks.Start);
         app.Lifetime.ApplicationStopping.Register(() => webhooks.DisposeAsync().AsTask().GetAwaiter().GetResult());
         EventEndpoints.Map(app, context, feed, webhooks);
+        Operations.MetricsEndpoint.Map(app, context, telemetry, feed, webhooks);
         ExchangeEndpoints.Map(app, context);
         Transparency.TransparencyFeature.Install(app, context, data);
         SignedEndpoints.Map(app, context);

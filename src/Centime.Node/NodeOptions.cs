@@ -64,6 +64,29 @@ public sealed class NodeOptions
     /// <summary>Most concurrent server-sent-event streams (GET /v1/events).</summary>
     public int MaxEventStreams { get; set; } = 64;
 
-    /// <summary>Minimum log level name for the console (Information by default).</summary>
+    /// <summary>Minimum log level name for the console (Information by default): trace, debug, information, warning,
+    /// error, critical or none (<c>centime node --log-level</c>).</summary>
     public string LogLevel { get; set; } = "Information";
+
+    /// <summary>The value of <see cref="LogFormat"/> for one JSON object per line.</summary>
+    public const string JsonLogs = "json";
+
+    /// <summary>Console log format: <c>text</c> (one line each, default) or <c>json</c> (one JSON object per line, with
+    /// its scopes, e.g. the request id, as properties) (<c>centime node --log-format</c>).</summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>The level named by <paramref name="name"/>; <see cref="ArgumentException"/> for any other name (a typo
+    /// must not silently log at another level).</summary>
+    public static Microsoft.Extensions.Logging.LogLevel ParseLogLevel(string name) =>
+        name.ToLowerInvariant() switch
+        {
+            "trace" => Microsoft.Extensions.Logging.LogLevel.Trace,
+            "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+            "information" or "info" => Microsoft.Extensions.Logging.LogLevel.Information,
+            "warning" or "warn" => Microsoft.Extensions.Logging.LogLevel.Warning,
+            "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+            "critical" => Microsoft.Extensions.Logging.LogLevel.Critical,
+            "none" => Microsoft.Extensions.Logging.LogLevel.None,
+            _ => throw new ArgumentException($"unknown log level '{name}': trace, debug, information, warning, error, critical or none", nameof(name)),
+        };
 }

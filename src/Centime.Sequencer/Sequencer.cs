@@ -96,6 +96,21 @@ public sealed class Sequencer : IDisposable
         _thread.Start();
     }
 
+    /// <summary>What the sequencer counts about itself (blocks, commands, commit, fsync and projection times) for /metrics.</summary>
+    public SequencerCounters Counters { get; } = new();
+
+    /// <summary>Requests waiting for the writer (queue depth); takes the queue lock, for scrapes only.</summary>
+    public int QueueDepth
+    {
+        get
+        {
+            lock (_queueLock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
     /// <summary>The state. Read it only inside <see cref="ReadLock"/>.</summary>
     public LedgerState State => _journal.State;
 
@@ -430,6 +445,7 @@ public sealed class Sequencer : IDisposable
             height = state.Height + 1;
             slot.FirstTransfer = state.TransferCount;
             state.ApplyBlock(height, timestamp, commands, results);
+            Counters.Applied(height);
             slot.TransferCount = state.TransferCount - slot.FirstTransfer;
         }
         finally
@@ -498,7 +514,9 @@ public sealed class Sequencer : IDisposable
 
                 var top = blocks[^1].Header.Height;
                 BeforeFsync?.Invoke(top);
+                var fsyncStart = Stopwatch.GetTimestamp();
                 _journal.Commit();
+                Counters.FsyncDuration.ObserveSince(fsyncStart);
                 PublishDurable(top);
                 Complete(blocks);
                 lock (_pipe)
@@ -561,6 +579,7 @@ public sealed class Sequencer : IDisposable
     /// and its name, and the others still see the block.</summary>
     private void Complete(List<Slot> blocks)
     {
+        var projectionStart = Stopwatch.GetTimestamp();
         if (Committed is { } committed)
         {
             var projections = committed.GetInvocationList();
@@ -579,6 +598,7 @@ public sealed class Sequencer : IDisposable
                         }
                         catch (Exception ex)
                         {
+                            Counters.ProjectionFailed();
                             _logger.LogError(ex, "Projection {Projection} failed on block {Height}; the other projections ran",
                                 projection.Method.DeclaringType?.Name + "." + projection.Method.Name, slot.Header.Height);
                         }
@@ -591,6 +611,20 @@ public sealed class Sequencer : IDisposable
             }
         }
 
+        // Counted before the receipts: a caller who got its receipt and then scrapes /metrics sees its block.
+        Counters.ProjectionDuration.ObserveSince(projectionStart);
+        Counters.Projected(blocks[^1].Header.Height);
+        long commands = 0;
+        foreach (var slot in blocks)
+        {
+            commands += slot.CommandCount;
+            if (slot.Requests.Count > 0)
+            {
+                Counters.CommitLatency.ObserveSince(slot.Requests[0].Arrived);
+            }
+        }
+
+        Counters.Committed(blocks.Count, commands);
         foreach (var slot in blocks)
         {
             var offset = 0;
@@ -686,6 +720,10 @@ public sealed class Sequencer : IDisposable
     {
         public Command[] Commands { get; } = commands;
         public TaskCompletionSource<Receipt> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>When it was queued (<see cref="Stopwatch"/> ticks): the start of the block's commit latency. One
+        /// timestamp per request, not per command.</summary>
+        public long Arrived { get; } = Stopwatch.GetTimestamp();
     }
 
     /// <summary>One block in the pipeline with its own buffers: filled, applied and sealed by the writer, then owned by

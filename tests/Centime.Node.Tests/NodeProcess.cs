@@ -10,12 +10,23 @@ public sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _stdout = new();
 
     private NodeProcess(Process process, string url)
     {
         _process = process;
         Url = url;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            Append(e.Data);
+            if (e.Data is not null)
+            {
+                lock (_stdout)
+                {
+                    _stdout.AppendLine(e.Data);
+                }
+            }
+        };
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -30,6 +41,18 @@ public sealed class NodeProcess : IDisposable
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Standard output only (the node's console logs; the CLI's own messages go to standard error).</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
             }
         }
     }
