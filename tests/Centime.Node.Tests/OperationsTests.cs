@@ -64,6 +64,13 @@ public sealed partial class OperationsTests
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         }
 
+        // Invented methods do not make new series: all are counted as method="other".
+        foreach (var invented in new[] { "BREW", "X1", "X2" })
+        {
+            using var answer = await node.Http.SendAsync(new HttpRequestMessage(new HttpMethod(invented), "v1/health"));
+            Assert.True((int)answer.StatusCode is 404 or 405, invented + ": " + answer.StatusCode);
+        }
+
         // A request is counted when its middleware returns, which can be just after the client has read the answer:
         // scrape until the figures arrive (at most a few seconds), as Prometheus would on its next scrape.
         var post = new[] { ("method", "POST"), ("route", Transfers) };
@@ -81,6 +88,8 @@ public sealed partial class OperationsTests
         Assert.True(first.Value("centime_http_request_duration_seconds_sum", post) > 0);
         Assert.Equal(1, first.Value("centime_http_requests_total", ("method", "GET"), ("route", "unmatched"), ("status", "404")));
         Assert.True(second.Has("centime_http_requests_total", ("method", "GET"), ("route", "/metrics"), ("status", "200")));
+        Assert.Equal(3, second.Samples.Where(s => s.Name == "centime_http_requests_total" && s.Labels["method"] == "other").Sum(s => s.Value));
+        Assert.DoesNotContain(second.Samples, s => s.Labels.TryGetValue("method", out var m) && m is "BREW" or "X1" or "X2");
         Assert.DoesNotContain(second.Samples, s => s.Labels.TryGetValue("route", out var r) && r.Contains(Holders.Alice, StringComparison.OrdinalIgnoreCase));
         // block rate, commit latency, queue depth, fsync time, projection lag
         Assert.Equal(health.Height, second.Value("centime_blocks_total"));

@@ -60,7 +60,7 @@ internal sealed class RequestTelemetry(ILogger logger)
         {
             Interlocked.Decrement(ref _inFlight);
             var elapsed = Stopwatch.GetTimestamp() - start;
-            var stats = _routes.GetOrAdd((http.Request.Method, route), static _ => new RouteStats());
+            var stats = _routes.GetOrAdd((MethodLabel(http.Request.Method), route), static _ => new RouteStats());
             stats.Record(http.Response.StatusCode, elapsed);
             if (logger.IsEnabled(LogLevel.Debug))
             {
@@ -69,6 +69,14 @@ internal sealed class RequestTelemetry(ILogger logger)
             }
         }
     }
+
+    /// <summary>The method as a metric label: the standard ones as they are, any other token as <c>other</c> — a client
+    /// inventing methods must not grow the series (and the node's memory) without bound.</summary>
+    internal static string MethodLabel(string method) => method switch
+    {
+        "GET" or "POST" or "PUT" or "DELETE" or "PATCH" or "HEAD" or "OPTIONS" => method,
+        _ => "other",
+    };
 
     /// <summary>A fresh id: 16 random bytes, hex (unguessable, so ids of other callers cannot be predicted).</summary>
     private static string NewId() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
