@@ -378,7 +378,7 @@ internal static class ExchangeCommands
         PrintPool(parse, r.Pool);
     }
 
-    private static void PrintFeeds(ParseResult parse, IReadOnlyList<FeedView> feeds)
+    private static void PrintFeeds(ParseResult parse, List<FeedView> feeds)
     {
         if (CliContext.WantsJson(parse))
         {

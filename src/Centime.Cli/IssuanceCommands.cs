@@ -237,7 +237,8 @@ internal static class IssuanceCommands
                 var key = WalletCommands.LoadPrivateKey(parse, walletName);
                 var signer = new HolderSigner(key);
                 Array.Clear(key);
-                var domain = (await api.GetCoinAsync(coin, ct)).Domain;
+                var coinInfo = await api.GetCoinAsync(coin, ct);
+                var domain = coinInfo.Domain;
                 var signed = signer.SignRedemption(domain, UInt128.Parse(minor, CultureInfo.InvariantCulture), parse.GetValue(payTo)!,
                     (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600);
                 var outcome = await api.RedeemAsync(coin, signed, ct);
@@ -249,7 +250,7 @@ internal static class IssuanceCommands
 
                 var r = outcome.Redemption;
                 var due = DateTimeOffset.FromUnixTimeMilliseconds((long)(r.Deadline / 1_000_000UL)).ToString("u", CultureInfo.InvariantCulture);
-                Console.Out.WriteLine($"redemption {r.Id}: {r.Amount} minor units of {r.Holder} burned at height {outcome.Height}; payout due by {due}");
+                Console.Out.WriteLine($"redemption {r.Id}: {CoinUnits.Format(r.Amount, coinInfo.Decimals)} {coinInfo.Symbol} of {r.Holder} burned at height {outcome.Height}; payout due by {due}");
                 return CliContext.ExitOk;
             }
 

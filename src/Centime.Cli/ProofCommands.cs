@@ -47,7 +47,7 @@ internal static class ProofCommands
             InclusionProof? proof;
             try
             {
-                proof = JsonSerializer.Deserialize<InclusionProof>(File.ReadAllText(f.FullName), new JsonSerializerOptions(JsonSerializerDefaults.Web));
+                proof = JsonSerializer.Deserialize<InclusionProof>(File.ReadAllText(f.FullName), JsonSerializerOptions.Web);
             }
             catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
             {

@@ -152,7 +152,7 @@ internal static class TransferCommands
             await using var stream = file.OpenRead();
             using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
             var array = doc.RootElement.ValueKind == JsonValueKind.Array ? doc.RootElement : doc.RootElement.GetProperty("transfers");
-            transfers = array.Deserialize<List<TransferRequest>>(new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+            transfers = array.Deserialize<List<TransferRequest>>(JsonSerializerOptions.Web) ?? [];
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {

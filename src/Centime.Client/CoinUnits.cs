@@ -1,3 +1,4 @@
+using Centime.Ledger;
 using System.Globalization;
 using System.Numerics;
 
@@ -52,15 +53,6 @@ public static class CoinUnits
     public static string Format(string minorUnits, int decimals)
     {
         var value = BigInteger.Parse(minorUnits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        var negative = value.Sign < 0;
-        var digits = BigInteger.Abs(value).ToString(CultureInfo.InvariantCulture).PadLeft(decimals + 1, '0');
-        var whole = digits[..^decimals];
-        var frac = decimals > 0 ? "." + digits[^decimals..] : "";
-        if (decimals == 0)
-        {
-            whole = digits;
-        }
-
-        return (negative ? "-" : "") + whole + frac;
+        return (value.Sign < 0 ? "-" : "") + Coin.FormatWhole((UInt128)BigInteger.Abs(value), decimals);
     }
 }

@@ -64,7 +64,7 @@ public static class DisclosureSignature
         buffer.Write("{\"report\":"u8);
         buffer.Write(report);
         buffer.Write(",\"signature\":"u8);
-        buffer.Write(JsonSerializer.SerializeToUtf8Bytes(signature, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        buffer.Write(JsonSerializer.SerializeToUtf8Bytes(signature, JsonSerializerOptions.Web));
         buffer.Write("}"u8);
         return buffer.ToArray();
     }

@@ -1136,7 +1136,7 @@ public sealed class IssuanceModule : LedgerModule
                 {
                     coin.RedemptionList[i] = r with { OverdueAt = timestamp };
                     _audit.Add(new AuditEntry((ulong)_audit.Count + 1, timestamp, height, r.Id, "payout_overdue", "redeem", r.Coin, SystemRequester, null,
-                        string.Create(CultureInfo.InvariantCulture, $"payout of {r.Amount} {coin.Coin.Symbol} minor units to {r.PayTo} for {r.Holder} not marked paid by its deadline")));
+                        string.Create(CultureInfo.InvariantCulture, $"payout of {Amount(r.Coin, r.Amount)} to {r.PayTo} for {r.Holder} not marked paid by its deadline")));
                 }
             }
         }
@@ -1200,6 +1200,11 @@ public sealed class IssuanceModule : LedgerModule
 
     private string Symbol(uint coin) => Ledger.GetCoin(coin)?.Symbol ?? "#" + coin.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>An amount for the audit trail and action summaries: whole coins with the symbol ("300.000000 NUSD"), as the CLI takes them.</summary>
+    private string Amount(uint coin, UInt128 minorUnits) => Ledger.GetCoin(coin) is { } c
+        ? c.FormatWhole(minorUnits) + " " + c.Symbol
+        : minorUnits.ToString(CultureInfo.InvariantCulture) + " minor units of " + Symbol(coin);
+
     /// <summary>A one-line description of an action for the audit trail.</summary>
     public string Describe(IssuanceCommand command)
     {
@@ -1208,21 +1213,21 @@ public sealed class IssuanceModule : LedgerModule
         {
             AddOperator c => string.Create(inv, $"add operator {c.OperatorId} with roles {string.Join(',', OperatorRoleNames.ToNames(c.Roles))}"),
             SetOperatorRoles c => string.Create(inv, $"set roles of {c.OperatorId} to {(c.Roles == OperatorRoles.None ? "none" : string.Join(',', OperatorRoleNames.ToNames(c.Roles)))}"),
-            ConfigureCoin c => string.Create(inv, $"configure {Symbol(c.Coin)}: regime {ProfileOf(c.Regime).Name}, redemption window {(c.RedemptionWindowSeconds == 0 ? "1 business day" : c.RedemptionWindowSeconds + " s")}, mint approval above {(c.MintApprovalAbove == UInt128.MaxValue ? "never" : c.MintApprovalAbove.ToString(inv))}, pause approval {(c.PauseNeedsApproval ? "yes" : "no")}"),
-            ConfigureMinter c => string.Create(inv, $"minter {c.Minter} in {Symbol(c.Coin)}: allowance {c.Allowance}{(c.RateLimit > UInt128.Zero ? $", at most {c.RateLimit} per {c.RateWindowSeconds} s" : "")}"),
-            RecordDeposit c => string.Create(inv, $"deposit {c.Reference} of {c.Amount} {Symbol(c.Coin)} minor units at {c.Bank}, value date {c.ValueDate:yyyy-MM-dd}{(c.Holding.Length > 0 ? " into holding " + c.Holding : "")}"),
-            Mint c => string.Create(inv, $"mint {c.Amount} {Symbol(c.Coin)} minor units to {c.To} against deposit {c.DepositReference}"),
-            Redeem c => string.Create(inv, $"redeem {c.Amount} {Symbol(c.Coin)} minor units of {c.Holder}, pay to {c.PayTo}"),
+            ConfigureCoin c => string.Create(inv, $"configure {Symbol(c.Coin)}: regime {ProfileOf(c.Regime).Name}, redemption window {(c.RedemptionWindowSeconds == 0 ? "1 business day" : c.RedemptionWindowSeconds + " s")}, mint approval above {(c.MintApprovalAbove == UInt128.MaxValue ? "never" : Amount(c.Coin, c.MintApprovalAbove))}, pause approval {(c.PauseNeedsApproval ? "yes" : "no")}"),
+            ConfigureMinter c => string.Create(inv, $"minter {c.Minter} in {Symbol(c.Coin)}: allowance {Amount(c.Coin, c.Allowance)}{(c.RateLimit > UInt128.Zero ? $", at most {Amount(c.Coin, c.RateLimit)} per {c.RateWindowSeconds} s" : "")}"),
+            RecordDeposit c => string.Create(inv, $"deposit {c.Reference} of {Amount(c.Coin, c.Amount)} at {c.Bank}, value date {c.ValueDate:yyyy-MM-dd}{(c.Holding.Length > 0 ? " into holding " + c.Holding : "")}"),
+            Mint c => string.Create(inv, $"mint {Amount(c.Coin, c.Amount)} to {c.To} against deposit {c.DepositReference}"),
+            Redeem c => string.Create(inv, $"redeem {Amount(c.Coin, c.Amount)} of {c.Holder}, pay to {c.PayTo}"),
             MarkPayoutPaid c => string.Create(inv, $"payout of redemption {Id(c.Redemption)} paid, reference {c.Reference}{(c.Holding.Length > 0 ? " from holding " + c.Holding : "")}"),
             SetPaused c => (c.Paused ? "pause " : "unpause ") + Symbol(c.Coin),
-            AddHolding c => string.Create(inv, $"add holding {c.Holding.Id} ({c.Holding.Category}) worth {c.Holding.Value} to {Symbol(c.Coin)} reserves"),
-            UpdateHolding c => string.Create(inv, $"update holding {c.Holding.Id} of {Symbol(c.Coin)} reserves: now worth {c.Holding.Value}, valued on {c.Holding.ValuedOn:yyyy-MM-dd}"),
+            AddHolding c => string.Create(inv, $"add holding {c.Holding.Id} ({c.Holding.Category}) worth {Amount(c.Coin, c.Holding.Value)} to {Symbol(c.Coin)} reserves"),
+            UpdateHolding c => string.Create(inv, $"update holding {c.Holding.Id} of {Symbol(c.Coin)} reserves: now worth {Amount(c.Coin, c.Holding.Value)}, valued on {c.Holding.ValuedOn:yyyy-MM-dd}"),
             RemoveHolding c => "remove holding " + c.HoldingId + " from " + Symbol(c.Coin) + " reserves",
             SetFrozen c => (c.Frozen ? "freeze " : "unfreeze ") + c.Account + " in " + Symbol(c.Coin),
             SetPolicy c => "admin changes need approval: " + (c.AdminChangesNeedApproval ? "yes" : "no"),
             SetGovernance c => c.SingleOperator ? "node started in single-operator mode: administrative changes need no second admin" : "node started in multi-operator mode: privileged changes need a second, independent admin",
             RotateKey c => c.IsOwnKey ? "rotate own key of " + c.OperatorId : "rotate key of " + c.OperatorId + " (the new key is shown to " + c.Requester + ")",
-            Seize c => string.Create(inv, $"seize {c.Amount} {Symbol(c.Coin)} minor units from {c.Holder} to {c.To} under lawful order {c.Order}"),
+            Seize c => string.Create(inv, $"seize {Amount(c.Coin, c.Amount)} from {c.Holder} to {c.To} under lawful order {c.Order}"),
             Approve c => "approve " + Id(c.Target),
             Reject c => "reject " + Id(c.Target),
             _ => command.ActionName,

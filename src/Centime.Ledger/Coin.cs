@@ -48,6 +48,19 @@ public sealed record Coin
         return true;
     }
 
+    /// <summary>
+    /// Minor units as whole coins with all <paramref name="decimals"/> places ("300.000000" for 300000000 at 6), exactly:
+    /// how the CLI and the node's human summaries show amounts (the API's fields stay integers in minor units).
+    /// </summary>
+    public static string FormatWhole(UInt128 minorUnits, int decimals)
+    {
+        var digits = minorUnits.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(decimals + 1, '0');
+        return decimals == 0 ? digits : digits[..^decimals] + "." + digits[^decimals..];
+    }
+
+    /// <summary>This coin's minor units as whole coins ("300.000000").</summary>
+    public string FormatWhole(UInt128 minorUnits) => FormatWhole(minorUnits, Decimals);
+
     /// <summary>Checks an ISO 4217-shaped currency code (three capital letters).</summary>
     public static bool IsValidCurrency(string? currency) =>
         currency is { Length: 3 } && currency[0] is >= 'A' and <= 'Z' && currency[1] is >= 'A' and <= 'Z' && currency[2] is >= 'A' and <= 'Z';

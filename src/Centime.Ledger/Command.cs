@@ -269,6 +269,7 @@ public sealed record SetAccountFrozen(uint Coin, Address Account, bool Frozen) :
 }
 
 /// <summary>Little-endian writer for command bodies.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Owns only a MemoryStream, which holds no OS resource; callers take ToArray() and drop the writer")]
 public sealed class BodyWriter
 {
     private readonly MemoryStream _stream = new();

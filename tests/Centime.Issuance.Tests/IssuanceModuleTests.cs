@@ -124,6 +124,12 @@ public sealed class IssuanceModuleTests
         Assert.True(chain.Module.RedemptionById(redeem.ActionId)!.OverdueAt != 0);
         Assert.Equal("payout_overdue", chain.Module.Audit[^1].Event);
         Assert.Null(chain.Module.NextDeadline);
+
+        // Summaries in the audit trail show whole coins, as the CLI takes them (100 minor units of a 6-decimal coin).
+        var coin = chain.State.GetCoin(1)!;
+        Assert.Equal(6, coin.Decimals);
+        Assert.Contains(chain.Module.Audit, e => e.Name == "redeem" && e.Detail.StartsWith($"redeem 0.000100 {coin.Symbol} of ", StringComparison.Ordinal));
+        Assert.StartsWith($"payout of 0.000100 {coin.Symbol} to IBAN DE89", chain.Module.Audit[^1].Detail, StringComparison.Ordinal);
         Assert.Equal(ResultCode.Ok, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", redeem.ActionId, "WIRE-9", "bny")));
         Assert.Equal((UInt128)900, ((BankDeposit)chain.Module.Coin(1)!.Holdings[0]).Amount);
         Assert.False(chain.Module.RedemptionById(redeem.ActionId)!.PaidOnTime);

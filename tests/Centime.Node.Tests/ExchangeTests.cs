@@ -190,7 +190,7 @@ public sealed partial class ExchangeTests
         Assert.Equal(quote.Id, paidOut.Memo);
         Assert.Equal(quote.AmountOut, paidOut.Amount);
         Assert.Equal(pool.Account, paidOut.Debit);
-        var paidIn = payerHistory.Transfers.First();
+        var paidIn = payerHistory.Transfers[0];
         Assert.Equal(quote.Id, paidIn.Memo);
         Assert.Equal("10000000000", paidIn.Amount);
         Assert.Equal(pool.Account, paidIn.Credit);

@@ -16,6 +16,7 @@ namespace Centime.Agents.X402;
 /// A payment (asset, payer, nonce) buys one response from this server: a replayed header is refused even while
 /// its settlement is still in flight (the facilitator refuses it too once settled).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The channel settle timer lives as long as the app: ASP.NET Core never disposes conventional middleware, so IDisposable here would be dead code")]
 public sealed class X402Middleware
 {
     private const long SweepEveryMilliseconds = 1000;

@@ -586,7 +586,8 @@ public static class ExchangeEndpoints
 
             if (route is null)
             {
-                var best = module.Routes(coinIn, coinOut, amountIn, QuoteTime(view.State)).FirstOrDefault();
+                var routes = module.Routes(coinIn, coinOut, amountIn, QuoteTime(view.State));
+                var best = routes.Count > 0 ? routes[0] : default;
                 if (best.Route is null)
                 {
                     throw new ProblemException(422, ResultCode.RouteInvalid.ToProblemCode(), "Swap refused", $"no pool, or pair of pools, connects {from} and {to}");

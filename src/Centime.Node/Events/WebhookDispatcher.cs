@@ -254,6 +254,7 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A runner ends with StopAsync, which cancels and disposes the CancellationTokenSource; Dispose would be a second name for it")]
     private sealed class Runner(WebhookDispatcher owner, WebhookSubscription subscription)
     {
         private readonly CancellationTokenSource _cancel = new();

@@ -464,6 +464,7 @@ public sealed class LiabilitiesPublisher : IDisposable
         _stop.Dispose();
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "SemaphoreSlim allocates an OS handle only when AvailableWaitHandle is used, which this never does")]
     private sealed class CoinLiabilities
     {
         public readonly Lock Gate = new();
