@@ -31,6 +31,16 @@ internal static class OpenApiContract
         "X402Verify", "X402Settle", "X402Transaction", "X402Supported", "X402Discovery", "X402Register", "X402ChannelOpen", "X402ChannelSettle",
     };
 
+    private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
+    {
+        ["Contracts"] = "Programmable payments: escrow, bond, split, refund, milestones, stream, subscription, standing order; signed events and oracle facts (docs/contracts.md).",
+        ["Events"] = "Server-sent events of committed blocks and HMAC-signed webhooks (docs/events.md).",
+        ["Exchange"] = "FX feeds and signed rates, StableSwap pools, quotes, swaps and cross-border payments (docs/exchange.md).",
+        ["Holder-signed"] = "EIP-3009 / EIP-2612 commands signed by the holder; no operator key (docs/api.md).",
+        ["Issuance"] = "Operators and roles, approvals, deposits, mints, redemptions, reserves and the audit trail (docs/issuance.md).",
+        ["x402"] = "The x402 facilitator (verify, settle, hash-chain channels) and the discovery list (docs/x402.md).",
+    };
+
     /// <summary>Operations that take either the operator key or a holder's signature in the body.</summary>
     private static readonly HashSet<string> KeyOrSignature = new(StringComparer.Ordinal) { "CreateContract", "Pay", "Swap", "AddLiquidity", "RemoveLiquidity" };
 
@@ -69,6 +79,13 @@ internal static class OpenApiContract
                     ["index"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Description = "The offending item of a batch, when there is one." },
                 },
             };
+
+            foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+            {
+                tag.Description ??= tag.Name is { } name && TagDescriptions.TryGetValue(name, out var description)
+                    ? description
+                    : "Coins, transfers, accounts, blocks, inclusion proofs and proof of liabilities (docs/api.md).";
+            }
 
             foreach (var path in document.Paths.Values)
             {
