@@ -20,7 +20,8 @@ internal static class NodeCommand
         logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
         var logFormat = new Option<string>("--log-format") { Description = "Console logs as text lines or one JSON object per line (dates in UTC, request ids)", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat };
+        var maxConnections = new Option<int>("--max-connections") { Description = "Most concurrent HTTP connections; further ones wait or are refused (0 = no limit)", DefaultValueFactory = _ => NodeOptions.DefaultMaxConnections };
+        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat, maxConnections };
         command.SetAction(async (parse, ct) =>
         {
             var options = new NodeOptions
@@ -35,6 +36,7 @@ internal static class NodeCommand
                 LogFormat = parse.GetValue(logFormat)!,
                 Sandbox = parse.GetValue(sandbox),
                 SingleOperator = parse.GetValue(singleOperator),
+                MaxConnections = parse.GetValue(maxConnections),
             };
             CentimeNode node;
             try

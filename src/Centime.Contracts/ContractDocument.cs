@@ -218,7 +218,7 @@ public static class ContractDocument
             return 1;
         }
 
-        return value.TryGetUInt32(out var n) && n is > 0 and <= ContractModule.MaxExecutions
+        return value.ValueKind == JsonValueKind.Number && value.TryGetUInt32(out var n) && n is > 0 and <= ContractModule.MaxExecutions
             ? n
             : throw Bad(400, "invalid_field", $"'maxExecutions' is a whole number from 1 to {ContractModule.MaxExecutions}");
     }
@@ -239,7 +239,7 @@ public static class ContractDocument
                 throw Bad(422, "unknown_party", $"'recipients' names '{name}', which 'parties' does not declare");
             }
 
-            if (!r.TryGetProperty("bps", out var bps) || !bps.TryGetUInt16(out var points) || points > 10_000)
+            if (!r.TryGetProperty("bps", out var bps) || bps.ValueKind != JsonValueKind.Number || !bps.TryGetUInt16(out var points) || points > 10_000)
             {
                 throw Bad(400, "invalid_field", $"'recipients[].bps' of '{name}' is an integer 0–10000");
             }
@@ -288,12 +288,16 @@ public static class ContractDocument
             return required ? throw Bad(400, "missing_field", $"'{field}' is required (seconds of ledger time after creation)") : 0UL;
         }
 
-        return value.TryGetUInt64(out var s) && s is > 0 and <= ContractModule.MaxDeadlineSeconds
+        // A string ("3600") is refused with a code like any wrong type, never read as a number (TryGetUInt64 on a string
+        // throws: that was a 500).
+        return value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out var s) && s is > 0 and <= ContractModule.MaxDeadlineSeconds
             ? s
             : throw Bad(400, "invalid_field", $"'{field}' is a whole number of seconds, 1 to {ContractModule.MaxDeadlineSeconds}");
     }
 
     /// <summary>Parses a decimal string of minor units (no sign, no leading zeros, 1 … 2^127 − 1).</summary>
+    /// <summary>An amount of minor units in the API's one unsigned grammar (<see cref="UnsignedText"/>: decimal or
+    /// 0x-hex), 1 … <see cref="LedgerState.MaxSupply"/>; the same codes as every other route.</summary>
     public static UInt128 Amount(string? text, string field)
     {
         if (text is null)
@@ -301,12 +305,13 @@ public static class ContractDocument
             throw Bad(400, "missing_field", $"'{field}' is required");
         }
 
-        if (text.Length is 0 or > 39 || !text.All(char.IsAsciiDigit) || (text.Length > 1 && text[0] == '0'))
+        var amount = UnsignedText.TryParse(text.AsSpan(), out var v) switch
         {
-            throw Bad(400, "invalid_field", $"'{field}' is a decimal string of minor units, e.g. \"1000000\"");
-        }
-
-        if (!UInt128.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > LedgerState.MaxSupply)
+            UnsignedTextError.None => v,
+            UnsignedTextError.Negative or UnsignedTextError.TooLarge => throw Bad(400, "amount_out_of_range", $"'{field}' must be 0 … 2^127 − 1 minor units"),
+            _ => throw Bad(400, "invalid_field", $"'{field}' must be a non-negative integer (decimal digits, or 0x-hex) of minor units, e.g. \"1000000\""),
+        };
+        if (amount > LedgerState.MaxSupply)
         {
             throw Bad(400, "amount_out_of_range", $"'{field}' is above 2^127 − 1 minor units");
         }
@@ -314,12 +319,11 @@ public static class ContractDocument
         return amount > UInt128.Zero ? amount : throw Bad(400, "invalid_field", $"'{field}' must not be zero");
     }
 
-    /// <summary>Parses a decimal 128-bit id (not 0).</summary>
+    /// <summary>A 128-bit id in the one unsigned grammar (decimal or 0x-hex), not 0 (and not 2^128 − 1, reserved).</summary>
     public static UInt128 Id(string text, string field) =>
-        text.Length is > 0 and <= 39 && text.All(char.IsAsciiDigit) && UInt128.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
-        && id != UInt128.Zero && id != UInt128.MaxValue
+        UnsignedText.TryParse(text.AsSpan(), out var id) == UnsignedTextError.None && id != UInt128.Zero && id != UInt128.MaxValue
             ? id
-            : throw Bad(400, "invalid_field", $"'{field}' is a decimal 128-bit id, not 0");
+            : throw Bad(400, "invalid_field", $"'{field}' must be a 128-bit id (decimal digits, or 0x-hex), not 0");
 
     private static ContractDocumentException Bad(int status, string code, string detail) => new(status, code, detail);
 

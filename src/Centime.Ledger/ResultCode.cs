@@ -295,6 +295,7 @@ public static class ResultCodes
             }
         }
 
-        return sb.ToString();
+        // "x402" is the protocol's name, one word (X402ChannelClosed → x402_channel_closed, as docs/errors.md lists it).
+        return sb.ToString().Replace("x_402_", "x402_", StringComparison.Ordinal);
     }
 }

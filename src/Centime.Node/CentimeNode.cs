@@ -89,6 +89,7 @@ public sealed class CentimeNode : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 16 << 20;
+            k.Limits.MaxConcurrentConnections = options.MaxConnections > 0 ? options.MaxConnections : null;
         });
         builder.Services.AddOpenApi("v1", Operations.OpenApiContract.Configure);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
@@ -153,11 +154,27 @@ public sealed class CentimeNode : IAsyncDisposable
             {
                 await ProblemResults.Of(ex.Status, ex.Code, ex.Title, ex.Detail, ex.Index).ExecuteAsync(http);
             }
+            catch (InvalidOperationException ex) when (IsJsonReadError(ex) && !http.Response.HasStarted)
+            {
+                // The JSON reader could not give a value of the body as asked: an unpaired surrogate escape ("\ud800")
+                // or invalid UTF-8 in a string, or a value of another JSON type than the field's. Bad input, never a
+                // 500; parsers check types first, this is the net under all of them.
+                await ProblemResults.Of(400, ProblemCodes.MalformedJson, "Malformed JSON",
+                    "a value in the body cannot be read as its field requires (invalid UTF-8, an unpaired surrogate escape, or a wrong JSON type): " + ex.Message).ExecuteAsync(http);
+            }
             catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex)
             {
-                var tooLarge = ex.StatusCode == StatusCodes.Status413PayloadTooLarge;
-                await ProblemResults.Of(ex.StatusCode, tooLarge ? ProblemCodes.PayloadTooLarge : ProblemCodes.MalformedJson,
-                    tooLarge ? "Payload too large" : "Bad request", ex.Message).ExecuteAsync(http);
+                // Kestrel cut the body (too slow, too large, broken chunking): the transport failed, not the JSON.
+                var (code, title) = ex.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => (ProblemCodes.PayloadTooLarge, "Payload too large"),
+                    StatusCodes.Status408RequestTimeout => (ProblemCodes.RequestTimeout, "Request timeout"),
+                    _ => (ProblemCodes.BadRequest, "Bad request"),
+                };
+                if (!http.Response.HasStarted)
+                {
+                    await ProblemResults.Of(ex.StatusCode, code, title, ex.Message).ExecuteAsync(http);
+                }
             }
         });
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -212,6 +229,11 @@ public sealed class CentimeNode : IAsyncDisposable
             logger.LogWarning("Sandbox mode: coins created here are unbacked test coins the operator key can mint and move (shown on the transparency page).");
         }
     }
+
+    /// <summary>Thrown by System.Text.Json while reading a value (its throw helpers are hidden from the trace's
+    /// first frame, so <see cref="Exception.Source"/> does not name it; the trace does).</summary>
+    private static bool IsJsonReadError(InvalidOperationException ex) =>
+        ex.StackTrace?.Contains("at System.Text.Json.", StringComparison.Ordinal) == true;
 
     /// <summary>Bodiless errors from routing (no such route, wrong method, wrong media type) become problems too.</summary>
     private static Task WriteStatusProblemAsync(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)

@@ -61,6 +61,13 @@ public sealed class NodeOptions
     /// <summary>Most listings the x402 discovery list holds (exactly; a full list refuses new ones, never evicts).</summary>
     public int X402DiscoveryCapacity { get; set; } = 10_000;
 
+    /// <summary>Default of <see cref="MaxConnections"/>.</summary>
+    public const int DefaultMaxConnections = 4096;
+
+    /// <summary>Most concurrent HTTP connections (Kestrel's limit; 0 = no limit). A flood of idle or slow connections
+    /// cannot exhaust the node's sockets and memory; <c>centime node --max-connections</c>.</summary>
+    public int MaxConnections { get; set; } = DefaultMaxConnections;
+
     /// <summary>Most concurrent server-sent-event streams (GET /v1/events).</summary>
     public int MaxEventStreams { get; set; } = 64;
 

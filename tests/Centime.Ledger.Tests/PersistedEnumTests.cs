@@ -293,6 +293,8 @@ public sealed class PersistedEnumTests
     [InlineData(ResultCode.IdAlreadyFailed, "id_already_failed")]
     [InlineData(ResultCode.PendingTransferExpired, "pending_transfer_expired")]
     [InlineData(ResultCode.LinkedEventChainOpen, "linked_event_chain_open")]
+    [InlineData(ResultCode.SplitNot100Percent, "split_not_100_percent")]
+    [InlineData(ResultCode.X402ChannelClosed, "x402_channel_closed")]
     public void ToProblemCode_IsSnakeCaseOfTheName(ResultCode code, string expected)
     {
         Assert.Equal(expected, code.ToProblemCode());

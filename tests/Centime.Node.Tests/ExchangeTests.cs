@@ -290,7 +290,8 @@ public sealed partial class ExchangeTests
         using var unknown = await m.Node.PostRawAsync("v1/exchange/quotes", """{"from":"NUSD","to":"JHKD","amountIn":"1000000","amout":"1"}""");
         Assert.Equal("unknown_field", (await m.Node.ReadProblemAsync(unknown)).Code);
         await m.RefusedAsync(() => m.Client.QuoteAsync(new QuoteRequest(Usd, "NOPE", "1000000")), 404, "coin_not_found");
-        await m.RefusedAsync(() => m.Client.QuoteAsync(new QuoteRequest(Usd, Hkd, "-1")), 400, "invalid_field");
+        await m.RefusedAsync(() => m.Client.QuoteAsync(new QuoteRequest(Usd, Hkd, "-1")), 400, "amount_out_of_range");
+        await m.RefusedAsync(() => m.Client.QuoteAsync(new QuoteRequest(Usd, Hkd, "1.5")), 400, "invalid_field");
         await m.RefusedAsync(() => m.Client.GetPoolAsync(9), 404, "pool_not_found");
         await m.RefusedAsync(() => m.Node.Anonymous.CreatePoolAsync(new CreatePoolRequest(2, "XLP2", [new PoolCoinRequest(Usd), new PoolCoinRequest(Hkd)], 100, "1")),
             401, "unauthorized");

@@ -56,9 +56,7 @@ public static class ContractEndpoints
             Endpoints.RequireOperator(node, http);
         }
 
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        var body = buffer.ToArray();
+        var body = await Endpoints.ReadBodyBytesAsync(http);
         if (payerSignature.Length == 0)
         {
             return await CreateFromAsync(node, body, "admin", null);
@@ -74,8 +72,9 @@ public static class ContractEndpoints
                 ? ContractDocument.Id(idElement.GetString()!, "id")
                 : throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "a payer-signed contract names its 'id' (the signature covers it)");
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: an unpaired surrogate escape in 'id' (was a 500 reachable without any key).
             throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", ex.Message);
         }
         catch (ContractDocumentException ex)

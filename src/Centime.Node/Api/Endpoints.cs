@@ -392,21 +392,9 @@ public static class Endpoints
         }
     }
 
-    private static UInt128 ParseId(string id)
-    {
-        try
-        {
-            return TransferBatchParser.ParseU128(System.Text.Encoding.UTF8.GetBytes(id), "id", 0, ProblemCodes.InvalidField);
-        }
-        catch (ProblemException ex)
-        {
-            throw new ProblemException(400, ex.Code, ex.Title, "transfer ids are decimal or 0x-hex 128-bit integers");
-        }
-    }
+    private static UInt128 ParseId(string id) => FieldGrammar.Unsigned(id, "id", null, ProblemCodes.InvalidField);
 
-    internal static Address ParseAddress(string text) => Address.TryParse(text, out var a)
-        ? a
-        : throw new ProblemException(400, ProblemCodes.InvalidAddress, "Invalid address", $"'{text}' is not a 0x-prefixed 20-byte address with a valid EIP-55 checksum");
+    internal static Address ParseAddress(string text) => FieldGrammar.Address(text, "address");
 
     internal static async Task<T> ReadJsonAsync<T>(HttpContext http)
     {
@@ -434,6 +422,41 @@ public static class Endpoints
         }
     }
 
+    /// <summary>
+    /// The one media-type rule of request bodies: <c>application/json</c> (parameters allowed), and if a charset is
+    /// named it is UTF-8 (RFC 8259 §8.1). A UTF-16 body must be refused, not read as UTF-8.
+    /// </summary>
+    internal static void RequireJsonUtf8(string? contentType)
+    {
+        if (contentType is null || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+            || !media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ProblemException(415, ProblemCodes.UnsupportedMediaType, "Unsupported media type", "send 'Content-Type: application/json'");
+        }
+
+        var charset = media.Charset;
+        if (charset.HasValue && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ProblemException(415, ProblemCodes.UnsupportedMediaType, "Unsupported media type",
+                $"request bodies are UTF-8 JSON; charset '{charset}' is not accepted (send 'Content-Type: application/json' or '…; charset=utf-8')");
+        }
+    }
+
+    /// <summary>The body as a new array, read by the one body reader (media type, charset, size limit): for routes
+    /// that hash or parse the exact bytes themselves (payer-signed contracts).</summary>
+    internal static async Task<byte[]> ReadBodyBytesAsync(HttpContext http)
+    {
+        var body = await ReadBodyAsync(http);
+        try
+        {
+            return body.Span.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body.Array);
+        }
+    }
+
     private readonly record struct PooledBody(byte[] Array, int Length)
     {
         public ReadOnlySpan<byte> Span => Array.AsSpan(0, Length);
@@ -441,11 +464,7 @@ public static class Endpoints
 
     private static async Task<PooledBody> ReadBodyAsync(HttpContext http)
     {
-        var contentType = http.Request.ContentType;
-        if (contentType is null || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ProblemException(415, ProblemCodes.UnsupportedMediaType, "Unsupported media type", "send 'Content-Type: application/json'");
-        }
+        RequireJsonUtf8(http.Request.ContentType);
 
         var declared = http.Request.ContentLength;
         if (declared > MaxBodyBytes)

@@ -543,7 +543,7 @@ public static class ExchangeEndpoints
         var coinOut = CoinNumber(node, to);
         var amountIn = Amount(r.AmountIn ?? throw Missing("amountIn"), "amountIn");
         var minOut = Amount(r.MinOut ?? throw Missing("minOut"), "minOut");
-        var id = r.Id is null ? (signed ? throw Missing("id") : NewSwapId()) : Amount(r.Id, "id");
+        var id = r.Id is null ? (signed ? throw Missing("id") : NewSwapId()) : FieldGrammar.Id(r.Id, "id");
         var expiry = r.Expiry ?? (signed ? throw Missing("expiry") : 0UL);
         SwapHop[]? route = null;
         if (r.Route is not null)
@@ -661,7 +661,7 @@ public static class ExchangeEndpoints
 
     private static IResult GetSwap(NodeContext node, string idText)
     {
-        var id = Amount(idText, "id");
+        var id = FieldGrammar.Id(idText, "id");
         using (var view = node.Read())
         {
             var swap = Module(view).GetSwap(id) ?? throw new ProblemException(404, "swap_not_found", "Not found", $"no swap {idText}");
@@ -798,17 +798,8 @@ public static class ExchangeEndpoints
             ? v
             : throw Invalid($"'{field}' is a decimal rate string with at most 18 decimal places, e.g. \"7.80\"");
 
-    private static UInt128 Amount(string text, string field)
-    {
-        try
-        {
-            return TransferBatchParser.ParseU128(System.Text.Encoding.UTF8.GetBytes(text), field, 0, ProblemCodes.AmountOutOfRange);
-        }
-        catch (ProblemException ex)
-        {
-            throw new ProblemException(400, ex.Code, ex.Title, $"'{field}' is a decimal (or 0x-hex) string of raw units: {ex.Detail}");
-        }
-    }
+    // Zero is a valid minimum (minOut, minMint, minAmounts); the module refuses a zero trade.
+    private static UInt128 Amount(string text, string field) => FieldGrammar.Amount(text, field, allowZero: true);
 
     private static uint PoolId(string text) => uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
         ? id

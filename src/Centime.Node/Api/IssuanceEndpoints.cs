@@ -778,21 +778,8 @@ public static class IssuanceEndpoints
             return null;
         }
 
-        var contentType = http.Request.ContentType;
-        if (contentType is null || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ProblemException(415, ProblemCodes.UnsupportedMediaType, "Unsupported media type", "send 'Content-Type: application/json'");
-        }
-
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, JsonDefaults.Options, http.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            var unknown = ex.Message.Contains("could not be mapped", StringComparison.Ordinal);
-            throw new ProblemException(400, unknown ? ProblemCodes.UnknownField : ProblemCodes.MalformedJson, unknown ? "Unknown field" : "Malformed JSON", ex.Message);
-        }
+        // The one body reader (media type, UTF-8 only, size limit, duplicate keys, invalid UTF-8).
+        return await Endpoints.ReadJsonAsync<T>(http);
     }
 
     private static ProblemException Invalid(string field, string detail) => new(400, ProblemCodes.InvalidField, "Invalid field", $"'{field}': {detail}");
@@ -809,30 +796,13 @@ public static class IssuanceEndpoints
 
     private static string OptionalText(string? value, string field) => value is null ? "" : Text(value, field);
 
-    private static UInt128 Amount(string? value, string field, bool allowZero = false)
-    {
-        var text = Required(value, field);
-        if (text.Length == 0 || text.Length > 40 || !text.All(char.IsAsciiDigit) || (text.Length > 1 && text[0] == '0'))
-        {
-            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", $"'{field}' is a decimal string of minor units, e.g. \"1000000\"");
-        }
+    private static UInt128 Amount(string? value, string field, bool allowZero = false) => FieldGrammar.Amount(value, field, allowZero);
 
-        if (!UInt128.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > LedgerState.MaxSupply)
-        {
-            throw new ProblemException(400, ProblemCodes.AmountOutOfRange, "Amount out of range", $"'{field}' is above 2^127 − 1 minor units");
-        }
-
-        return amount > UInt128.Zero || allowZero ? amount : throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", $"'{field}' must not be zero");
-    }
-
-    private static DateOnly DateField(string? value, string field) =>
-        DateOnly.TryParseExact(Required(value, field), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : throw Invalid(field, "a date, yyyy-MM-dd");
+    private static DateOnly DateField(string? value, string field) => FieldGrammar.Date(value, field);
 
     private static DateOnly? OptionalDate(string? value, string field) => value is null ? null : DateField(value, field);
 
-    private static Address AddressField(string? value, string field) => Address.TryParse(Required(value, field), out var a)
-        ? a
-        : throw new ProblemException(400, ProblemCodes.InvalidAddress, "Invalid address", $"'{field}': '{value}' is not a 0x-prefixed 20-byte address with a valid EIP-55 checksum");
+    private static Address AddressField(string? value, string field) => FieldGrammar.Address(value, field);
 
     private static Price PriceField(string? value, string field)
     {
@@ -876,10 +846,7 @@ public static class IssuanceEndpoints
         return (UInt128)RandomNumberGenerator.GetInt32(1, 1 << 24) << 24 | (UInt128)(uint)RandomNumberGenerator.GetInt32(0, 1 << 24);
     }
 
-    private static UInt128 ParseActionId(string text, string field) =>
-        text.Length is > 0 and <= 39 && text.All(char.IsAsciiDigit) && UInt128.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id != UInt128.Zero
-            ? id
-            : throw Invalid(field, "an action id is a decimal 128-bit integer, not 0");
+    private static UInt128 ParseActionId(string text, string field) => FieldGrammar.Id(text, field);
 
     private static uint CoinOf(NodeContext node, string symbol) =>
         node.CoinNumber(symbol) ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Not found", $"no coin '{symbol}'");

@@ -21,6 +21,8 @@ public static class ProblemCodes
     public const string BatchTooLarge = "batch_too_large";
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string RequestTimeout = "request_timeout";
+    public const string BadRequest = "bad_request";
     public const string Unauthorized = "unauthorized";
     public const string CoinNotFound = "coin_not_found";
     public const string TransferNotFound = "transfer_not_found";

@@ -319,68 +319,10 @@ public static class TransferBatchParser
         return ParseU128(text, field, index, overflowCode);
     }
 
-    internal static UInt128 ParseU128(ReadOnlySpan<byte> text, string field, int index, string overflowCode)
-    {
-        if (text.Length > 2 && text[0] == (byte)'0' && (text[1] == (byte)'x' || text[1] == (byte)'X'))
-        {
-            var hex = text[2..];
-            if (hex.Length > 32)
-            {
-                throw new ProblemException(Bad, overflowCode, "Out of range", $"'{field}' does not fit in 128 bits", index);
-            }
-
-            UInt128 h = 0;
-            foreach (var c in hex)
-            {
-                var d = c switch
-                {
-                    >= (byte)'0' and <= (byte)'9' => c - '0',
-                    >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
-                    >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
-                    _ => -1,
-                };
-                if (d < 0)
-                {
-                    throw Invalid(field, "a non-negative integer", index);
-                }
-
-                h = (h << 4) | (uint)d;
-            }
-
-            return h;
-        }
-
-        if (text.IsEmpty || text.Length > 80)
-        {
-            throw text.Length > 80
-                ? new ProblemException(Bad, overflowCode, "Out of range", $"'{field}' does not fit in 128 bits", index)
-                : Invalid(field, "a non-negative integer", index);
-        }
-
-        UInt128 value = 0;
-        foreach (var c in text)
-        {
-            if (c is < (byte)'0' or > (byte)'9')
-            {
-                if (c == (byte)'-' && field == "amount")
-                {
-                    throw new ProblemException(Bad, overflowCode, "Out of range", "'amount' must not be negative", index);
-                }
-
-                throw Invalid(field, "a non-negative integer (decimal digits, or 0x-hex)", index);
-            }
-
-            var digit = (uint)(c - '0');
-            if (value > (UInt128.MaxValue - digit) / 10)
-            {
-                throw new ProblemException(Bad, overflowCode, "Out of range", $"'{field}' does not fit in 128 bits (max {UInt128.MaxValue})", index);
-            }
-
-            value = (value * 10) + digit;
-        }
-
-        return value;
-    }
+    /// <summary>The one unsigned-integer grammar (<see cref="UnsignedText"/>) with this field's problem codes
+    /// (<see cref="FieldGrammar.Unsigned(ReadOnlySpan{byte}, string, int?, string)"/>).</summary>
+    internal static UInt128 ParseU128(ReadOnlySpan<byte> text, string field, int index, string overflowCode) =>
+        FieldGrammar.Unsigned(text, field, index, overflowCode);
 
     private static ProblemException Invalid(string field, string expected, int index) =>
         new(Bad, ProblemCodes.InvalidField, "Invalid field", $"'{field}' must be {expected}", index);
