@@ -382,13 +382,9 @@ public static class Endpoints
 
     internal static void RequireOperator(NodeContext node, HttpContext http)
     {
-        var header = http.Request.Headers.Authorization.ToString();
-        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : http.Request.Headers["X-Api-Key"].ToString();
-        if (!node.IsOperatorKey(key))
+        if (!node.IsOperatorKey(OperatorAuth.PresentedKey(http.Request)))
         {
-            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"centime\"";
-            throw new ProblemException(401, ProblemCodes.Unauthorized, "Unauthorized",
-                "this operation needs the operator API key: 'Authorization: Bearer <key>' (the key is in <data>/operator.key)");
+            throw OperatorAuth.Unauthorized(http, "this operation needs the operator API key: 'Authorization: Bearer <key>' (the key is in <data>/operator.key)");
         }
     }
 

@@ -99,8 +99,7 @@ public static class IssuanceEndpoints
 
     private static Caller Authenticate(NodeContext node, HttpContext http)
     {
-        var header = http.Request.Headers.Authorization.ToString();
-        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : http.Request.Headers["X-Api-Key"].ToString();
+        var key = OperatorAuth.PresentedKey(http.Request);
         if (node.IsOperatorKey(key))
         {
             return new Caller(IssuanceModule.BootstrapAdmin, OperatorRoles.Admin);
@@ -118,8 +117,7 @@ public static class IssuanceEndpoints
             }
         }
 
-        http.Response.Headers.WWWAuthenticate = "Bearer realm=\"centime\"";
-        throw new ProblemException(401, ProblemCodes.Unauthorized, "Unauthorized", "this operation needs an operator API key: 'Authorization: Bearer <key>'");
+        throw OperatorAuth.Unauthorized(http, "this operation needs an operator API key: 'Authorization: Bearer <key>'");
     }
 
     /// <summary>The id of the calling operator (the operator key is the bootstrap admin); 401 without a key, 403 without one of the roles.</summary>
