@@ -178,7 +178,7 @@ public static class LedgerBench
         {
             var n = Math.Min(Batch, Holders - start);
             await sequencer.SubmitAsync(Enumerable.Range(start, n).Select(i => Command.Of(new Transfer
-                { Id = id++, DebitAccount = supply, CreditAccount = holders[i], Amount = 1_000_000_000, Coin = 1, Code = 1 })).ToArray());
+            { Id = id++, DebitAccount = supply, CreditAccount = holders[i], Amount = 1_000_000_000, Coin = 1, Code = 1 })).ToArray());
         }
 
         // Pre-build enough batches for the whole run so generation does not compete with the writer.

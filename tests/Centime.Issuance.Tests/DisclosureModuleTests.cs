@@ -51,8 +51,14 @@ public sealed class DisclosureModuleTests
 
     private static BankDeposit Bank(int month, int day, UInt128 amount) => new()
     {
-        Id = "bny", Currency = "USD", ValuedOn = new DateOnly(2026, month, day), Bank = "BNY", AccountReference = "1",
-        Amount = amount, InsuredInstitution = true, Segregated = true,
+        Id = "bny",
+        Currency = "USD",
+        ValuedOn = new DateOnly(2026, month, day),
+        Bank = "BNY",
+        AccountReference = "1",
+        Amount = amount,
+        InsuredInstitution = true,
+        Segregated = true,
     };
 
     /// <summary>NUSD created on 10 January, 1,000 minted on 30 January against 1,000 in the bank; the bank balance

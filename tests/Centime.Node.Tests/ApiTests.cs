@@ -157,7 +157,7 @@ public sealed class ApiTests
         await using var node = await TestNode.StartAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice, Holders.Carol, Holders.Dave);
         await node.Client.SubmitTransfersAsync(Enumerable.Range(0, 5).Select(i => new TransferRequest
-            { Id = (100 + i).ToString(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }).ToList());
+        { Id = (100 + i).ToString(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }).ToList());
         var proof = await node.Anonymous.GetInclusionProofAsync("103");
         var block = await node.Anonymous.GetBlockAsync(proof.Block.Height);
         var ok = InclusionVerifier.Verify(proof, Hash32.Parse(block.Hash));

@@ -161,7 +161,7 @@ public sealed class CrashTests(ITestOutputHelper output)
                 for (var b = 0; b < 5; b++)
                 {
                     await client.SubmitTransfersAsync(Enumerable.Range(0, 50).Select(i => new TransferRequest
-                        { Id = (b * 1000 + i + 1).ToString(), Coin = "NUSD", Debit = coin.SupplyAccount, Credit = Holders.Alice, Amount = "1" }).ToList());
+                    { Id = (b * 1000 + i + 1).ToString(), Coin = "NUSD", Debit = coin.SupplyAccount, Credit = Holders.Alice, Amount = "1" }).ToList());
                 }
 
                 node.KillHard();

@@ -37,8 +37,12 @@ public sealed partial class IssuanceTests
         Assert.Equal(HolderTypedData.RedemptionType, ethers["encodeType"]!.GetValue<string>());
         var request = new HolderRedeemRequest
         {
-            Holder = Redeemer.Address.ToString(), Amount = "120" + Whole, PayTo = "DE89370400440532013000",
-            Nonce = draft.Nonce, Deadline = draft.Deadline, Signature = ethers["signature"]!.GetValue<string>(),
+            Holder = Redeemer.Address.ToString(),
+            Amount = "120" + Whole,
+            PayTo = "DE89370400440532013000",
+            Nonce = draft.Nonce,
+            Deadline = draft.Deadline,
+            Signature = ethers["signature"]!.GetValue<string>(),
         };
 
         // Tampered terms no longer match the signature (nothing moves).

@@ -184,183 +184,183 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
         switch (operation)
         {
             case "escrow":
-            {
-                var doc = Contract("escrow");
-                doc["deadlineSeconds"] = 3600;
-                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payer, "confirm"));
-            }
-
-            case "escrow_oracle":
-            {
-                var doc = Contract("escrow");
-                doc["deadlineSeconds"] = 3600;
-                doc["oracle"] = "third";
-                doc["factKey"] = "delivered:" + cell.Tag;
-                return await ContractThenAsync(cell, doc, _ => FactAsync(cell.Third, "delivered:" + cell.Tag));
-            }
-
-            case "bond":
-            {
-                var doc = Contract("bond");
-                doc["slasher"] = "third";
-                doc["deadlineSeconds"] = 3600;
-                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Third, "slash", "1" + Whole, "late delivery"));
-            }
-
-            case "split":
-            {
-                var doc = Contract("split");
-                doc.Remove("payee");
-                doc["recipients"] = new JsonArray(new JsonObject { ["party"] = "payee", ["bps"] = 10_000 });
-                return await ContractThenAsync(cell, doc, null);
-            }
-
-            case "refund":
-            {
-                var doc = Contract("refund");
-                doc["amount"] = "5" + Whole;
-                doc["refundOf"] = prepared;
-                return await ContractThenAsync(cell, doc, null);
-            }
-
-            case "milestones":
-            {
-                var doc = Contract("milestones");
-                doc["milestones"] = new JsonArray(new JsonObject { ["name"] = "design", ["amount"] = "10" + Whole }, new JsonObject { ["name"] = "build", ["amount"] = "30" + Whole });
-                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payer, "milestone", "0"));
-            }
-
-            case "stream":
-            {
-                var doc = Contract("stream");
-                doc["ratePerSecond"] = "1" + Whole;
-                return await ContractThenAsync(cell, doc, async id =>
                 {
-                    await Task.Delay(1100); // one whole second of ledger time accrues to the payee
-                    return await EventAsync(id, cell.Payer, "cancel");
-                });
-            }
-
-            case "subscription":
-            {
-                var doc = Contract("subscription");
-                doc["periodSeconds"] = 3600;
-                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payee, "charge", "15" + Whole));
-            }
-
-            case "standing_order_erp":
-            {
-                var doc = Contract("standing_order");
-                doc["maxExecutions"] = 2;
-                doc["trigger"] = "third";
-                doc["deadlineSeconds"] = 3600;
-                return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Third, "trigger"));
-            }
-
-            case "standing_order_oracle":
-            {
-                var doc = Contract("standing_order");
-                doc["maxExecutions"] = 2;
-                doc["oracle"] = "third";
-                doc["factKey"] = "stock:" + cell.Tag;
-                doc["deadlineSeconds"] = 3600;
-                return await ContractThenAsync(cell, doc, _ => FactAsync(cell.Third, "stock:" + cell.Tag));
-            }
-
-            case "x402_exact":
-            {
-                using var facilitator = new HttpFacilitatorClient(new Uri(world.Node.BaseUrl + "x402"));
-                var asset = X402Asset.From(world.Coin(Usd));
-                var offer = new PaymentRequirements
-                {
-                    Scheme = "exact",
-                    Network = asset.Network,
-                    Amount = amount,
-                    Asset = asset.Address,
-                    PayTo = cell.Payee.Address,
-                    MaxTimeoutSeconds = 60,
-                    Extra = new Dictionary<string, JsonElement> { ["name"] = JsonSerializer.SerializeToElement(asset.Name), ["version"] = JsonSerializer.SerializeToElement(asset.Version) },
-                };
-                var a = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), cell.Payee.Signer.Address, Amount, 0, NowSeconds + 60);
-                var payment = new PaymentPayload
-                {
-                    X402Version = 2,
-                    Resource = new ResourceInfo { Url = "http://127.0.0.1/matrix/" + cell.Tag },
-                    Accepted = offer,
-                    Payload = JsonSerializer.SerializeToElement(Exact(a), X402Headers.Json),
-                    Extensions = [],
-                };
-                var settled = await facilitator.SettleAsync(payment, offer);
-                return settled.Success ? "ok" : X402Outcome(settled.ErrorReason, settled.ErrorMessage);
-            }
-
-            case "x402_hashchain":
-            {
-                using var facilitator = new HttpFacilitatorClient(new Uri(world.Node.BaseUrl + "x402"));
-                var asset = X402Asset.From(world.Coin(Usd));
-                const int capacity = 10;
-                var words = HashChain.Generate(HolderSigner.NewNonce(), capacity);
-                var terms = new ChannelTerms
-                {
-                    Payer = cell.Payer.Address,
-                    PayTo = cell.Payee.Address,
-                    Asset = asset.Address,
-                    Network = asset.Network,
-                    Unit = "1" + Whole,
-                    Capacity = capacity,
-                    Root = words[0].ToString(),
-                    Expiry = (long)NowSeconds + 3600,
-                };
-                Assert.True(terms.TryResolve(out var channel));
-                var deposit = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), channel.Escrow, channel.Deposit!.Value, 0, NowSeconds + 60, channel.Id);
-                var opened = await facilitator.OpenChannelAsync(new ChannelOpenRequest { Terms = terms, Deposit = Exact(deposit) });
-                if (!opened.Success)
-                {
-                    return X402Outcome(opened.ErrorReason, opened.ErrorMessage);
+                    var doc = Contract("escrow");
+                    doc["deadlineSeconds"] = 3600;
+                    return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payer, "confirm"));
                 }
 
-                world.Track(channel.Escrow.ToString());
-                var settled = await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = terms, Index = capacity, Word = words[capacity].ToString(), Close = true });
-                return settled.Success ? "ok" : X402Outcome(settled.ErrorReason, settled.ErrorMessage);
-            }
+            case "escrow_oracle":
+                {
+                    var doc = Contract("escrow");
+                    doc["deadlineSeconds"] = 3600;
+                    doc["oracle"] = "third";
+                    doc["factKey"] = "delivered:" + cell.Tag;
+                    return await ContractThenAsync(cell, doc, _ => FactAsync(cell.Third, "delivered:" + cell.Tag));
+                }
+
+            case "bond":
+                {
+                    var doc = Contract("bond");
+                    doc["slasher"] = "third";
+                    doc["deadlineSeconds"] = 3600;
+                    return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Third, "slash", "1" + Whole, "late delivery"));
+                }
+
+            case "split":
+                {
+                    var doc = Contract("split");
+                    doc.Remove("payee");
+                    doc["recipients"] = new JsonArray(new JsonObject { ["party"] = "payee", ["bps"] = 10_000 });
+                    return await ContractThenAsync(cell, doc, null);
+                }
+
+            case "refund":
+                {
+                    var doc = Contract("refund");
+                    doc["amount"] = "5" + Whole;
+                    doc["refundOf"] = prepared;
+                    return await ContractThenAsync(cell, doc, null);
+                }
+
+            case "milestones":
+                {
+                    var doc = Contract("milestones");
+                    doc["milestones"] = new JsonArray(new JsonObject { ["name"] = "design", ["amount"] = "10" + Whole }, new JsonObject { ["name"] = "build", ["amount"] = "30" + Whole });
+                    return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payer, "milestone", "0"));
+                }
+
+            case "stream":
+                {
+                    var doc = Contract("stream");
+                    doc["ratePerSecond"] = "1" + Whole;
+                    return await ContractThenAsync(cell, doc, async id =>
+                    {
+                        await Task.Delay(1100); // one whole second of ledger time accrues to the payee
+                        return await EventAsync(id, cell.Payer, "cancel");
+                    });
+                }
+
+            case "subscription":
+                {
+                    var doc = Contract("subscription");
+                    doc["periodSeconds"] = 3600;
+                    return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Payee, "charge", "15" + Whole));
+                }
+
+            case "standing_order_erp":
+                {
+                    var doc = Contract("standing_order");
+                    doc["maxExecutions"] = 2;
+                    doc["trigger"] = "third";
+                    doc["deadlineSeconds"] = 3600;
+                    return await ContractThenAsync(cell, doc, id => EventAsync(id, cell.Third, "trigger"));
+                }
+
+            case "standing_order_oracle":
+                {
+                    var doc = Contract("standing_order");
+                    doc["maxExecutions"] = 2;
+                    doc["oracle"] = "third";
+                    doc["factKey"] = "stock:" + cell.Tag;
+                    doc["deadlineSeconds"] = 3600;
+                    return await ContractThenAsync(cell, doc, _ => FactAsync(cell.Third, "stock:" + cell.Tag));
+                }
+
+            case "x402_exact":
+                {
+                    using var facilitator = new HttpFacilitatorClient(new Uri(world.Node.BaseUrl + "x402"));
+                    var asset = X402Asset.From(world.Coin(Usd));
+                    var offer = new PaymentRequirements
+                    {
+                        Scheme = "exact",
+                        Network = asset.Network,
+                        Amount = amount,
+                        Asset = asset.Address,
+                        PayTo = cell.Payee.Address,
+                        MaxTimeoutSeconds = 60,
+                        Extra = new Dictionary<string, JsonElement> { ["name"] = JsonSerializer.SerializeToElement(asset.Name), ["version"] = JsonSerializer.SerializeToElement(asset.Version) },
+                    };
+                    var a = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), cell.Payee.Signer.Address, Amount, 0, NowSeconds + 60);
+                    var payment = new PaymentPayload
+                    {
+                        X402Version = 2,
+                        Resource = new ResourceInfo { Url = "http://127.0.0.1/matrix/" + cell.Tag },
+                        Accepted = offer,
+                        Payload = JsonSerializer.SerializeToElement(Exact(a), X402Headers.Json),
+                        Extensions = [],
+                    };
+                    var settled = await facilitator.SettleAsync(payment, offer);
+                    return settled.Success ? "ok" : X402Outcome(settled.ErrorReason, settled.ErrorMessage);
+                }
+
+            case "x402_hashchain":
+                {
+                    using var facilitator = new HttpFacilitatorClient(new Uri(world.Node.BaseUrl + "x402"));
+                    var asset = X402Asset.From(world.Coin(Usd));
+                    const int capacity = 10;
+                    var words = HashChain.Generate(HolderSigner.NewNonce(), capacity);
+                    var terms = new ChannelTerms
+                    {
+                        Payer = cell.Payer.Address,
+                        PayTo = cell.Payee.Address,
+                        Asset = asset.Address,
+                        Network = asset.Network,
+                        Unit = "1" + Whole,
+                        Capacity = capacity,
+                        Root = words[0].ToString(),
+                        Expiry = (long)NowSeconds + 3600,
+                    };
+                    Assert.True(terms.TryResolve(out var channel));
+                    var deposit = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), channel.Escrow, channel.Deposit!.Value, 0, NowSeconds + 60, channel.Id);
+                    var opened = await facilitator.OpenChannelAsync(new ChannelOpenRequest { Terms = terms, Deposit = Exact(deposit) });
+                    if (!opened.Success)
+                    {
+                        return X402Outcome(opened.ErrorReason, opened.ErrorMessage);
+                    }
+
+                    world.Track(channel.Escrow.ToString());
+                    var settled = await facilitator.SettleChannelAsync(new ChannelSettleRequest { Terms = terms, Index = capacity, Word = words[capacity].ToString(), Close = true });
+                    return settled.Success ? "ok" : X402Outcome(settled.ErrorReason, settled.ErrorMessage);
+                }
 
             case "swap":
             case "cross_border":
-            {
-                var recipient = operation == "swap" ? cell.Payer.Address : cell.Payee.Address;
-                try
                 {
-                    await world.RateAsync("7.80");
-                    var quote = await world.Node.Client.QuoteAsync(new QuoteRequest(Usd, Hkd, amount, cell.Payer.Address, recipient));
-                    var signed = cell.Payer.Signer.SignAcceptance(quote);
-                    _ = operation == "swap" ? await world.Node.Anonymous.SwapAsync(signed) : await world.Node.Anonymous.PayAsync(signed);
-                    return "ok";
+                    var recipient = operation == "swap" ? cell.Payer.Address : cell.Payee.Address;
+                    try
+                    {
+                        await world.RateAsync("7.80");
+                        var quote = await world.Node.Client.QuoteAsync(new QuoteRequest(Usd, Hkd, amount, cell.Payer.Address, recipient));
+                        var signed = cell.Payer.Signer.SignAcceptance(quote);
+                        _ = operation == "swap" ? await world.Node.Anonymous.SwapAsync(signed) : await world.Node.Anonymous.PayAsync(signed);
+                        return "ok";
+                    }
+                    catch (CentimeApiException ex)
+                    {
+                        return ex.Code;
+                    }
                 }
-                catch (CentimeApiException ex)
-                {
-                    return ex.Code;
-                }
-            }
 
             case "signed_transfer":
-            {
-                var auth = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), cell.Payee.Signer.Address, Amount, 0, NowSeconds + 3600);
-                return await SignedAsync(() => world.Node.Anonymous.TransferWithAuthorizationAsync(Usd, auth));
-            }
-
-            case "permit":
-            {
-                var nonce = ulong.Parse((await world.Node.Anonymous.GetPermitNonceAsync(Usd, cell.Payer.Address)).Nonce, CultureInfo.InvariantCulture);
-                var permit = cell.Payer.Signer.SignPermit(world.Domain(Usd), cell.Payee.Signer.Address, Amount, nonce, NowSeconds + 3600);
-                var granted = await SignedAsync(() => world.Node.Anonymous.PermitAsync(Usd, permit));
-                if (granted != "ok")
                 {
-                    return granted;
+                    var auth = cell.Payer.Signer.SignAuthorization(world.Domain(Usd), cell.Payee.Signer.Address, Amount, 0, NowSeconds + 3600);
+                    return await SignedAsync(() => world.Node.Anonymous.TransferWithAuthorizationAsync(Usd, auth));
                 }
 
-                var pull = cell.Payee.Signer.SignTransferFrom(world.Domain(Usd), cell.Payer.Signer.Address, cell.Payee.Signer.Address, Amount, NowSeconds + 3600);
-                return await SignedAsync(() => world.Node.Anonymous.TransferFromAsync(Usd, pull));
-            }
+            case "permit":
+                {
+                    var nonce = ulong.Parse((await world.Node.Anonymous.GetPermitNonceAsync(Usd, cell.Payer.Address)).Nonce, CultureInfo.InvariantCulture);
+                    var permit = cell.Payer.Signer.SignPermit(world.Domain(Usd), cell.Payee.Signer.Address, Amount, nonce, NowSeconds + 3600);
+                    var granted = await SignedAsync(() => world.Node.Anonymous.PermitAsync(Usd, permit));
+                    if (granted != "ok")
+                    {
+                        return granted;
+                    }
+
+                    var pull = cell.Payee.Signer.SignTransferFrom(world.Domain(Usd), cell.Payer.Signer.Address, cell.Payee.Signer.Address, Amount, NowSeconds + 3600);
+                    return await SignedAsync(() => world.Node.Anonymous.TransferFromAsync(Usd, pull));
+                }
 
             case "redemption":
                 return await world.RedeemAsync(cell.Payer, Amount);
@@ -508,12 +508,22 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
                 _coins[symbol] = await Node.Client.CreateCoinAsync(new CreateCoinRequest(symbol, currency, 6, name, "1"));
                 await OkAsync<ActionOutcome>("rm", $"v1/issuance/coins/{symbol}/reserves", new HoldingInfo
                 {
-                    Type = "bank_deposit", Id = "bank", Bank = "Bank of New York Mellon", AccountReference = symbol + "-RESERVE-1", Amount = "0", Insured = true, Segregated = true,
+                    Type = "bank_deposit",
+                    Id = "bank",
+                    Bank = "Bank of New York Mellon",
+                    AccountReference = symbol + "-RESERVE-1",
+                    Amount = "0",
+                    Insured = true,
+                    Segregated = true,
                 });
                 await OkAsync<ActionOutcome>("mm", $"v1/issuance/coins/{symbol}/minters", new MinterRequest { Minter = "m1", Allowance = "100000000" + Whole });
                 await OkAsync<ActionOutcome>("rm", $"v1/issuance/coins/{symbol}/deposits", new DepositRequest
                 {
-                    Bank = "Bank of New York Mellon", Reference = "WIRE-" + symbol, Amount = "100000000" + Whole, ValueDate = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Holding = "bank",
+                    Bank = "Bank of New York Mellon",
+                    Reference = "WIRE-" + symbol,
+                    Amount = "100000000" + Whole,
+                    ValueDate = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    Holding = "bank",
                 });
             }
 

@@ -75,7 +75,7 @@ public sealed class SnapshotCadenceTests(ITestOutputHelper output)
                 }
 
                 using var sequencer = new Sequencer(journal, new SequencerOptions
-                    { SnapshotEveryCommands = EveryCommands, SnapshotEveryBlocks = EveryBlocks, SnapshotOnShutdown = false });
+                { SnapshotEveryCommands = EveryCommands, SnapshotEveryBlocks = EveryBlocks, SnapshotOnShutdown = false });
                 if (cycle == 0)
                 {
                     await sequencer.SubmitAsync([Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1"))]);
@@ -99,8 +99,12 @@ public sealed class SnapshotCadenceTests(ITestOutputHelper output)
                             var id = (UInt128)(ulong)Interlocked.Increment(ref nextId);
                             commands[i] = Command.Of(new Transfer
                             {
-                                Id = id, DebitAccount = Coin.SupplyAccountOf("NUSD"), CreditAccount = Address.Derive("cadence-" + (id % 97)),
-                                Amount = 1 + (ulong)local.Next(1000), Coin = 1, Code = 1,
+                                Id = id,
+                                DebitAccount = Coin.SupplyAccountOf("NUSD"),
+                                CreditAccount = Address.Derive("cadence-" + (id % 97)),
+                                Amount = 1 + (ulong)local.Next(1000),
+                                Coin = 1,
+                                Code = 1,
                             });
                         }
 

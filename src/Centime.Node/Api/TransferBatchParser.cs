@@ -62,7 +62,16 @@ public static class TransferBatchParser
     /// <summary>A bit per known transfer field (0 = unknown, refused by the switch anyway).</summary>
     private static int FieldBit(string name) => name switch
     {
-        "id" => 1, "debit" => 2, "credit" => 3, "coin" => 4, "amount" => 5, "pendingId" => 6, "memo" => 7, "timeout" => 8, "code" => 9, "flags" => 10,
+        "id" => 1,
+        "debit" => 2,
+        "credit" => 3,
+        "coin" => 4,
+        "amount" => 5,
+        "pendingId" => 6,
+        "memo" => 7,
+        "timeout" => 8,
+        "code" => 9,
+        "flags" => 10,
         _ => 0,
     };
 
