@@ -18,7 +18,7 @@ public static partial class ExchangeBench
     {
         const string key = "ck_bench_operator_key_000000000";
         var inv = CultureInfo.InvariantCulture;
-        await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0 },
+        await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, Sandbox = true },
             l => l.SetMinimumLevel(LogLevel.Warning));
         await node.StartAsync(ct);
         using var admin = new CentimeClient(new Uri(node.Urls[0] + "/"), key);

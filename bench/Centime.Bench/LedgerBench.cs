@@ -287,7 +287,7 @@ public static class LedgerBench
     private static async Task<(string, string, string)> HttpBatchesAsync(string dir, int seconds, CancellationToken ct)
     {
         const string key = "ck_bench_operator_key_000000000";
-        await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0 },
+        await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, Sandbox = true },
             l => l.SetMinimumLevel(LogLevel.Warning));
         await node.StartAsync(ct);
         using var client = new CentimeClient(new Uri(node.Urls[0] + "/"), key);

@@ -50,7 +50,7 @@ public static class X402Bench
         var rows = new List<(string What, string Figure, string Conditions)>();
         try
         {
-            await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = Key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0 },
+            await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = Key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, Sandbox = true },
                 l => l.SetMinimumLevel(LogLevel.Warning));
             await node.StartAsync(ct);
             var nodeUrl = node.Urls[0] + "/";

@@ -54,7 +54,7 @@ internal static class DemoCommands
         var dir = Path.Combine(Path.GetTempPath(), "centime-demo-" + Guid.NewGuid().ToString("N"));
         try
         {
-            await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0 },
+            await using var node = CentimeNode.Create(new NodeOptions { DataDirectory = dir, Urls = "http://127.0.0.1:0", OperatorKey = key, SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, Sandbox = true },
                 l => l.SetMinimumLevel(LogLevel.Warning));
             await node.StartAsync(ct);
             var nodeUrl = node.Urls[0] + "/";

@@ -14,10 +14,12 @@ public sealed record CoinInfo(
     string Currency,
     string SupplyAccount,
     string Supply,
-    Eip712Domain Domain);
+    Eip712Domain Domain,
+    bool Sandbox = false);
 
-/// <summary>Body of POST /v1/coins.</summary>
-public sealed record CreateCoinRequest(string Symbol, string Currency, int? Decimals = null, string? Name = null, string? Version = null);
+/// <summary>Body of POST /v1/coins. <see cref="Sandbox"/>: an unbacked test coin (only on a node started with
+/// <c>--sandbox</c>, where it is the default); absent: the node's mode.</summary>
+public sealed record CreateCoinRequest(string Symbol, string Currency, int? Decimals = null, string? Name = null, string? Version = null, bool? Sandbox = null);
 
 /// <summary>One transfer in a batch. For posts and voids, empty fields are taken from the hold.</summary>
 public sealed record TransferRequest

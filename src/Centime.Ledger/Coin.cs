@@ -19,6 +19,11 @@ public sealed record Coin
     public required string Name { get; init; }
     /// <summary>EIP-712 domain version.</summary>
     public required string Version { get; init; }
+    /// <summary>
+    /// A sandbox coin: unbacked test money, created on a node started in sandbox mode, which the operator key may mint
+    /// and move with plain transfers there (docs/issuance.md, "Sandbox"). Never changes after creation.
+    /// </summary>
+    public bool Sandbox { get; init; }
 
     /// <summary>The coin's deterministic contract-like address, used as EIP-712 verifyingContract.</summary>
     public Address VerifyingContract => Address.Derive("coin:" + Symbol);

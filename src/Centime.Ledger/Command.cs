@@ -236,8 +236,9 @@ public abstract record CommandBody
     }
 }
 
-/// <summary>Creates a coin and its supply account.</summary>
-public sealed record CreateCoin(string Symbol, byte Decimals, string Currency, string Name, string Version) : CommandBody
+/// <summary>Creates a coin and its supply account. <see cref="Sandbox"/>: unbacked test money (a trailing byte 1; absent
+/// otherwise, so coins journaled before sandboxes existed read as they were written).</summary>
+public sealed record CreateCoin(string Symbol, byte Decimals, string Currency, string Name, string Version, bool Sandbox = false) : CommandBody
 {
     public override CommandKind Kind => CommandKind.CreateCoin;
 
@@ -248,9 +249,16 @@ public sealed record CreateCoin(string Symbol, byte Decimals, string Currency, s
         writer.String(Currency);
         writer.String(Name);
         writer.String(Version);
+        if (Sandbox)
+        {
+            writer.Byte(1);
+        }
     }
 
-    internal static CreateCoin Read(BodyReader r) => new(r.String(), r.Byte(), r.String(), r.String(), r.String());
+    internal static CreateCoin Read(BodyReader r) => new(r.String(), r.Byte(), r.String(), r.String(), r.String(), !r.AtEnd && ReadSandbox(r));
+
+    // Only canonical encodings decode: the flag is absent or exactly 1.
+    private static bool ReadSandbox(BodyReader r) => r.Byte() == 1 ? true : throw new FormatException("A coin's sandbox flag is absent or 1.");
 }
 
 /// <summary>Freezes or unfreezes one account: a frozen account can neither send nor receive.</summary>

@@ -6,6 +6,9 @@ namespace Centime.Ledger;
 
 public sealed partial class LedgerState
 {
+    // Coin decimals are 0..18; the top bit of their byte in a snapshot is the sandbox flag.
+    private const byte SandboxBit = 0x80;
+
     private const ulong SnapshotMagic = 0x3230_5041_4E53_5443; // "CTSNAP02" little-endian (02: signed-command state and module sections)
 
     /// <summary>
@@ -25,7 +28,8 @@ public sealed partial class LedgerState
         foreach (var c in _coins)
         {
             w.Write(c.Symbol);
-            w.Write(c.Decimals);
+            // Decimals are 0..18: the top bit carries the sandbox flag, so snapshots without sandboxes read unchanged.
+            w.Write((byte)(c.Decimals | (c.Sandbox ? SandboxBit : 0)));
             w.Write(c.Currency);
             w.Write(c.Name);
             w.Write(c.Version);
@@ -195,11 +199,14 @@ public sealed partial class LedgerState
         var coins = r.ReadInt32();
         for (var i = 0; i < coins; i++)
         {
+            var symbol = r.ReadString();
+            var decimals = r.ReadByte();
             var coin = new Coin
             {
                 Number = (uint)(i + 1),
-                Symbol = r.ReadString(),
-                Decimals = r.ReadByte(),
+                Symbol = symbol,
+                Decimals = (byte)(decimals & ~SandboxBit),
+                Sandbox = (decimals & SandboxBit) != 0,
                 Currency = r.ReadString(),
                 Name = r.ReadString(),
                 Version = r.ReadString(),

@@ -509,6 +509,7 @@ public sealed partial class LedgerState
             Currency = c.Currency,
             Name = c.Name,
             Version = c.Version,
+            Sandbox = c.Sandbox,
         };
         _coins.Add(coin);
         _coinsBySymbol.Add(coin.Symbol, coin);

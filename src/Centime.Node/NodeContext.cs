@@ -16,6 +16,7 @@ public sealed class NodeContext
     // configured key is refused. Set at start from the recovered state and after each committed rotation.
     private volatile byte[]? _rotatedOperatorKeyHash;
     private readonly ConcurrentDictionary<string, uint> _coinNumbers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<uint, (bool Sandbox, Address Supply)> _coinRules = new();
 
     public NodeContext(Sequencer sequencer, NodeOptions options, string operatorKey)
     {
@@ -27,6 +28,7 @@ public sealed class NodeContext
             foreach (var coin in sequencer.State.Coins)
             {
                 _coinNumbers[coin.Symbol] = coin.Number;
+                _coinRules[coin.Number] = (coin.Sandbox, coin.SupplyAccount);
             }
 
             History.Add(sequencer.State, 0, sequencer.State.TransferCount);
@@ -44,6 +46,7 @@ public sealed class NodeContext
             {
                 if (commands[i].Body is CreateCoin c && results[i].Code == ResultCode.Ok && sequencer.State.TryGetCoin(c.Symbol, out var coin))
                 {
+                    _coinRules[coin.Number] = (coin.Sandbox, coin.SupplyAccount);
                     _coinNumbers[coin.Symbol] = coin.Number;
                 }
                 else if (commands[i].Body is Centime.Issuance.RotateKey { OperatorId: Centime.Issuance.IssuanceModule.BootstrapAdmin } && results[i].Code == ResultCode.Ok)
@@ -67,6 +70,14 @@ public sealed class NodeContext
     public NodeOptions Options { get; }
 
     public HistoryIndex History { get; } = new();
+
+    /// <summary>Lock-free: whether a coin is a sandbox coin, and its supply account (both fixed at creation).</summary>
+    public bool TryGetCoinRules(uint number, out bool sandbox, out Address supply)
+    {
+        var found = _coinRules.TryGetValue(number, out var rules);
+        (sandbox, supply) = rules;
+        return found;
+    }
 
     /// <summary>Lock-free symbol → coin number map for request parsing.</summary>
     public uint? CoinNumber(string symbol) => _coinNumbers.TryGetValue(symbol, out var n) ? n : null;

@@ -49,7 +49,7 @@ public sealed class LedgerNode : IAsyncDisposable
     public X402Asset Asset => X402Asset.From(CoinInfo);
 
     private static CentimeNode Create(string data, int discoveryCapacity = 10_000) => CentimeNode.Create(
-        new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0, X402DiscoveryCapacity = discoveryCapacity },
+        new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0, X402DiscoveryCapacity = discoveryCapacity, Sandbox = true },
         logging => logging.SetMinimumLevel(LogLevel.Warning));
 
     /// <summary>Stops the node and starts a new one on the same data directory (it recovers by replaying the

@@ -10,7 +10,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Health_FreshNode_ReportsEmptyChain()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var health = await node.Anonymous.GetHealthAsync();
         Assert.Equal("ok", health.Status);
         Assert.Equal(0UL, health.Height);
@@ -20,7 +20,7 @@ public sealed class ApiTests
     [Fact]
     public async Task CreateCoin_Published_WithEip712DomainAndZeroSupply()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.Client.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "2"));
         Assert.Equal("0", coin.Supply);
         var fetched = await node.Anonymous.GetCoinAsync("NUSD");
@@ -36,7 +36,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Transfers_MintPayAndQuery_BalancesSupplyAndHistoryAgree()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000_000, Holders.Alice);
         var pay = await node.Client.SubmitTransfersAsync([
             new TransferRequest { Id = "42", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "12500000", Memo = "9001" },
@@ -62,7 +62,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Transfers_SameIdResubmitted_ReturnsExistsAndMovesNothing()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         var batch = new List<TransferRequest> { new() { Id = "7", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "60" } };
         Assert.Equal("ok", (await node.Client.SubmitTransfersAsync(batch)).Results[0].Result);
@@ -75,7 +75,7 @@ public sealed class ApiTests
     [Fact]
     public async Task History_Paginates_NewestFirstWithoutGapsOrRepeats()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1000, Holders.Alice);
         var ids = Enumerable.Range(0, 25).Select(_ => Ids.Next()).ToList();
         await node.Client.SubmitTransfersAsync(ids.Select(id => new TransferRequest { Id = id, Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }).ToList());
@@ -97,7 +97,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Holds_PartialPostAndVoid_ReleaseTheRest()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         var r = await node.Client.SubmitTransfersAsync([
             new() { Id = "1", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "70", Flags = ["pending"] },
@@ -119,7 +119,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Holds_Timeout_ExpireOnLedgerTimeWithoutTraffic()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         await node.Client.SubmitTransfersAsync([new() { Id = "1", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "70", Flags = ["pending"], Timeout = 1 }]);
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -140,7 +140,7 @@ public sealed class ApiTests
     [Fact]
     public async Task LinkedChain_OneFails_NothingMoves()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         var r = await node.Client.SubmitTransfersAsync([
             new() { Id = "1", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "60", Flags = ["linked"] },
@@ -154,7 +154,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Proof_VerifiesOffline_AndFailsWhenTampered()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice, Holders.Carol, Holders.Dave);
         await node.Client.SubmitTransfersAsync(Enumerable.Range(0, 5).Select(i => new TransferRequest
         { Id = (100 + i).ToString(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }).ToList());
@@ -174,7 +174,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Blocks_ChainLinksAndListsNewestFirst()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         await node.Client.SubmitTransfersAsync([new() { Id = "5", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
         var blocks = await node.Anonymous.ListBlocksAsync();
@@ -193,7 +193,7 @@ public sealed class ApiTests
     [Fact]
     public async Task Freeze_FrozenHolder_CannotSendOrReceive()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice, Holders.Bob);
         await node.Client.FreezeAsync(Holders.Bob, "NUSD", true);
         var r = await node.Client.SubmitTransfersAsync([
@@ -207,7 +207,7 @@ public sealed class ApiTests
     [Fact]
     public async Task OpenApi_Served_ListsTheEndpoints()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var doc = await node.Http.GetStringAsync("openapi/v1.json");
         foreach (var path in new[] { "/v1/transfers", "/v1/coins", "/v1/blocks/{height}", "/v1/accounts/{address}/history", "/v1/transfers/{id}/proof" })
         {
@@ -219,13 +219,13 @@ public sealed class ApiTests
     public async Task Restart_StateAndHistorySurvive()
     {
         var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
-        var node = await TestNode.StartAsync(data);
+        var node = await TestNode.StartSandboxAsync(data);
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         await node.Client.SubmitTransfersAsync([new() { Id = "11", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "30" }]);
         var before = await node.Anonymous.GetHealthAsync();
         await node.StopAsync();
 
-        await using var again = await TestNode.StartAsync(data);
+        await using var again = await TestNode.StartSandboxAsync(data);
         var after = await again.Anonymous.GetHealthAsync();
         Assert.Equal(before.Height, after.Height);
         Assert.Equal(before.LastBlockHash, after.LastBlockHash);

@@ -36,7 +36,7 @@ public sealed class BadInputTests
     [MemberData(nameof(Cases))]
     public async Task SubmitTransfers_BadInput_ProblemAndNoChange(string body, string code, int status)
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         var before = await node.Anonymous.GetHealthAsync();
 
@@ -55,7 +55,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task SubmitTransfers_OversizedBatch_413AndNoChange()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
         var items = string.Join(',', Enumerable.Range(1, 8190).Select(i => "{\"id\":\"" + i + "\"," + Good + ",\"amount\":\"1\"}"));
         var response = await node.PostRawAsync("v1/transfers", "{\"transfers\":[" + items + "]}");
@@ -73,7 +73,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task SubmitTransfers_WithoutKeyOrWrongKey_401()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         using var anonymous = new HttpClient { BaseAddress = new Uri(node.BaseUrl) };
         foreach (var auth in new[] { null, "Bearer wrong", "Bearer " + TestNode.OperatorKey + "x" })
@@ -98,7 +98,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task SubmitTransfers_WrongContentType_415()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var response = await node.PostRawAsync("v1/transfers", "{}", "text/plain");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal("unsupported_media_type", (await node.ReadProblemAsync(response)).Code);
@@ -107,7 +107,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Queries_BadParameters_ProblemCodes()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         Assert.Equal("invalid_address", (await node.ReadProblemAsync(await node.Http.GetAsync("v1/accounts/0x1234"))).Code);
         Assert.Equal("transfer_not_found", (await node.ReadProblemAsync(await node.Http.GetAsync("v1/transfers/12345"))).Code);
@@ -120,7 +120,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task CreateCoin_UnknownFieldOrBadSymbol_Problem()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var r1 = await node.PostRawAsync("v1/coins", "{\"symbol\":\"NUSD\",\"currency\":\"USD\",\"decimal\":6}");
         Assert.Equal("unknown_field", (await node.ReadProblemAsync(r1)).Code);
         var r2 = await node.PostRawAsync("v1/coins", "{\"symbol\":\"n-usd\",\"currency\":\"USD\"}");

@@ -16,7 +16,7 @@ public sealed class ContractCliTests : IDisposable
     [Fact]
     public async Task ContractCreateEventShow_EscrowReleasedByTheWarehouseWallet()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         Assert.Equal(0, (await Cli("wallet", "new", "--name", "warehouse", "--scrypt-n", "1024")).Code);
         var warehouse = (await Cli("wallet", "address", "warehouse")).Output.Trim();
         var buyer = Holders.Alice;
@@ -60,7 +60,7 @@ public sealed class ContractCliTests : IDisposable
     [Fact]
     public async Task ContractFact_OracleWalletAttests_StandingOrderExecutesOnceAndTriggerByTheErp()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         Assert.Equal(0, (await Cli("wallet", "new", "--name", "stock", "--scrypt-n", "1024")).Code);
         Assert.Equal(0, (await Cli("wallet", "new", "--name", "erp", "--scrypt-n", "1024")).Code);
         var stock = (await Cli("wallet", "address", "stock")).Output.Trim();

@@ -39,7 +39,7 @@ public sealed partial class ContractTests
 
         public static async Task<Market> StartAsync(string? data = null, bool setup = true, params Party[] funded)
         {
-            var node = await TestNode.StartAsync(data);
+            var node = await TestNode.StartSandboxAsync(data);
             var http = new HttpClient { BaseAddress = new Uri(node.BaseUrl) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestNode.OperatorKey);
             if (setup)

@@ -35,7 +35,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         {
             for (var cycle = 0; cycle <= cycles; cycle++)
             {
-                using var node = NodeProcess.Start(data, port);
+                using var node = NodeProcess.Start(data, port, "--sandbox");
                 Assert.True(await node.WaitHealthyAsync(TimeSpan.FromSeconds(60)), $"cycle {cycle}: node did not start (seed {seed}). Output:\n{node.Output}");
                 using var client = new CentimeClient(new Uri(node.Url), OperatorKey);
                 if (cycle == 0)
@@ -153,7 +153,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         var port = NodeProcess.FreePort();
         try
         {
-            using (var node = NodeProcess.Start(data, port))
+            using (var node = NodeProcess.Start(data, port, "--sandbox"))
             {
                 Assert.True(await node.WaitHealthyAsync(TimeSpan.FromSeconds(60)), node.Output);
                 using var client = new CentimeClient(new Uri(node.Url), OperatorKey);
@@ -173,7 +173,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             bytes[offset] ^= 0x5A;
             await File.WriteAllBytesAsync(segment, bytes);
 
-            using var broken = NodeProcess.Start(data, port);
+            using var broken = NodeProcess.Start(data, port, "--sandbox");
             var exit = await broken.WaitForExitAsync(TimeSpan.FromSeconds(60));
             output.WriteLine($"flipped byte {offset} of {bytes.Length} in {Path.GetFileName(segment)}; exit code {exit}");
             output.WriteLine(broken.Output);

@@ -18,7 +18,7 @@ public sealed class ExchangeCliTests : IDisposable
     [Fact]
     public async Task FxPoolQuotePay_CrossBorderPaymentFromAKeystoreWallet()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         Assert.Equal(0, (await Cli("wallet", "new", "--name", "oracle", "--scrypt-n", "1024")).Code);
         Assert.Equal(0, (await Cli("wallet", "new", "--name", "payer", "--scrypt-n", "1024")).Code);
         var oracle = (await Cli("wallet", "address", "oracle")).Output.Trim();

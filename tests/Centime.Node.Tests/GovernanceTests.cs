@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Centime.Client;
 using static Centime.Node.Tests.IssuanceTests;
 
@@ -163,5 +164,91 @@ public sealed class GovernanceTests
         var audit = await issuer.AuditAsync();
         Assert.Contains(audit.Entries, e => e.Name == "seize" && e.Event == "pending_approval" && e.Requester == "ap" && e.Detail.Contains("Court order 2026-CV-17", StringComparison.Ordinal));
         Assert.Contains(audit.Entries, e => e.Name == "seize" && e.Event == "approved" && e.Requester == "ap" && e.Approver == "ap2");
+    }
+
+    private static async Task<HttpResponseMessage> OperatorTransferAsync(TestNode node, string coin, string debit, string credit, string amount) =>
+        await node.PostRawAsync("v1/transfers", $$"""{"transfers":[{"id":"{{Ids.Next()}}","coin":"{{coin}}","debit":"{{debit}}","credit":"{{credit}}","amount":"{{amount}}"}]}""");
+
+    [Fact]
+    public async Task BootstrapKey_OutsideSandbox_CannotMintUnbackedCoin_NorDebitHolder_NothingMoves()
+    {
+        await using var issuer = await Issuer.StartAsync();
+        var policy = await issuer.GetAsync<GovernanceInfo>(null, "v1/issuance/policy");
+        Assert.Equal(("single_operator", false), (policy.Mode, policy.Sandbox));
+
+        // A coin nobody set up in issuance: the operator key cannot mint it, and cannot make it a sandbox coin.
+        var free = await issuer.Node.Client.CreateCoinAsync(new CreateCoinRequest("FREE", "USD"));
+        Assert.False(free.Sandbox);
+        using (var mint = await OperatorTransferAsync(issuer.Node, "FREE", free.SupplyAccount, Holders.Alice, "1000000000"))
+        {
+            Assert.Equal(403, (int)mint.StatusCode);
+            Assert.Equal("mint_requires_issuance", (await issuer.Node.ReadProblemAsync(mint)).Code);
+        }
+
+        using (var play = await issuer.Node.PostRawAsync("v1/coins", """{"symbol":"PLAY","currency":"USD","sandbox":true}"""))
+        {
+            Assert.Equal(422, (int)play.StatusCode);
+            Assert.Equal("sandbox_mode_off", (await issuer.Node.ReadProblemAsync(play)).Code);
+        }
+
+        Assert.Equal("0", (await issuer.Node.Anonymous.GetCoinAsync("FREE")).Supply);
+        Assert.Equal("coin_not_found", (await issuer.Node.ReadProblemAsync(await issuer.Node.Http.GetAsync("v1/coins/PLAY"))).Code);
+
+        // An issued holder: the operator key cannot debit it; a batch is refused whole, naming the first such transfer.
+        await FundAsync(issuer, "1000");
+        await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "300" + Whole });
+        var height = (await issuer.Node.Anonymous.GetHealthAsync()).Height;
+        using (var debit = await OperatorTransferAsync(issuer.Node, "NUSD", Holders.Alice, Holders.Bob, "1"))
+        {
+            Assert.Equal(403, (int)debit.StatusCode);
+            var problem = await issuer.Node.ReadProblemAsync(debit);
+            Assert.Equal(("holder_signature_required", 0), (problem.Code, problem.Index));
+        }
+
+        using (var hold = await issuer.Node.PostRawAsync("v1/transfers",
+            $$"""{"transfers":[{"id":"{{Ids.Next()}}","coin":"FREE","debit":"{{free.SupplyAccount}}","credit":"{{Holders.Bob}}","amount":"1"},{"id":"{{Ids.Next()}}","coin":"NUSD","debit":"{{Holders.Alice}}","credit":"{{Holders.Bob}}","amount":"5"}]}"""))
+        {
+            var problem = await issuer.Node.ReadProblemAsync(hold);
+            Assert.Equal(("mint_requires_issuance", 0), (problem.Code, problem.Index));
+        }
+
+        Assert.Equal(height, (await issuer.Node.Anonymous.GetHealthAsync()).Height);
+        var alice = (await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single(b => b.Coin == "NUSD");
+        Assert.Equal(("300000000", "300000000"), (alice.Balance, alice.Available));
+        Assert.Empty((await issuer.Node.Anonymous.GetAccountAsync(Holders.Bob)).Balances);
+        Assert.Equal("ok", await AlicePaysBobAsync(issuer.Node, "1")); // her own signature still moves her coins
+    }
+
+    [Fact]
+    public async Task SandboxNode_OperatorMintsOnlySandboxCoins_ShownAsSuch()
+    {
+        await using var node = await TestNode.StartSandboxAsync();
+        Assert.True((await node.Http.GetFromJsonAsync<GovernanceInfo>("v1/issuance/policy", new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)))!.Sandbox);
+        var play = await node.CoinWithHoldersAsync("PLAY", 1_000, Holders.Alice);
+        Assert.True(play.Sandbox);
+        Assert.True((await node.Anonymous.GetCoinAsync("PLAY")).Sandbox);
+        var moved = await node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "PLAY", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "10" }]);
+        Assert.Equal("ok", moved.Results[0].Result);
+
+        // A coin created as not a sandbox coin follows the rules of any node.
+        var real = await node.Client.CreateCoinAsync(new CreateCoinRequest("REAL", "USD", Sandbox: false));
+        Assert.False(real.Sandbox);
+        using var mint = await OperatorTransferAsync(node, "REAL", real.SupplyAccount, Holders.Alice, "1");
+        Assert.Equal("mint_requires_issuance", (await node.ReadProblemAsync(mint)).Code);
+    }
+
+    [Fact]
+    public async Task SandboxCoin_AfterRestartWithoutSandbox_OperatorCannotMoveIt()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
+        var sandbox = await TestNode.StartSandboxAsync(data);
+        var play = await sandbox.CoinWithHoldersAsync("PLAY", 1_000, Holders.Alice);
+        await sandbox.StopAsync();
+
+        await using var node = await TestNode.StartAsync(data);
+        Assert.True((await node.Anonymous.GetCoinAsync("PLAY")).Sandbox);
+        using var mint = await OperatorTransferAsync(node, "PLAY", play.SupplyAccount, Holders.Alice, "1");
+        Assert.Equal("sandbox_mode_off", (await node.ReadProblemAsync(mint)).Code);
+        Assert.Equal("1000", (await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Balance);
     }
 }

@@ -18,7 +18,7 @@ public sealed class HolderProtectionTests
     [Fact]
     public async Task Permit_FrozenOwner_AccountFrozenNonceUnusedThenAppliesOnceUnfrozen()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
         await node.Client.FreezeAsync(Alice.Address.ToString(), "NUSD", true);
         var permit = Alice.SignPermit(coin.Domain, Bob.Address, 500, nonce: 0, deadline: Now + 3600);
@@ -37,7 +37,7 @@ public sealed class HolderProtectionTests
     [Fact]
     public async Task PermitAndTransferFrom_FrozenSpender_AccountFrozenNothingMoves()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
         Assert.Equal("ok", (await node.Anonymous.PermitAsync("NUSD", Alice.SignPermit(coin.Domain, Bob.Address, 500, 0, Now + 3600))).Result);
         await node.Client.FreezeAsync(Bob.Address.ToString(), "NUSD", true);
@@ -55,7 +55,7 @@ public sealed class HolderProtectionTests
     [Fact]
     public async Task SignedTransfers_FrozenPayerOrPayee_AccountFrozenNonceUnused()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
         await node.Client.FreezeAsync(Bob.Address.ToString(), "NUSD", true);
         var toFrozen = Alice.SignAuthorization(coin.Domain, Bob.Address, 10, 0, Now + 3600);
@@ -71,7 +71,7 @@ public sealed class HolderProtectionTests
     [Fact]
     public async Task Transfers_ToAVerifyingContractOrAnotherCoinsSupply_RefusedOnEveryPath()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
         var other = await node.Client.CreateCoinAsync(new CreateCoinRequest("JHKD", "HKD", 6, "Hong Kong Dollar", "1"));
         var contract = Address.Parse(coin.Domain.VerifyingContract);

@@ -113,6 +113,19 @@ public sealed partial class IssuanceTests
         public ValueTask DisposeAsync() => Node.DisposeAsync();
     }
 
+    // Holders.Alice's key (the second Hardhat/Anvil default account).
+    private static readonly HolderSigner AliceSigner = new(Convert.FromHexString("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"));
+
+    /// <summary>Alice pays Bob with her own EIP-3009 signature (the operator key debits no holder): "ok" or the refusal's code.</summary>
+    internal static async Task<string> AlicePaysBobAsync(TestNode node, string amount)
+    {
+        var coin = await node.Anonymous.GetCoinAsync("NUSD");
+        var auth = AliceSigner.SignAuthorization(coin.Domain, Centime.Ledger.Address.Parse(Holders.Bob), UInt128.Parse(amount, CultureInfo.InvariantCulture), 0,
+            (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600);
+        using var response = await node.Http.PostAsJsonAsync("v1/coins/NUSD/transfer-with-authorization", auth, Json);
+        return response.IsSuccessStatusCode ? "ok" : (await node.ReadProblemAsync(response)).Code;
+    }
+
     internal static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Day(int offset) => DateTime.UtcNow.AddDays(offset).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -128,7 +141,7 @@ public sealed partial class IssuanceTests
         Segregated = true,
     };
 
-    private static async Task FundAsync(Issuer issuer, string amountWhole, string reference = "WIRE-0001")
+    internal static async Task FundAsync(Issuer issuer, string amountWhole, string reference = "WIRE-0001")
     {
         await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/reserves", Bank("bny", "0"));
         await issuer.OkAsync<ActionOutcome>("mm", "v1/issuance/coins/NUSD/minters", new MinterRequest { Minter = "m1", Allowance = "100000" + Whole });
@@ -171,12 +184,13 @@ public sealed partial class IssuanceTests
         Assert.Equal(("1000" + Whole, "1000" + Whole, "1000" + Whole), await issuer.FiguresAsync());
         Assert.Equal("0", (await issuer.GetAsync<List<DepositInfo>>("aud", "v1/issuance/coins/NUSD/deposits")).Single().Unminted);
 
-        // 4. Holders pay each other; plain transfers into or out of the supply account are refused for a managed coin.
-        var pay = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "100" + Whole }]);
-        Assert.Equal("ok", pay.Results[0].Result);
+        // 4. Holders pay each other with their own signatures; the operator key mints nothing outside issuance.
+        Assert.Equal("ok", await AlicePaysBobAsync(issuer.Node, "100" + Whole));
         var coin = await issuer.Node.Anonymous.GetCoinAsync("NUSD");
-        var raw = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = coin.SupplyAccount, Credit = Holders.Alice, Amount = "1" }]);
-        Assert.Equal("supply_managed", raw.Results[0].Result);
+        using var raw = await issuer.Node.PostRawAsync("v1/transfers",
+            $$$"""{"transfers":[{"id":"{{{Ids.Next()}}}","coin":"NUSD","debit":"{{{coin.SupplyAccount}}}","credit":"{{{Holders.Alice}}}","amount":"1"}]}""");
+        Assert.Equal(403, (int)raw.StatusCode);
+        Assert.Equal("mint_requires_issuance", (await issuer.Node.ReadProblemAsync(raw)).Code);
 
         // 5. Redemption: Bob's coins are burned and a payout instruction is due within one business day.
         var redeem = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Bob, Amount = "400" + Whole, PayTo = "DE89370400440532013000" });
@@ -343,8 +357,7 @@ public sealed partial class IssuanceTests
         var redeem = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "100" + Whole, PayTo = "acct" });
 
         Assert.Equal("executed", (await issuer.OkAsync<ActionOutcome>("pz", "v1/issuance/coins/NUSD/pause")).Status);
-        var transfer = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
-        Assert.Equal("paused", transfer.Results[0].Result);
+        Assert.Equal("paused", await AlicePaysBobAsync(issuer.Node, "1"));
         Assert.Equal("paused", (await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "1" })).Code);
         Assert.Equal("paused", (await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "1", PayTo = "acct" })).Code);
 
@@ -355,8 +368,7 @@ public sealed partial class IssuanceTests
         Assert.Equal(("400" + Whole, "950" + Whole, "950" + Whole), await issuer.FiguresAsync());
 
         await issuer.OkAsync<ActionOutcome>("pz", "v1/issuance/coins/NUSD/unpause");
-        transfer = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
-        Assert.Equal("ok", transfer.Results[0].Result);
+        Assert.Equal("ok", await AlicePaysBobAsync(issuer.Node, "1"));
     }
 
     [Fact]
@@ -369,12 +381,10 @@ public sealed partial class IssuanceTests
         var frozen = await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice });
         Assert.Equal("freeze", frozen.Name);
         Assert.True((await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
-        var transfer = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
-        Assert.Equal("account_frozen", transfer.Results[0].Result);
+        Assert.Equal("account_frozen", await AlicePaysBobAsync(issuer.Node, "1"));
         Assert.Equal("account_frozen", (await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "1", PayTo = "x" })).Code);
         await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice, Frozen = false });
-        transfer = await issuer.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
-        Assert.Equal("ok", transfer.Results[0].Result);
+        Assert.Equal("ok", await AlicePaysBobAsync(issuer.Node, "1"));
         Assert.Equal(["freeze:ap", "unfreeze:ap"], (await issuer.AuditAsync()).Entries.Where(e => e.Name.Contains("freeze", StringComparison.Ordinal)).Select(e => e.Name + ":" + e.Requester).ToList());
     }
 
@@ -480,8 +490,7 @@ public sealed partial class IssuanceTests
                 }
 
                 // Operator keys, the pause guard and pending approvals survive too.
-                var transfer = await again.Node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
-                Assert.Equal("paused", transfer.Results[0].Result);
+                Assert.Equal("paused", await AlicePaysBobAsync(again.Node, "1"));
                 Assert.Equal("m1", (await again.GetAsync<WhoAmI>("m1", "v1/issuance/whoami")).Operator);
             }
             finally

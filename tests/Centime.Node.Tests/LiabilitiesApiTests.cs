@@ -16,7 +16,7 @@ public sealed class LiabilitiesApiTests
     [Fact]
     public async Task Publish_HoldersAfterPayments_EveryProofVerifiesAndTotalEqualsSupply()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000_000, Everyone);
         var pay = await node.Client.SubmitTransfersAsync([
             new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "250000000" },
@@ -54,7 +54,7 @@ public sealed class LiabilitiesApiTests
     [Fact]
     public async Task Proof_Tampered_FailsVerification()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 5_000_000, Everyone);
         var root = (await PublishAsync(node, "NUSD")).Root;
         var json = await node.Http.GetStringAsync($"v1/coins/NUSD/liabilities/proof/{Holders.Bob}");
@@ -71,7 +71,7 @@ public sealed class LiabilitiesApiTests
     [Fact]
     public async Task Proof_UnknownOrBadAddressOrNothingPublished_Problems()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 5_000_000, Holders.Alice);
 
         await AssertProblemAsync(node, await node.Http.GetAsync($"v1/coins/NUSD/liabilities/proof/{Holders.Alice}"), 404, "liabilities_not_published");
@@ -91,7 +91,7 @@ public sealed class LiabilitiesApiTests
     [Fact]
     public async Task Publish_Twice_HistoryKeepsBothAndProofsFollowTheLatest()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 5_000_000, Holders.Alice, Holders.Bob);
         var first = await PublishAsync(node, "NUSD");
         await node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Carol, Amount = "1" }]);
@@ -110,13 +110,13 @@ public sealed class LiabilitiesApiTests
     public async Task Restart_ProofsServedFromSavedBalances_EvenAfterNewBlocks_UnavailableOnlyWhenLost()
     {
         var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
-        var node = await TestNode.StartAsync(data);
+        var node = await TestNode.StartSandboxAsync(data);
         await node.CoinWithHoldersAsync("NUSD", 5_000_000, Holders.Alice, Holders.Bob);
         var published = await PublishAsync(node, "NUSD");
         await node.StopAsync();
 
         // Same height: the same root, and proofs against it.
-        node = await TestNode.StartAsync(data);
+        node = await TestNode.StartSandboxAsync(data);
         var latest = await node.Http.GetFromJsonAsync<LiabilitiesRootInfo>("v1/coins/NUSD/liabilities");
         Assert.Equal(published.Root, latest!.Root);
         var json = await node.Http.GetStringAsync($"v1/coins/NUSD/liabilities/proof/{Holders.Alice}");
@@ -124,7 +124,7 @@ public sealed class LiabilitiesApiTests
         await node.StopAsync();
 
         // The ledger moved after the restart: the tree comes from the balances saved with the root.
-        node = await TestNode.StartAsync(data);
+        node = await TestNode.StartSandboxAsync(data);
         await node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
         var bob = await node.Http.GetStringAsync($"v1/coins/NUSD/liabilities/proof/{Holders.Bob}");
         Assert.True(LiabilityProofVerifier.VerifyJson(bob, published.Root).IsValid);
@@ -137,7 +137,7 @@ public sealed class LiabilitiesApiTests
         var bytes = await File.ReadAllBytesAsync(saved);
         bytes[24 + 20] ^= 1;
         await File.WriteAllBytesAsync(saved, bytes);
-        node = await TestNode.StartAsync(data);
+        node = await TestNode.StartSandboxAsync(data);
         try
         {
             await AssertProblemAsync(node, await node.Http.GetAsync($"v1/coins/NUSD/liabilities/proof/{Holders.Bob}"), 409, "liabilities_proof_unavailable");
@@ -156,7 +156,7 @@ public sealed class LiabilitiesApiTests
     {
         var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
         await using var node = CentimeNode.Create(
-            new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = TestNode.OperatorKey, SnapshotEveryCommands = 0, LiabilitiesEveryBlocks = 1 },
+            new NodeOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", OperatorKey = TestNode.OperatorKey, SnapshotEveryCommands = 0, LiabilitiesEveryBlocks = 1, Sandbox = true },
             logging => logging.SetMinimumLevel(LogLevel.Warning));
         await node.StartAsync();
         var url = node.Urls.First(u => u.StartsWith("http://127.0.0.1", StringComparison.Ordinal)) + "/";
@@ -182,7 +182,7 @@ public sealed class LiabilitiesApiTests
     [Fact]
     public async Task OpenApi_ListsLiabilityAndReportEndpoints()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var doc = await node.Http.GetStringAsync("openapi/v1.json");
         foreach (var path in new[] { "/v1/coins/{symbol}/liabilities", "/v1/coins/{symbol}/liabilities/history", "/v1/coins/{symbol}/liabilities/proof/{address}", "/v1/coins/{symbol}/reports/monthly", "/v1/issuer" })
         {

@@ -122,7 +122,7 @@ public sealed class NotificationTests
     public async Task Webhook_ReceiverFailsFirstDeliveries_RetriedWithBackoffSameEventIdThenInOrder()
     {
         await using var receiver = await Receiver.StartAsync(failFirst: 3);
-        await using var node = await TestNode.StartAsync(configure: FastRetries);
+        await using var node = await TestNode.StartSandboxAsync(configure: FastRetries);
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
         var (_, secret) = await SubscribeAsync(node, new { url = receiver.Url, types = new[] { "transfer" }, account = Holders.Bob });
 
@@ -173,7 +173,7 @@ public sealed class NotificationTests
     [Fact]
     public async Task Webhook_Subscriptions_NeedAnAdmin()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         using var anonymous = new HttpClient { BaseAddress = new Uri(node.BaseUrl) };
         using var response = await anonymous.PostAsJsonAsync("v1/webhooks", new { url = "http://127.0.0.1:9/hook" });
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -196,7 +196,7 @@ public sealed class NotificationTests
         string subscription;
         List<string> before;
         string pendingId;
-        var first = await TestNode.StartAsync(data, FastRetries);
+        var first = await TestNode.StartSandboxAsync(data, FastRetries);
         try
         {
             var node = first;
@@ -226,7 +226,7 @@ public sealed class NotificationTests
         Assert.True(File.Exists(Path.Combine(data, "webhooks", subscription + ".cursor")));
         receiver.Down = false;
         var seenBeforeRestart = receiver.Deliveries.Count;
-        await using (var node = await TestNode.StartAsync(data, FastRetries))
+        await using (var node = await TestNode.StartSandboxAsync(data, FastRetries))
         {
             var accepted = await receiver.WaitAcceptedAsync(a => a.Count >= 4);
             var after = receiver.Deliveries.Skip(seenBeforeRestart).Where(d => d.Answered == 200).ToList();
@@ -295,7 +295,7 @@ public sealed class NotificationTests
     [Fact]
     public async Task EventStream_ReadWithHttpClient_LiveAndResumedWithLastEventId()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
         var head = JsonNode.Parse(await node.Http.GetStringAsync("v1/health"))!["height"]!.GetValue<ulong>();
 
@@ -326,7 +326,7 @@ public sealed class NotificationTests
     [Fact]
     public async Task EventStream_ContractFilter_CreatedEventStepsInOrder()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
         var document = new
         {

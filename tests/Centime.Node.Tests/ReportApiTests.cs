@@ -15,7 +15,7 @@ public sealed class ReportApiTests
     [Fact]
     public async Task MonthlyReport_CurrentMonth_SignedByIssuerWithSupplyAndLiabilities()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 2_500_000, Holders.Alice, Holders.Bob);
         var published = await LiabilitiesApiTests.PublishAsync(node, "NUSD");
         var issuer = (await node.Http.GetFromJsonAsync<JsonObject>("v1/issuer"))!["address"]!.GetValue<string>();
@@ -39,7 +39,7 @@ public sealed class ReportApiTests
     [Fact]
     public async Task MonthlyReport_ByteChanged_SignatureFails()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 2_500_000, Holders.Alice);
         var text = await node.Http.GetStringAsync($"v1/coins/NUSD/reports/monthly?month={ThisMonth}");
         Assert.True(DisclosureSignature.Verify(Encoding.UTF8.GetBytes(text)).IsValid);
@@ -72,7 +72,7 @@ public sealed class ReportApiTests
     [Fact]
     public async Task MonthlyReport_Signature_VerifiesWithEthers()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 2_500_000, Holders.Alice);
         var issuer = (await node.Http.GetFromJsonAsync<JsonObject>("v1/issuer"))!["address"]!.GetValue<string>();
         var bytes = await node.Http.GetByteArrayAsync($"v1/coins/NUSD/reports/monthly?month={ThisMonth}");
@@ -89,7 +89,7 @@ public sealed class ReportApiTests
     [InlineData(null)] // last month: the coin was created in this one
     public async Task MonthlyReport_MonthBeforeTheCoinExisted_RefusedWithCode(string? month)
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
         month ??= DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
         using var response = await node.Http.GetAsync($"v1/coins/NUSD/reports/monthly?month={month}");
@@ -178,7 +178,7 @@ public sealed class ReportApiTests
     [Fact]
     public async Task MonthlyReport_Html_RendersTheSignedReport()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
         using var response = await node.Http.GetAsync($"v1/coins/NUSD/reports/monthly?month={ThisMonth}&format=html");
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
@@ -197,7 +197,7 @@ public sealed class ReportApiTests
     [InlineData("v1/coins/NOPE/reports/monthly?month=2026-10", 404, "coin_not_found")]
     public async Task MonthlyReport_BadRequest_Problem(string path, int status, string code)
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Holders.Alice);
         using var response = await node.Http.GetAsync(path);
         Assert.Equal(status, (int)response.StatusCode);

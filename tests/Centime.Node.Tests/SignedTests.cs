@@ -23,7 +23,7 @@ public sealed class SignedTests
     [Fact]
     public async Task TransferWithAuthorization_Valid_MovesFundsAndUsesNonce()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var auth = Alice.SignAuthorization(coin.Domain, Bob.Address, 250_000, 0, Now + 3600);
 
@@ -42,7 +42,7 @@ public sealed class SignedTests
     [Fact]
     public async Task TransferWithAuthorization_VRS_FormAccepted()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var auth = Alice.SignAuthorization(coin.Domain, Bob.Address, 1, 0, Now + 3600);
         Assert.True(Signature.TryParse(auth.Signature!, out var sig));
@@ -55,7 +55,7 @@ public sealed class SignedTests
     [Fact]
     public async Task ReusedNonce_Refused_AuthorizationUsed_NothingMovesTwice()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var auth = Alice.SignAuthorization(coin.Domain, Bob.Address, 100, 0, Now + 3600);
         await node.Anonymous.TransferWithAuthorizationAsync("NUSD", auth);
@@ -72,7 +72,7 @@ public sealed class SignedTests
     [Fact]
     public async Task ValidityWindow_ExpiredAndNotYetValid_Refused()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
 
         var expired = Alice.SignAuthorization(coin.Domain, Bob.Address, 100, 0, Now - 10);
@@ -91,7 +91,7 @@ public sealed class SignedTests
     [Fact]
     public async Task CrossNetworkReplay_WrongChainId_RefusedBeforeTheLedger()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var mainnet = coin.Domain with { ChainId = 1 };
         var auth = Alice.SignAuthorization(mainnet, Bob.Address, 100, 0, Now + 3600);
@@ -108,7 +108,7 @@ public sealed class SignedTests
     [Fact]
     public async Task CrossCoinReplay_WrongVerifyingContract_Refused()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var usd = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         await node.CoinWithHoldersAsync("NHKD", 1_000_000, Alice.Address.ToString());
 
@@ -124,7 +124,7 @@ public sealed class SignedTests
     [Fact]
     public async Task HighS_Refused_SignatureHighS()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var auth = Alice.SignAuthorization(coin.Domain, Bob.Address, 100, 0, Now + 3600);
         Assert.True(Signature.TryParse(auth.Signature!, out var sig));
@@ -142,7 +142,7 @@ public sealed class SignedTests
     [Fact]
     public async Task SignatureBySomeoneElse_Refused_SignerMismatch()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
 
         // Mallory signs a message that claims to move Alice's coins.
@@ -159,7 +159,7 @@ public sealed class SignedTests
     [Fact]
     public async Task ReceiveWithAuthorization_OnlyThePayeeMaySubmit()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var auth = Alice.SignAuthorization(coin.Domain, Bob.Address, 300, 0, Now + 3600, receive: true);
 
@@ -181,7 +181,7 @@ public sealed class SignedTests
     [InlineData("115792089237316195423570985008687907853269984665640564039457584007913129639936")] // 2^256: beyond uint256
     public async Task ValueBeyondLedgerRange_Refused_ValueOutOfRange(string value)
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var auth = Alice.SignAuthorization(coin.Domain, Bob.Address, 1, 0, Now + 3600) with { Value = value };
 
@@ -192,7 +192,7 @@ public sealed class SignedTests
     [Fact]
     public async Task CancelAuthorization_ThenTransferWithThatNonce_Refused()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var auth = Alice.SignAuthorization(coin.Domain, Bob.Address, 100, 0, Now + 3600);
 
@@ -209,7 +209,7 @@ public sealed class SignedTests
     [Fact]
     public async Task PermitAndTransferFrom_SpenderPullsWithinAllowanceOnly()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var merchant = Mallory; // any spender
 
@@ -241,7 +241,7 @@ public sealed class SignedTests
     [Fact]
     public async Task AuthorizationBatch_MixedVerdicts_OnlyValidItemsApply()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var items = new List<AuthorizationRequest>();
         for (var i = 0; i < 40; i++)
@@ -264,7 +264,7 @@ public sealed class SignedTests
     [Fact]
     public async Task MalformedSignedRequests_ProblemCodes_NothingApplied()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
         var height = (await node.Anonymous.GetHealthAsync()).Height;
         string[][] cases =
@@ -298,7 +298,7 @@ public sealed class SignedTests
         var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
         AuthorizationRequest auth;
         {
-            var node = await TestNode.StartAsync(data); // stopped, not disposed: disposal deletes the data directory
+            var node = await TestNode.StartSandboxAsync(data); // stopped, not disposed: disposal deletes the data directory
             var coin = await node.CoinWithHoldersAsync("NUSD", 1_000_000, Alice.Address.ToString());
             auth = Alice.SignAuthorization(coin.Domain, Bob.Address, 100, 0, Now + 3600);
             await node.Anonymous.TransferWithAuthorizationAsync("NUSD", auth);
@@ -306,7 +306,7 @@ public sealed class SignedTests
             await node.StopAsync();
         }
 
-        await using var restarted = await TestNode.StartAsync(data);
+        await using var restarted = await TestNode.StartSandboxAsync(data);
         await Refused(restarted, "transfer-with-authorization", auth, 409, "authorization_used");
         Assert.Equal(UInt128.MaxValue.ToString(CultureInfo.InvariantCulture), (await restarted.Anonymous.GetAllowanceAsync("NUSD", Alice.Address.ToString(), Bob.Address.ToString())).Value);
         Assert.Equal("1", (await restarted.Anonymous.GetPermitNonceAsync("NUSD", Alice.Address.ToString())).Nonce);

@@ -38,7 +38,18 @@ public sealed class TestNode : IAsyncDisposable
         return new TestNode(node, data);
     }
 
-    /// <summary>Creates a coin and mints <paramref name="amount"/> minor units to each address.</summary>
+    /// <summary>
+    /// A node in sandbox mode: coins created on it are unbacked test coins the operator key may mint and move. For tests
+    /// that need balances, not issuance (issued coins are minted through /v1/issuance on a node without it).
+    /// </summary>
+    public static Task<TestNode> StartSandboxAsync(string? dataDirectory = null, Action<NodeOptions>? configure = null) =>
+        StartAsync(dataDirectory, o =>
+        {
+            o.Sandbox = true;
+            configure?.Invoke(o);
+        });
+
+    /// <summary>Creates a coin and mints <paramref name="amount"/> minor units to each address (a sandbox node's operator mint).</summary>
     public async Task<CoinInfo> CoinWithHoldersAsync(string symbol, UInt128 amount, params string[] holders)
     {
         var coin = await Client.CreateCoinAsync(new CreateCoinRequest(symbol, "USD", 6, symbol + " Dollar", "1"));

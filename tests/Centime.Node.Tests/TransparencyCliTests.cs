@@ -20,7 +20,7 @@ public sealed class TransparencyCliTests : IDisposable
     [Fact]
     public async Task LiabilitiesAndReports_ThroughTheCli_VerifyOfflineAndRejectTampering()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 3_000_000, Holders.Alice, Holders.Bob);
 
         var publish = await Cli(node, "liabilities", "publish", "--coin", "NUSD", "--json");

@@ -75,7 +75,7 @@ public sealed class WalletCliTests : IDisposable
     [Fact]
     public async Task Pay_SignsAndSubmits_HolderCoinsMove()
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync();
         Assert.Equal(0, (await Cli("wallet", "new", "--name", "payer", "--scrypt-n", "1024")).Code);
         var payer = (await Cli("wallet", "address", "payer")).Output.Trim();
         await node.CoinWithHoldersAsync("NUSD", 5_000_000, payer);

@@ -32,7 +32,7 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
     public async Task InitializeAsync()
     {
         _node = CentimeNode.Create(
-            new NodeOptions { DataDirectory = _data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0, SingleOperator = true },
+            new NodeOptions { DataDirectory = _data, Urls = "http://127.0.0.1:0", OperatorKey = OperatorKey, SnapshotEveryCommands = 0, SingleOperator = true, Sandbox = true },
             logging => logging.SetMinimumLevel(LogLevel.Warning));
         await _node.StartAsync();
         _baseUrl = _node.Urls.First(u => u.StartsWith("http://127.0.0.1", StringComparison.Ordinal)) + "/";

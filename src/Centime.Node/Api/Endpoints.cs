@@ -100,7 +100,13 @@ public static class Endpoints
             return ProblemResults.FromResult(ResultCode.CoinDecimalsInvalid, "decimals must be 0..18");
         }
 
-        var command = new CreateCoin(request.Symbol, (byte)(request.Decimals ?? 6), request.Currency, request.Name ?? request.Symbol, request.Version ?? "1");
+        var sandbox = request.Sandbox ?? node.Options.Sandbox;
+        if (sandbox && !node.Options.Sandbox)
+        {
+            return ProblemResults.FromResult(ResultCode.SandboxModeOff, "a sandbox coin (unbacked test money) needs a node started with --sandbox; coins holders can hold are minted through issuance");
+        }
+
+        var command = new CreateCoin(request.Symbol, (byte)(request.Decimals ?? 6), request.Currency, request.Name ?? request.Symbol, request.Version ?? "1", sandbox);
         var result = (await SubmitAsync(node, [Command.Of(command)])).Results[0];
         if (result.Code != ResultCode.Ok)
         {
@@ -129,10 +135,44 @@ public static class Endpoints
             ArrayPool<byte>.Shared.Return(body.Array);
         }
 
+        CheckOperatorMayMove(node, commands);
+
         var receipt = await SubmitAsync(node, commands);
         http.Response.ContentType = "application/json";
         await WriteBatchResponseAsync(http, commands, receipt.Results, receipt.Height);
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// The operator key is not above the controls: its plain transfers move only sandbox coins on a sandbox node. Out of a
+    /// supply account they would mint unbacked coins (minting goes through issuance); out of any other account they would
+    /// debit a holder without the holder's signature (a lawful order is an issuance seizure). The whole batch is refused,
+    /// before the sequencer, naming the first such transfer. A coin's sandbox flag never changes, so this holds at apply.
+    /// The refusal happens at the HTTP edge, before anything is journaled, so it needs no LedgerRules version: replaying an
+    /// old journal applies the same commands with the same results (operator transfers it holds were accepted then).
+    /// </summary>
+    private static void CheckOperatorMayMove(NodeContext node, Command[] commands)
+    {
+        for (var i = 0; i < commands.Length; i++)
+        {
+            var t = commands[i].Transfer;
+            if (!node.TryGetCoinRules(t.Coin, out var sandbox, out var supply))
+            {
+                continue; // coin_not_found, from the ledger
+            }
+
+            if (sandbox && node.Options.Sandbox)
+            {
+                continue;
+            }
+
+            var (code, detail) = sandbox
+                ? (ResultCode.SandboxModeOff, "this is a sandbox coin: operator transfers move it only on a node started with --sandbox")
+                : t.DebitAccount == supply
+                    ? (ResultCode.MintRequiresIssuance, "the operator key does not mint: coins are minted through issuance (POST /v1/issuance/coins/{coin}/mints, against a deposit and the reserves)")
+                    : (ResultCode.HolderSignatureRequired, "the operator key does not debit holders: the holder signs (transfer-with-authorization, transferFrom), or a lawful order is approved by two operators (POST /v1/issuance/coins/{coin}/seizures)");
+            throw new ProblemException(403, code.ToProblemCode(), "Forbidden", detail, i);
+        }
     }
 
     /// <summary>Writes the batch response directly with Utf8JsonWriter (up to 8,189 results; no intermediate objects).</summary>

@@ -47,7 +47,8 @@ public static class Mapping
             coin.Currency,
             coin.SupplyAccount.ToString(),
             Dec(-supply.Balance),
-            new Eip712Domain(coin.Name, coin.Version, chainId, coin.VerifyingContract.ToString()));
+            new Eip712Domain(coin.Name, coin.Version, chainId, coin.VerifyingContract.ToString()),
+            coin.Sandbox);
     }
 
     public static TransferInfo ToInfo(in StoredTransfer s, LedgerState state)
