@@ -93,7 +93,7 @@ public sealed partial class CliBinaryTests
     [Fact]
     public async Task AgainstANode_ExitCodesStreamsJsonTablesAndRetries()
     {
-        await using var node = await PublishedNode.StartAsync();
+        await using var node = await PublishedNode.StartAsync("--sandbox"); // the CLI mints test coins with the operator key
         var env = new Dictionary<string, string?> { ["CENTIME_NODE"] = node.Url };
         Task<CliResult> Cli(params string[] args) => PublishedCli.RunAsync(node.Directory, env, args);
 

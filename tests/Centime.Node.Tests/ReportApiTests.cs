@@ -117,7 +117,8 @@ public sealed class ReportApiTests
         var page = await node.Http.GetStringAsync("transparency/NUSD");
         Assert.Equal(sandbox, page.Contains("id=\"mode-sandbox\"", StringComparison.Ordinal));
         Assert.Equal(singleOperator, page.Contains("id=\"mode-single-operator\"", StringComparison.Ordinal));
-        Assert.Contains("data-state=\"no_reserve_book\"", page, StringComparison.Ordinal);
+        // On a sandbox node a coin is a sandbox coin by default: its headline says unbacked test money, not "no reserve book".
+        Assert.Contains(sandbox ? "data-state=\"sandbox\"" : "data-state=\"no_reserve_book\"", page, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,12 +136,12 @@ public sealed class ReportApiTests
                 Assert.All(results, r => Assert.Equal(ResultCode.Ok, r.Code));
             }
 
-            AppendBlock(new DateTime(2026, 1, 10, 9, 0, 0, DateTimeKind.Utc), Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1")));
+            AppendBlock(new DateTime(2026, 1, 10, 9, 0, 0, DateTimeKind.Utc), Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1", Sandbox: true)));
             AppendBlock(new DateTime(2026, 1, 20, 9, 0, 0, DateTimeKind.Utc), Command.Of(new Transfer { Id = 1, Coin = 1, DebitAccount = supply, CreditAccount = Address.Parse(Holders.Alice), Amount = 1_000_000_000 }));
             AppendBlock(new DateTime(2026, 2, 20, 9, 0, 0, DateTimeKind.Utc), Command.Of(new Transfer { Id = 2, Coin = 1, DebitAccount = supply, CreditAccount = Address.Parse(Holders.Bob), Amount = 2_500_000_000 }));
         }
 
-        await using var node = await TestNode.StartAsync(data);
+        await using var node = await TestNode.StartSandboxAsync(data); // a sandbox coin: the operator key mints it here
         var mint = await node.Client.SubmitTransfersAsync([new TransferRequest { Id = "3", Coin = "NUSD", Debit = supply.ToString(), Credit = Holders.Carol, Amount = "7000000" }]);
         Assert.Equal("ok", mint.Results.Single().Result);
 
@@ -158,7 +159,7 @@ public sealed class ReportApiTests
         Assert.Equal("2", january["figuresAsOf"]!["height"]!.GetValue<string>());
         Assert.Equal("2026-01-20T09:00:00Z", january["figuresAsOf"]!["ledgerTime"]!.GetValue<string>());
         Assert.Equal("1000000000", january["supply"]!["circulating"]!.GetValue<string>());
-        Assert.Equal("no_reserve_book", january["backing"]!["state"]!.GetValue<string>());
+        Assert.Equal("sandbox", january["backing"]!["state"]!.GetValue<string>());
 
         var february = await ReportAsync("2026-02");
         Assert.Equal("3", february["figuresAsOf"]!["height"]!.GetValue<string>());

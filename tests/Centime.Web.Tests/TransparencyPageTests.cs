@@ -139,9 +139,10 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
         Assert.StartsWith(headline, text, StringComparison.Ordinal); // violations, if any, follow
         Assert.Equal(coverage, (await page.InnerTextAsync("#card-coverage .value")).Trim());
 
-        // This node runs in single-operator mode (so one admin key can set the coin up): the page says so.
+        // This node runs in single-operator mode (so one admin key can set the coin up) and in sandbox mode (so other
+        // tests here can mint test coins): the page says both.
         Assert.Contains("Single-operator mode", await page.InnerTextAsync("#mode-single-operator"), StringComparison.Ordinal);
-        Assert.Equal(0, await page.Locator("#mode-sandbox").CountAsync());
+        Assert.Contains("Sandbox node", await page.InnerTextAsync("#mode-sandbox"), StringComparison.Ordinal);
         if (state != "backed")
         {
             Assert.DoesNotContain("Backed 1:1", await page.InnerTextAsync("body"), StringComparison.Ordinal);
@@ -154,13 +155,33 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task Headline_NoReserveBook_NotABackedCoin()
     {
-        await CoinWithHoldersAsync("PLAY", Alice);
-        var page = await OpenAsync("transparency/PLAY");
+        // A real (not sandbox) coin nobody set up in issuance: nothing can mint it, and the page claims no backing.
+        using (var client = new CentimeClient(new Uri(_baseUrl), OperatorKey))
+        {
+            await client.CreateCoinAsync(new CreateCoinRequest("BARE", "USD", 6, "Bare Dollar", "1", Sandbox: false));
+        }
+
+        var page = await OpenAsync("transparency/BARE");
         Assert.Equal("no_reserve_book", await page.GetAttributeAsync("#headline", "data-state"));
         Assert.StartsWith("No reserve book: not a backed coin.", (await page.InnerTextAsync("#headline")).Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("Backed 1:1", await page.InnerTextAsync("body"), StringComparison.Ordinal);
         Assert.Equal("not reported", (await page.InnerTextAsync("#card-reserves .value")).Trim());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "transparency-no-reserve-book.png"), FullPage = true });
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task Headline_SandboxCoin_UnbackedTestMoney()
+    {
+        await CoinWithHoldersAsync("PLAY", Alice); // minted by the operator key: only a sandbox coin on a sandbox node allows it
+        var page = await OpenAsync("transparency/PLAY");
+        Assert.Equal("sandbox", await page.GetAttributeAsync("#headline", "data-state"));
+        var text = (await page.InnerTextAsync("#headline")).Trim();
+        output.WriteLine($"headline (sandbox): {text}");
+        Assert.StartsWith("Sandbox coin: unbacked test money.", text, StringComparison.Ordinal);
+        Assert.Contains("1,000.00 PLAY", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Backed 1:1", await page.InnerTextAsync("body"), StringComparison.Ordinal);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "transparency-sandbox.png"), FullPage = true });
         Assert.Empty(_consoleErrors);
     }
 
@@ -213,7 +234,7 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
     private async Task IssuedCoinAsync(string symbol, string bankBalance)
     {
         using var client = new CentimeClient(new Uri(_baseUrl), OperatorKey);
-        await client.CreateCoinAsync(new CreateCoinRequest(symbol, "USD", 6, symbol + " Dollar", "1"));
+        await client.CreateCoinAsync(new CreateCoinRequest(symbol, "USD", 6, symbol + " Dollar", "1", Sandbox: false)); // a real coin, on this sandbox node
         var keys = new Dictionary<string, string>(StringComparer.Ordinal) { ["admin"] = OperatorKey };
         foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager") })
         {

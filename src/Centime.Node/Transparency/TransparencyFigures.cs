@@ -52,7 +52,7 @@ public enum PeriodStatus
 }
 
 /// <summary>What the figures say about the coin's backing, in one word and one sentence (the page's headline).</summary>
-/// <param name="State"><c>backed</c>, <c>under_backed</c>, <c>no_supply</c> or <c>no_reserve_book</c>.</param>
+/// <param name="State"><c>sandbox</c>, <c>backed</c>, <c>under_backed</c>, <c>no_supply</c> or <c>no_reserve_book</c>.</param>
 /// <param name="Shortfall">Circulating supply minus eligible reserves when under-backed, else 0.</param>
 /// <param name="Text">The sentence the page and the HTML report print.</param>
 public sealed record Backing(string State, UInt128 Shortfall, string Text);
@@ -69,6 +69,9 @@ public sealed record CoinFigures(
     ReserveFigures? Reserves,
     PublishedLiabilities? Liabilities)
 {
+    /// <summary>A sandbox coin (<see cref="Coin.Sandbox"/>, fixed at creation): unbacked test money whatever its reserve book says.</summary>
+    public bool Sandbox { get; init; }
+
     /// <summary>Eligible reserves ÷ circulating supply in basis points, rounded down (reserves are never overstated); null when nothing circulates or no reserves are booked.</summary>
     public UInt128? CoverageBasisPoints => Reserves is null || CirculatingSupply == 0 ? null : Reserves.EligibleTotal * 10_000 / CirculatingSupply;
 
@@ -82,6 +85,13 @@ public sealed record CoinFigures(
         get
         {
             var units = (UInt128 v) => FormatUnits(v, Decimals);
+            if (Sandbox)
+            {
+                // Checked first: the operator key of a sandbox node mints and moves this coin without reserves, so no
+                // reserve figure can make it a backed coin.
+                return new Backing("sandbox", 0, $"Sandbox coin: unbacked test money. {Symbol} was created on a sandbox node, where the operator key mints and moves it without reserves; nothing backs its {units(CirculatingSupply)} {Symbol} in circulation.");
+            }
+
             if (Reserves is not { } r)
             {
                 return new Backing("no_reserve_book", 0, $"No reserve book: not a backed coin. No reserves are recorded for {Symbol} on this node, so nothing shows its supply of {units(CirculatingSupply)} {Symbol} is backed.");
@@ -166,7 +176,7 @@ public sealed record CoinFigures(
             }
 
             figures = new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, close.Height, TimeOf(close.Time), closed.Supply,
-                closed.Reserves is { } r ? IssuanceDisclosure.Figures(r) : null, null);
+                closed.Reserves is { } r ? IssuanceDisclosure.Figures(r) : null, null) { Sandbox = coin.Sandbox };
             return PeriodStatus.Figures;
         }
     }
@@ -198,7 +208,7 @@ public sealed record CoinFigures(
             supply = (UInt128)(-account.Balance);
         }
 
-        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, st.Height, TimeOf(st.Timestamp), supply, IssuanceDisclosure.ReservesOf(st, coin), null);
+        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, st.Height, TimeOf(st.Timestamp), supply, IssuanceDisclosure.ReservesOf(st, coin), null) { Sandbox = coin.Sandbox };
     }
 
     private static DateTimeOffset TimeOf(ulong nanos) => DateTimeOffset.FromUnixTimeMilliseconds((long)(nanos / 1_000_000UL));
