@@ -16,11 +16,11 @@ internal static class CoinCommands
         var name = new Option<string?>("--name") { Description = "EIP-712 domain name (defaults to the symbol)" };
         var version = new Option<string>("--domain-version") { Description = "EIP-712 domain version", DefaultValueFactory = _ => "1" };
         var sandbox = new Option<bool?>("--sandbox") { Description = "An unbacked test coin the operator key may mint and move (only on a node started with --sandbox, where it is the default)" };
-        var create = new Command("create", "Create a coin (operator key needed).") { symbol, currency, decimals, name, version };
+        var create = new Command("create", "Create a coin (operator key needed).") { symbol, currency, decimals, name, version, sandbox };
         create.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
-            var info = await client.CreateCoinAsync(new CreateCoinRequest(parse.GetValue(symbol)!, parse.GetValue(currency)!, parse.GetValue(decimals), parse.GetValue(name), parse.GetValue(version), parse.GetValue(sandbox)), ct);
+            var info = await client.CreateCoinAsync(new CreateCoinRequest(parse.GetValue(symbol)!, parse.GetValue(currency)!, parse.GetValue(decimals), parse.GetValue(name), parse.GetValue(version)) { Sandbox = parse.GetValue(sandbox) }, ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(info);

@@ -14,12 +14,19 @@ public sealed record CoinInfo(
     string Currency,
     string SupplyAccount,
     string Supply,
-    Eip712Domain Domain,
-    bool Sandbox = false);
+    Eip712Domain Domain)
+{
+    /// <summary>A sandbox coin: unbacked test money the operator key of a <c>--sandbox</c> node mints and moves.</summary>
+    public bool Sandbox { get; init; }
+}
 
 /// <summary>Body of POST /v1/coins. <see cref="Sandbox"/>: an unbacked test coin (only on a node started with
 /// <c>--sandbox</c>, where it is the default); absent: the node's mode.</summary>
-public sealed record CreateCoinRequest(string Symbol, string Currency, int? Decimals = null, string? Name = null, string? Version = null, bool? Sandbox = null);
+public sealed record CreateCoinRequest(string Symbol, string Currency, int? Decimals = null, string? Name = null, string? Version = null)
+{
+    /// <summary>True: an unbacked test coin; false: a coin holders can hold (minted through issuance); null: the node's mode.</summary>
+    public bool? Sandbox { get; init; }
+}
 
 /// <summary>One transfer in a batch. For posts and voids, empty fields are taken from the hold.</summary>
 public sealed record TransferRequest

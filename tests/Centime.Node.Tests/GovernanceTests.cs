@@ -231,7 +231,7 @@ public sealed class GovernanceTests
         Assert.Equal("ok", moved.Results[0].Result);
 
         // A coin created as not a sandbox coin follows the rules of any node.
-        var real = await node.Client.CreateCoinAsync(new CreateCoinRequest("REAL", "USD", Sandbox: false));
+        var real = await node.Client.CreateCoinAsync(new CreateCoinRequest("REAL", "USD") { Sandbox = false });
         Assert.False(real.Sandbox);
         using var mint = await OperatorTransferAsync(node, "REAL", real.SupplyAccount, Holders.Alice, "1");
         Assert.Equal("mint_requires_issuance", (await node.ReadProblemAsync(mint)).Code);

@@ -158,7 +158,7 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
         // A real (not sandbox) coin nobody set up in issuance: nothing can mint it, and the page claims no backing.
         using (var client = new CentimeClient(new Uri(_baseUrl), OperatorKey))
         {
-            await client.CreateCoinAsync(new CreateCoinRequest("BARE", "USD", 6, "Bare Dollar", "1", Sandbox: false));
+            await client.CreateCoinAsync(new CreateCoinRequest("BARE", "USD", 6, "Bare Dollar", "1") { Sandbox = false });
         }
 
         var page = await OpenAsync("transparency/BARE");
@@ -234,7 +234,7 @@ public sealed class TransparencyPageTests(ITestOutputHelper output) : IAsyncLife
     private async Task IssuedCoinAsync(string symbol, string bankBalance)
     {
         using var client = new CentimeClient(new Uri(_baseUrl), OperatorKey);
-        await client.CreateCoinAsync(new CreateCoinRequest(symbol, "USD", 6, symbol + " Dollar", "1", Sandbox: false)); // a real coin, on this sandbox node
+        await client.CreateCoinAsync(new CreateCoinRequest(symbol, "USD", 6, symbol + " Dollar", "1") { Sandbox = false }); // a real coin, on this sandbox node
         var keys = new Dictionary<string, string>(StringComparer.Ordinal) { ["admin"] = OperatorKey };
         foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager") })
         {

@@ -47,8 +47,10 @@ public static class Mapping
             coin.Currency,
             coin.SupplyAccount.ToString(),
             Dec(-supply.Balance),
-            new Eip712Domain(coin.Name, coin.Version, chainId, coin.VerifyingContract.ToString()),
-            coin.Sandbox);
+            new Eip712Domain(coin.Name, coin.Version, chainId, coin.VerifyingContract.ToString()))
+        {
+            Sandbox = coin.Sandbox,
+        };
     }
 
     public static TransferInfo ToInfo(in StoredTransfer s, LedgerState state)
