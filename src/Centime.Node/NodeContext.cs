@@ -17,6 +17,7 @@ public sealed class NodeContext
     private volatile byte[]? _rotatedOperatorKeyHash;
     private readonly ConcurrentDictionary<string, uint> _coinNumbers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, (bool Sandbox, Address Supply)> _coinRules = new();
+    private int _mappedCoins; // written only under the sequencer's read section (start, then the durability thread)
 
     public NodeContext(Sequencer sequencer, NodeOptions options, string operatorKey)
     {
@@ -25,11 +26,7 @@ public sealed class NodeContext
         _operatorKey = Encoding.UTF8.GetBytes(operatorKey);
         using (sequencer.ReadLock())
         {
-            foreach (var coin in sequencer.State.Coins)
-            {
-                _coinNumbers[coin.Symbol] = coin.Number;
-                _coinRules[coin.Number] = (coin.Sandbox, coin.SupplyAccount);
-            }
+            MapNewCoins(sequencer.State);
 
             History.Add(sequencer.State, 0, sequencer.State.TransferCount);
             RefreshOperatorKey(sequencer.State);
@@ -40,21 +37,35 @@ public sealed class NodeContext
         sequencer.Committed += block => History.Add(sequencer.State, block.FirstTransferIndex, block.TransferCount);
         sequencer.Committed += block =>
         {
+            MapNewCoins(sequencer.State);
             var commands = block.Commands.Span;
             var results = block.Results.Span;
             for (var i = 0; i < commands.Length; i++)
             {
-                if (commands[i].Body is CreateCoin c && results[i].Code == ResultCode.Ok && sequencer.State.TryGetCoin(c.Symbol, out var coin))
-                {
-                    _coinRules[coin.Number] = (coin.Sandbox, coin.SupplyAccount);
-                    _coinNumbers[coin.Symbol] = coin.Number;
-                }
-                else if (commands[i].Body is Centime.Issuance.RotateKey { OperatorId: Centime.Issuance.IssuanceModule.BootstrapAdmin } && results[i].Code == ResultCode.Ok)
+                if (commands[i].Body is Centime.Issuance.RotateKey { OperatorId: Centime.Issuance.IssuanceModule.BootstrapAdmin } && results[i].Code == ResultCode.Ok)
                 {
                     RefreshOperatorKey(sequencer.State);
                 }
             }
         };
+    }
+
+    /// <summary>
+    /// Maps the coins created since the last call (coins are only appended): by CreateCoin and by modules (a pool's LP
+    /// share coin), so every coin's sandbox flag and supply account are known to the operator-key checks at the edge.
+    /// Called under the read lock (at start, and on the durability thread after each block).
+    /// </summary>
+    private void MapNewCoins(LedgerState state)
+    {
+        var coins = state.Coins;
+        for (var i = _mappedCoins; i < coins.Count; i++)
+        {
+            var coin = coins[i];
+            _coinRules[coin.Number] = (coin.Sandbox, coin.SupplyAccount);
+            _coinNumbers[coin.Symbol] = coin.Number;
+        }
+
+        _mappedCoins = coins.Count;
     }
 
     public Sequencer Sequencer { get; }

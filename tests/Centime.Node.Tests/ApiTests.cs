@@ -193,9 +193,9 @@ public sealed class ApiTests
     [Fact]
     public async Task Freeze_FrozenHolder_CannotSendOrReceive()
     {
-        await using var node = await TestNode.StartSandboxAsync();
+        await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true);
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice, Holders.Bob);
-        await node.Client.FreezeAsync(Holders.Bob, "NUSD", true);
+        await (await node.AssetProtectionAsync()).FreezeAsync(Holders.Bob, "NUSD", true); // asset protection, not the operator key
         var r = await node.Client.SubmitTransfersAsync([
             new() { Id = "1", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" },
             new() { Id = "2", Coin = "NUSD", Debit = Holders.Bob, Credit = Holders.Alice, Amount = "1" },

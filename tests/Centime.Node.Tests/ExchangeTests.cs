@@ -39,7 +39,7 @@ public sealed partial class ExchangeTests
 
         public static async Task<Market> StartAsync()
         {
-            var node = await TestNode.StartSandboxAsync();
+            var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true); // one admin seats asset protection
             var oracleKey = Secp256k1.NewPrivateKey();
             var oracle = new HolderSigner(oracleKey);
             var payerKey = Secp256k1.NewPrivateKey();

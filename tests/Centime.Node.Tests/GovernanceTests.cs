@@ -251,4 +251,32 @@ public sealed class GovernanceTests
         Assert.Equal("sandbox_mode_off", (await node.ReadProblemAsync(mint)).Code);
         Assert.Equal("1000", (await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Balance);
     }
+
+    [Fact]
+    public async Task FreezeRoute_OperatorKeyRefused_AssetProtectionFreezes_InTheAuditTrail()
+    {
+        await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true);
+        await node.CoinWithHoldersAsync("PLAY", 100, Holders.Alice);
+        var height = (await node.Anonymous.GetHealthAsync()).Height;
+        using (var refused = await node.PostRawAsync($"v1/accounts/{Holders.Alice}/freeze", """{"coin":"PLAY","frozen":true}"""))
+        {
+            Assert.Equal(403, (int)refused.StatusCode);
+            Assert.Equal("forbidden_role", (await node.ReadProblemAsync(refused)).Code);
+        }
+
+        Assert.Equal(height, (await node.Anonymous.GetHealthAsync()).Height);
+        Assert.False((await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
+
+        var protection = await node.AssetProtectionAsync();
+        Assert.Equal("ok", (await protection.FreezeAsync(Holders.Alice, "PLAY", true)).Result);
+        Assert.True((await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
+        Assert.Equal("ok", (await protection.FreezeAsync(Holders.Alice, "PLAY", false)).Result);
+        Assert.False((await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
+
+        var audit = await node.Client.GetAuditAsync(limit: 1000);
+        var entries = audit.Entries.Where(e => e.Name is "freeze" or "unfreeze").ToList();
+        Assert.Equal([("freeze", "executed"), ("unfreeze", "executed")], entries.Select(e => (e.Name, e.Event)));
+        Assert.All(entries, e => Assert.Equal(("asset-protection", "PLAY"), (e.Requester, e.Coin)));
+        Assert.Contains(Holders.Alice, entries[0].Detail, StringComparison.OrdinalIgnoreCase);
+    }
 }

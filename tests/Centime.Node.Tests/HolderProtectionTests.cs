@@ -18,9 +18,9 @@ public sealed class HolderProtectionTests
     [Fact]
     public async Task Permit_FrozenOwner_AccountFrozenNonceUnusedThenAppliesOnceUnfrozen()
     {
-        await using var node = await TestNode.StartSandboxAsync();
+        await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true); // one admin seats asset protection
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
-        await node.Client.FreezeAsync(Alice.Address.ToString(), "NUSD", true);
+        await (await node.AssetProtectionAsync()).FreezeAsync(Alice.Address.ToString(), "NUSD", true);
         var permit = Alice.SignPermit(coin.Domain, Bob.Address, 500, nonce: 0, deadline: Now + 3600);
 
         await Refused(node, "permit", permit, "account_frozen");
@@ -29,7 +29,7 @@ public sealed class HolderProtectionTests
         Assert.Equal("0", (await node.Anonymous.GetAllowanceAsync("NUSD", Alice.Address.ToString(), Bob.Address.ToString())).Value);
 
         // The same signed permit applies after the freeze is lifted: the refusal consumed nothing.
-        await node.Client.FreezeAsync(Alice.Address.ToString(), "NUSD", false);
+        await (await node.AssetProtectionAsync()).FreezeAsync(Alice.Address.ToString(), "NUSD", false);
         Assert.Equal("ok", (await node.Anonymous.PermitAsync("NUSD", permit)).Result);
         Assert.Equal("500", (await node.Anonymous.GetAllowanceAsync("NUSD", Alice.Address.ToString(), Bob.Address.ToString())).Value);
     }
@@ -37,10 +37,10 @@ public sealed class HolderProtectionTests
     [Fact]
     public async Task PermitAndTransferFrom_FrozenSpender_AccountFrozenNothingMoves()
     {
-        await using var node = await TestNode.StartSandboxAsync();
+        await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true); // one admin seats asset protection
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
         Assert.Equal("ok", (await node.Anonymous.PermitAsync("NUSD", Alice.SignPermit(coin.Domain, Bob.Address, 500, 0, Now + 3600))).Result);
-        await node.Client.FreezeAsync(Bob.Address.ToString(), "NUSD", true);
+        await (await node.AssetProtectionAsync()).FreezeAsync(Bob.Address.ToString(), "NUSD", true);
 
         await Refused(node, "permit", Alice.SignPermit(coin.Domain, Bob.Address, 900, 1, Now + 3600), "account_frozen");
         var pull = Bob.SignTransferFrom(coin.Domain, Alice.Address, Carol.Address, 100, Now + 3600);
@@ -55,12 +55,12 @@ public sealed class HolderProtectionTests
     [Fact]
     public async Task SignedTransfers_FrozenPayerOrPayee_AccountFrozenNonceUnused()
     {
-        await using var node = await TestNode.StartSandboxAsync();
+        await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true); // one admin seats asset protection
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
-        await node.Client.FreezeAsync(Bob.Address.ToString(), "NUSD", true);
+        await (await node.AssetProtectionAsync()).FreezeAsync(Bob.Address.ToString(), "NUSD", true);
         var toFrozen = Alice.SignAuthorization(coin.Domain, Bob.Address, 10, 0, Now + 3600);
         await Refused(node, "transfer-with-authorization", toFrozen, "account_frozen");
-        await node.Client.FreezeAsync(Alice.Address.ToString(), "NUSD", true);
+        await (await node.AssetProtectionAsync()).FreezeAsync(Alice.Address.ToString(), "NUSD", true);
         var fromFrozen = Alice.SignAuthorization(coin.Domain, Carol.Address, 10, 0, Now + 3600);
         await Refused(node, "transfer-with-authorization", fromFrozen, "account_frozen");
         Assert.Equal("unused", (await node.Anonymous.GetAuthorizationStateAsync("NUSD", Alice.Address.ToString(), toFrozen.Nonce)).State);
@@ -71,7 +71,7 @@ public sealed class HolderProtectionTests
     [Fact]
     public async Task Transfers_ToAVerifyingContractOrAnotherCoinsSupply_RefusedOnEveryPath()
     {
-        await using var node = await TestNode.StartSandboxAsync();
+        await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true); // one admin seats asset protection
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
         var other = await node.Client.CreateCoinAsync(new CreateCoinRequest("JHKD", "HKD", 6, "Hong Kong Dollar", "1"));
         var contract = Address.Parse(coin.Domain.VerifyingContract);

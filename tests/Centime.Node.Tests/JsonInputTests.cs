@@ -30,14 +30,17 @@ public sealed class JsonInputTests
     [MemberData(nameof(Cases))]
     public async Task WriteRoute_RepeatedKeyOrBadText_RefusedWithProblemAndNoChange(string route, string body, string code)
     {
-        await using var node = await TestNode.StartAsync();
+        await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true);
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
+        await node.AssetProtectionAsync(); // freezing needs asset protection's key (the operator key is refused)
         var before = await node.Anonymous.GetHealthAsync();
 
         // U+00FF in a case stands for the raw byte 0xFF: invalid UTF-8 on the wire (a string cannot carry it).
         using var content = new ByteArrayContent(WireBytes(body));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        var response = await node.Http.PostAsync(route, content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, route) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", route.EndsWith("/freeze", StringComparison.Ordinal) ? node.AssetProtectionKey : TestNode.OperatorKey);
+        var response = await node.Http.SendAsync(request);
         var problem = await node.ReadProblemAsync(response);
         Assert.Equal(400, (int)response.StatusCode);
         Assert.Equal(code, problem.Code);

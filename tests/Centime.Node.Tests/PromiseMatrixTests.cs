@@ -150,6 +150,42 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
         await world.AssertPromisesAsync();
     }
 
+    /// <summary>Every way the node's operator key could take a holder's coins without the holder's signature.</summary>
+    public static TheoryData<string> OperatorDebits() => new() { "transfer", "contract", "swap", "add_liquidity", "remove_liquidity" };
+
+    /// <summary>
+    /// The promise "only a holder's signature or an approved lawful order moves a holder's coins", against the operator
+    /// key (the bootstrap admin): each of its requests that would debit a holder of an issued coin is refused with
+    /// holder_signature_required (HTTP 403) and no balance of any account changes.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OperatorDebits))]
+    public async Task OperatorKey_WithoutTheHoldersSignature_CannotDecreaseAHolderBalance(string operation)
+    {
+        var cell = await world.NewCellAsync();
+        var payer = cell.Payer.Address;
+        var before = world.AllBalances();
+        var lpBefore = world.Balance("XLPUSDHKD", world.Maker.Address);
+        Assert.True(lpBefore > 0, "the maker holds LP shares");
+        var body = operation switch
+        {
+            "transfer" => ("v1/transfers", $$"""{"transfers":[{"id":"{{Ids.Next()}}","coin":"{{Usd}}","debit":"{{payer}}","credit":"{{cell.Payee.Address}}","amount":"1"}]}"""),
+            "contract" => ("v1/contracts", $$"""{"kind":"escrow","coin":"{{Usd}}","amount":"{{Amount}}","parties":{"payer":"{{payer}}","payee":"{{cell.Payee.Address}}","third":"{{cell.Third.Address}}"},"payer":"payer","payee":"payee","confirmer":"third","deadlineSeconds":3600}"""),
+            "swap" => ("v1/exchange/swaps", $$"""{"payer":"{{payer}}","recipient":"{{cell.Payee.Address}}","from":"{{Usd}}","to":"{{Hkd}}","amountIn":"{{Amount}}","minOut":"0"}"""),
+            "add_liquidity" => ("v1/exchange/pools/1/add", $$"""{"provider":"{{payer}}","amounts":["{{Amount}}","0"]}"""),
+            "remove_liquidity" => ("v1/exchange/pools/1/remove", $$"""{"provider":"{{world.Maker.Address}}","shares":"{{lpBefore}}"}"""),
+            _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no such operation"),
+        };
+
+        using var response = await world.Node.PostRawAsync(body.Item1, body.Item2); // with the operator key
+        var problem = await world.Node.ReadProblemAsync(response);
+        output.WriteLine($"operator key, {operation} from a holder: {(int)response.StatusCode} {problem.Code}");
+        Assert.Equal((403, "holder_signature_required"), ((int)response.StatusCode, problem.Code));
+        Assert.Equal(before, world.AllBalances());
+        Assert.Equal(lpBefore, world.Balance("XLPUSDHKD", world.Maker.Address));
+        await world.AssertPromisesAsync();
+    }
+
     // ------------------------------------------------------------------ the operations
 
     /// <summary>What a cell needs before its condition is applied (a refund's original payment).</summary>
@@ -492,6 +528,9 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
         public HttpClient Anonymous { get; private set; } = null!;
         public Party Oracle { get; } = new();
 
+        /// <summary>The market maker: the pool's only liquidity provider (holds its LP shares).</summary>
+        public Party Maker { get; } = new();
+
         public async Task InitializeAsync()
         {
             // Single-operator mode: this test's subject is every module on issued coins, not maker-checker (GovernanceTests).
@@ -528,13 +567,15 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
             }
 
             // The market maker's liquidity is minted against reserves like any holder's coins.
-            var maker = new Party();
+            var maker = Maker;
             await MintAsync(Usd, maker.Address, UInt128.Parse("1000000" + Whole, CultureInfo.InvariantCulture));
             await MintAsync(Hkd, maker.Address, UInt128.Parse("7800000" + Whole, CultureInfo.InvariantCulture));
             await Node.Client.ConfigureFeedAsync(Feed, new FeedConfigRequest(3600, "7.75", "7.85", [Oracle.Address]));
             await RateAsync("7.80");
             await Node.Client.CreatePoolAsync(new CreatePoolRequest(1, "XLPUSDHKD", [new PoolCoinRequest(Usd), new PoolCoinRequest(Hkd, Feed, Invert: true)], 200, FeeBps: "4"));
-            await Node.Client.AddLiquidityAsync(1, new AddLiquidityRequest(maker.Address, ["1000000" + Whole, "7800000" + Whole]));
+            var deadline = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600;
+            await Node.Anonymous.AddLiquidityAsync(1, maker.Signer.SignAddLiquidity(ChainId, 1,
+                [UInt128.Parse("1000000" + Whole, CultureInfo.InvariantCulture), UInt128.Parse("7800000" + Whole, CultureInfo.InvariantCulture)], 0, deadline)); // the maker signs its own deposit
             Track(maker.Address);
             Track(Centime.Exchange.ExchangeModule.AccountOf(1).ToString());
             await AssertPromisesAsync();

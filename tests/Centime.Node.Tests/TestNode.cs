@@ -49,6 +49,29 @@ public sealed class TestNode : IAsyncDisposable
             configure?.Invoke(o);
         });
 
+    private CentimeClient? _assetProtection;
+
+    /// <summary>The asset_protection operator's API key, once <see cref="AssetProtectionAsync"/> seated it.</summary>
+    public string? AssetProtectionKey { get; private set; }
+
+    /// <summary>
+    /// A client with the key of an <c>asset_protection</c> operator (freeze, unfreeze), seated on first use by the
+    /// operator key. Only a single-operator node (<c>o.SingleOperator = true</c>) lets one admin seat it alone; on
+    /// others the seat waits for a second admin and this fails.
+    /// </summary>
+    public async Task<CentimeClient> AssetProtectionAsync()
+    {
+        if (_assetProtection is null)
+        {
+            var seated = await Client.AddOperatorAsync(new AddOperatorRequest("asset-protection", ["asset_protection"]));
+            Assert.True(seated.Status == "executed", $"seating asset_protection is {seated.Status}: start the node with SingleOperator = true");
+            AssetProtectionKey = seated.Key!;
+            _assetProtection = new CentimeClient(new Uri(BaseUrl), AssetProtectionKey);
+        }
+
+        return _assetProtection;
+    }
+
     /// <summary>Creates a coin and mints <paramref name="amount"/> minor units to each address (a sandbox node's operator mint).</summary>
     public async Task<CoinInfo> CoinWithHoldersAsync(string symbol, UInt128 amount, params string[] holders)
     {
@@ -80,6 +103,7 @@ public sealed class TestNode : IAsyncDisposable
     public async Task StopAsync()
     {
         Client.Dispose();
+        _assetProtection?.Dispose();
         Anonymous.Dispose();
         Http.Dispose();
         await Node.DisposeAsync();

@@ -14,8 +14,9 @@ using Microsoft.AspNetCore.Routing;
 namespace Centime.Node.Api;
 
 /// <summary>
-/// Programmable payments under /v1/contracts (docs/contracts.md). Creating a contract needs the operator key (it
-/// moves the payer's coins, on the payer's behalf); events are authenticated by the designated party's EIP-712
+/// Programmable payments under /v1/contracts (docs/contracts.md). Creating a contract moves the payer's coins: the payer
+/// signs it (X-Centime-Payer-Signature), or its ERP system does (HMAC webhook); the operator key alone creates contracts
+/// only of sandbox coins on a sandbox node (<see cref="Endpoints.RequireHolderSignatureUnlessSandbox"/>); events are authenticated by the designated party's EIP-712
 /// signature (<see cref="ContractEventSignature"/>), recovered here, before the sequencer, and journaled with the
 /// recovered signer. Reads are public.
 /// </summary>
@@ -191,6 +192,12 @@ public static class ContractEndpoints
         {
             throw new ProblemException(403, ResultCode.NotDesignatedParty.ToProblemCode(), "Contract refused",
                 $"the signature (or webhook secret) authorises contracts paid by {only} only; the contract's payer is {contract.Terms.Payer}");
+        }
+
+        if (requester == "admin")
+        {
+            Endpoints.RequireHolderSignatureUnlessSandbox(node, [contract.Terms.Coin], "a contract funded by its payer",
+                "the payer signs the contract (EIP-712 ContractFunding of the exact body, header X-Centime-Payer-Signature)");
         }
 
         var id = contract.Id != UInt128.Zero ? contract.Id : NewId();

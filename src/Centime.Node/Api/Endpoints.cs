@@ -38,7 +38,7 @@ public static class Endpoints
         v1.MapGet("/accounts/{address}/history", (string address, string? coin, int? limit, string? cursor) => GetHistory(node, address, coin, limit, cursor))
             .WithName("GetHistory").WithSummary("Transfers of an account, newest first, paginated.");
         v1.MapPost("/accounts/{address}/freeze", (string address, HttpRequest request) => FreezeAsync(node, address, request.HttpContext)).WithName("Freeze")
-            .WithSummary("Freeze or unfreeze an account in one coin (operator).").Accepts<FreezeRequest>("application/json").Produces<CommandOutcome>();
+            .WithSummary("Freeze or unfreeze an account in one coin (an asset_protection operator's key; audited).").Accepts<FreezeRequest>("application/json").Produces<CommandOutcome>();
 
         v1.MapGet("/blocks", (ulong? before, int? limit) => ListBlocks(node, before, limit)).WithName("ListBlocks").WithSummary("Block headers, newest first.");
         v1.MapGet("/blocks/{height}", (string height, bool? commands) => GetBlock(node, height, commands ?? false)).WithName("GetBlock").WithSummary("One block header (and its commands with ?commands=true).");
@@ -172,6 +172,28 @@ public static class Endpoints
                     ? (ResultCode.MintRequiresIssuance, "the operator key does not mint: coins are minted through issuance (POST /v1/issuance/coins/{coin}/mints, against a deposit and the reserves)")
                     : (ResultCode.HolderSignatureRequired, "the operator key does not debit holders: the holder signs (transfer-with-authorization, transferFrom), or a lawful order is approved by two operators (POST /v1/issuance/coins/{coin}/seizures)");
             throw new ProblemException(403, code.ToProblemCode(), "Forbidden", detail, i);
+        }
+    }
+
+    /// <summary>
+    /// The same rule for module commands the operator key would run on a holder's behalf (a contract funded by its payer,
+    /// a swap paid by its payer, liquidity added or removed for a provider): without the holder's signature they are
+    /// refused (403) unless every coin they would take from the holder is a sandbox coin on a sandbox node. Checked at
+    /// the HTTP edge before anything is journaled, so, like <see cref="CheckOperatorMayMove"/>, it needs no LedgerRules
+    /// version. <paramref name="signedPath"/> names the holder-signed way to do it, for the problem's detail.
+    /// </summary>
+    internal static void RequireHolderSignatureUnlessSandbox(NodeContext node, IEnumerable<uint> coins, string what, string signedPath)
+    {
+        foreach (var coin in coins)
+        {
+            if (!node.TryGetCoinRules(coin, out var sandbox, out _) || (sandbox && node.Options.Sandbox))
+            {
+                continue; // an unknown coin is refused by the module with its own code
+            }
+
+            throw sandbox
+                ? new ProblemException(403, ResultCode.SandboxModeOff.ToProblemCode(), "Forbidden", $"{what}: this is a sandbox coin; the operator key moves it only on a node started with --sandbox")
+                : new ProblemException(403, ResultCode.HolderSignatureRequired.ToProblemCode(), "Forbidden", $"{what}: the operator key does not debit holders; {signedPath}");
         }
     }
 
@@ -329,9 +351,16 @@ public static class Endpoints
         }
     }
 
+    /// <summary>
+    /// Freezing is asset protection's, as in issuance (<c>POST /v1/issuance/coins/{coin}/freeze</c>): the caller's key
+    /// must belong to an operator with the <c>asset_protection</c> role (the node's operator key, the bootstrap admin,
+    /// does not have it: 403 forbidden_role), and the change is an issuance SetFrozen action, so the audit trail names
+    /// who froze or unfroze whom. Older journals hold ledger SetAccountFrozen commands from this route; they replay as
+    /// before (this route no longer writes them), so no LedgerRules version is needed.
+    /// </summary>
     private static async Task<IResult> FreezeAsync(NodeContext node, string address, HttpContext http)
     {
-        RequireOperator(node, http);
+        var caller = IssuanceEndpoints.RequireRole(node, http, Centime.Issuance.OperatorRoles.AssetProtection);
         var a = ParseAddress(address);
         // Read as nullable: a body without "frozen" must be refused, not read as false (which unfroze the account).
         var request = await ReadJsonAsync<FreezeBody>(http);
@@ -341,7 +370,7 @@ public static class Endpoints
         }
 
         var number = node.CoinNumber(request.Coin) ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Unknown coin", $"no coin '{request.Coin}'");
-        var receipt = await SubmitAsync(node, [Command.Of(new SetAccountFrozen(number, a, frozen))]);
+        var receipt = await SubmitAsync(node, [Command.Of(new Centime.Issuance.SetFrozen(IssuanceEndpoints.ActionIdOf(null), caller, number, a, frozen))]);
         var result = receipt.Results[0];
         return result.Code == ResultCode.Ok
             ? Results.Json(new CommandOutcome("ok", receipt.Height, result.Timestamp), JsonDefaults.Options)

@@ -55,13 +55,13 @@ public static class ExchangeEndpoints
         g.MapPatch("/pools/{id}", (string id, HttpContext http) => ConfigurePoolAsync(node, id, http)).WithName("ConfigurePool")
             .WithSummary("Change risk controls, pause, fee or ramp A (operator key).").Accepts<ConfigurePoolRequest>("application/json").Produces<PoolView>();
         g.MapPost("/pools/{id}/add", (string id, HttpContext http) => AddLiquidityAsync(node, id, http)).WithName("AddLiquidity")
-            .WithSummary("Deposit a provider's coins and mint LP shares (signed by the provider, EIP-712 AddLiquidity; or the operator key).")
+            .WithSummary("Deposit a provider's coins and mint LP shares (signed by the provider, EIP-712 AddLiquidity; the operator key only for sandbox coins on a sandbox node).")
             .Accepts<AddLiquidityRequest>("application/json").Produces<LiquidityView>();
         g.MapPost("/pools/{id}/add/typed-data", (string id, HttpContext http) => LiquidityTypedDataAsync(node, id, http, add: true)).WithName("AddLiquidityTypedData")
             .WithSummary("The EIP-712 AddLiquidity a provider signs for these terms (nonce and deadline filled in when absent).")
             .Accepts<AddLiquidityRequest>("application/json").Produces<TypedDataToSign>();
         g.MapPost("/pools/{id}/remove", (string id, HttpContext http) => RemoveLiquidityAsync(node, id, http)).WithName("RemoveLiquidity")
-            .WithSummary("Burn a provider's LP shares for the pool's coins, proportionally or in one coin (signed by the provider, EIP-712 RemoveLiquidity; or the operator key).")
+            .WithSummary("Burn a provider's LP shares for the pool's coins, proportionally or in one coin (signed by the provider, EIP-712 RemoveLiquidity; the operator key only for sandbox coins on a sandbox node).")
             .Accepts<RemoveLiquidityRequest>("application/json").Produces<LiquidityView>();
         g.MapPost("/pools/{id}/remove/typed-data", (string id, HttpContext http) => LiquidityTypedDataAsync(node, id, http, add: false)).WithName("RemoveLiquidityTypedData")
             .WithSummary("The EIP-712 RemoveLiquidity a provider signs for these terms (nonce and deadline filled in when absent).")
@@ -76,7 +76,7 @@ public static class ExchangeEndpoints
             .WithSummary("Cross-border payment: the payer's signed SwapAcceptance of a quote; one atomic swap to the recipient.")
             .Accepts<PaymentRequest>("application/json").Produces<SwapView>();
         g.MapPost("/swaps", (HttpRequest request) => SwapAsync(node, request.HttpContext, payment: false)).WithName("Swap")
-            .WithSummary("A swap, signed by the payer (recipient defaults to the payer) or with the operator key (route optional).")
+            .WithSummary("A swap, signed by the payer (recipient defaults to the payer); with the operator key (route optional) only from a sandbox coin on a sandbox node.")
             .Accepts<PaymentRequest>("application/json").Produces<SwapView>();
         g.MapGet("/swaps/{id}", (string id) => GetSwap(node, id)).WithName("GetSwap").WithSummary("An applied swap or payment, as recorded.").Produces<SwapView>();
     }
@@ -239,6 +239,12 @@ public static class ExchangeEndpoints
         }
 
         var (provider, amounts, minMint) = ParseAdd(r);
+        if (r.Signature is null)
+        {
+            Endpoints.RequireHolderSignatureUnlessSandbox(node, PoolCoins(node, id), $"liquidity from {provider}",
+                "the provider signs EIP-712 AddLiquidity (POST /v1/exchange/pools/{id}/add/typed-data)");
+        }
+
         ExchangeCommand command = new AddLiquidity(id, provider, amounts, minMint, "admin");
         if (r.Signature is not null)
         {
@@ -268,6 +274,12 @@ public static class ExchangeEndpoints
         }
 
         var (provider, shares, mins, oneCoin) = ParseRemove(node, id, r);
+        if (r.Signature is null)
+        {
+            Endpoints.RequireHolderSignatureUnlessSandbox(node, PoolCoins(node, id), $"the LP shares of {provider}",
+                "the provider signs EIP-712 RemoveLiquidity (POST /v1/exchange/pools/{id}/remove/typed-data)");
+        }
+
         ExchangeCommand command = new RemoveLiquidity(id, provider, shares, mins, oneCoin, "admin");
         if (r.Signature is not null)
         {
@@ -284,6 +296,15 @@ public static class ExchangeEndpoints
             var paid = pool.Coins.Select(c => Dec(Legs(node, c.Coin, provider, height, ExchangeModule.WithdrawCode, id))).ToList();
             return Results.Json(new LiquidityView(PoolViewLocked(node, pool), provider.ToString(), Dec(Balance(node, pool.LpCoin, provider)), null, Dec(shares), paid, height),
                 JsonDefaults.Options);
+        }
+    }
+
+    /// <summary>The coins a pool holds (the operator-key checks look at them); empty for an unknown pool (the module refuses it).</summary>
+    private static uint[] PoolCoins(NodeContext node, uint id)
+    {
+        using (var view = node.Read())
+        {
+            return Module(view).GetPool(id) is { } pool ? [.. pool.Coins.Select(c => c.Coin)] : [];
         }
     }
 
@@ -602,6 +623,12 @@ public static class ExchangeEndpoints
             }
 
             CheckRouteCoins(module, route, coinIn, coinOut, from, to);
+        }
+
+        if (!signed)
+        {
+            Endpoints.RequireHolderSignatureUnlessSandbox(node, [coinIn], $"a swap paid by {payer}",
+                "the payer signs the quote's EIP-712 SwapAcceptance (POST /v1/exchange/quotes, then 'signature' here)");
         }
 
         var command = new SwapCommand(id, route, payer, recipient, amountIn, minOut, expiry, signed ? "holder" : "admin");

@@ -832,7 +832,7 @@ public static class IssuanceEndpoints
         return roles;
     }
 
-    private static UInt128 ActionIdOf(string? text)
+    internal static UInt128 ActionIdOf(string? text)
     {
         if (text is not null)
         {
