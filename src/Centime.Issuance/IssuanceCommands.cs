@@ -119,6 +119,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandKind.IssuanceSetFrozen => "issuance_set_frozen",
         CommandKind.IssuanceSetGovernance => "issuance_set_governance",
         CommandKind.IssuanceRotateKey => "issuance_rotate_key",
+        CommandKind.IssuanceRotateIssuerKey => "issuance_rotate_issuer_key",
         CommandKind.IssuanceSeize => "issuance_seize",
         _ => null,
     };
@@ -145,6 +146,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandBody.Register(CommandKind.IssuanceSetFrozen, SetFrozen.Read);
         CommandBody.Register(CommandKind.IssuanceSetGovernance, SetGovernance.Read);
         CommandBody.Register(CommandKind.IssuanceRotateKey, RotateKey.Read);
+        CommandBody.Register(CommandKind.IssuanceRotateIssuerKey, RotateIssuerKey.Read);
         CommandBody.Register(CommandKind.IssuanceSeize, Seize.Read);
     }
 
@@ -467,6 +469,26 @@ public sealed record RotateKey(UInt128 ActionId, string Requester, string Operat
     }
 
     internal static RotateKey Read(BodyReader r) => new(r.UInt128(), r.String(), r.String(), r.Hash());
+}
+
+/// <summary>
+/// Replaces the issuer key that signs disclosure reports (docs/transparency.md, "Issuer key"): from the block that
+/// executes it, <see cref="Next"/> signs; <see cref="Previous"/> remains the signer of record for the reports it signed
+/// before. An admin asks; under the default policy a second, independent admin approves. Only addresses are journaled:
+/// the node generated the new private key and keeps it in its data directory.
+/// </summary>
+public sealed record RotateIssuerKey(UInt128 ActionId, string Requester, Address Previous, Address Next) : IssuanceCommand(ActionId, Requester)
+{
+    public override CommandKind Kind => CommandKind.IssuanceRotateIssuerKey;
+    public override string ActionName => "rotate_issuer_key";
+
+    protected override void WriteFields(BodyWriter writer)
+    {
+        writer.Address(Previous);
+        writer.Address(Next);
+    }
+
+    internal static RotateIssuerKey Read(BodyReader r) => new(r.UInt128(), r.String(), r.Address(), r.Address());
 }
 
 /// <summary>

@@ -32,7 +32,7 @@ public sealed class IssuanceModule : LedgerModule
     /// <summary>Transfer code of lawful-order seizures.</summary>
     public const ushort SeizeTransferCode = 0x535A; // "SZ"
 
-    private const uint SnapshotVersion = 2;
+    private const uint SnapshotVersion = 3; // 3: issuer key periods at the end
 
     private readonly SortedDictionary<string, Operator> _operators = new(StringComparer.Ordinal);
     private readonly Dictionary<Hash32, string> _operatorsByKey = [];
@@ -40,6 +40,7 @@ public sealed class IssuanceModule : LedgerModule
     private readonly List<IssuanceAction> _actions = [];
     private readonly Dictionary<UInt128, int> _actionIndex = [];
     private readonly List<AuditEntry> _audit = [];
+    private readonly List<IssuerKeyPeriod> _issuerKeys = [];
     private readonly Dictionary<UInt128, (uint Coin, int Index)> _redemptionIndex = [];
     private ulong _nextTransfer = 1;
     private bool _adminChangesNeedApproval;
@@ -58,7 +59,7 @@ public sealed class IssuanceModule : LedgerModule
     public override string Name => "issuance";
 
     /// <inheritdoc/>
-    public override bool Handles(CommandKind kind) => kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceSeize) or CommandKind.IssuanceHolderRedeem;
+    public override bool Handles(CommandKind kind) => kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceRotateIssuerKey) or CommandKind.IssuanceHolderRedeem;
 
     // ------------------------------------------------------------------ read API
 
@@ -187,7 +188,7 @@ public sealed class IssuanceModule : LedgerModule
     /// <summary>The role an action needs from its requester.</summary>
     public static OperatorRoles RequiredRole(IssuanceCommand command) => command switch
     {
-        AddOperator or SetOperatorRoles or ConfigureCoin or SetPolicy => OperatorRoles.Admin,
+        AddOperator or SetOperatorRoles or ConfigureCoin or SetPolicy or RotateIssuerKey => OperatorRoles.Admin,
         ConfigureMinter => OperatorRoles.MinterManager,
         Mint or Redeem => OperatorRoles.Minter,
         SetPaused => OperatorRoles.Pauser,
@@ -214,7 +215,7 @@ public sealed class IssuanceModule : LedgerModule
         SetPaused p => _coins.TryGetValue(p.Coin, out var c) && c.PauseNeedsApproval,
         Seize => true,
         RotateKey k when k.IsOwnKey => false,
-        AddOperator or SetOperatorRoles or ConfigureCoin or ConfigureMinter or SetPolicy or RotateKey => AdminChangesNeedApproval && !IsGenesisSeat(command),
+        AddOperator or SetOperatorRoles or ConfigureCoin or ConfigureMinter or SetPolicy or RotateKey or RotateIssuerKey => AdminChangesNeedApproval && !IsGenesisSeat(command),
         _ => false,
     };
 
@@ -475,6 +476,7 @@ public sealed class IssuanceModule : LedgerModule
         SetGovernance c => ExecuteSetGovernance(c, dryRun),
         RotateKey c => ExecuteRotateKey(c, dryRun),
         Seize c => ExecuteSeize(c, context, dryRun),
+        RotateIssuerKey c => ExecuteRotateIssuerKey(c, context, dryRun),
         _ => ResultCode.UnknownCommand,
     };
 
@@ -1016,6 +1018,45 @@ public sealed class IssuanceModule : LedgerModule
         return ResultCode.Ok;
     }
 
+    /// <summary>
+    /// The issuer keys that signed reports, oldest first, each with the block and ledger time from which it signed; empty
+    /// until the first rotation (the key the node created at its first start signs until then).
+    /// </summary>
+    public IReadOnlyList<IssuerKeyPeriod> IssuerKeys => _issuerKeys;
+
+    /// <summary>The issuer key of record now, or null when no rotation ever ran (the node's first key is current).</summary>
+    public Address? CurrentIssuerKey => _issuerKeys.Count == 0 ? null : _issuerKeys[^1].Address;
+
+    private ResultCode ExecuteRotateIssuerKey(RotateIssuerKey c, in ModuleContext context, bool dryRun)
+    {
+        if (c.Previous.IsZero || c.Next.IsZero)
+        {
+            return ResultCode.IssuanceFieldInvalid;
+        }
+
+        if (CurrentIssuerKey is { } current && current != c.Previous)
+        {
+            return ResultCode.IssuerKeyNotCurrent;
+        }
+
+        if (c.Next == c.Previous || _issuerKeys.Exists(k => k.Address == c.Next))
+        {
+            return ResultCode.IssuerKeyReused;
+        }
+
+        if (!dryRun)
+        {
+            if (_issuerKeys.Count == 0)
+            {
+                _issuerKeys.Add(new IssuerKeyPeriod(c.Previous, 0, 0)); // the first key, signing since the node began
+            }
+
+            _issuerKeys.Add(new IssuerKeyPeriod(c.Next, context.Height, context.Now));
+        }
+
+        return ResultCode.Ok;
+    }
+
     private ResultCode ExecuteRotateKey(RotateKey c, bool dryRun)
     {
         if (c.NewKeyHash.IsZero || _operatorsByKey.ContainsKey(c.NewKeyHash) || c.NewKeyHash == _bootstrapKeyHash)
@@ -1228,6 +1269,7 @@ public sealed class IssuanceModule : LedgerModule
             SetGovernance c => c.SingleOperator ? "node started in single-operator mode: administrative changes need no second admin" : "node started in multi-operator mode: privileged changes need a second, independent admin",
             RotateKey c => c.IsOwnKey ? "rotate own key of " + c.OperatorId : "rotate key of " + c.OperatorId + " (the new key is shown to " + c.Requester + ")",
             Seize c => string.Create(inv, $"seize {Amount(c.Coin, c.Amount)} from {c.Holder} to {c.To} under lawful order {c.Order}"),
+            RotateIssuerKey c => "rotate the issuer key that signs disclosure reports from " + c.Previous + " to " + c.Next,
             Approve c => "approve " + Id(c.Target),
             Reject c => "reject " + Id(c.Target),
             _ => command.ActionName,
@@ -1354,6 +1396,14 @@ public sealed class IssuanceModule : LedgerModule
             w.String(e.Detail);
         }
 
+        w.UInt32((uint)_issuerKeys.Count);
+        foreach (var k in _issuerKeys)
+        {
+            w.Address(k.Address);
+            w.UInt64(k.SinceHeight);
+            w.UInt64(k.SinceTime);
+        }
+
         var bytes = w.ToArray();
         writer.Write(bytes.Length);
         writer.Write(bytes);
@@ -1366,7 +1416,7 @@ public sealed class IssuanceModule : LedgerModule
         var length = reader.ReadInt32();
         var r = new BodyReader(reader.ReadBytes(length));
         var version = r.UInt32();
-        if (version is not (1 or SnapshotVersion))
+        if (version is not (1 or 2 or SnapshotVersion))
         {
             throw new InvalidDataException("Unknown issuance snapshot version.");
         }
@@ -1456,9 +1506,21 @@ public sealed class IssuanceModule : LedgerModule
             _audit.Add(new AuditEntry((ulong)_audit.Count + 1, r.UInt64(), r.UInt64(), r.UInt128(), r.String(), r.String(), r.UInt32(), r.String(), NullIfEmpty(r.String()), r.String()));
         }
 
+        if (version >= 3)
+        {
+            var keys = r.UInt32();
+            for (var i = 0u; i < keys; i++)
+            {
+                _issuerKeys.Add(new IssuerKeyPeriod(r.Address(), r.UInt64(), r.UInt64()));
+            }
+        }
+
         r.EnsureEnd();
         RecomputeNextDeadline();
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 }
+
+/// <summary>An issuer key and the block (and ledger time, Unix ns) from which it signs disclosure reports (0: from the start).</summary>
+public sealed record IssuerKeyPeriod(Address Address, ulong SinceHeight, ulong SinceTime);

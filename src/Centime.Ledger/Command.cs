@@ -38,6 +38,8 @@ public enum CommandKind : byte
     IssuanceRotateKey = 33,
     /// <summary>A lawful order debiting a holder's account, executed only on a second operator's approval.</summary>
     IssuanceSeize = 34,
+    /// <summary>The issuer key that signs disclosure reports is replaced (its address is recorded; the key never is).</summary>
+    IssuanceRotateIssuerKey = 35,
     /// <summary>A holder's own, signed redemption request (docs/api.md, "Holder-signed redemption").</summary>
     IssuanceHolderRedeem = 40,
 

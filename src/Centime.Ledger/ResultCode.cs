@@ -151,6 +151,10 @@ public enum ResultCode : ushort
     SingleOperatorModeOff = 223,
     /// <summary>A seizure names the coin's supply account, the holder as its own recipient, or an account the module cannot debit.</summary>
     SeizeTargetInvalid = 224,
+    /// <summary>An issuer-key rotation names a previous key that is not the current one (another rotation ran first).</summary>
+    IssuerKeyNotCurrent = 225,
+    /// <summary>An issuer-key rotation names a key that signed reports before, or the current one: a key is used for one period only.</summary>
+    IssuerKeyReused = 226,
 
     // --- programmable payments (300..349; src/Centime.Contracts, docs/contracts.md)
     /// <summary>A contract with this id exists.</summary>

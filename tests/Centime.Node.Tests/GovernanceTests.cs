@@ -279,4 +279,61 @@ public sealed class GovernanceTests
         Assert.All(entries, e => Assert.Equal(("asset-protection", "PLAY"), (e.Requester, e.Coin)));
         Assert.Contains(Holders.Alice, entries[0].Detail, StringComparison.OrdinalIgnoreCase);
     }
+
+    private sealed record IssuerKeyView(string Address, ulong SinceHeight, ulong? UntilHeight);
+
+    private sealed record IssuerView(string Address, IReadOnlyList<IssuerKeyView> Keys);
+
+    [Fact]
+    public async Task IssuerKeyRotation_NeedsASecondAdmin_Audited_OldReportsStillVerifyUnderTheOldKey()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "centime-test-" + Guid.NewGuid().ToString("N"));
+        string first, second;
+        byte[] oldReport;
+        var issuer = await Issuer.StartAsync(data, setup: false, singleOperator: false);
+        {
+            var node = issuer.Node;
+            await node.Client.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "1") { Sandbox = false });
+            var month = DateTime.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+            var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+            first = (await node.Http.GetFromJsonAsync<IssuerView>("v1/issuer", json))!.Address;
+            oldReport = await node.Http.GetByteArrayAsync($"v1/coins/NUSD/reports/monthly?month={month}");
+            Assert.Equal((true, first), (DisclosureSignature.Verify(oldReport).IsValid, DisclosureSignature.Verify(oldReport).Signer));
+
+            // The bootstrap admin asks: it waits, and the same admin (or one it controls) cannot approve it.
+            var rotation = await PendingAsync(issuer, "admin", "v1/issuance/issuer-key", new { });
+            Assert.Equal("self_approval", (await issuer.ProblemAsync(403, "admin", HttpMethod.Post, $"v1/issuance/approvals/{rotation.Action}/approve")).Code);
+            var seat = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest("a2", ["admin"]));
+            issuer.Keys["a2"] = seat.Key!;
+            Assert.Equal("approver_not_independent", (await issuer.ProblemAsync(403, "a2", HttpMethod.Post, $"v1/issuance/approvals/{rotation.Action}/approve")).Code);
+            Assert.Equal(first, (await node.Http.GetFromJsonAsync<IssuerView>("v1/issuer", json))!.Address);
+
+            // An independent admin (its own key now) approves: from this block on, the new key signs.
+            await RotateOwnKeyAsync(issuer, "a2");
+            await ApprovedByAsync(issuer, "a2", rotation);
+            var now = (await node.Http.GetFromJsonAsync<IssuerView>("v1/issuer", json))!;
+            second = now.Address;
+            Assert.NotEqual(first, second);
+            Assert.Equal([first, second], now.Keys.Select(k => k.Address));
+            Assert.Equal((0UL, now.Keys[1].SinceHeight), (now.Keys[0].SinceHeight, now.Keys[0].UntilHeight!.Value));
+            Assert.Null(now.Keys[1].UntilHeight);
+
+            var newReport = await node.Http.GetByteArrayAsync($"v1/coins/NUSD/reports/monthly?month={month}");
+            Assert.Equal((true, second), (DisclosureSignature.Verify(newReport).IsValid, DisclosureSignature.Verify(newReport).Signer));
+            Assert.True(DisclosureSignature.Verify(oldReport, Centime.Ledger.Address.Parse(first)).IsValid); // signed before: still the old key's
+            Assert.False(DisclosureSignature.Verify(oldReport, Centime.Ledger.Address.Parse(second)).IsValid);
+
+            var audit = await issuer.GetAsync<AuditPage>("admin", "v1/issuance/audit?limit=1000");
+            Assert.Contains(audit.Entries, e => e.Name == "rotate_issuer_key" && e.Event == "pending_approval" && e.Requester == "admin" && e.Detail.Contains(first, StringComparison.OrdinalIgnoreCase));
+            Assert.Contains(audit.Entries, e => e.Name == "rotate_issuer_key" && e.Event == "approved" && e.Approver == "a2");
+            await node.StopAsync(); // keeps the data directory
+        }
+
+        // After a restart (journal replay and the key files): the new key still signs, the history is the same.
+        await using var again = await TestNode.StartAsync(data);
+        var after = (await again.Http.GetFromJsonAsync<IssuerView>("v1/issuer", new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)))!;
+        Assert.Equal(second, after.Address);
+        Assert.Equal([first, second], after.Keys.Select(k => k.Address));
+        Assert.True(File.Exists(Path.Combine(data, "issuer-retired-" + first.ToLowerInvariant() + ".key")));
+    }
 }

@@ -669,7 +669,7 @@ public static class IssuanceEndpoints
 
     // ------------------------------------------------------------------ submission
 
-    private static async Task<ActionOutcome> SubmitAsync(NodeContext node, IssuanceCommand command, string? key = null)
+    internal static async Task<ActionOutcome> SubmitAsync(NodeContext node, IssuanceCommand command, string? key = null)
     {
         var receipt = await Endpoints.SubmitAsync(node, [global::Centime.Ledger.Command.Of(command)]);
         var code = receipt.Results[0].Code;
@@ -713,7 +713,7 @@ public static class IssuanceEndpoints
             ResultCode.ForbiddenRole or ResultCode.SelfApproval or ResultCode.ApproverNotIndependent or ResultCode.OwnAllowance => 403,
             ResultCode.OperatorNotFound or ResultCode.DepositNotFound or ResultCode.ApprovalNotFound or ResultCode.HoldingNotFound
                 or ResultCode.RedemptionNotFound or ResultCode.CoinNotFound => 404,
-            ResultCode.OperatorExists or ResultCode.DepositExists or ResultCode.HoldingExists or ResultCode.ActionExists => 409,
+            ResultCode.OperatorExists or ResultCode.DepositExists or ResultCode.HoldingExists or ResultCode.ActionExists or ResultCode.IssuerKeyNotCurrent => 409,
             _ => 422,
         };
         var detail = $"{module.Describe(command)}: {code.ToProblemCode()}";

@@ -15,16 +15,53 @@ internal static class ReportEndpoints
 {
     public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer)
     {
-        app.MapGet("/v1/issuer", () => Results.Json(new IssuerInfo(issuer.Address.ToString(), Client.DisclosureSignature.Scheme), JsonDefaults.Options))
-            .WithName("GetIssuer").WithSummary("The issuer address that signs disclosure reports.").Produces<IssuerInfo>();
+        app.MapGet("/v1/issuer", () => Results.Json(IssuerOf(node, issuer), JsonDefaults.Options))
+            .WithName("GetIssuer").WithSummary("The issuer address that signs disclosure reports now, and every key that signed before with its period.").Produces<IssuerInfo>();
+        app.MapPost("/v1/issuance/issuer-key", (HttpRequest request) => RotateAsync(node, issuer, request.HttpContext)).WithName("RotateIssuerKey").WithTags("Issuance")
+            .WithSummary("Replace the issuer key that signs disclosure reports (admin; under the default policy a second, independent admin approves).")
+            .Produces<Client.ActionOutcome>();
         app.MapGet("/v1/coins/{symbol}/reports/monthly", (string symbol, string? month, string? format, HttpContext http) => Monthly(node, publisher, issuance, issuer, symbol, month, format, http))
             .WithName("GetMonthlyReport")
             .WithSummary("Signed monthly disclosure report: supply, reserves by category and eligibility, coverage, liabilities root, redemptions and their timeliness. JSON, or HTML with format=html.");
         app.Lifetime.ApplicationStopped.Register(issuer.Forget);
     }
 
-    /// <summary>The report signer.</summary>
-    public sealed record IssuerInfo(string Address, string SignatureScheme);
+    /// <summary>The report signer now, and every issuer key with the block it signed from (and until, for retired ones).</summary>
+    public sealed record IssuerInfo(string Address, string SignatureScheme, IReadOnlyList<IssuerKeyInfo> Keys);
+
+    /// <summary>An issuer key's period: it signed reports produced from block <see cref="SinceHeight"/> (0: the start)
+    /// until block <see cref="UntilHeight"/> (exclusive; null: it signs now).</summary>
+    public sealed record IssuerKeyInfo(string Address, ulong SinceHeight, ulong? UntilHeight);
+
+    private static IssuerInfo IssuerOf(NodeContext node, IssuerKey issuer)
+    {
+        List<IssuerKeyInfo> keys;
+        using (var view = node.Read())
+        {
+            var periods = view.Module<Centime.Issuance.IssuanceModule>()?.IssuerKeys ?? [];
+            keys = [.. periods.Select((p, i) => new IssuerKeyInfo(p.Address.ToString(), p.SinceHeight, i + 1 < periods.Count ? periods[i + 1].SinceHeight : null))];
+        }
+
+        if (keys.Count == 0)
+        {
+            keys.Add(new IssuerKeyInfo(issuer.Address.ToString(), 0, null)); // never rotated: the node's first key
+        }
+
+        return new IssuerInfo(issuer.Address.ToString(), Client.DisclosureSignature.Scheme, keys);
+    }
+
+    /// <summary>
+    /// An admin asks to replace the issuer key: the node writes a new key file and journals only its address; the new key
+    /// signs once the rotation executes (at once in single-operator mode, else on a second admin's approval). Reports
+    /// already signed keep verifying against the key that signed them (listed by <c>GET /v1/issuer</c>).
+    /// </summary>
+    private static async Task<IResult> RotateAsync(NodeContext node, IssuerKey issuer, HttpContext http)
+    {
+        var caller = IssuanceEndpoints.RequireRole(node, http, Centime.Issuance.OperatorRoles.Admin);
+        var next = issuer.Prepare();
+        var command = new Centime.Issuance.RotateIssuerKey(IssuanceEndpoints.ActionIdOf(null), caller, issuer.Address, next);
+        return Results.Json(await IssuanceEndpoints.SubmitAsync(node, command), JsonDefaults.Options);
+    }
 
     private static IResult Monthly(NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer,
         string symbol, string? month, string? format, HttpContext http)

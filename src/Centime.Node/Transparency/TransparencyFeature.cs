@@ -25,8 +25,24 @@ internal static class TransparencyFeature
         LiabilityEndpoints.Map(app, node, publisher);
         var issuance = new IssuanceDisclosure(node);
         var issuer = IssuerKey.LoadOrCreate(dataDirectory);
+        using (var view = node.Read())
+        {
+            AdoptKeyOfRecord(view.State, issuer); // a rotation that executed just before a stop is adopted now
+        }
+
+        // After each durable block (inside its read section): a rotation that executed in it takes effect.
+        node.Sequencer.Committed += _ => AdoptKeyOfRecord(node.Sequencer.State, issuer);
         TransparencyEndpoints.Map(app, node, publisher, issuer);
         ReportEndpoints.Map(app, node, publisher, issuance, issuer);
         return publisher;
+    }
+
+    /// <summary>The ledger decides which issuer key signs (issuance's key of record, after an approved rotation).</summary>
+    private static void AdoptKeyOfRecord(Centime.Ledger.LedgerState state, IssuerKey issuer)
+    {
+        if (state.Module<Centime.Issuance.IssuanceModule>()?.CurrentIssuerKey is { } recorded && recorded != issuer.Address)
+        {
+            issuer.Adopt(recorded);
+        }
     }
 }
