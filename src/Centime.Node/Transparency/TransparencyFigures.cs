@@ -176,7 +176,8 @@ public sealed record CoinFigures(
             }
 
             figures = new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, close.Height, TimeOf(close.Time), closed.Supply,
-                closed.Reserves is { } r ? IssuanceDisclosure.Figures(r) : null, null) { Sandbox = coin.Sandbox };
+                closed.Reserves is { } r ? IssuanceDisclosure.Figures(r) : null, null)
+            { Sandbox = coin.Sandbox };
             return PeriodStatus.Figures;
         }
     }
