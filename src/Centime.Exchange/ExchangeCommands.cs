@@ -143,6 +143,16 @@ public abstract record ExchangeCommand : CommandBody
         Register(CommandKind.ExchangeHolderRemoveLiquidity, HolderRemoveLiquidity.Read);
     }
 
+    /// <summary>A withdrawal's coin: its index in the pool, or -1 (stored as 255) for a proportional withdrawal.</summary>
+    internal static void WriteOneCoin(BodyWriter w, int oneCoin) => w.Byte(oneCoin < 0 ? byte.MaxValue : checked((byte)oneCoin));
+
+    /// <summary>Reads what <see cref="WriteOneCoin"/> wrote.</summary>
+    internal static int ReadOneCoin(BodyReader r)
+    {
+        var one = r.Byte();
+        return one == byte.MaxValue ? -1 : one;
+    }
+
     internal static void WriteAmounts(BodyWriter w, IReadOnlyList<UInt128> amounts)
     {
         w.UInt32((uint)amounts.Count);
@@ -331,7 +341,7 @@ public sealed record RemoveLiquidity(uint Pool, Address Provider, UInt128 Burn, 
         writer.Address(Provider);
         writer.UInt128(Burn);
         WriteAmounts(writer, MinAmounts);
-        writer.Byte(OneCoin < 0 ? byte.MaxValue : checked((byte)OneCoin));
+        WriteOneCoin(writer, OneCoin);
         writer.String(Requester);
     }
 
@@ -341,8 +351,7 @@ public sealed record RemoveLiquidity(uint Pool, Address Provider, UInt128 Burn, 
         var provider = r.Address();
         var burn = r.UInt128();
         var mins = ReadAmounts(r);
-        var one = r.Byte();
-        return new RemoveLiquidity(pool, provider, burn, mins, one == byte.MaxValue ? -1 : one, r.String());
+        return new RemoveLiquidity(pool, provider, burn, mins, ReadOneCoin(r), r.String());
     }
 }
 

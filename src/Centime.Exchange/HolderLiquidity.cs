@@ -52,7 +52,7 @@ public sealed record HolderRemoveLiquidity(uint Pool, Address Provider, UInt128 
         writer.Address(Provider);
         writer.UInt128(Burn);
         WriteAmounts(writer, MinAmounts);
-        writer.Byte(OneCoin < 0 ? byte.MaxValue : checked((byte)OneCoin));
+        WriteOneCoin(writer, OneCoin);
         writer.Hash(Nonce);
         writer.UInt64(Deadline);
     }
@@ -63,7 +63,6 @@ public sealed record HolderRemoveLiquidity(uint Pool, Address Provider, UInt128 
         var provider = r.Address();
         var burn = r.UInt128();
         var mins = ReadAmounts(r);
-        var one = r.Byte();
-        return new HolderRemoveLiquidity(pool, provider, burn, mins, one == byte.MaxValue ? -1 : one, r.Hash(), r.UInt64());
+        return new HolderRemoveLiquidity(pool, provider, burn, mins, ReadOneCoin(r), r.Hash(), r.UInt64());
     }
 }
