@@ -177,7 +177,8 @@ public sealed class CentimeNode : IAsyncDisposable
                 }
             }
         });
-        app.MapOpenApi("/openapi/{documentName}.json");
+        Api.EndpointAccess.Install(app, context);
+        app.MapOpenApi("/openapi/{documentName}.json").Public();
         Endpoints.Map(app, context);
         IssuanceEndpoints.Map(app, context);
         ContractEndpoints.Map(app, context);
@@ -191,6 +192,7 @@ public sealed class CentimeNode : IAsyncDisposable
         Transparency.TransparencyFeature.Install(app, context, data);
         SignedEndpoints.Map(app, context);
         X402.FacilitatorEndpoints.Map(app, context);
+        Api.EndpointAccess.Verify(app);
         logger.LogInformation("Signature recovery: {Backend}", Crypto.Secp256k1.Default.Name);
 
         return new CentimeNode(app, journal, sequencer, context);

@@ -28,34 +28,32 @@ public static class ContractEndpoints
     {
         var g = app.MapGroup("/v1/contracts").WithTags("Contracts");
         g.MapGet("/schema", () => Results.Text(ContractDocument.Schema, "application/schema+json")).WithName("ContractSchema")
-            .WithSummary("The JSON Schema of a contract document.");
-        g.MapPost("", (HttpRequest request) => CreateAsync(node, request.HttpContext)).WithName("CreateContract")
-            .WithSummary("Validate, fund (from the payer) and start a contract (operator key).").Produces<ContractInfo>();
+            .WithSummary("The JSON Schema of a contract document.").Public();
+        g.MapPost("", (Caller caller, HttpContext http) => CreateAsync(node, caller, http)).WithName("CreateContract")
+            .WithSummary("Validate, fund (from the payer) and start a contract (operator key).").Produces<ContractInfo>()
+            .RequiresOperatorKeyOrHolderSignature();
         g.MapPost("/webhook-secrets", (HttpRequest request) => WebhookSecretAsync(node, request.HttpContext)).WithName("ContractWebhookSecret")
-            .WithSummary("The HMAC secret an ERP system uses to create contracts paid by one payer (operator key).").Produces<WebhookSecret>();
+            .WithSummary("The HMAC secret an ERP system uses to create contracts paid by one payer (operator key).").Produces<WebhookSecret>().RequiresOperatorKey();
         g.MapPost("/webhook", (HttpRequest request) => WebhookAsync(node, request.HttpContext)).WithName("ContractWebhook")
-            .WithSummary("Create a contract from an HMAC-signed webhook (X-Centime-Payer, X-Centime-Signature: t=…,v1=…).").Produces<ContractInfo>();
+            .WithSummary("Create a contract from an HMAC-signed webhook (X-Centime-Payer, X-Centime-Signature: t=…,v1=…).").Produces<ContractInfo>().Public();
         g.MapPost("/facts", (HttpRequest request) => FactAsync(node, request.HttpContext)).WithName("OracleFact")
             .WithSummary("An oracle's EIP-712 attestation of a fact (key, value, observedAt, nonce); fires the contracts waiting on it.")
-            .Accepts<OracleFactRequest>("application/json").Produces<OracleFactOutcome>();
+            .Accepts<OracleFactRequest>("application/json").Produces<OracleFactOutcome>().Public();
         g.MapGet("", (string? party, string? status, int? limit) => List(node, party, status, limit)).WithName("ListContracts")
-            .WithSummary("Contracts, newest id last; ?party=0x… (any role), ?status=open|disputed|closed, ?limit=.");
-        g.MapGet("/{id}", (string id) => Get(node, id)).WithName("GetContract").WithSummary("A contract: terms, status, amounts and every movement.");
+            .WithSummary("Contracts, newest id last; ?party=0x… (any role), ?status=open|disputed|closed, ?limit=.").Public();
+        g.MapGet("/{id}", (string id) => Get(node, id)).WithName("GetContract").WithSummary("A contract: terms, status, amounts and every movement.").Public();
         g.MapPost("/{id}/events", (string id, HttpContext http) => EventAsync(node, id, http)).WithName("ContractEvent")
             .WithSummary("An event (confirm, dispute, decide, slash, milestone, withdraw, cancel, charge) signed by the designated party (EIP-712).")
-            .Accepts<ContractEventRequest>("application/json").Produces<ContractInfo>();
+            .Accepts<ContractEventRequest>("application/json").Produces<ContractInfo>().Public();
     }
 
     private static ContractModule Module(Sequencer.ReadSection view) =>
         view.State.Module<ContractModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the contracts module");
 
-    private static async Task<IResult> CreateAsync(NodeContext node, HttpContext http)
+    private static async Task<IResult> CreateAsync(NodeContext node, Caller caller, HttpContext http)
     {
         var payerSignature = http.Request.Headers["X-Centime-Payer-Signature"].ToString();
-        if (payerSignature.Length == 0)
-        {
-            Endpoints.RequireOperator(node, http);
-        }
+        caller.RequireOperatorKeyUnlessSigned(payerSignature.Length > 0);
 
         var body = await Endpoints.ReadBodyBytesAsync(http);
         if (payerSignature.Length == 0)
@@ -97,7 +95,6 @@ public static class ContractEndpoints
 
     private static async Task<IResult> WebhookSecretAsync(NodeContext node, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
         var request = await Endpoints.ReadJsonAsync<WebhookSecretRequest>(http);
         var payer = Endpoints.ParseAddress(request.Payer ?? throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'payer' is required"));
         return Results.Json(new WebhookSecret(payer.ToString(), Convert.ToHexStringLower(WebhookKey(node, payer)), MaxWebhookSkewSeconds), JsonDefaults.Options);

@@ -20,28 +20,29 @@ public static class Endpoints
     {
         var v1 = app.MapGroup("/v1");
 
-        v1.MapGet("/health", () => Health(node)).WithName("Health").WithSummary("Node status and chain head.");
+        v1.MapGet("/health", () => Health(node)).WithName("Health").WithSummary("Node status and chain head.").Public();
 
-        v1.MapGet("/coins", () => ListCoins(node)).WithName("ListCoins").WithSummary("All coins with their supply and EIP-712 domain.");
-        v1.MapGet("/coins/{symbol}", (string symbol) => GetCoin(node, symbol)).WithName("GetCoin").WithSummary("One coin.");
+        v1.MapGet("/coins", () => ListCoins(node)).WithName("ListCoins").WithSummary("All coins with their supply and EIP-712 domain.").Public();
+        v1.MapGet("/coins/{symbol}", (string symbol) => GetCoin(node, symbol)).WithName("GetCoin").WithSummary("One coin.").Public();
         v1.MapPost("/coins", (HttpRequest request) => CreateCoinAsync(node, request.HttpContext)).WithName("CreateCoin")
-            .WithSummary("Create a coin (operator).").Accepts<CreateCoinRequest>("application/json").Produces<CoinInfo>(201);
+            .WithSummary("Create a coin (operator).").Accepts<CreateCoinRequest>("application/json").Produces<CoinInfo>(201).RequiresOperatorKey();
 
         v1.MapPost("/transfers", (HttpRequest request) => SubmitTransfersAsync(node, request.HttpContext)).WithName("SubmitTransfers")
             .WithSummary("Submit a batch of up to 8,189 transfers (operator). Answers once the batch is durable.")
-            .Accepts<TransferBatchRequest>("application/json").Produces<TransferBatchResponse>();
-        v1.MapGet("/transfers/{id}", (string id) => GetTransfer(node, id)).WithName("GetTransfer").WithSummary("A transfer by id.");
+            .Accepts<TransferBatchRequest>("application/json").Produces<TransferBatchResponse>().RequiresOperatorKey();
+        v1.MapGet("/transfers/{id}", (string id) => GetTransfer(node, id)).WithName("GetTransfer").WithSummary("A transfer by id.").Public();
         v1.MapGet("/transfers/{id}/proof", (string id) => GetProof(node, id)).WithName("GetInclusionProof")
-            .WithSummary("Merkle inclusion proof of a transfer, checkable offline with `centime verify-inclusion`.");
+            .WithSummary("Merkle inclusion proof of a transfer, checkable offline with `centime verify-inclusion`.").Public();
 
-        v1.MapGet("/accounts/{address}", (string address) => GetAccount(node, address)).WithName("GetAccount").WithSummary("Balances of an address in every coin.");
+        v1.MapGet("/accounts/{address}", (string address) => GetAccount(node, address)).WithName("GetAccount").WithSummary("Balances of an address in every coin.").Public();
         v1.MapGet("/accounts/{address}/history", (string address, string? coin, int? limit, string? cursor) => GetHistory(node, address, coin, limit, cursor))
-            .WithName("GetHistory").WithSummary("Transfers of an account, newest first, paginated.");
-        v1.MapPost("/accounts/{address}/freeze", (string address, HttpRequest request) => FreezeAsync(node, address, request.HttpContext)).WithName("Freeze")
-            .WithSummary("Freeze or unfreeze an account in one coin (an asset_protection operator's key; audited).").Accepts<FreezeRequest>("application/json").Produces<CommandOutcome>();
+            .WithName("GetHistory").WithSummary("Transfers of an account, newest first, paginated.").Public();
+        v1.MapPost("/accounts/{address}/freeze", (string address, Caller caller, HttpContext http) => FreezeAsync(node, caller, address, http)).WithName("Freeze")
+            .WithSummary("Freeze or unfreeze an account in one coin (an asset_protection operator's key; audited).").Accepts<FreezeRequest>("application/json").Produces<CommandOutcome>()
+            .RequiresRole(Centime.Issuance.OperatorRoles.AssetProtection);
 
-        v1.MapGet("/blocks", (ulong? before, int? limit) => ListBlocks(node, before, limit)).WithName("ListBlocks").WithSummary("Block headers, newest first.");
-        v1.MapGet("/blocks/{height}", (string height, bool? commands) => GetBlock(node, height, commands ?? false)).WithName("GetBlock").WithSummary("One block header (and its commands with ?commands=true).");
+        v1.MapGet("/blocks", (ulong? before, int? limit) => ListBlocks(node, before, limit)).WithName("ListBlocks").WithSummary("Block headers, newest first.").Public();
+        v1.MapGet("/blocks/{height}", (string height, bool? commands) => GetBlock(node, height, commands ?? false)).WithName("GetBlock").WithSummary("One block header (and its commands with ?commands=true).").Public();
     }
 
     private static IResult Health(NodeContext node)
@@ -88,7 +89,6 @@ public static class Endpoints
 
     private static async Task<IResult> CreateCoinAsync(NodeContext node, HttpContext http)
     {
-        RequireOperator(node, http);
         var request = await ReadJsonAsync<CreateCoinRequest>(http);
         if (request.Symbol is null || request.Currency is null)
         {
@@ -123,7 +123,6 @@ public static class Endpoints
 
     private static async Task<IResult> SubmitTransfersAsync(NodeContext node, HttpContext http)
     {
-        RequireOperator(node, http);
         var body = await ReadBodyAsync(http);
         Command[] commands;
         try
@@ -358,9 +357,8 @@ public static class Endpoints
     /// who froze or unfroze whom. Older journals hold ledger SetAccountFrozen commands from this route; they replay as
     /// before (this route no longer writes them), so no LedgerRules version is needed.
     /// </summary>
-    private static async Task<IResult> FreezeAsync(NodeContext node, string address, HttpContext http)
+    private static async Task<IResult> FreezeAsync(NodeContext node, Caller caller, string address, HttpContext http)
     {
-        var caller = IssuanceEndpoints.RequireRole(node, http, Centime.Issuance.OperatorRoles.AssetProtection);
         var a = ParseAddress(address);
         // Read as nullable: a body without "frozen" must be refused, not read as false (which unfroze the account).
         var request = await ReadJsonAsync<FreezeBody>(http);
@@ -370,7 +368,7 @@ public static class Endpoints
         }
 
         var number = node.CoinNumber(request.Coin) ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Unknown coin", $"no coin '{request.Coin}'");
-        var receipt = await SubmitAsync(node, [Command.Of(new Centime.Issuance.SetFrozen(IssuanceEndpoints.ActionIdOf(null), caller, number, a, frozen))]);
+        var receipt = await SubmitAsync(node, [Command.Of(new Centime.Issuance.SetFrozen(IssuanceEndpoints.ActionIdOf(null), caller.Id, number, a, frozen))]);
         var result = receipt.Results[0];
         return result.Code == ResultCode.Ok
             ? Results.Json(new CommandOutcome("ok", receipt.Height, result.Timestamp), JsonDefaults.Options)
@@ -446,14 +444,6 @@ public static class Endpoints
         catch (Exception ex) when (ex is SequencerFaultedException or ObjectDisposedException)
         {
             throw new ProblemException(503, ProblemCodes.NodeUnavailable, "Node unavailable", "the ledger writer is stopped; nothing was applied by this request unless a later read shows it");
-        }
-    }
-
-    internal static void RequireOperator(NodeContext node, HttpContext http)
-    {
-        if (!node.IsOperatorKey(OperatorAuth.PresentedKey(http.Request)))
-        {
-            throw OperatorAuth.Unauthorized(http, "this operation needs the operator API key: 'Authorization: Bearer <key>' (the key is in <data>/operator.key)");
         }
     }
 

@@ -24,20 +24,22 @@ internal static class EventEndpoints
         app.MapGet("/v1/events", (HttpContext http, string? types, string? account, string? contract, ulong? fromHeight) =>
                 StreamAsync(node, feed, streams, http, types, account, contract, fromHeight, app.Lifetime.ApplicationStopping))
             .WithTags("Events").WithName("EventStream")
-            .WithSummary("Server-sent events of committed blocks: id = <height>-<index>; resume with Last-Event-ID; ?types=&account=&contract=&fromHeight=.");
+            .WithSummary("Server-sent events of committed blocks: id = <height>-<index>; resume with Last-Event-ID; ?types=&account=&contract=&fromHeight=.").Public();
 
         var g = app.MapGroup("/v1/webhooks").WithTags("Events");
-        g.MapPost("", (HttpRequest request) => CreateAsync(node, feed, webhooks, request.HttpContext)).WithName("CreateWebhook")
+        g.MapPost("", (Caller caller, HttpContext http) => CreateAsync(feed, webhooks, caller, http)).WithName("CreateWebhook")
             .WithSummary("Subscribe a URL to events (admin); the answer shows the signing secret, once.")
-            .Accepts<WebhookRequest>("application/json").Produces<WebhookCreated>(201);
-        g.MapGet("", (HttpContext http) => List(node, webhooks, http)).WithName("ListWebhooks").WithSummary("Webhook subscriptions and their delivery state (admin, auditor).");
-        g.MapGet("/{id}", (string id, HttpContext http) => Get(node, webhooks, id, http)).WithName("GetWebhook").WithSummary("One subscription (admin, auditor).");
-        g.MapDelete("/{id}", (string id, HttpContext http) => DeleteAsync(node, webhooks, id, http)).WithName("DeleteWebhook").WithSummary("Stop and remove a subscription (admin).");
+            .Accepts<WebhookRequest>("application/json").Produces<WebhookCreated>(201).RequiresRole(OperatorRoles.Admin);
+        g.MapGet("", () => List(webhooks)).WithName("ListWebhooks").WithSummary("Webhook subscriptions and their delivery state (admin, auditor).")
+            .RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
+        g.MapGet("/{id}", (string id) => Get(webhooks, id)).WithName("GetWebhook").WithSummary("One subscription (admin, auditor).")
+            .RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
+        g.MapDelete("/{id}", (string id) => DeleteAsync(webhooks, id)).WithName("DeleteWebhook").WithSummary("Stop and remove a subscription (admin).")
+            .RequiresRole(OperatorRoles.Admin);
     }
 
-    private static async Task<IResult> CreateAsync(NodeContext node, EventFeed feed, WebhookDispatcher webhooks, HttpContext http)
+    private static async Task<IResult> CreateAsync(EventFeed feed, WebhookDispatcher webhooks, Caller caller, HttpContext http)
     {
-        var who = IssuanceEndpoints.RequireRole(node, http, OperatorRoles.Admin);
         var request = await Endpoints.ReadJsonAsync<WebhookRequest>(http);
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || request.Url!.Length > 2000)
         {
@@ -51,28 +53,25 @@ internal static class EventEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'fromHeight' starts at 1");
         }
 
-        var subscription = webhooks.Add(url.ToString(), filter, start, who)
+        var subscription = webhooks.Add(url.ToString(), filter, start, caller.Id)
             ?? throw new ProblemException(409, "too_many_webhooks", "Too many webhooks", $"a node keeps at most {WebhookDispatcher.MaxSubscriptions} subscriptions; delete one first");
         var view = View(subscription, webhooks);
         return Results.Json(new WebhookCreated(view, subscription.Secret), JsonDefaults.Options, statusCode: 201);
     }
 
-    private static IResult List(NodeContext node, WebhookDispatcher webhooks, HttpContext http)
+    private static IResult List(WebhookDispatcher webhooks)
     {
-        IssuanceEndpoints.RequireRole(node, http, OperatorRoles.Admin | OperatorRoles.Auditor);
         return Results.Json(webhooks.Subscriptions.Select(s => View(s, webhooks)).ToList(), JsonDefaults.Options);
     }
 
-    private static IResult Get(NodeContext node, WebhookDispatcher webhooks, string id, HttpContext http)
+    private static IResult Get(WebhookDispatcher webhooks, string id)
     {
-        IssuanceEndpoints.RequireRole(node, http, OperatorRoles.Admin | OperatorRoles.Auditor);
         var s = webhooks.Subscriptions.FirstOrDefault(x => x.Id == id) ?? throw NotFound(id);
         return Results.Json(View(s, webhooks), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> DeleteAsync(NodeContext node, WebhookDispatcher webhooks, string id, HttpContext http)
+    private static async Task<IResult> DeleteAsync(WebhookDispatcher webhooks, string id)
     {
-        IssuanceEndpoints.RequireRole(node, http, OperatorRoles.Admin);
         return await webhooks.RemoveAsync(id) ? Results.NoContent() : throw NotFound(id);
     }
 

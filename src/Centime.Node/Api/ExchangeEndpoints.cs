@@ -40,45 +40,45 @@ public static class ExchangeEndpoints
     {
         var g = app.MapGroup("/v1/exchange").WithTags("Exchange");
         g.MapPut("/feeds/{name}", (string name, HttpContext http) => ConfigureFeedAsync(node, name, http)).WithName("ConfigureFeed")
-            .WithSummary("Create or replace an FX feed: heartbeat, band, signers (operator key).").Accepts<FeedConfigRequest>("application/json").Produces<FeedView>();
-        g.MapGet("/feeds", () => ListFeeds(node)).WithName("ListFeeds").WithSummary("FX feeds with their latest rate and status.").Produces<List<FeedView>>();
+            .WithSummary("Create or replace an FX feed: heartbeat, band, signers (operator key).").Accepts<FeedConfigRequest>("application/json").Produces<FeedView>().RequiresOperatorKey();
+        g.MapGet("/feeds", () => ListFeeds(node)).WithName("ListFeeds").WithSummary("FX feeds with their latest rate and status.").Produces<List<FeedView>>().Public();
         g.MapGet("/feeds/{name}", (string name) => GetFeed(node, name)).WithName("GetFeed")
-            .WithSummary("One feed: rate, observedAt, age, status ok|stale|out_of_band.").Produces<FeedView>();
+            .WithSummary("One feed: rate, observedAt, age, status ok|stale|out_of_band.").Produces<FeedView>().Public();
         g.MapPost("/feeds/{name}/rates", (string name, HttpContext http) => SubmitRateAsync(node, name, http)).WithName("SubmitRate")
-            .WithSummary("A rate signed by one of the feed's signers (EIP-712 FxRate).").Accepts<RateRequest>("application/json").Produces<FeedView>();
+            .WithSummary("A rate signed by one of the feed's signers (EIP-712 FxRate).").Accepts<RateRequest>("application/json").Produces<FeedView>().Public();
 
         g.MapPost("/pools", (HttpRequest request) => CreatePoolAsync(node, request.HttpContext)).WithName("CreatePool")
-            .WithSummary("Create an empty StableSwap pool and its LP share coin (operator key).").Accepts<CreatePoolRequest>("application/json").Produces<PoolView>(201);
-        g.MapGet("/pools", () => ListPools(node)).WithName("ListPools").WithSummary("Pools with balances, prices and status.").Produces<List<PoolView>>();
+            .WithSummary("Create an empty StableSwap pool and its LP share coin (operator key).").Accepts<CreatePoolRequest>("application/json").Produces<PoolView>(201).RequiresOperatorKey();
+        g.MapGet("/pools", () => ListPools(node)).WithName("ListPools").WithSummary("Pools with balances, prices and status.").Produces<List<PoolView>>().Public();
         g.MapGet("/pools/{id}", (string id) => GetPool(node, id)).WithName("GetPool")
-            .WithSummary("A pool: balances (= its ledger account), admin fees, LP supply, A, fee, virtual price, spot prices, status, risk.").Produces<PoolView>();
+            .WithSummary("A pool: balances (= its ledger account), admin fees, LP supply, A, fee, virtual price, spot prices, status, risk.").Produces<PoolView>().Public();
         g.MapPatch("/pools/{id}", (string id, HttpContext http) => ConfigurePoolAsync(node, id, http)).WithName("ConfigurePool")
-            .WithSummary("Change risk controls, pause, fee or ramp A (operator key).").Accepts<ConfigurePoolRequest>("application/json").Produces<PoolView>();
-        g.MapPost("/pools/{id}/add", (string id, HttpContext http) => AddLiquidityAsync(node, id, http)).WithName("AddLiquidity")
+            .WithSummary("Change risk controls, pause, fee or ramp A (operator key).").Accepts<ConfigurePoolRequest>("application/json").Produces<PoolView>().RequiresOperatorKey();
+        g.MapPost("/pools/{id}/add", (string id, Caller caller, HttpContext http) => AddLiquidityAsync(node, caller, id, http)).WithName("AddLiquidity")
             .WithSummary("Deposit a provider's coins and mint LP shares (signed by the provider, EIP-712 AddLiquidity; the operator key only for sandbox coins on a sandbox node).")
-            .Accepts<AddLiquidityRequest>("application/json").Produces<LiquidityView>();
+            .Accepts<AddLiquidityRequest>("application/json").Produces<LiquidityView>().RequiresOperatorKeyOrHolderSignature();
         g.MapPost("/pools/{id}/add/typed-data", (string id, HttpContext http) => LiquidityTypedDataAsync(node, id, http, add: true)).WithName("AddLiquidityTypedData")
             .WithSummary("The EIP-712 AddLiquidity a provider signs for these terms (nonce and deadline filled in when absent).")
-            .Accepts<AddLiquidityRequest>("application/json").Produces<TypedDataToSign>();
-        g.MapPost("/pools/{id}/remove", (string id, HttpContext http) => RemoveLiquidityAsync(node, id, http)).WithName("RemoveLiquidity")
+            .Accepts<AddLiquidityRequest>("application/json").Produces<TypedDataToSign>().Public();
+        g.MapPost("/pools/{id}/remove", (string id, Caller caller, HttpContext http) => RemoveLiquidityAsync(node, caller, id, http)).WithName("RemoveLiquidity")
             .WithSummary("Burn a provider's LP shares for the pool's coins, proportionally or in one coin (signed by the provider, EIP-712 RemoveLiquidity; the operator key only for sandbox coins on a sandbox node).")
-            .Accepts<RemoveLiquidityRequest>("application/json").Produces<LiquidityView>();
+            .Accepts<RemoveLiquidityRequest>("application/json").Produces<LiquidityView>().RequiresOperatorKeyOrHolderSignature();
         g.MapPost("/pools/{id}/remove/typed-data", (string id, HttpContext http) => LiquidityTypedDataAsync(node, id, http, add: false)).WithName("RemoveLiquidityTypedData")
             .WithSummary("The EIP-712 RemoveLiquidity a provider signs for these terms (nonce and deadline filled in when absent).")
-            .Accepts<RemoveLiquidityRequest>("application/json").Produces<TypedDataToSign>();
+            .Accepts<RemoveLiquidityRequest>("application/json").Produces<TypedDataToSign>().Public();
         g.MapPost("/pools/{id}/withdraw-fees", (string id, HttpContext http) => WithdrawFeesAsync(node, id, http)).WithName("WithdrawAdminFees")
-            .WithSummary("Pay the pool's admin fees to an address (operator key).").Accepts<WithdrawFeesRequest>("application/json").Produces<PoolView>();
+            .WithSummary("Pay the pool's admin fees to an address (operator key).").Accepts<WithdrawFeesRequest>("application/json").Produces<PoolView>().RequiresOperatorKey();
 
         g.MapPost("/quotes", (HttpRequest request) => QuoteAsync(node, request.HttpContext)).WithName("Quote")
             .WithSummary("Best route (≤ 2 pools) with output, minimum output, fees, price impact, oracle rates, expiry and the EIP-712 acceptance to sign.")
-            .Accepts<QuoteRequest>("application/json").Produces<QuoteView>();
-        g.MapPost("/payments", (HttpRequest request) => SwapAsync(node, request.HttpContext, payment: true)).WithName("Pay")
+            .Accepts<QuoteRequest>("application/json").Produces<QuoteView>().Public();
+        g.MapPost("/payments", (HttpRequest request) => SwapAsync(node, Caller.Anonymous, request.HttpContext, payment: true)).WithName("Pay")
             .WithSummary("Cross-border payment: the payer's signed SwapAcceptance of a quote; one atomic swap to the recipient.")
-            .Accepts<PaymentRequest>("application/json").Produces<SwapView>();
-        g.MapPost("/swaps", (HttpRequest request) => SwapAsync(node, request.HttpContext, payment: false)).WithName("Swap")
+            .Accepts<PaymentRequest>("application/json").Produces<SwapView>().Public();
+        g.MapPost("/swaps", (Caller caller, HttpContext http) => SwapAsync(node, caller, http, payment: false)).WithName("Swap")
             .WithSummary("A swap, signed by the payer (recipient defaults to the payer); with the operator key (route optional) only from a sandbox coin on a sandbox node.")
-            .Accepts<PaymentRequest>("application/json").Produces<SwapView>();
-        g.MapGet("/swaps/{id}", (string id) => GetSwap(node, id)).WithName("GetSwap").WithSummary("An applied swap or payment, as recorded.").Produces<SwapView>();
+            .Accepts<PaymentRequest>("application/json").Produces<SwapView>().RequiresOperatorKeyOrHolderSignature();
+        g.MapGet("/swaps/{id}", (string id) => GetSwap(node, id)).WithName("GetSwap").WithSummary("An applied swap or payment, as recorded.").Produces<SwapView>().Public();
     }
 
     /// <summary>The ledger time (Unix nanoseconds) the next block would get: quotes and admission checks use it.</summary>
@@ -94,7 +94,6 @@ public static class ExchangeEndpoints
 
     private static async Task<IResult> ConfigureFeedAsync(NodeContext node, string name, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
         var r = await Endpoints.ReadJsonAsync<FeedConfigRequest>(http);
         if (!FeedConfig.IsValidName(name))
         {
@@ -168,7 +167,6 @@ public static class ExchangeEndpoints
 
     private static async Task<IResult> CreatePoolAsync(NodeContext node, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
         var r = await Endpoints.ReadJsonAsync<CreatePoolRequest>(http);
         var lp = r.LpSymbol ?? throw Missing("lpSymbol");
         if (r.Coins is not { Count: >= 2 } coinRequests)
@@ -201,7 +199,6 @@ public static class ExchangeEndpoints
 
     private static async Task<IResult> ConfigurePoolAsync(NodeContext node, string idText, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
         var id = PoolId(idText);
         var r = await Endpoints.ReadJsonAsync<ConfigurePoolRequest>(http);
         var fee = FeeOf(r.FeeBps, r.Fee);
@@ -229,14 +226,11 @@ public static class ExchangeEndpoints
         return Results.Json(PoolViewOf(node, id), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> AddLiquidityAsync(NodeContext node, string idText, HttpContext http)
+    private static async Task<IResult> AddLiquidityAsync(NodeContext node, Caller caller, string idText, HttpContext http)
     {
         var id = PoolId(idText);
         var r = await Endpoints.ReadJsonAsync<AddLiquidityRequest>(http);
-        if (r.Signature is null)
-        {
-            Endpoints.RequireOperator(node, http);
-        }
+        caller.RequireOperatorKeyUnlessSigned(r.Signature is not null);
 
         var (provider, amounts, minMint) = ParseAdd(r);
         if (r.Signature is null)
@@ -264,14 +258,11 @@ public static class ExchangeEndpoints
         }
     }
 
-    private static async Task<IResult> RemoveLiquidityAsync(NodeContext node, string idText, HttpContext http)
+    private static async Task<IResult> RemoveLiquidityAsync(NodeContext node, Caller caller, string idText, HttpContext http)
     {
         var id = PoolId(idText);
         var r = await Endpoints.ReadJsonAsync<RemoveLiquidityRequest>(http);
-        if (r.Signature is null)
-        {
-            Endpoints.RequireOperator(node, http);
-        }
+        caller.RequireOperatorKeyUnlessSigned(r.Signature is not null);
 
         var (provider, shares, mins, oneCoin) = ParseRemove(node, id, r);
         if (r.Signature is null)
@@ -383,7 +374,6 @@ public static class ExchangeEndpoints
 
     private static async Task<IResult> WithdrawFeesAsync(NodeContext node, string idText, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
         var id = PoolId(idText);
         var r = await Endpoints.ReadJsonAsync<WithdrawFeesRequest>(http);
         var to = Endpoints.ParseAddress(r.To ?? throw Missing("to"));
@@ -542,7 +532,7 @@ public static class ExchangeEndpoints
 
     // ------------------------------------------------------------------ swaps and payments
 
-    private static async Task<IResult> SwapAsync(NodeContext node, HttpContext http, bool payment)
+    private static async Task<IResult> SwapAsync(NodeContext node, Caller caller, HttpContext http, bool payment)
     {
         var r = await Endpoints.ReadJsonAsync<PaymentRequest>(http);
         var signed = r.Signature is not null;
@@ -551,10 +541,7 @@ public static class ExchangeEndpoints
             throw Missing("signature (the payer's EIP-712 SwapAcceptance)");
         }
 
-        if (!signed)
-        {
-            Endpoints.RequireOperator(node, http);
-        }
+        caller.RequireOperatorKeyUnlessSigned(signed);
 
         var payer = Endpoints.ParseAddress(r.Payer ?? throw Missing("payer"));
         var recipient = r.Recipient is null ? (payment ? throw Missing("recipient") : payer) : Endpoints.ParseAddress(r.Recipient);

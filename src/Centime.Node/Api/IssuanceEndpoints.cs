@@ -30,125 +30,78 @@ public static class IssuanceEndpoints
         var holder = app.MapGroup("/v1/coins/{symbol}").WithTags("Holder-signed");
         holder.MapPost("/redeem", (string symbol, HttpContext http) => HolderRedeemAsync(node, checker, symbol, http)).WithName("HolderRedeem")
             .WithSummary("A holder's own redemption (EIP-712 Redemption signed by the holder): burns the amount and creates a payout instruction with a deadline.")
-            .Accepts<HolderRedeemRequest>("application/json").Produces<HolderRedemptionOutcome>();
+            .Accepts<HolderRedeemRequest>("application/json").Produces<HolderRedemptionOutcome>().Public();
         holder.MapPost("/redeem/typed-data", (string symbol, HttpContext http) => HolderRedeemTypedDataAsync(node, checker, symbol, http)).WithName("HolderRedeemTypedData")
             .WithSummary("The EIP-712 Redemption a holder signs for these terms (nonce and deadline filled in when absent).")
-            .Accepts<HolderRedeemDraft>("application/json").Produces<TypedDataToSign>();
+            .Accepts<HolderRedeemDraft>("application/json").Produces<TypedDataToSign>().Public();
 
-        g.MapGet("/whoami", (HttpRequest request) => WhoAmIResult(node, request.HttpContext)).WithName("IssuanceWhoAmI").WithSummary("The operator and roles of the presented key.");
-        g.MapGet("/operators", (HttpRequest request) => ListOperators(node, request.HttpContext)).WithName("ListOperators").WithSummary("Operators and roles (admin, auditor).");
-        g.MapPost("/operators", (HttpRequest request) => AddOperatorAsync(node, request.HttpContext)).WithName("AddOperator")
-            .WithSummary("Add an operator (admin); the answer carries their new API key, shown once.").Accepts<AddOperatorRequest>("application/json").Produces<ActionOutcome>();
-        g.MapPost("/operators/{id}/roles", (string id, HttpContext http) => SetRolesAsync(node, id, http)).WithName("SetOperatorRoles")
-            .WithSummary("Replace an operator's roles (admin); [] disables.").Accepts<SetRolesRequest>("application/json").Produces<ActionOutcome>();
-        g.MapPost("/operators/{id}/key", (string id, HttpContext http) => RotateKeyAsync(node, id, http)).WithName("RotateOperatorKey")
+        g.MapGet("/whoami", (Caller caller) => WhoAmIResult(caller)).WithName("IssuanceWhoAmI").WithSummary("The operator and roles of the presented key.").RequiresAnyOperator();
+        g.MapGet("/operators", () => ListOperators(node)).WithName("ListOperators").WithSummary("Operators and roles (admin, auditor).").RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
+        g.MapPost("/operators", (Caller caller, HttpContext http) => AddOperatorAsync(node, caller, http)).WithName("AddOperator")
+            .WithSummary("Add an operator (admin); the answer carries their new API key, shown once.").Accepts<AddOperatorRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Admin);
+        g.MapPost("/operators/{id}/roles", (string id, Caller caller, HttpContext http) => SetRolesAsync(node, caller, id, http)).WithName("SetOperatorRoles")
+            .WithSummary("Replace an operator's roles (admin); [] disables.").Accepts<SetRolesRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Admin);
+        g.MapPost("/operators/{id}/key", (string id, Caller caller, HttpContext http) => RotateKeyAsync(node, caller, id, http)).WithName("RotateOperatorKey")
             .WithSummary("Replace an operator's API key (its own: any operator; another's: admin, a privileged change). The new key is shown once; the old one is refused from then on.")
-            .Accepts<RotateKeyRequest>("application/json").Produces<ActionOutcome>();
-        g.MapGet("/policy", () => GetPolicy(node)).WithName("GetIssuancePolicy").WithSummary("Governance mode: multi- or single-operator, sandbox, whether admin changes need a second admin (public).");
-        g.MapPost("/policy", (HttpRequest request) => SetPolicyAsync(node, request.HttpContext)).WithName("SetIssuancePolicy")
-            .WithSummary("Whether administrative changes need a second admin (admin).").Accepts<PolicyRequest>("application/json").Produces<ActionOutcome>();
+            .Accepts<RotateKeyRequest>("application/json").Produces<ActionOutcome>().RequiresAnyOperator();
+        g.MapGet("/policy", () => GetPolicy(node)).WithName("GetIssuancePolicy").WithSummary("Governance mode: multi- or single-operator, sandbox, whether admin changes need a second admin (public).").Public();
+        g.MapPost("/policy", (Caller caller, HttpContext http) => SetPolicyAsync(node, caller, http)).WithName("SetIssuancePolicy")
+            .WithSummary("Whether administrative changes need a second admin (admin).").Accepts<PolicyRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Admin);
 
-        g.MapGet("/coins/{coin}", (string coin) => GetCoin(node, coin)).WithName("GetCoinIssuance").WithSummary("A coin's issuance settings, supply, reserves and coverage.");
-        g.MapPost("/coins/{coin}/config", (string coin, HttpContext http) => ConfigureCoinAsync(node, coin, http)).WithName("ConfigureCoinIssuance")
-            .WithSummary("Regime, redemption window and approval thresholds of a coin (admin).").Accepts<CoinConfigRequest>("application/json").Produces<ActionOutcome>();
-        g.MapPost("/coins/{coin}/minters", (string coin, HttpContext http) => ConfigureMinterAsync(node, coin, http)).WithName("ConfigureMinter")
-            .WithSummary("Set a minter's allowance and rate limit (minter_manager).").Accepts<MinterRequest>("application/json").Produces<ActionOutcome>();
-        g.MapGet("/coins/{coin}/deposits", (string coin, HttpContext http) => ListDeposits(node, coin, http)).WithName("ListDeposits").WithSummary("Recorded fiat deposits (operators).");
-        g.MapPost("/coins/{coin}/deposits", (string coin, HttpContext http) => RecordDepositAsync(node, coin, http)).WithName("RecordDeposit")
-            .WithSummary("Record a fiat deposit (reserve_manager).").Accepts<DepositRequest>("application/json").Produces<ActionOutcome>();
-        g.MapPost("/coins/{coin}/mints", (string coin, HttpContext http) => MintAsync(node, coin, http)).WithName("Mint")
-            .WithSummary("Mint against a deposit through the mint gate (minter); may need a second approval.").Accepts<MintRequest>("application/json").Produces<ActionOutcome>();
-        g.MapGet("/coins/{coin}/redemptions", (string coin, string? status, HttpContext http) => ListRedemptions(node, coin, status, http)).WithName("ListRedemptions")
-            .WithSummary("Redemptions and payout instructions; ?status=pending|overdue|paid (operators).");
-        g.MapPost("/coins/{coin}/redemptions", (string coin, HttpContext http) => RedeemAsync(node, coin, http)).WithName("Redeem")
-            .WithSummary("Burn a holder's coins and create a payout instruction with a deadline (minter, on the holder's behalf).").Accepts<RedeemRequest>("application/json").Produces<ActionOutcome>();
-        g.MapPost("/redemptions/{id}/paid", (string id, HttpContext http) => MarkPaidAsync(node, id, http)).WithName("MarkPayoutPaid")
-            .WithSummary("Mark a payout paid with its bank reference (reserve_manager).").Accepts<PayoutPaidRequest>("application/json").Produces<ActionOutcome>();
-        g.MapPost("/coins/{coin}/pause", (string coin, HttpContext http) => SetPausedAsync(node, coin, true, http)).WithName("Pause").WithSummary("Pause a coin (pauser).").Produces<ActionOutcome>();
-        g.MapPost("/coins/{coin}/unpause", (string coin, HttpContext http) => SetPausedAsync(node, coin, false, http)).WithName("Unpause").WithSummary("Unpause a coin (pauser).").Produces<ActionOutcome>();
+        g.MapGet("/coins/{coin}", (string coin) => GetCoin(node, coin)).WithName("GetCoinIssuance").WithSummary("A coin's issuance settings, supply, reserves and coverage.").Public();
+        g.MapPost("/coins/{coin}/config", (string coin, Caller caller, HttpContext http) => ConfigureCoinAsync(node, caller, coin, http)).WithName("ConfigureCoinIssuance")
+            .WithSummary("Regime, redemption window and approval thresholds of a coin (admin).").Accepts<CoinConfigRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Admin);
+        g.MapPost("/coins/{coin}/minters", (string coin, Caller caller, HttpContext http) => ConfigureMinterAsync(node, caller, coin, http)).WithName("ConfigureMinter")
+            .WithSummary("Set a minter's allowance and rate limit (minter_manager).").Accepts<MinterRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.MinterManager);
+        g.MapGet("/coins/{coin}/deposits", (string coin) => ListDeposits(node, coin)).WithName("ListDeposits").WithSummary("Recorded fiat deposits (operators).").RequiresAnyOperator();
+        g.MapPost("/coins/{coin}/deposits", (string coin, Caller caller, HttpContext http) => RecordDepositAsync(node, caller, coin, http)).WithName("RecordDeposit")
+            .WithSummary("Record a fiat deposit (reserve_manager).").Accepts<DepositRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.ReserveManager);
+        g.MapPost("/coins/{coin}/mints", (string coin, Caller caller, HttpContext http) => MintAsync(node, caller, coin, http)).WithName("Mint")
+            .WithSummary("Mint against a deposit through the mint gate (minter); may need a second approval.").Accepts<MintRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Minter);
+        g.MapGet("/coins/{coin}/redemptions", (string coin, string? status) => ListRedemptions(node, coin, status)).WithName("ListRedemptions")
+            .WithSummary("Redemptions and payout instructions; ?status=pending|overdue|paid (operators).").RequiresAnyOperator();
+        g.MapPost("/coins/{coin}/redemptions", (string coin, Caller caller, HttpContext http) => RedeemAsync(node, caller, coin, http)).WithName("Redeem")
+            .WithSummary("Burn a holder's coins and create a payout instruction with a deadline (minter, on the holder's behalf).").Accepts<RedeemRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Minter);
+        g.MapPost("/redemptions/{id}/paid", (string id, Caller caller, HttpContext http) => MarkPaidAsync(node, caller, id, http)).WithName("MarkPayoutPaid")
+            .WithSummary("Mark a payout paid with its bank reference (reserve_manager).").Accepts<PayoutPaidRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.ReserveManager);
+        g.MapPost("/coins/{coin}/pause", (string coin, Caller caller, HttpContext http) => SetPausedAsync(node, caller, coin, true, http)).WithName("Pause").WithSummary("Pause a coin (pauser).").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Pauser);
+        g.MapPost("/coins/{coin}/unpause", (string coin, Caller caller, HttpContext http) => SetPausedAsync(node, caller, coin, false, http)).WithName("Unpause").WithSummary("Unpause a coin (pauser).").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Pauser);
 
-        g.MapPost("/coins/{coin}/seizures", (string coin, HttpContext http) => SeizeAsync(node, coin, http)).WithName("Seize")
+        g.MapPost("/coins/{coin}/seizures", (string coin, Caller caller, HttpContext http) => SeizeAsync(node, caller, coin, http)).WithName("Seize")
             .WithSummary("A lawful order moving a holder's coins (asset_protection); always waits for a second, independent operator's approval.")
-            .Accepts<SeizeRequest>("application/json").Produces<ActionOutcome>();
-        g.MapPost("/coins/{coin}/freeze", (string coin, HttpContext http) => SetFrozenAsync(node, coin, http)).WithName("FreezeAccount")
-            .WithSummary("Freeze or unfreeze a holder's account in a coin (asset_protection).").Accepts<FreezeAccountRequest>("application/json").Produces<ActionOutcome>();
+            .Accepts<SeizeRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.AssetProtection);
+        g.MapPost("/coins/{coin}/freeze", (string coin, Caller caller, HttpContext http) => SetFrozenAsync(node, caller, coin, http)).WithName("FreezeAccount")
+            .WithSummary("Freeze or unfreeze a holder's account in a coin (asset_protection).").Accepts<FreezeAccountRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.AssetProtection);
 
         g.MapGet("/coins/{coin}/reserves", (string coin, string? asOf) => GetReserves(node, coin, asOf)).WithName("GetReserves")
-            .WithSummary("The reserve book with each holding's eligibility and reason under the coin's regime (public).");
-        g.MapPost("/coins/{coin}/reserves", (string coin, HttpContext http) => AddHoldingAsync(node, coin, http)).WithName("AddHolding")
-            .WithSummary("Add a holding (reserve_manager).").Accepts<HoldingInfo>("application/json").Produces<ActionOutcome>();
-        g.MapPost("/coins/{coin}/reserves/{id}/value", (string coin, string id, HttpContext http) => ValueHoldingAsync(node, coin, id, http)).WithName("ValueHolding")
-            .WithSummary("Valuation update of a holding (reserve_manager).").Accepts<ValuationRequest>("application/json").Produces<ActionOutcome>();
-        g.MapDelete("/coins/{coin}/reserves/{id}", (string coin, string id, HttpContext http) => RemoveHoldingAsync(node, coin, id, http)).WithName("RemoveHolding")
-            .WithSummary("Remove a holding (reserve_manager).").Produces<ActionOutcome>();
+            .WithSummary("The reserve book with each holding's eligibility and reason under the coin's regime (public).").Public();
+        g.MapPost("/coins/{coin}/reserves", (string coin, Caller caller, HttpContext http) => AddHoldingAsync(node, caller, coin, http)).WithName("AddHolding")
+            .WithSummary("Add a holding (reserve_manager).").Accepts<HoldingInfo>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.ReserveManager);
+        g.MapPost("/coins/{coin}/reserves/{id}/value", (string coin, string id, Caller caller, HttpContext http) => ValueHoldingAsync(node, caller, coin, id, http)).WithName("ValueHolding")
+            .WithSummary("Valuation update of a holding (reserve_manager).").Accepts<ValuationRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.ReserveManager);
+        g.MapDelete("/coins/{coin}/reserves/{id}", (string coin, string id, Caller caller, HttpContext http) => RemoveHoldingAsync(node, caller, coin, id, http)).WithName("RemoveHolding")
+            .WithSummary("Remove a holding (reserve_manager).").Produces<ActionOutcome>().RequiresRole(OperatorRoles.ReserveManager);
 
-        g.MapGet("/approvals", (string? status, HttpContext http) => ListActions(node, status ?? "pending", http)).WithName("ListApprovals")
-            .WithSummary("Actions waiting for approval (?status=pending, default) or all actions (?status=all) (operators).");
-        g.MapGet("/actions/{id}", (string id, HttpContext http) => GetAction(node, id, http)).WithName("GetAction").WithSummary("One action (operators).");
-        g.MapPost("/approvals/{id}/approve", (string id, HttpContext http) => DecideAsync(node, id, true, http)).WithName("Approve")
-            .WithSummary("Approve a pending action, which executes now (a different operator with a qualifying role).").Produces<ActionOutcome>();
-        g.MapPost("/approvals/{id}/reject", (string id, HttpContext http) => DecideAsync(node, id, false, http)).WithName("Reject")
-            .WithSummary("Reject a pending action (a different operator with a qualifying role).").Accepts<DecisionRequest>("application/json").Produces<ActionOutcome>();
-        g.MapGet("/audit", (ulong? after, int? limit, HttpContext http) => GetAudit(node, after, limit, http)).WithName("GetAudit")
-            .WithSummary("The audit trail, oldest first, paged with ?after=&limit= (admin, auditor).");
-    }
-
-    // ------------------------------------------------------------------ authentication
-
-    private readonly record struct Caller(string Id, OperatorRoles Roles);
-
-    private static Caller Authenticate(NodeContext node, HttpContext http)
-    {
-        var key = OperatorAuth.PresentedKey(http.Request);
-        if (node.IsOperatorKey(key))
-        {
-            return new Caller(IssuanceModule.BootstrapAdmin, OperatorRoles.Admin);
-        }
-
-        if (!string.IsNullOrEmpty(key))
-        {
-            var hash = Hash32.Sha256(Encoding.UTF8.GetBytes(key));
-            using (var view = node.Read())
-            {
-                if (Module(view).OperatorByKeyHash(hash) is { } op)
-                {
-                    return new Caller(op.Id, op.Roles);
-                }
-            }
-        }
-
-        throw OperatorAuth.Unauthorized(http, "this operation needs an operator API key: 'Authorization: Bearer <key>'");
-    }
-
-    /// <summary>The id of the calling operator (the operator key is the bootstrap admin); 401 without a key, 403 without one of the roles.</summary>
-    internal static string RequireRole(NodeContext node, HttpContext http, OperatorRoles anyOf) => Require(node, http, anyOf).Id;
-
-    private static Caller Require(NodeContext node, HttpContext http, OperatorRoles anyOf)
-    {
-        var caller = Authenticate(node, http);
-        if ((caller.Roles & anyOf) == 0)
-        {
-            throw new ProblemException(403, ResultCode.ForbiddenRole.ToProblemCode(), "Forbidden",
-                $"operator '{caller.Id}' has roles [{string.Join(", ", OperatorRoleNames.ToNames(caller.Roles))}]; this needs one of [{string.Join(", ", OperatorRoleNames.ToNames(anyOf))}]");
-        }
-
-        return caller;
+        g.MapGet("/approvals", (string? status) => ListActions(node, status ?? "pending")).WithName("ListApprovals")
+            .WithSummary("Actions waiting for approval (?status=pending, default) or all actions (?status=all) (operators).").RequiresAnyOperator();
+        g.MapGet("/actions/{id}", (string id) => GetAction(node, id)).WithName("GetAction").WithSummary("One action (operators).").RequiresAnyOperator();
+        g.MapPost("/approvals/{id}/approve", (string id, Caller caller, HttpContext http) => DecideAsync(node, caller, id, true, http)).WithName("Approve")
+            .WithSummary("Approve a pending action, which executes now (a different operator with a qualifying role).").Produces<ActionOutcome>().RequiresAnyOperator();
+        g.MapPost("/approvals/{id}/reject", (string id, Caller caller, HttpContext http) => DecideAsync(node, caller, id, false, http)).WithName("Reject")
+            .WithSummary("Reject a pending action (a different operator with a qualifying role).").Accepts<DecisionRequest>("application/json").Produces<ActionOutcome>().RequiresAnyOperator();
+        g.MapGet("/audit", (ulong? after, int? limit) => GetAudit(node, after, limit)).WithName("GetAudit")
+            .WithSummary("The audit trail, oldest first, paged with ?after=&limit= (admin, auditor).").RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
     }
 
     private static IssuanceModule Module(Sequencer.ReadSection view) =>
         view.State.Module<IssuanceModule>() ?? throw new ProblemException(404, "route_not_found", "Not found", "this node does not run the issuance module");
 
-    private static IResult WhoAmIResult(NodeContext node, HttpContext http)
-    {
-        var caller = Authenticate(node, http);
-        return Results.Json(new WhoAmI(caller.Id, OperatorRoleNames.ToNames(caller.Roles)), JsonDefaults.Options);
-    }
+    private static IResult WhoAmIResult(Caller caller) => Results.Json(new WhoAmI(caller.Id, OperatorRoleNames.ToNames(caller.Roles)), JsonDefaults.Options);
 
     // ------------------------------------------------------------------ operators and policy
 
-    private static IResult ListOperators(NodeContext node, HttpContext http)
+    private static IResult ListOperators(NodeContext node)
     {
-        Require(node, http, OperatorRoles.Admin | OperatorRoles.Auditor);
         using (var view = node.Read())
         {
             var list = Module(view).Operators.Select(o => new OperatorInfo(o.Id, OperatorRoleNames.ToNames(o.Roles), o.KeyHash.ToString(), o.AddedAt, o.CreatedBy, o.ControlledBy.Length == 0 ? null : o.ControlledBy)).ToList();
@@ -156,9 +109,8 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static async Task<IResult> AddOperatorAsync(NodeContext node, HttpContext http)
+    private static async Task<IResult> AddOperatorAsync(NodeContext node, Caller caller, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.Admin);
         var request = await ReadAsync<AddOperatorRequest>(http);
         if (!IssuanceModule.IsValidOperatorId(request.Id))
         {
@@ -177,17 +129,15 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, command, key), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> SetRolesAsync(NodeContext node, string id, HttpContext http)
+    private static async Task<IResult> SetRolesAsync(NodeContext node, Caller caller, string id, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.Admin);
         var request = await ReadAsync<SetRolesRequest>(http);
         var command = new SetOperatorRoles(ActionIdOf(request.ActionId), caller.Id, id, ParseRoles(request.Roles));
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> RotateKeyAsync(NodeContext node, string id, HttpContext http)
+    private static async Task<IResult> RotateKeyAsync(NodeContext node, Caller caller, string id, HttpContext http)
     {
-        var caller = Authenticate(node, http);
         if (caller.Id != id && (caller.Roles & OperatorRoles.Admin) == 0)
         {
             throw new ProblemException(403, ResultCode.ForbiddenRole.ToProblemCode(), "Forbidden", $"operator '{caller.Id}' may rotate only its own key; another's needs the admin role");
@@ -216,9 +166,8 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static async Task<IResult> SeizeAsync(NodeContext node, string symbol, HttpContext http)
+    private static async Task<IResult> SeizeAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.AssetProtection);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<SeizeRequest>(http);
         var command = new Seize(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Holder, "holder"), AddressField(request.To, "to"),
@@ -226,9 +175,8 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> SetPolicyAsync(NodeContext node, HttpContext http)
+    private static async Task<IResult> SetPolicyAsync(NodeContext node, Caller caller, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.Admin);
         var request = await ReadAsync<PolicyRequest>(http);
         return Results.Json(await SubmitAsync(node, new SetPolicy(ActionIdOf(request.ActionId), caller.Id, request.AdminChangesNeedApproval)), JsonDefaults.Options);
     }
@@ -264,9 +212,8 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static async Task<IResult> ConfigureCoinAsync(NodeContext node, string symbol, HttpContext http)
+    private static async Task<IResult> ConfigureCoinAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.Admin);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<CoinConfigRequest>(http);
         ReserveRegime regime;
@@ -308,9 +255,8 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> ConfigureMinterAsync(NodeContext node, string symbol, HttpContext http)
+    private static async Task<IResult> ConfigureMinterAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.MinterManager);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<MinterRequest>(http);
         var minter = Required(request.Minter, "minter");
@@ -328,9 +274,8 @@ public static class IssuanceEndpoints
 
     // ------------------------------------------------------------------ deposits, mints, redemptions
 
-    private static IResult ListDeposits(NodeContext node, string symbol, HttpContext http)
+    private static IResult ListDeposits(NodeContext node, string symbol)
     {
-        Authenticate(node, http);
         var number = CoinOf(node, symbol);
         using (var view = node.Read())
         {
@@ -340,9 +285,8 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static async Task<IResult> RecordDepositAsync(NodeContext node, string symbol, HttpContext http)
+    private static async Task<IResult> RecordDepositAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.ReserveManager);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<DepositRequest>(http);
         var command = new RecordDeposit(ActionIdOf(request.ActionId), caller.Id, number, Text(request.Bank, "bank"), Text(request.Reference, "reference"),
@@ -350,18 +294,16 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> MintAsync(NodeContext node, string symbol, HttpContext http)
+    private static async Task<IResult> MintAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.Minter);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<MintRequest>(http);
         var command = new Mint(ActionIdOf(request.ActionId), caller.Id, number, Text(request.Deposit, "deposit"), AddressField(request.To, "to"), Amount(request.Amount, "amount"));
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> RedeemAsync(NodeContext node, string symbol, HttpContext http)
+    private static async Task<IResult> RedeemAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.Minter);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<RedeemRequest>(http);
         var command = new Redeem(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Holder, "holder"), Amount(request.Amount, "amount"), Text(request.PayTo, "payTo"));
@@ -445,9 +387,8 @@ public static class IssuanceEndpoints
         _ => code.ToProblemCode(),
     };
 
-    private static IResult ListRedemptions(NodeContext node, string symbol, string? status, HttpContext http)
+    private static IResult ListRedemptions(NodeContext node, string symbol, string? status)
     {
-        Authenticate(node, http);
         var number = CoinOf(node, symbol);
         if (status is not (null or "all" or "pending" or "overdue" or "paid"))
         {
@@ -470,26 +411,23 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static async Task<IResult> MarkPaidAsync(NodeContext node, string id, HttpContext http)
+    private static async Task<IResult> MarkPaidAsync(NodeContext node, Caller caller, string id, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.ReserveManager);
         var redemption = ParseActionId(id, "id");
         var request = await ReadAsync<PayoutPaidRequest>(http);
         var command = new MarkPayoutPaid(ActionIdOf(request.ActionId), caller.Id, redemption, Text(request.Reference, "reference"), OptionalText(request.Holding, "holding"));
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> SetPausedAsync(NodeContext node, string symbol, bool paused, HttpContext http)
+    private static async Task<IResult> SetPausedAsync(NodeContext node, Caller caller, string symbol, bool paused, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.Pauser);
         var number = CoinOf(node, symbol);
         var request = await ReadOptionalAsync<DecisionRequest>(http);
         return Results.Json(await SubmitAsync(node, new SetPaused(ActionIdOf(request?.ActionId), caller.Id, number, paused)), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> SetFrozenAsync(NodeContext node, string symbol, HttpContext http)
+    private static async Task<IResult> SetFrozenAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.AssetProtection);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<FreezeAccountRequest>(http);
         var command = new SetFrozen(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Address, "address"), request.Frozen ?? true);
@@ -521,9 +459,8 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static async Task<IResult> AddHoldingAsync(NodeContext node, string symbol, HttpContext http)
+    private static async Task<IResult> AddHoldingAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.ReserveManager);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<HoldingInfo>(http);
         if (request.Value is not null || request.Eligible is not null || request.Code is not null || request.Reason is not null)
@@ -548,9 +485,8 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, new AddHolding(ActionIdOf(request.ActionId), caller.Id, number, holding)), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> ValueHoldingAsync(NodeContext node, string symbol, string id, HttpContext http)
+    private static async Task<IResult> ValueHoldingAsync(NodeContext node, Caller caller, string symbol, string id, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.ReserveManager);
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<ValuationRequest>(http);
         ReserveHolding? existing = null;
@@ -588,18 +524,16 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, new UpdateHolding(ActionIdOf(request.ActionId), caller.Id, number, updated)), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> RemoveHoldingAsync(NodeContext node, string symbol, string id, HttpContext http)
+    private static async Task<IResult> RemoveHoldingAsync(NodeContext node, Caller caller, string symbol, string id, HttpContext http)
     {
-        var caller = Require(node, http, OperatorRoles.ReserveManager);
         var number = CoinOf(node, symbol);
         return Results.Json(await SubmitAsync(node, new RemoveHolding(ActionIdOf(null), caller.Id, number, id)), JsonDefaults.Options);
     }
 
     // ------------------------------------------------------------------ approvals and audit
 
-    private static IResult ListActions(NodeContext node, string status, HttpContext http)
+    private static IResult ListActions(NodeContext node, string status)
     {
-        Authenticate(node, http);
         if (status is not ("pending" or "all"))
         {
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is pending or all");
@@ -613,9 +547,8 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static IResult GetAction(NodeContext node, string id, HttpContext http)
+    private static IResult GetAction(NodeContext node, string id)
     {
-        Authenticate(node, http);
         var actionId = ParseActionId(id, "id");
         using (var view = node.Read())
         {
@@ -625,9 +558,8 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static async Task<IResult> DecideAsync(NodeContext node, string id, bool approve, HttpContext http)
+    private static async Task<IResult> DecideAsync(NodeContext node, Caller caller, string id, bool approve, HttpContext http)
     {
-        var caller = Authenticate(node, http);
         var target = ParseActionId(id, "id");
         var request = await ReadOptionalAsync<DecisionRequest>(http);
         var reason = request?.Reason ?? "";
@@ -642,9 +574,8 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
-    private static IResult GetAudit(NodeContext node, ulong? after, int? limit, HttpContext http)
+    private static IResult GetAudit(NodeContext node, ulong? after, int? limit)
     {
-        Require(node, http, OperatorRoles.Admin | OperatorRoles.Auditor);
         var take = limit ?? 100;
         if (take is < 1 or > MaxPage)
         {

@@ -12,21 +12,20 @@ internal static class LiabilityEndpoints
     public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher)
     {
         var coins = app.MapGroup("/v1/coins/{symbol}/liabilities");
-        coins.MapPost("", (string symbol, HttpContext http) => PublishAsync(node, publisher, symbol, http)).WithName("PublishLiabilities")
+        coins.MapPost("", (string symbol, HttpContext http) => PublishAsync(publisher, symbol, http)).WithName("PublishLiabilities")
             .WithSummary("Build a Merkle-sum tree over every holder balance at the current height and publish its root (operator).")
-            .Produces<LiabilitiesRootInfo>(201);
+            .Produces<LiabilitiesRootInfo>(201).RequiresOperatorKey();
         coins.MapGet("", (string symbol) => Latest(node, publisher, symbol)).WithName("GetLiabilities")
-            .WithSummary("The latest published liabilities root: hash, total, height, holders, circulating supply.").Produces<LiabilitiesRootInfo>();
+            .WithSummary("The latest published liabilities root: hash, total, height, holders, circulating supply.").Produces<LiabilitiesRootInfo>().Public();
         coins.MapGet("/history", (string symbol) => History(node, publisher, symbol)).WithName("ListLiabilities")
-            .WithSummary("Every published liabilities root of the coin, oldest first.").Produces<List<LiabilitiesRootInfo>>();
+            .WithSummary("Every published liabilities root of the coin, oldest first.").Produces<List<LiabilitiesRootInfo>>().Public();
         coins.MapGet("/proof/{address}", (string symbol, string address) => Proof(publisher, symbol, address)).WithName("GetLiabilityProof")
             .WithSummary("A holder's inclusion proof in the latest published tree; verify it offline with `centime verify-proof` or on /transparency.")
-            .Produces<LiabilityProof>();
+            .Produces<LiabilityProof>().Public();
     }
 
-    private static async Task<IResult> PublishAsync(NodeContext node, LiabilitiesPublisher publisher, string symbol, HttpContext http)
+    private static async Task<IResult> PublishAsync(LiabilitiesPublisher publisher, string symbol, HttpContext http)
     {
-        Endpoints.RequireOperator(node, http);
         var (published, failure, detail) = await publisher.PublishAsync(symbol, http.RequestAborted);
         return published is null
             ? Problem(failure, detail)

@@ -30,24 +30,24 @@ public static class SignedEndpoints
         var coins = app.MapGroup("/v1/coins/{symbol}").WithTags("Holder-signed");
 
         coins.MapPost("/transfer-with-authorization", (string symbol, HttpContext http) => AuthorizationAsync(node, checker, symbol, http, receive: false))
-            .WithName("TransferWithAuthorization").WithSummary("EIP-3009 transferWithAuthorization signed by the payer.");
+            .WithName("TransferWithAuthorization").WithSummary("EIP-3009 transferWithAuthorization signed by the payer.").Public();
         coins.MapPost("/receive-with-authorization", (string symbol, HttpContext http) => AuthorizationAsync(node, checker, symbol, http, receive: true))
-            .WithName("ReceiveWithAuthorization").WithSummary("EIP-3009 receiveWithAuthorization; the payee co-signs the submission.");
+            .WithName("ReceiveWithAuthorization").WithSummary("EIP-3009 receiveWithAuthorization; the payee co-signs the submission.").Public();
         coins.MapPost("/authorized-transfers", (string symbol, HttpContext http) => AuthorizationBatchAsync(node, checker, symbol, http))
-            .WithName("AuthorizedTransfers").WithSummary("Up to 8,189 transferWithAuthorization in one durable block.");
+            .WithName("AuthorizedTransfers").WithSummary("Up to 8,189 transferWithAuthorization in one durable block.").Public();
         coins.MapPost("/cancel-authorization", (string symbol, HttpContext http) => CancelAsync(node, checker, symbol, http))
-            .WithName("CancelAuthorization").WithSummary("EIP-3009 cancelAuthorization signed by the authorizer.");
+            .WithName("CancelAuthorization").WithSummary("EIP-3009 cancelAuthorization signed by the authorizer.").Public();
         coins.MapPost("/permit", (string symbol, HttpContext http) => PermitAsync(node, checker, symbol, http))
-            .WithName("Permit").WithSummary("EIP-2612 permit: the owner sets a spender's allowance.");
+            .WithName("Permit").WithSummary("EIP-2612 permit: the owner sets a spender's allowance.").Public();
         coins.MapPost("/transfer-from", (string symbol, HttpContext http) => TransferFromAsync(node, checker, symbol, http))
-            .WithName("TransferFrom").WithSummary("A spender moves an owner's coins within its allowance (signed by the spender).");
+            .WithName("TransferFrom").WithSummary("A spender moves an owner's coins within its allowance (signed by the spender).").Public();
 
         coins.MapGet("/authorizations/{authorizer}/{nonce}", (string symbol, string authorizer, string nonce) => GetAuthorizationState(node, checker, symbol, authorizer, nonce))
-            .WithName("AuthorizationState").WithSummary("EIP-3009 authorizationState: unused, used or canceled.");
+            .WithName("AuthorizationState").WithSummary("EIP-3009 authorizationState: unused, used or canceled.").Public();
         coins.MapGet("/allowances/{owner}/{spender}", (string symbol, string owner, string spender) => GetAllowance(node, checker, symbol, owner, spender))
-            .WithName("Allowance").WithSummary("ERC-20 allowance set by permit.");
+            .WithName("Allowance").WithSummary("ERC-20 allowance set by permit.").Public();
         coins.MapGet("/nonces/{owner}", (string symbol, string owner) => GetPermitNonce(node, checker, symbol, owner))
-            .WithName("PermitNonce").WithSummary("The owner's next EIP-2612 permit nonce.");
+            .WithName("PermitNonce").WithSummary("The owner's next EIP-2612 permit nonce.").Public();
     }
 
     private static async Task<IResult> AuthorizationAsync(NodeContext node, AuthorizationChecker checker, string symbol, HttpContext http, bool receive)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Centime.Node.Api;
 using Centime.Node.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,7 +22,7 @@ internal static class MetricsEndpoint
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
     public static void Map(WebApplication app, NodeContext node, RequestTelemetry requests, EventFeed feed, WebhookDispatcher webhooks) =>
-        app.MapGet("/metrics", () => Results.Text(Render(node, requests, feed, webhooks), ContentType, Encoding.UTF8)).ExcludeFromDescription();
+        app.MapGet("/metrics", () => Results.Text(Render(node, requests, feed, webhooks), ContentType, Encoding.UTF8)).ExcludeFromDescription().Public();
 
     internal static string Render(NodeContext node, RequestTelemetry requests, EventFeed feed, WebhookDispatcher webhooks)
     {

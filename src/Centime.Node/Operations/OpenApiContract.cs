@@ -1,4 +1,8 @@
+using Centime.Node.Api;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 
 namespace Centime.Node.Operations;
@@ -7,29 +11,14 @@ namespace Centime.Node.Operations;
 /// What the generated OpenAPI document (<c>/openapi/v1.json</c>) says beyond the routes: the bearer scheme (the
 /// operator API key), which operations need it, and the RFC 7807 problems every operation may answer
 /// (<c>application/problem+json</c>, docs/errors.md). <c>@redocly/cli lint</c> of the served document passes with no
-/// errors (OpenApiLintTests). The security table is checked against the node's behaviour by
-/// OpenApiLintTests.Security_EveryOperation_MatchesTheNode: an operation declared bearer answers 401 without a key,
-/// and no other does.
+/// errors (OpenApiLintTests). Per-operation security is generated from each route's <see cref="AccessPolicy"/> (the
+/// metadata <see cref="EndpointAccess"/> enforces), so the document cannot drift from the node; OpenApiLintTests
+/// .Security_EveryOperation_MatchesTheNode still checks it over HTTP.
 /// </summary>
 internal static class OpenApiContract
 {
     public const string BearerScheme = "operatorKey";
     private const string ProblemSchema = "Problem";
-
-    /// <summary>Operations any caller may use: reads of public data, holder-signed commands (the signature is the
-    /// authority), the x402 facilitator, oracle- and HMAC-signed contract inputs.</summary>
-    private static readonly HashSet<string> Public = new(StringComparer.Ordinal)
-    {
-        "Health", "ListCoins", "GetCoin", "GetTransfer", "GetInclusionProof", "GetAccount", "GetHistory", "ListBlocks", "GetBlock",
-        "EventStream", "GetIssuer", "GetMonthlyReport", "GetIssuancePolicy", "GetCoinIssuance", "GetReserves",
-        "ContractSchema", "ListContracts", "GetContract", "ContractEvent", "ContractWebhook", "OracleFact",
-        "GetFeed", "ListFeeds", "SubmitRate", "ListPools", "GetPool", "Quote", "GetSwap",
-        "GetLiabilities", "ListLiabilities", "GetLiabilityProof",
-        "TransferWithAuthorization", "ReceiveWithAuthorization", "AuthorizedTransfers", "CancelAuthorization", "Permit", "TransferFrom",
-        "AuthorizationState", "Allowance", "PermitNonce",
-        "HolderRedeem", "HolderRedeemTypedData", "AddLiquidityTypedData", "RemoveLiquidityTypedData",
-        "X402Verify", "X402Settle", "X402Transaction", "X402Supported", "X402Discovery", "X402Register", "X402ChannelOpen", "X402ChannelSettle",
-    };
 
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {
@@ -41,12 +30,9 @@ internal static class OpenApiContract
         ["x402"] = "The x402 facilitator (verify, settle, hash-chain channels) and the discovery list (docs/x402.md).",
     };
 
-    /// <summary>Operations that take either the operator key or a holder's signature in the body.</summary>
-    private static readonly HashSet<string> KeyOrSignature = new(StringComparer.Ordinal) { "CreateContract", "Pay", "Swap", "AddLiquidity", "RemoveLiquidity" };
-
     public static void Configure(OpenApiOptions options)
     {
-        options.AddDocumentTransformer((document, _, _) =>
+        options.AddDocumentTransformer((document, context, _) =>
         {
             // Kestrel's base address ends in '/', which the spec's server URL must not.
             foreach (var server in document.Servers ?? [])
@@ -87,11 +73,18 @@ internal static class OpenApiContract
                     : "Coins, transfers, accounts, blocks, inclusion proofs and proof of liabilities (docs/api.md).";
             }
 
+            var policies = context.ApplicationServices.GetRequiredService<EndpointDataSource>().Endpoints
+                .Select(e => (Name: e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName, Policy: e.Metadata.GetMetadata<AccessPolicy>()))
+                .Where(e => e.Name is not null && e.Policy is not null)
+                .ToDictionary(e => e.Name!, e => e.Policy!, StringComparer.Ordinal);
             foreach (var path in document.Paths.Values)
             {
                 foreach (var (_, operation) in path.Operations ?? [])
                 {
-                    Describe(document, operation);
+                    var id = operation.OperationId ?? "";
+                    Describe(document, operation, policies.TryGetValue(id, out var policy)
+                        ? policy
+                        : throw new InvalidOperationException($"operation '{id}' has no access policy (name the route with WithName and declare its policy)"));
                 }
             }
 
@@ -99,19 +92,28 @@ internal static class OpenApiContract
         });
     }
 
-    private static void Describe(OpenApiDocument document, OpenApiOperation operation)
+    private static void Describe(OpenApiDocument document, OpenApiOperation operation, AccessPolicy policy)
     {
-        var id = operation.OperationId ?? "";
         var bearer = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] };
-        operation.Security = Public.Contains(id) ? []
-            : KeyOrSignature.Contains(id) ? [bearer, new OpenApiSecurityRequirement()]
-            : [bearer];
+        operation.Security = policy.Kind switch
+        {
+            AccessKind.Public => [],
+            AccessKind.OperatorKeyOrHolderSignature => [bearer, new OpenApiSecurityRequirement()],
+            _ => [bearer],
+        };
 
         operation.Responses ??= new OpenApiResponses();
         AddProblem(document, operation, "4XX", "Refused: a problem with a stable code (docs/errors.md); nothing changed.");
-        if (!Public.Contains(id))
+        if (policy.Kind != AccessKind.Public)
         {
             AddProblem(document, operation, "401", "The operator key is missing or wrong (code unauthorized).");
+        }
+
+        if (policy.NeedsCredential)
+        {
+            AddProblem(document, operation, "403", policy.Kind == AccessKind.OperatorKey
+                ? "Another operator's key: this needs the node's operator key (code forbidden_role)."
+                : $"The operator lacks the role ({policy}; code forbidden_role).");
         }
 
         AddProblem(document, operation, "5XX", "node_unavailable (503: the ledger writer stopped) or internal_error (500).");

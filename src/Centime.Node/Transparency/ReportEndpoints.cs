@@ -16,13 +16,13 @@ internal static class ReportEndpoints
     public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher, IIssuanceDisclosure issuance, IssuerKey issuer)
     {
         app.MapGet("/v1/issuer", () => Results.Json(IssuerOf(node, issuer), JsonDefaults.Options))
-            .WithName("GetIssuer").WithSummary("The issuer address that signs disclosure reports now, and every key that signed before with its period.").Produces<IssuerInfo>();
-        app.MapPost("/v1/issuance/issuer-key", (HttpRequest request) => RotateAsync(node, issuer, request.HttpContext)).WithName("RotateIssuerKey").WithTags("Issuance")
+            .WithName("GetIssuer").WithSummary("The issuer address that signs disclosure reports now, and every key that signed before with its period.").Produces<IssuerInfo>().Public();
+        app.MapPost("/v1/issuance/issuer-key", (Caller caller) => RotateAsync(node, issuer, caller)).WithName("RotateIssuerKey").WithTags("Issuance")
             .WithSummary("Replace the issuer key that signs disclosure reports (admin; under the default policy a second, independent admin approves).")
-            .Produces<Client.ActionOutcome>();
+            .Produces<Client.ActionOutcome>().RequiresRole(Centime.Issuance.OperatorRoles.Admin);
         app.MapGet("/v1/coins/{symbol}/reports/monthly", (string symbol, string? month, string? format, HttpContext http) => Monthly(node, publisher, issuance, issuer, symbol, month, format, http))
             .WithName("GetMonthlyReport")
-            .WithSummary("Signed monthly disclosure report: supply, reserves by category and eligibility, coverage, liabilities root, redemptions and their timeliness. JSON, or HTML with format=html.");
+            .WithSummary("Signed monthly disclosure report: supply, reserves by category and eligibility, coverage, liabilities root, redemptions and their timeliness. JSON, or HTML with format=html.").Public();
         app.Lifetime.ApplicationStopped.Register(issuer.Forget);
     }
 
@@ -55,11 +55,10 @@ internal static class ReportEndpoints
     /// signs once the rotation executes (at once in single-operator mode, else on a second admin's approval). Reports
     /// already signed keep verifying against the key that signed them (listed by <c>GET /v1/issuer</c>).
     /// </summary>
-    private static async Task<IResult> RotateAsync(NodeContext node, IssuerKey issuer, HttpContext http)
+    private static async Task<IResult> RotateAsync(NodeContext node, IssuerKey issuer, Caller caller)
     {
-        var caller = IssuanceEndpoints.RequireRole(node, http, Centime.Issuance.OperatorRoles.Admin);
         var next = issuer.Prepare();
-        var command = new Centime.Issuance.RotateIssuerKey(IssuanceEndpoints.ActionIdOf(null), caller, issuer.Address, next);
+        var command = new Centime.Issuance.RotateIssuerKey(IssuanceEndpoints.ActionIdOf(null), caller.Id, issuer.Address, next);
         return Results.Json(await IssuanceEndpoints.SubmitAsync(node, command), JsonDefaults.Options);
     }
 

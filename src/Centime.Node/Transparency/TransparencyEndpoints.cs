@@ -26,9 +26,9 @@ internal static class TransparencyEndpoints
 
     public static void Map(WebApplication app, NodeContext node, LiabilitiesPublisher publisher, IssuerKey issuer)
     {
-        app.MapGet("/transparency", (HttpContext http) => Index(node, http)).ExcludeFromDescription();
-        app.MapGet("/transparency/{symbol}", (string symbol, HttpContext http) => CoinPage(node, publisher, issuer, symbol, http)).ExcludeFromDescription();
-        app.MapGet("/transparency/assets/{file}", (string file, HttpContext http) => Asset(file, http)).ExcludeFromDescription();
+        app.MapGet("/transparency", (HttpContext http) => Index(node, http)).ExcludeFromDescription().Public();
+        app.MapGet("/transparency/{symbol}", (string symbol, HttpContext http) => CoinPage(node, publisher, issuer, symbol, http)).ExcludeFromDescription().Public();
+        app.MapGet("/transparency/assets/{file}", (string file, HttpContext http) => Asset(file, http)).ExcludeFromDescription().Public();
     }
 
     private static Dictionary<string, (byte[], string)> LoadAssets()

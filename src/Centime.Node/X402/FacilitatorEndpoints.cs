@@ -22,22 +22,22 @@ public static class FacilitatorEndpoints
         var facilitator = new NodeFacilitator(node);
         var x402 = app.MapGroup("/x402").WithTags("x402");
         x402.MapPost("/verify", (HttpRequest request) => VerifyAsync(facilitator, request.HttpContext)).WithName("X402Verify")
-            .WithSummary("x402 facilitator: check a payment (exact scheme, EIP-3009) without moving money.");
+            .WithSummary("x402 facilitator: check a payment (exact scheme, EIP-3009) without moving money.").Public();
         x402.MapPost("/settle", (HttpRequest request) => SettleAsync(facilitator, request.HttpContext)).WithName("X402Settle")
-            .WithSummary("x402 facilitator: settle a payment as a ledger transfer; idempotent per (payer, nonce).");
+            .WithSummary("x402 facilitator: settle a payment as a ledger transfer; idempotent per (payer, nonce).").Public();
         x402.MapGet("/transactions", (string? asset, string? from, string? nonce) => LookUpAsync(facilitator, asset, from, nonce)).WithName("X402Transaction")
-            .WithSummary("x402: the deterministic transaction id of a payment (asset, from, nonce) and whether it settled — ask this, not settle again, after a timeout.");
+            .WithSummary("x402: the deterministic transaction id of a payment (asset, from, nonce) and whether it settled — ask this, not settle again, after a timeout.").Public();
         x402.MapGet("/supported", () => Results.Json(facilitator.Supported(), X402Headers.Json)).WithName("X402Supported")
-            .WithSummary("x402 facilitator: supported (version, scheme, network) kinds.");
+            .WithSummary("x402 facilitator: supported (version, scheme, network) kinds.").Public();
         x402.MapGet("/discovery/resources", (string? type, int? limit, int? offset) =>
                 Results.Json(facilitator.Resources.Page(type, Math.Clamp(limit ?? 20, 1, 1000), Math.Max(offset ?? 0, 0)), X402Headers.Json))
-            .WithName("X402Discovery").WithSummary("x402 discovery (Bazaar): paid resources seen or registered.");
+            .WithName("X402Discovery").WithSummary("x402 discovery (Bazaar): paid resources seen or registered.").Public();
         x402.MapPost("/discovery/resources", (HttpRequest request) => RegisterAsync(node, facilitator, request.HttpContext)).WithName("X402Register")
-            .WithSummary("Register a paid resource for discovery, signed by its payTo (rate-limited, capped).");
+            .WithSummary("Register a paid resource for discovery, signed by its payTo (rate-limited, capped).").Public();
         x402.MapPost("/channels/open", (HttpRequest request) => ChannelAsync<ChannelOpenRequest>(request.HttpContext, r => facilitator.OpenChannelAsync(r)))
-            .WithName("X402ChannelOpen").WithSummary("centime-hashchain: settle the payer's deposit into the channel escrow.");
+            .WithName("X402ChannelOpen").WithSummary("centime-hashchain: settle the payer's deposit into the channel escrow.").Public();
         x402.MapPost("/channels/settle", (HttpRequest request) => ChannelAsync<ChannelSettleRequest>(request.HttpContext, r => facilitator.SettleChannelAsync(r)))
-            .WithName("X402ChannelSettle").WithSummary("centime-hashchain: pay the payee up to a word; with close, refund the rest.");
+            .WithName("X402ChannelSettle").WithSummary("centime-hashchain: pay the payee up to a word; with close, refund the rest.").Public();
         return facilitator;
     }
 
