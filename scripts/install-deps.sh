@@ -6,7 +6,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 # chromium: the transparency page tests (tests/Centime.Web.Tests) drive it headless through Playwright.
 # jq, curl: the docs walk-throughs (tests/Centime.Cli.Tests/WalkthroughTests.cs) run them as printed.
-debs=(libsecp256k1-1 chromium jq curl)
+# postgresql: the PostgreSQL store's tests and 'centime bench ledger --store postgres' start their own server
+# (initdb/pg_ctl from /usr/lib/postgresql/<version>/bin) in a temporary directory on a loopback port.
+debs=(libsecp256k1-1 chromium jq curl postgresql)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,7 +21,11 @@ internal static class NodeCommand
         var logFormat = new Option<string>("--log-format") { Description = "Console logs as text lines or one JSON object per line (dates in UTC, request ids)", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
         var maxConnections = new Option<int>("--max-connections") { Description = "Most concurrent HTTP connections; further ones wait or are refused (0 = no limit)", DefaultValueFactory = _ => NodeOptions.DefaultMaxConnections };
-        var command = new Command("node", "Run a ledger node on embedded storage.") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat, maxConnections };
+        var store = new Option<string>("--store") { Description = "Where blocks are kept: embedded (segment files in --data) or postgres (--pg; docs/replication.md)", DefaultValueFactory = _ => NodeOptions.EmbeddedStore };
+        store.AcceptOnlyFromAmong(NodeOptions.EmbeddedStore, NodeOptions.PostgresStore);
+        var pg = new Option<string?>("--pg") { Description = "Npgsql connection string of the PostgreSQL store (several hosts with 'Target Session Attributes=primary' follow a database failover)" };
+        var leaseSeconds = new Option<double>("--lease-seconds") { Description = "PostgreSQL store: how long the leader lease lasts without renewal", DefaultValueFactory = _ => 10 };
+        var command = new Command("node", "Run a ledger node (embedded storage by default, or PostgreSQL).") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat, maxConnections, store, pg, leaseSeconds };
         command.SetAction(async (parse, ct) =>
         {
             var options = new NodeOptions
@@ -37,6 +41,9 @@ internal static class NodeCommand
                 Sandbox = parse.GetValue(sandbox),
                 SingleOperator = parse.GetValue(singleOperator),
                 MaxConnections = parse.GetValue(maxConnections),
+                Store = parse.GetValue(store)!,
+                PostgresConnectionString = parse.GetValue(pg),
+                PostgresLease = TimeSpan.FromSeconds(parse.GetValue(leaseSeconds)),
             };
             CentimeNode node;
             try
@@ -49,6 +56,12 @@ internal static class NodeCommand
                 Console.Error.WriteLine($"centime: refusing to start: {ex.Message}");
                 Console.Error.WriteLine("The journal must be restored from a replica or backup; nothing was modified.");
                 return CliContext.ExitCorrupt;
+            }
+            catch (StoreException ex)
+            {
+                // Misconfigured or unreachable store, another leader, mixed data: say which and change nothing.
+                Console.Error.WriteLine($"centime: refusing to start: {ex.Message}");
+                return ex.Unreachable ? CliContext.ExitUnreachable : CliContext.ExitFailed;
             }
 
             Console.Error.WriteLine($"centime node listening on {options.Urls} (data: {Path.GetFullPath(options.DataDirectory)}). Ctrl+C to stop.");

@@ -76,7 +76,7 @@ public sealed partial class Journal
         var (state, snapshotHeight) = LoadSnapshot(height, progress);
         var replayed = Replay(state, snapshotHeight, height, progress);
 
-        State = state;
+        _state = state;
         if (height > 0)
         {
             _tip = new Tip(height, _headers[(long)height - 1].ComputeHash());
@@ -88,7 +88,7 @@ public sealed partial class Journal
             OpenForWriting(_segments[_segmentCount - 1], scan.LastSegmentEnd);
         }
 
-        Recovery = new RecoveryInfo(snapshotHeight, replayed, scan.TruncatedBytes, clock.Elapsed, scan.TruncatedFile);
+        _recovery = new RecoveryInfo(snapshotHeight, replayed, scan.TruncatedBytes, clock.Elapsed, scan.TruncatedFile);
     }
 
     /// <summary>A temporary snapshot never got its name, so it was never part of the durable state.</summary>
@@ -626,23 +626,9 @@ public sealed partial class Journal
                     throw new JournalCorruptException(segment.Path, item.Location.Offset, $"replay failed at height {height}: {error.Message}", error);
                 }
 
-                var block = item.Block!;
-                try
+                if (ReplayBlock(state, item.Block!, results) is { } problem)
                 {
-                    state.ApplyBlock(height, block.Header.Timestamp, block.Commands, results, block.Header.Rules);
-                }
-                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException)
-                {
-                    throw new JournalCorruptException(segment.Path, item.Location.Offset, $"replay failed at height {height}: {ex.Message}", ex);
-                }
-
-                for (var i = 0; i < block.Results.Length; i++)
-                {
-                    if (results[i].Code != block.Results[i])
-                    {
-                        ThrowCorrupt(segment.Path, item.Location.Offset,
-                            $"replay diverged at height {height}: command {i} was recorded as {block.Results[i]} but replays as {results[i].Code}");
-                    }
+                    ThrowCorrupt(segment.Path, item.Location.Offset, problem);
                 }
 
                 var done = (long)(height - from);

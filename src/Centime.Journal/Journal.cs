@@ -12,7 +12,7 @@ namespace Centime.Journal;
 /// <see cref="ReadHeader"/>, <see cref="ReadBlock"/>, <see cref="Height"/> and <see cref="LastHash"/>; a
 /// background thread may call <see cref="WriteSnapshot"/>.
 /// </summary>
-public sealed partial class Journal : IDisposable
+public sealed partial class Journal : BlockStore
 {
     /// <summary>Small pieces (record headers, trailers, small blocks) gather here and go down in one write.</summary>
     private const int StagingBytes = 1 << 20;
@@ -46,6 +46,8 @@ public sealed partial class Journal : IDisposable
     private ZeroFill? _zeroFill;  // zero-filled space ahead of the writer (opt-in, with fsync only)
 
     private volatile Tip _tip = new(0, Hash32.Zero);
+    private LedgerState _state;
+    private RecoveryInfo _recovery;
     private ulong _committedHeight;
     private volatile Exception? _fault;
     private volatile bool _disposed;
@@ -57,23 +59,23 @@ public sealed partial class Journal : IDisposable
         _directory = directory;
         _options = options;
         _lockFile = lockFile;
-        State = NewState(options);
-        Recovery = new RecoveryInfo(0, 0, 0, TimeSpan.Zero, null);
+        _state = NewState(options);
+        _recovery = new RecoveryInfo(0, 0, 0, TimeSpan.Zero, null);
     }
 
     /// <summary>The recovered state (newest valid snapshot plus replay of later blocks). The sequencer owns it
     /// from here on and keeps applying blocks to it.</summary>
-    public LedgerState State { get; private set; }
+    public override LedgerState State => _state;
 
     /// <summary>Height of the last appended block (0 = empty journal). After <see cref="Open"/> it is the last
     /// durable block; <see cref="Append"/> advances it at once, <see cref="Commit"/> makes it durable.</summary>
-    public ulong Height => _tip.Height;
+    public override ulong Height => _tip.Height;
 
     /// <summary>Header hash of the block at <see cref="Height"/>, or <see cref="Hash32.Zero"/>.</summary>
-    public Hash32 LastHash => _tip.Hash;
+    public override Hash32 LastHash => _tip.Hash;
 
     /// <summary>What recovery found and did.</summary>
-    public RecoveryInfo Recovery { get; private set; }
+    public override RecoveryInfo Recovery => _recovery;
 
     /// <summary>Snapshots recovery passed over, with the reason (for logs and tests).</summary>
     internal IReadOnlyList<string> SkippedSnapshots => _skippedSnapshots;
@@ -84,7 +86,7 @@ public sealed partial class Journal : IDisposable
     /// (height + 1, previous hash = <see cref="LastHash"/>), else <see cref="ArgumentException"/> and nothing
     /// changes. Not durable until <see cref="Commit"/> returns. Writer thread only.
     /// </summary>
-    internal void Append(ReadOnlySpan<byte> encodedBlock, in BlockHeader header)
+    internal override void Append(ReadOnlySpan<byte> encodedBlock, in BlockHeader header)
     {
         ThrowIfUnusable();
         var tip = _tip;
@@ -142,7 +144,7 @@ public sealed partial class Journal : IDisposable
     /// durable. An I/O failure here is final: the journal refuses further use (a failed fsync cannot be
     /// retried safely), and the node must restart and recover. Writer thread only.
     /// </summary>
-    internal void Commit()
+    internal override void Commit()
     {
         ThrowIfUnusable();
         var height = _tip.Height;
@@ -175,7 +177,7 @@ public sealed partial class Journal : IDisposable
     }
 
     /// <summary>Header of the block at <paramref name="height"/> (1..<see cref="Height"/>), from memory.</summary>
-    public BlockHeader ReadHeader(ulong height)
+    public override BlockHeader ReadHeader(ulong height)
     {
         if (height == 0 || height > (ulong)_headers.Count)
         {
@@ -190,7 +192,7 @@ public sealed partial class Journal : IDisposable
     /// the writer runs. A block that is appended but not yet committed is returned once its commit completes
     /// (waiting up to 10 s), so a caller never sees a block a crash could take back.
     /// </summary>
-    public Block ReadBlock(ulong height)
+    public override Block ReadBlock(ulong height)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (height == 0 || height > (ulong)_locations.Count)
@@ -239,7 +241,7 @@ public sealed partial class Journal : IDisposable
     /// output at that height. Atomic: written to a temporary file, fsynced, renamed, directory fsynced. Keeps
     /// the two newest snapshots. Safe on a background thread while the writer appends and commits.
     /// </summary>
-    internal void WriteSnapshot(ulong height, Hash32 blockHash, ReadOnlyMemory<byte> stateBytes)
+    internal override void WriteSnapshot(ulong height, Hash32 blockHash, ReadOnlyMemory<byte> stateBytes)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (height == 0 || height > (ulong)_headers.Count)
@@ -295,9 +297,9 @@ public sealed partial class Journal : IDisposable
     /// Closes the files. Appended records that were not committed are dropped, and so is zero-filled space
     /// after the last committed record: after a clean close a segment ends exactly at its last record.
     /// </summary>
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        if (_disposed)
+        if (_disposed || !disposing)
         {
             return;
         }

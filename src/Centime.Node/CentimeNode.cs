@@ -18,10 +18,10 @@ namespace Centime.Node;
 /// </summary>
 public sealed class CentimeNode : IAsyncDisposable
 {
-    private readonly Journal.Journal _journal;
+    private readonly BlockStore _journal;
     private readonly Sequencer _sequencer;
 
-    private CentimeNode(WebApplication app, Journal.Journal journal, Sequencer sequencer, NodeContext context)
+    private CentimeNode(WebApplication app, BlockStore journal, Sequencer sequencer, NodeContext context)
     {
         App = app;
         _journal = journal;
@@ -113,7 +113,7 @@ public sealed class CentimeNode : IAsyncDisposable
                 logger.LogInformation("Recovery {Phase}: {Done}/{Total}", p.Phase, p.Done, p.Total);
             }
         });
-        var journal = Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync, CreateModules = CreateModules }, progress);
+        var journal = OpenStore(options, data, progress, app.Services.GetRequiredService<ILoggerFactory>());
         var r = journal.Recovery;
         logger.LogInformation("Recovered height {Height} in {Ms} ms (snapshot at {Snapshot}, {Replayed} blocks replayed)",
             journal.Height, sw.ElapsedMilliseconds, r.SnapshotHeight, r.BlocksReplayed);
@@ -198,6 +198,49 @@ public sealed class CentimeNode : IAsyncDisposable
         return new CentimeNode(app, journal, sequencer, context);
     }
 
+    /// <summary>Marker file in the data directory of a node on the PostgreSQL store: an embedded node refuses the
+    /// directory (its blocks are not there), and a PostgreSQL node refuses a directory holding an embedded journal.</summary>
+    public const string PostgresMarkerFile = "store.postgres";
+
+    /// <summary>Opens the block store the options name, refusing a data directory that holds the other store's data.</summary>
+    private static BlockStore OpenStore(NodeOptions options, string data, IProgress<RecoveryProgress> progress, ILoggerFactory loggers)
+    {
+        var marker = Path.Combine(data, PostgresMarkerFile);
+        switch (options.Store)
+        {
+            case NodeOptions.EmbeddedStore:
+                if (File.Exists(marker))
+                {
+                    throw new StoreException($"the data directory {data} belongs to a node on the PostgreSQL store ({PostgresMarkerFile}): its blocks are in PostgreSQL, not here. Start it with --store postgres --pg \"...\", or use an empty directory; nothing was modified.");
+                }
+
+                return Journal.Journal.Open(data, new JournalOptions { Fsync = options.Fsync, CreateModules = CreateModules }, progress);
+            case NodeOptions.PostgresStore:
+                if (string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+                {
+                    throw new StoreException("--store postgres needs --pg \"<Npgsql connection string>\" (e.g. \"Host=db1,db2;Database=centime;Username=centime;Target Session Attributes=primary\").");
+                }
+
+                if (Directory.Exists(data) && Directory.EnumerateFiles(data, "journal-*.seg").Any())
+                {
+                    throw new StoreException($"the data directory {data} holds an embedded journal (journal-*.seg): a node on the PostgreSQL store keeps its blocks in PostgreSQL only, and mixing the two would fork the ledger. Use another --data directory; nothing was modified.");
+                }
+
+                Directory.CreateDirectory(data);
+                var store = Storage.Postgres.PostgresStore.Open(new Storage.Postgres.PostgresStoreOptions
+                {
+                    ConnectionString = options.PostgresConnectionString,
+                    LeaseDuration = options.PostgresLease,
+                    CreateModules = CreateModules,
+                    Logger = loggers.CreateLogger("Centime.Storage.Postgres"),
+                }, progress);
+                File.WriteAllText(marker, "This node keeps its blocks and snapshots in PostgreSQL (centime node --store postgres).\n");
+                return store;
+            default:
+                throw new StoreException($"unknown store '{options.Store}': embedded or postgres");
+        }
+    }
+
     /// <summary>
     /// The governance mode is part of the replicated state (approvals depend on it), so the node journals the mode it is
     /// started in whenever it differs from the state's; the command is in the audit trail.
@@ -274,8 +317,9 @@ public sealed class CentimeNode : IAsyncDisposable
         var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var reg = lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
         using var reg2 = cancellationToken.Register(() => stopping.TrySetResult());
-        await Task.WhenAny(stopping.Task, _sequencer.Stopped);
-        var faulted = _sequencer.Fault is not null;
+        await Task.WhenAny(stopping.Task, _sequencer.Stopped, _journal.Deposed);
+        // A deposed PostgreSQL leader stops at once (the store logged why); its appends were already fenced.
+        var faulted = _sequencer.Fault is not null || _journal.Deposed.IsFaulted;
         await DisposeAsync();
         return faulted ? 1 : 0;
     }

@@ -78,6 +78,24 @@ public sealed class NodeOptions
     /// <summary>The value of <see cref="LogFormat"/> for one JSON object per line.</summary>
     public const string JsonLogs = "json";
 
+    /// <summary>The value of <see cref="Store"/> for the journal on local disk (the default).</summary>
+    public const string EmbeddedStore = "embedded";
+
+    /// <summary>The value of <see cref="Store"/> for the journal on PostgreSQL (docs/replication.md).</summary>
+    public const string PostgresStore = "postgres";
+
+    /// <summary>Where blocks and snapshots are kept (<c>centime node --store</c>): <c>embedded</c> (segment files in the
+    /// data directory, the default) or <c>postgres</c> (<see cref="PostgresConnectionString"/>; the data directory then
+    /// holds only local files such as the operator key).</summary>
+    public string Store { get; set; } = EmbeddedStore;
+
+    /// <summary>Npgsql connection string of the PostgreSQL store (<c>centime node --pg</c>); several hosts with
+    /// <c>Target Session Attributes=primary</c> find the primary after a database failover.</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>How long the PostgreSQL leader lease lasts without renewal (<c>centime node --lease-seconds</c>).</summary>
+    public TimeSpan PostgresLease { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Console log format: <c>text</c> (one line each, default) or <c>json</c> (one JSON object per line, with
     /// its scopes, e.g. the request id, as properties) (<c>centime node --log-format</c>).</summary>
     public string LogFormat { get; set; } = "text";

@@ -46,7 +46,7 @@ public sealed class Sequencer : IDisposable
     /// <summary>Blocks in flight: one being built while the others wait for, or are in, their fsync.</summary>
     private const int Slots = 3;
 
-    private readonly Journal.Journal _journal;
+    private readonly Journal.BlockStore _journal;
     private readonly SequencerOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _queueLock = new();
@@ -77,7 +77,7 @@ public sealed class Sequencer : IDisposable
     private readonly object _durableSignal = new();
     private TaskCompletionSource _durableAdvanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Sequencer(Journal.Journal journal, SequencerOptions? options = null, ILogger? logger = null)
+    public Sequencer(Journal.BlockStore journal, SequencerOptions? options = null, ILogger? logger = null)
     {
         _journal = journal;
         _options = options ?? new SequencerOptions();
@@ -114,7 +114,8 @@ public sealed class Sequencer : IDisposable
     /// <summary>The state. Read it only inside <see cref="ReadLock"/>.</summary>
     public LedgerState State => _journal.State;
 
-    public Journal.Journal Journal => _journal;
+    /// <summary>The block store: the embedded journal or PostgreSQL (its writer members are the sequencer's alone).</summary>
+    public Journal.BlockStore Journal => _journal;
 
     /// <summary>Height of the last block that is durable (fsynced). The state may be ahead of it.</summary>
     public ulong DurableHeight => Volatile.Read(ref _durableHeight);
@@ -239,7 +240,7 @@ public sealed class Sequencer : IDisposable
 
     /// <summary>Commands and blocks the journal holds above <paramref name="snapshotHeight"/>: what the next
     /// recovery would replay. Read from the in-memory headers, so a restart does not reset the cadence.</summary>
-    private static (long Commands, long Blocks) JournaledAbove(Journal.Journal journal, ulong snapshotHeight)
+    private static (long Commands, long Blocks) JournaledAbove(Journal.BlockStore journal, ulong snapshotHeight)
     {
         long commands = 0;
         for (var height = snapshotHeight + 1; height <= journal.Height; height++)

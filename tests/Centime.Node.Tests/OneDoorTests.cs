@@ -23,6 +23,8 @@ public sealed class OneDoorTests
         (typeof(LedgerState), ["ApplyBlock", "Execute", "ExecuteAsOwner", "SetFrozen", "SetCoinGuard", "SetModuleOwned", "CreateCoinForModule"]),
         (typeof(LedgerModule), ["Apply", "OnBeforeBlock", "OnBlockStart", "ReadSnapshot"]),
         (typeof(Journal.Journal), ["Append", "Commit", "WriteSnapshot"]),
+        (typeof(Journal.BlockStore), ["Append", "Commit", "WriteSnapshot"]),
+        (typeof(Storage.Postgres.PostgresStore), ["Append", "Commit", "WriteSnapshot"]),
     ];
 
     [Fact]
@@ -43,7 +45,7 @@ public sealed class OneDoorTests
     [Fact]
     public void EdgeAssemblies_AreNotFriendsOfTheCore()
     {
-        var core = new[] { typeof(LedgerState).Assembly, typeof(Journal.Journal).Assembly, typeof(Sequencer).Assembly };
+        var core = new[] { typeof(LedgerState).Assembly, typeof(Journal.Journal).Assembly, typeof(Sequencer).Assembly, typeof(Storage.Postgres.PostgresStore).Assembly };
         foreach (var assembly in core)
         {
             var friends = assembly.GetCustomAttributes<InternalsVisibleToAttribute>().Select(a => a.AssemblyName.Split(',')[0].Trim()).ToList();

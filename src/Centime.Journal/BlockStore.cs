@@ -1,0 +1,88 @@
+using Centime.Ledger;
+
+namespace Centime.Journal;
+
+/// <summary>
+/// Where sealed blocks and snapshots are kept: the embedded <see cref="Journal"/> (segment files on local disk, the
+/// default) or the PostgreSQL store (Centime.Storage.Postgres, docs/replication.md). Opening a store recovers the
+/// state; then the sequencer alone calls the writer members (<see cref="Append"/> to queue a block,
+/// <see cref="Commit"/> to make every queued block durable — one group commit — and <see cref="WriteSnapshot"/>),
+/// which are internal to the core (OneDoorTests). Readers on any thread use the public members.
+/// </summary>
+public abstract class BlockStore : IDisposable
+{
+    private static readonly Task Never = new TaskCompletionSource().Task;
+
+    /// <summary>The recovered state. The sequencer owns it from here on and keeps applying blocks to it.</summary>
+    public abstract LedgerState State { get; }
+
+    /// <summary>Height of the last appended block (0 = empty). After opening it is the last durable block.</summary>
+    public abstract ulong Height { get; }
+
+    /// <summary>Header hash of the block at <see cref="Height"/>, or <see cref="Hash32.Zero"/>.</summary>
+    public abstract Hash32 LastHash { get; }
+
+    /// <summary>What recovery found and did.</summary>
+    public abstract RecoveryInfo Recovery { get; }
+
+    /// <summary>Header of the block at <paramref name="height"/> (1..<see cref="Height"/>), from memory.</summary>
+    public abstract BlockHeader ReadHeader(ulong height);
+
+    /// <summary>Reads, verifies and decodes the block at <paramref name="height"/>; never a block that is not durable.</summary>
+    public abstract Block ReadBlock(ulong height);
+
+    /// <summary>Completes, with the reason, when this node may no longer append to the store although nothing failed
+    /// on its side: a PostgreSQL leader whose lease another node took (fenced). The node stops sequencing then.
+    /// Never completes for the embedded journal.</summary>
+    public virtual Task Deposed => Never;
+
+    /// <summary>Queues one block (the encoding from <see cref="Block.Seal"/>, starting with
+    /// <paramref name="header"/>, which must follow the previous one). Not durable until <see cref="Commit"/>
+    /// returns. Sequencer only.</summary>
+    internal abstract void Append(ReadOnlySpan<byte> encodedBlock, in BlockHeader header);
+
+    /// <summary>Makes every appended block durable, all at once; returns only when they are. A failure is final
+    /// (the node restarts and recovers). Sequencer only.</summary>
+    internal abstract void Commit();
+
+    /// <summary>Stores a snapshot of the state after block <paramref name="height"/> whose header hash is
+    /// <paramref name="blockHash"/>; safe on a background thread while the writer appends and commits.</summary>
+    internal abstract void WriteSnapshot(ulong height, Hash32 blockHash, ReadOnlyMemory<byte> stateBytes);
+
+    /// <summary>Closes the store; appended blocks that were not committed are dropped.</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Dispose(bool disposing);
+
+    /// <summary>
+    /// Applies one recovered block to <paramref name="state"/> and checks every recorded result code against the
+    /// recomputed one (the state machine is deterministic, so a difference means the stored blocks, the snapshot or
+    /// the code is not what wrote them). Returns null, or why the block does not replay. Shared by every store.
+    /// </summary>
+    internal static string? ReplayBlock(LedgerState state, Block block, CommandResult[] results)
+    {
+        var height = block.Header.Height;
+        try
+        {
+            state.ApplyBlock(height, block.Header.Timestamp, block.Commands, results, block.Header.Rules);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException)
+        {
+            return $"replay failed at height {height}: {ex.Message}";
+        }
+
+        for (var i = 0; i < block.Results.Length; i++)
+        {
+            if (results[i].Code != block.Results[i])
+            {
+                return $"replay diverged at height {height}: command {i} was recorded as {block.Results[i]} but replays as {results[i].Code}";
+            }
+        }
+
+        return null;
+    }
+}

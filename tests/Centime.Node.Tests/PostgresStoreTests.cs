@@ -1,0 +1,309 @@
+using System.Collections.Concurrent;
+using Centime.Client;
+using Centime.Journal;
+using Centime.Storage.Postgres;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Centime.Node.Tests;
+
+/// <summary>One real PostgreSQL 15 server (Debian's, started by the tests in a temporary directory on a loopback port)
+/// for the whole run; every test gets its own database. Killed on dispose, even when a test fails.</summary>
+public sealed class PostgresFixture : IDisposable
+{
+    private readonly Lazy<TemporaryPostgres> _server = new(() => TemporaryPostgres.Start(TimeSpan.FromSeconds(60)));
+
+    public TemporaryPostgres Server => _server.Value;
+
+    public void Dispose()
+    {
+        if (_server.IsValueCreated)
+        {
+            _server.Value.Dispose();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "postgres";
+}
+
+/// <summary>
+/// The journal on PostgreSQL (issue 14, docs/replication.md): a node on the postgres store restarts from the database
+/// alone; a SIGKILLed node loses nothing it acknowledged; a second leader is refused and a deposed one appends nothing;
+/// bad configuration is refused with a clear message and changes nothing.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    private static string TempDirectory() => Path.Combine(Path.GetTempPath(), "centime-pgtest-" + Guid.NewGuid().ToString("N"));
+
+    private static Action<NodeOptions> OnPostgres(string connectionString, Action<NodeOptions>? more = null) => o =>
+    {
+        o.Store = NodeOptions.PostgresStore;
+        o.PostgresConnectionString = connectionString;
+        o.PostgresLease = TimeSpan.FromSeconds(2);
+        more?.Invoke(o);
+    };
+
+    /// <summary>Mints in batches; returns the id of the last transfer.</summary>
+    private static async Task<string> MintAsync(TestNode node, string coin, int batches, int perBatch)
+    {
+        var last = "";
+        var supply = Centime.Ledger.Coin.SupplyAccountOf(coin).ToString();
+        for (var b = 0; b < batches; b++)
+        {
+            var transfers = Enumerable.Range(0, perBatch).Select(i => new TransferRequest
+            {
+                Id = Ids.Next(),
+                Coin = coin,
+                Debit = supply,
+                Credit = Centime.Ledger.Address.Derive($"pg-{coin}-{i % 7}").ToString(),
+                Amount = (1 + i).ToString(),
+            }).ToList();
+            var r = await node.Client.SubmitTransfersAsync(transfers);
+            Assert.All(r.Results, x => Assert.Equal("ok", x.Result));
+            last = transfers[^1].Id;
+        }
+
+        return last;
+    }
+
+    [Fact]
+    public async Task NewNode_WithAnEmptyDirectory_ReachesTheSameStateHashFromPostgresAlone()
+    {
+        var db = postgres.Server.CreateDatabase();
+        Centime.Ledger.Hash32 hash;
+        ulong height;
+        string lastId;
+        await using (var first = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db, o => o.SnapshotEveryBlocks = 3)))
+        {
+            await first.Client.CreateCoinAsync(new CreateCoinRequest("PGUSD", "USD"));
+            lastId = await MintAsync(first, "PGUSD", batches: 8, perBatch: 50);
+            using (var view = first.Node.Context.Read())
+            {
+                hash = view.State.ComputeStateHash();
+                height = view.Height;
+            }
+        }
+
+        Assert.True(height >= 9, $"height {height}");
+        using (var connection = new NpgsqlConnection(db))
+        {
+            connection.Open();
+            using var count = new NpgsqlCommand("SELECT count(*), max(height), (SELECT count(*) FROM centime_snapshots) FROM centime_blocks", connection);
+            using var reader = count.ExecuteReader();
+            reader.Read();
+            Assert.Equal((long)height, reader.GetInt64(0));
+            Assert.Equal((long)height, reader.GetInt64(1));
+            Assert.InRange(reader.GetInt64(2), 1, 2); // the two newest are kept
+        }
+
+        // Another machine: nothing local at all, same database.
+        await using var second = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db));
+        using (var view = second.Node.Context.Read())
+        {
+            Assert.Equal(height, view.Height);
+            Assert.Equal(hash, view.State.ComputeStateHash());
+        }
+
+        Assert.True(second.Node.Context.Sequencer.Journal.Recovery.SnapshotHeight > 0, "recovery started from a snapshot stored in PostgreSQL");
+        var transfer = await second.Client.GetTransferAsync(lastId);
+        Assert.Equal("PGUSD", transfer.Coin);
+        var block = await second.Client.GetBlockAsync(height);
+        Assert.Equal(height, block.Height);
+    }
+
+    [Fact]
+    public async Task SecondLeader_IsRefusedWithAClearError_AndAppendsNothing()
+    {
+        var db = postgres.Server.CreateDatabase();
+        await using var leader = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db));
+        await leader.Client.CreateCoinAsync(new CreateCoinRequest("TWO", "USD"));
+        var before = leader.Node.Context.Sequencer.DurableHeight;
+        var ex = await Assert.ThrowsAsync<StoreException>(() => TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db)));
+        output.WriteLine(ex.Message);
+        Assert.Contains("another node holds the leader lease", ex.Message, StringComparison.Ordinal);
+        await MintAsync(leader, "TWO", 1, 5); // the leader was not disturbed
+        Assert.Equal(before + 1, leader.Node.Context.Sequencer.DurableHeight);
+    }
+
+    [Fact]
+    public async Task DeposedLeader_AppendsNothing_StopsAndSaysWhy_NoForkNoDuplicateHeight()
+    {
+        var db = postgres.Server.CreateDatabase();
+        await using var old = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db));
+        await old.Client.CreateCoinAsync(new CreateCoinRequest("FENCE", "USD"));
+        await MintAsync(old, "FENCE", 2, 10);
+
+        // A newer leader takes the lease (as a node whose predecessor's lease expired would: term + 1).
+        using (var connection = new NpgsqlConnection(db))
+        {
+            connection.Open();
+            using var take = new NpgsqlCommand("UPDATE centime_lease SET term = term + 1, holder = 'usurper', expires_at = now() + interval '1 hour'", connection);
+            Assert.Equal(1, take.ExecuteNonQuery());
+        }
+
+        var heightBefore = BlockCount(db);
+        var supply = Centime.Ledger.Coin.SupplyAccountOf("FENCE").ToString();
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => old.Client.SubmitTransfersAsync(
+            [new TransferRequest { Id = Ids.Next(), Coin = "FENCE", Debit = supply, Credit = Holders.Alice, Amount = "1" }]));
+        output.WriteLine(refused.Message);
+        Assert.Equal(heightBefore, BlockCount(db));
+        var deposed = await Assert.ThrowsAsync<StoreException>(() => old.Node.Context.Sequencer.Journal.Deposed.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("deposed", deposed.Message, StringComparison.Ordinal);
+        Assert.Contains("usurper", deposed.Message, StringComparison.Ordinal);
+        Assert.NotNull(old.Node.Context.Sequencer.Fault);
+    }
+
+    [Fact]
+    public async Task KillNine_UnderLoad_EveryAcknowledgedTransferIsPresentAfterRestart()
+    {
+        var seed = Random.Shared.Next();
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var db = postgres.Server.CreateDatabase();
+        const string key = "ck_pg_crash_operator_key_012345";
+        var acked = new ConcurrentBag<string>();
+        var supply = Centime.Ledger.Coin.SupplyAccountOf("KILL").ToString();
+        var next = 0;
+        for (var cycle = 0; cycle < 2; cycle++)
+        {
+            var data = TempDirectory(); // a fresh machine each time: only PostgreSQL remembers
+            Directory.CreateDirectory(data);
+            await File.WriteAllTextAsync(Path.Combine(data, "operator.key"), key);
+            using var node = NodeProcess.Start(data, NodeProcess.FreePort(), "--sandbox", "--store", "postgres", "--pg", db, "--lease-seconds", "1");
+            Assert.True(await node.WaitHealthyAsync(TimeSpan.FromSeconds(60)), $"cycle {cycle}: node did not start:\n{node.Output}");
+            using var client = new CentimeClient(new Uri(node.Url), key);
+            if (cycle == 0)
+            {
+                await client.CreateCoinAsync(new CreateCoinRequest("KILL", "USD"));
+            }
+
+            foreach (var id in acked)
+            {
+                var t = await client.GetTransferAsync(id);
+                Assert.Equal(id, t.Id);
+            }
+
+            output.WriteLine($"cycle {cycle}: {acked.Count} acknowledged transfers present");
+            using var stop = new CancellationTokenSource();
+            var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var ids = Enumerable.Range(0, 20).Select(_ => (Interlocked.Increment(ref next) + ((long)seed << 20)).ToString()).ToList();
+                    try
+                    {
+                        var r = await client.SubmitTransfersAsync(ids.Select(id => new TransferRequest { Id = id, Coin = "KILL", Debit = supply, Credit = Holders.Bob, Amount = "3" }).ToList());
+                        Assert.All(r.Results, x => Assert.Equal("ok", x.Result));
+                        foreach (var id in ids)
+                        {
+                            acked.Add(id);
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or CentimeApiException)
+                    {
+                        return;
+                    }
+                }
+            })).ToArray();
+            await Task.Delay(random.Next(300, 900));
+            node.KillHard();
+            stop.Cancel();
+            await Task.WhenAll(writers);
+        }
+
+        Assert.False(acked.IsEmpty, "nothing was acknowledged");
+        using var last = NodeProcess.Start(TempDirectory(), NodeProcess.FreePort(), "--sandbox", "--store", "postgres", "--pg", db, "--lease-seconds", "1");
+        Assert.True(await last.WaitHealthyAsync(TimeSpan.FromSeconds(60)), last.Output);
+        using var check = new CentimeClient(new Uri(last.Url), key);
+        var bob = await check.GetAccountAsync(Holders.Bob);
+        var balance = UInt128.Parse(bob.Balances.Single(b => b.Coin == "KILL").Balance);
+        Assert.True(balance >= (UInt128)acked.Count * 3, $"balance {balance} < 3 × {acked.Count} acknowledged");
+        foreach (var id in acked)
+        {
+            Assert.Equal(id, (await check.GetTransferAsync(id)).Id);
+        }
+
+        AssertNoForkOrDuplicate(db);
+    }
+
+    [Fact]
+    public async Task UnreachableDatabase_IsRefusedClearly()
+    {
+        var port = NodeProcess.FreePort(); // nobody listens there
+        var ex = await Assert.ThrowsAsync<StoreException>(() => TestNode.StartAsync(TempDirectory(),
+            OnPostgres($"Host=127.0.0.1;Port={port};Username=centime;Database=nowhere;Timeout=3")));
+        Assert.True(ex.Unreachable);
+        Assert.Contains("cannot reach PostgreSQL", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"port {port}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NewerSchemaVersion_IsRefusedAndLeftAlone()
+    {
+        var db = postgres.Server.CreateDatabase();
+        await (await TestNode.StartAsync(TempDirectory(), OnPostgres(db))).DisposeAsync(); // creates the schema
+        Execute(db, "UPDATE centime_schema SET version = 99");
+        var ex = await Assert.ThrowsAsync<StoreException>(() => TestNode.StartAsync(TempDirectory(), OnPostgres(db)));
+        Assert.Contains("schema is at version 99", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(99, Scalar<int>(db, "SELECT version FROM centime_schema"));
+    }
+
+    [Fact]
+    public async Task EmbeddedAndPostgresData_AreNeverMixed()
+    {
+        var db = postgres.Server.CreateDatabase();
+        var embeddedDir = TempDirectory();
+        var embeddedNode = await TestNode.StartSandboxAsync(embeddedDir);
+        await embeddedNode.Client.CreateCoinAsync(new CreateCoinRequest("MIX", "USD"));
+        await embeddedNode.StopAsync(); // an embedded journal with a block lives here now
+        var onPg = await Assert.ThrowsAsync<StoreException>(() => TestNode.StartAsync(embeddedDir, OnPostgres(db)));
+        Assert.Contains("holds an embedded journal", onPg.Message, StringComparison.Ordinal);
+
+        var pgDir = TempDirectory();
+        await (await TestNode.StartAsync(pgDir, OnPostgres(db))).StopAsync();
+        var embedded = await Assert.ThrowsAsync<StoreException>(() => TestNode.StartAsync(pgDir));
+        Assert.Contains("belongs to a node on the PostgreSQL store", embedded.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(pgDir, "journal-*.seg"));
+    }
+
+    private static long BlockCount(string db) => Scalar<long>(db, "SELECT count(*) FROM centime_blocks");
+
+    /// <summary>Heights 1..n with no gap or repeat, each block naming the hash of the one before: one chain, no fork.</summary>
+    private static void AssertNoForkOrDuplicate(string db)
+    {
+        using var connection = new NpgsqlConnection(db);
+        connection.Open();
+        using var command = new NpgsqlCommand("SELECT height, previous_hash, hash FROM centime_blocks ORDER BY height", connection);
+        using var reader = command.ExecuteReader();
+        var expected = 1L;
+        byte[] previous = new byte[32];
+        while (reader.Read())
+        {
+            Assert.Equal(expected, reader.GetInt64(0));
+            Assert.Equal(previous, reader.GetFieldValue<byte[]>(1));
+            previous = reader.GetFieldValue<byte[]>(2);
+            expected++;
+        }
+    }
+
+    private static void Execute(string db, string sql)
+    {
+        using var connection = new NpgsqlConnection(db);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    private static T Scalar<T>(string db, string sql)
+    {
+        using var connection = new NpgsqlConnection(db);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return (T)command.ExecuteScalar()!;
+    }
+}
