@@ -15,6 +15,11 @@ public sealed class LedgerBenchOptions
     public int Seconds { get; init; } = 5;
     public int Accounts { get; init; } = 1_000_000;
     public string? Directory { get; init; }
+
+    /// <summary><c>embedded</c> (every phase) or <c>postgres</c>: durable batches on the embedded journal and on a
+    /// PostgreSQL the bench starts itself, side by side, single-transfer latency and recovery on PostgreSQL, and
+    /// pgbench TPC-B on the same server for the ceiling.</summary>
+    public string Store { get; init; } = "embedded";
 }
 
 /// <summary>
@@ -33,6 +38,21 @@ public static class LedgerBench
         var dir = options.Directory ?? Path.Combine(Path.GetTempPath(), "centime-bench-" + Guid.NewGuid().ToString("N"));
         var rows = new List<(string What, string Figure, string Conditions)>();
         AnsiConsole.MarkupLine($"[bold]centime bench ledger[/]: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {options.Seconds} s per phase, data in {Markup.Escape(dir)}");
+        if (options.Store == "postgres")
+        {
+            try
+            {
+                rows.AddRange(await PostgresBench.RunAsync(dir, options.Seconds, ct));
+            }
+            finally
+            {
+                BenchOutput.DeleteScratch(dir);
+            }
+
+            BenchOutput.PrintTable(rows);
+            return 0;
+        }
+
         try
         {
             rows.Add(InMemoryApply(options.Seconds));
@@ -168,7 +188,14 @@ public static class LedgerBench
 
     private static async Task<List<(string, string, string)>> DurableBatchesAsync(string dir, int seconds, CancellationToken ct)
     {
-        var journal = Journal.Journal.Open(Path.Combine(dir, "durable"));
+        var (rows, _) = await DurableBatchesAsync(Journal.Journal.Open(Path.Combine(dir, "durable")), "durable node, batches of 8,189", "fdatasync per block", seconds, ct);
+        return rows;
+    }
+
+    /// <summary>Durable batches of 8,189 transfers from 3 submitters through the sequencer onto <paramref name="journal"/>
+    /// (disposed at the end); returns the rows and the rate.</summary>
+    internal static async Task<(List<(string, string, string)> Rows, double Rate)> DurableBatchesAsync(Journal.BlockStore journal, string label, string durability, int seconds, CancellationToken ct)
+    {
         using var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, SnapshotOnShutdown = false });
         var supply = Coin.SupplyAccountOf("NUSD");
         await sequencer.SubmitAsync([Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1"))]);
@@ -216,16 +243,20 @@ public static class LedgerBench
         var height = sequencer.State.Height;
         sequencer.Dispose();
         journal.Dispose();
-        return
+        return (
         [
-            ("durable node, batches of 8,189", $"{committed / elapsed:N0} transfers/s", $"fdatasync per block, 3 submitters, {height:N0} blocks (target ≥ 1,000,000/s)"),
+            (label, $"{committed / elapsed:N0} transfers/s", $"{durability}, 3 submitters, {height:N0} blocks (target ≥ 1,000,000/s)"),
             ("  batch commit latency", $"p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms", "submit → durable, including queueing behind other batches (target p99 ≤ 10 ms)"),
-        ];
+        ], committed / elapsed);
     }
 
-    private static async Task<(string, string, string)> SingleTransferLatencyAsync(string dir, int seconds, CancellationToken ct)
+    private static Task<(string, string, string)> SingleTransferLatencyAsync(string dir, int seconds, CancellationToken ct) =>
+        SingleTransferLatencyAsync(Journal.Journal.Open(Path.Combine(dir, "durable")), "fdatasync each", seconds, ct);
+
+    /// <summary>Sequential single transfers under light load onto <paramref name="journal"/> (which holds the durable
+    /// phase's funded holders; disposed at the end, after a snapshot).</summary>
+    internal static async Task<(string, string, string)> SingleTransferLatencyAsync(Journal.BlockStore journal, string durability, int seconds, CancellationToken ct)
     {
-        var journal = Journal.Journal.Open(Path.Combine(dir, "durable"));
         using var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, SnapshotOnShutdown = true });
         var holders = Enumerable.Range(0, 100).Select(i => Address.Derive("bench-holder-" + i)).ToArray();
         UInt128 id = (UInt128)1 << 90;
@@ -249,7 +280,7 @@ public static class LedgerBench
         sequencer.Dispose();
         journal.Dispose();
         return ("one transfer, light load", $"p50 {Percentile(latencies, 0.50):F3} ms, p99 {Percentile(latencies, 0.99):F3} ms",
-            $"{latencies.Count:N0} sequential single-transfer requests, fdatasync each (target p99 ≤ 1 ms)");
+            $"{latencies.Count:N0} sequential single-transfer requests, {durability} (target p99 ≤ 1 ms)");
     }
 
     private static List<(string, string, string)> Replay(string dir)

@@ -10,8 +10,10 @@ internal static class BenchCommands
         var bench = new Command("bench", "Benchmarks that print figures with their conditions (see docs/benchmarks.md).");
         var seconds = new Option<int>("--seconds") { Description = "Seconds per measured phase", DefaultValueFactory = _ => 5 };
         var accounts = new Option<int>("--accounts") { Description = "Funded accounts for the memory measurement", DefaultValueFactory = _ => 1_000_000 };
-        var ledger = new Command("ledger", "Ledger: in-memory apply, durable node, single-transfer latency, replay, memory per account.") { seconds, accounts };
-        ledger.SetAction((parse, ct) => LedgerBench.RunAsync(new LedgerBenchOptions { Seconds = parse.GetValue(seconds), Accounts = parse.GetValue(accounts) }, ct));
+        var store = new Option<string>("--store") { Description = "embedded: every ledger phase; postgres: durable batches on the embedded journal and on a PostgreSQL the bench starts, side by side, with pgbench TPC-B as the ceiling", DefaultValueFactory = _ => "embedded" };
+        store.AcceptOnlyFromAmong("embedded", "postgres");
+        var ledger = new Command("ledger", "Ledger: in-memory apply, durable node, single-transfer latency, replay, memory per account.") { seconds, accounts, store };
+        ledger.SetAction((parse, ct) => LedgerBench.RunAsync(new LedgerBenchOptions { Seconds = parse.GetValue(seconds), Accounts = parse.GetValue(accounts), Store = parse.GetValue(store)! }, ct));
         bench.Add(ledger);
         var signed = new Command("signed", "Holder-signed (EIP-3009) transfers end to end over HTTP, and signature recovery per backend.") { seconds };
         signed.SetAction((parse, ct) => SignedBench.RunAsync(new SignedBenchOptions { Seconds = parse.GetValue(seconds) }, ct));
