@@ -219,43 +219,34 @@ internal static class IssuanceCommands
 
     private static Command CreateRedeem()
     {
-        var holder = new Option<string?>("--holder") { Description = "Holder whose coins are burned (minter, on the holder's behalf)" };
-        var wallet = new Option<string?>("--wallet") { Description = "Redeem your own coins: the holder's wallet signs the request (no operator key)" };
+        var wallet = new Option<string>("--wallet") { Description = "The holder's wallet: it signs the request (EIP-712 Redemption); no operator key", Required = true };
         var amount = new Option<string>("--amount") { Description = "Amount in whole coins", Required = true };
         var payTo = new Option<string>("--pay-to") { Description = "Payout instruction: the holder's bank account", Required = true };
-        var command = new Command("redeem", "Burn coins and create a payout instruction with a deadline: your own with --wallet (EIP-712 Redemption), or a holder's with --holder (minter).")
+        var command = new Command("redeem", "Redeem your own coins: your wallet signs an EIP-712 Redemption; the coins are burned and the issuer owes a payout by a deadline.")
         {
-            CoinOption, holder, wallet, amount, payTo, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
+            CoinOption, wallet, amount, payTo, WalletCommands.KeystoreDir, WalletCommands.PasswordFile,
         };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var minor = await MinorAsync(api, coin, parse.GetValue(amount)!, ct);
-            if (parse.GetValue(wallet) is { } walletName)
+            var key = WalletCommands.LoadPrivateKey(parse, parse.GetValue(wallet)!);
+            var signer = new HolderSigner(key);
+            Array.Clear(key);
+            var coinInfo = await api.GetCoinAsync(coin, ct);
+            var signed = signer.SignRedemption(coinInfo.Domain, UInt128.Parse(minor, CultureInfo.InvariantCulture), parse.GetValue(payTo)!,
+                (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600);
+            var outcome = await api.RedeemAsync(coin, signed, ct);
+            if (CliContext.WantsJson(parse))
             {
-                var key = WalletCommands.LoadPrivateKey(parse, walletName);
-                var signer = new HolderSigner(key);
-                Array.Clear(key);
-                var coinInfo = await api.GetCoinAsync(coin, ct);
-                var domain = coinInfo.Domain;
-                var signed = signer.SignRedemption(domain, UInt128.Parse(minor, CultureInfo.InvariantCulture), parse.GetValue(payTo)!,
-                    (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600);
-                var outcome = await api.RedeemAsync(coin, signed, ct);
-                if (CliContext.WantsJson(parse))
-                {
-                    CliContext.PrintJson(outcome);
-                    return CliContext.ExitOk;
-                }
-
-                var r = outcome.Redemption;
-                var due = DateTimeOffset.FromUnixTimeMilliseconds((long)(r.Deadline / 1_000_000UL)).ToString("u", CultureInfo.InvariantCulture);
-                Console.Out.WriteLine($"redemption {r.Id}: {CoinUnits.Format(r.Amount, coinInfo.Decimals)} {coinInfo.Symbol} of {r.Holder} burned at height {outcome.Height}; payout due by {due}");
+                CliContext.PrintJson(outcome);
                 return CliContext.ExitOk;
             }
 
-            var request = new RedeemRequest { Holder = parse.GetValue(holder) ?? throw new UsageException("give --wallet (your own coins) or --holder (minter)"), Amount = minor, PayTo = parse.GetValue(payTo) };
-            PrintOutcome(parse, await api.RedeemAsync(coin, request, ct));
+            var r = outcome.Redemption;
+            var due = DateTimeOffset.FromUnixTimeMilliseconds((long)(r.Deadline / 1_000_000UL)).ToString("u", CultureInfo.InvariantCulture);
+            Console.Out.WriteLine($"redemption {r.Id}: {CoinUnits.Format(r.Amount, coinInfo.Decimals)} {coinInfo.Symbol} of {r.Holder} burned at height {outcome.Height}; payout due by {due}");
             return CliContext.ExitOk;
         }));
         return command;

@@ -58,9 +58,6 @@ public sealed partial class CentimeClient
     public Task<List<RedemptionInfo>> ListRedemptionsAsync(string coin, string? status = null, CancellationToken ct = default) =>
         GetAsync<List<RedemptionInfo>>(IssuancePath(coin, "/redemptions") + (status is null ? "" : "?status=" + Uri.EscapeDataString(status)), ct);
 
-    /// <summary>Burns a holder's coins and creates a payout instruction with a deadline (minter, on the holder's behalf).</summary>
-    public Task<ActionOutcome> RedeemAsync(string coin, RedeemRequest request, CancellationToken ct = default) => PostAsync<ActionOutcome>(IssuancePath(coin, "/redemptions"), request, ct);
-
     /// <summary>Marks a redemption's payout paid (reserve_manager).</summary>
     public Task<ActionOutcome> MarkPayoutPaidAsync(string redemptionId, PayoutPaidRequest request, CancellationToken ct = default) =>
         PostAsync<ActionOutcome>("v1/issuance/redemptions/" + Uri.EscapeDataString(redemptionId) + "/paid", request, ct);

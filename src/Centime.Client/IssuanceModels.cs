@@ -82,16 +82,6 @@ public sealed record MintRequest
     public string? ActionId { get; init; }
 }
 
-/// <summary>Body of POST /v1/issuance/coins/{coin}/redemptions.</summary>
-public sealed record RedeemRequest
-{
-    public string? Holder { get; init; }
-    public string? Amount { get; init; }
-    /// <summary>Payout instruction: the holder's bank account.</summary>
-    public string? PayTo { get; init; }
-    public string? ActionId { get; init; }
-}
-
 /// <summary>Body of POST /v1/issuance/redemptions/{id}/paid.</summary>
 public sealed record PayoutPaidRequest
 {

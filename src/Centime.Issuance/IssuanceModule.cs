@@ -361,6 +361,10 @@ public sealed class IssuanceModule : LedgerModule
                 return k.Requester == BootstrapAdmin || _operators.ContainsKey(k.Requester) ? ResultCode.Ok : ResultCode.OperatorNotFound;
             case RotateKey { OperatorId: BootstrapAdmin }:
                 return ResultCode.ForbiddenRole; // only the bootstrap admin replaces its own key
+            case Redeem when Ledger.Rules >= LedgerRules.HolderSignedRedemption:
+                // No operator burns a holder's coins: the holder signs its own redemption (HolderRedeem), or a lawful
+                // order (seize) is approved by a second person. Older blocks applied a minter's word; they replay so.
+                return ResultCode.HolderSignatureRequired;
             case ConfigureMinter m when Ledger.Rules >= LedgerRules.Governance && (m.Minter == m.Requester || (!Relaxed && ControlChain(m.Minter).Contains(m.Requester))):
                 if ((RolesOf(command.Requester) & OperatorRoles.MinterManager) == 0)
                 {

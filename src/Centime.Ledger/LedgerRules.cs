@@ -32,6 +32,13 @@ public static class LedgerRules
     /// </summary>
     public const ushort ModulesOnIssuedCoins = 3;
 
+    /// <summary>
+    /// Only the holder's signature redeems (issue 12): an operator's redemption on a holder's behalf (a minter's
+    /// <c>Redeem</c>) is refused with <c>holder_signature_required</c>; the holder signs an EIP-712 <c>Redemption</c>
+    /// instead. Blocks before it burned a holder's coins on a minter's word (audited) and still replay that way.
+    /// </summary>
+    public const ushort HolderSignedRedemption = 4;
+
     /// <summary>The version new blocks are applied and sealed under.</summary>
-    public const ushort Current = ModulesOnIssuedCoins;
+    public const ushort Current = HolderSignedRedemption;
 }

@@ -112,28 +112,56 @@ public sealed class IssuanceModuleTests
     {
         var chain = Funded(UInt128.MaxValue);
         Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 300)));
-        var redeem = new Redeem(chain.NextId(), "m1", 1, Alice, 100, "IBAN DE89");
-        Assert.Equal(ResultCode.Ok, chain.One(redeem));
+        var nonce = Hash32.Sha256([9]);
+        var redeem = new HolderRedeem(1, Alice, 100, "IBAN DE89", nonce, (chain.State.NextTimestamp / 1_000_000_000UL) + 3600);
+        Assert.Equal([ResultCode.Ok], chain.Apply(chain.State.NextTimestamp, Command.Of(redeem)));
         Assert.Equal((UInt128)200, chain.Module.Supply(1));
-        var r = chain.Module.RedemptionById(redeem.ActionId)!;
+        var redemptionId = HolderRedeem.IdOf(1, Alice, nonce);
+        var r = chain.Module.RedemptionById(redemptionId)!;
         Assert.Equal(IssuanceModule.DeadlineOf(r.RequestedAt, 0), r.Deadline);
         Assert.Equal(r.Deadline, chain.Module.NextDeadline);
         Assert.Equal(DayOfWeek.Wednesday, IssuanceModule.DateOf(r.Deadline).DayOfWeek); // Tuesday + 1 business day
 
         chain.Apply(r.Deadline); // an empty block at the deadline
-        Assert.True(chain.Module.RedemptionById(redeem.ActionId)!.OverdueAt != 0);
+        Assert.True(chain.Module.RedemptionById(redemptionId)!.OverdueAt != 0);
         Assert.Equal("payout_overdue", chain.Module.Audit[^1].Event);
         Assert.Null(chain.Module.NextDeadline);
 
         // Summaries in the audit trail show whole coins, as the CLI takes them (100 minor units of a 6-decimal coin).
         var coin = chain.State.GetCoin(1)!;
         Assert.Equal(6, coin.Decimals);
-        Assert.Contains(chain.Module.Audit, e => e.Name == "redeem" && e.Detail.StartsWith($"redeem 0.000100 {coin.Symbol} of ", StringComparison.Ordinal));
         Assert.StartsWith($"payout of 0.000100 {coin.Symbol} to IBAN DE89", chain.Module.Audit[^1].Detail, StringComparison.Ordinal);
-        Assert.Equal(ResultCode.Ok, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", redeem.ActionId, "WIRE-9", "bny")));
+        Assert.Equal(ResultCode.Ok, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", redemptionId, "WIRE-9", "bny")));
         Assert.Equal((UInt128)900, ((BankDeposit)chain.Module.Coin(1)!.Holdings[0]).Amount);
-        Assert.False(chain.Module.RedemptionById(redeem.ActionId)!.PaidOnTime);
-        Assert.Equal(ResultCode.RedemptionAlreadyPaid, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", redeem.ActionId, "WIRE-9", "")));
+        Assert.False(chain.Module.RedemptionById(redemptionId)!.PaidOnTime);
+        Assert.Equal(ResultCode.RedemptionAlreadyPaid, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", redemptionId, "WIRE-9", "")));
+    }
+
+    /// <summary>
+    /// No operator burns a holder's coins (issue 12): a minter's redemption on the holder's behalf is refused under
+    /// <see cref="LedgerRules.HolderSignedRedemption"/> and changes nothing, while the same command in a block sealed
+    /// under older rules (an old journal) still burns, is audited, and replays to the same state.
+    /// </summary>
+    [Fact]
+    public void Redeem_ByAMinter_RefusedUnderCurrentRules_AnOldBlockStillBurnsAndReplays()
+    {
+        var chain = Funded(UInt128.MaxValue);
+        Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 300)));
+        var audit = chain.Module.Audit.Count;
+        var onBehalf = new Redeem(chain.NextId(), "m1", 1, Alice, 100, "IBAN DE89");
+        Assert.Equal(ResultCode.HolderSignatureRequired, chain.One(onBehalf));
+        Assert.True(chain.State.TryGetAccount(1, Alice, out var alice));
+        Assert.Equal((Int128)300, alice.Balance);
+        Assert.Equal(audit, chain.Module.Audit.Count);
+        Assert.Null(chain.Module.RedemptionById(onBehalf.ActionId));
+        Assert.Equal((UInt128)300, chain.Module.Supply(1));
+
+        var old = onBehalf with { ActionId = chain.NextId() };
+        Assert.Equal(ResultCode.Ok, chain.ApplyUnder(LedgerRules.ModulesOnIssuedCoins, chain.State.NextTimestamp, Command.Of(old))[0].Code);
+        Assert.Equal((UInt128)200, chain.Module.Supply(1));
+        Assert.Equal("m1", chain.Module.RedemptionById(old.ActionId)!.RequestedBy);
+        Assert.Contains(chain.Module.Audit, e => e.Name == "redeem" && e.Action == old.ActionId && e.Requester == "m1");
+        Assert.Equal(chain.State.ComputeStateHash(), chain.Replay().ComputeStateHash());
     }
 
     /// <summary>A holder's own signed request (signature checked at admission) runs the same redemption flow, once per
@@ -224,7 +252,8 @@ public sealed class IssuanceModuleTests
         Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 200)));
         var pending = new Mint(chain.NextId(), "m1", 1, "W1", Bob, 300);
         Assert.Equal(ResultCode.Ok, chain.One(pending));
-        Assert.Equal(ResultCode.Ok, chain.One(new Redeem(chain.NextId(), "m1", 1, Alice, 50, "acct")));
+        // A minter's redemption from before LedgerRules.HolderSignedRedemption: snapshots and replay keep it as it was.
+        Assert.Equal(ResultCode.Ok, chain.ApplyUnder(LedgerRules.ModulesOnIssuedCoins, chain.State.NextTimestamp, Command.Of(new Redeem(chain.NextId(), "m1", 1, Alice, 50, "acct")))[0].Code);
         Assert.Equal(ResultCode.Ok, chain.One(new SetPaused(chain.NextId(), "pz", 1, true)));
         Assert.Equal(ResultCode.Ok, chain.One(new SetPolicy(chain.NextId(), "admin", true)));
 

@@ -274,7 +274,8 @@ public sealed class PersistedEnumTests
         Assert.Equal(1, LedgerRules.HolderProtections);
         Assert.Equal(2, LedgerRules.Governance);
         Assert.Equal(3, LedgerRules.ModulesOnIssuedCoins);
-        Assert.True(LedgerRules.Current >= LedgerRules.ModulesOnIssuedCoins);
+        Assert.Equal(4, LedgerRules.HolderSignedRedemption);
+        Assert.True(LedgerRules.Current >= LedgerRules.HolderSignedRedemption);
     }
 
     /// <summary>The persisted widths: changing an underlying type changes every encoding.</summary>

@@ -126,6 +126,32 @@ public sealed partial class IssuanceTests
         return response.IsSuccessStatusCode ? "ok" : (await node.ReadProblemAsync(response)).Code;
     }
 
+    // Holders.Bob's key (the third Hardhat/Anvil default account).
+    private static readonly HolderSigner BobSigner = new(Convert.FromHexString("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"));
+
+    /// <summary>The holder redeems with its own EIP-712 signature (no operator key can): the redemption, or the refusal's code.</summary>
+    internal static async Task<(RedemptionInfo? Redemption, string Code)> HolderRedeemsAsync(TestNode node, HolderSigner holder, string amount, string payTo, string coin = "NUSD")
+    {
+        var info = await node.Anonymous.GetCoinAsync(coin);
+        var signed = holder.SignRedemption(info.Domain, UInt128.Parse(amount, CultureInfo.InvariantCulture), payTo, (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600);
+        try
+        {
+            return ((await node.Anonymous.RedeemAsync(coin, signed)).Redemption, "ok");
+        }
+        catch (CentimeApiException e)
+        {
+            return (null, e.Code);
+        }
+    }
+
+    /// <summary><see cref="HolderRedeemsAsync"/> that must succeed.</summary>
+    internal static async Task<RedemptionInfo> RedeemOkAsync(TestNode node, HolderSigner holder, string amount, string payTo)
+    {
+        var (redemption, code) = await HolderRedeemsAsync(node, holder, amount, payTo);
+        Assert.True(redemption is not null, "redemption refused: " + code);
+        return redemption;
+    }
+
     internal static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Day(int offset) => DateTime.UtcNow.AddDays(offset).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -193,27 +219,28 @@ public sealed partial class IssuanceTests
         Assert.Equal("mint_requires_issuance", (await issuer.Node.ReadProblemAsync(raw)).Code);
 
         // 5. Redemption: Bob's coins are burned and a payout instruction is due within one business day.
-        var redeem = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Bob, Amount = "400" + Whole, PayTo = "DE89370400440532013000" });
-        Assert.Equal("executed", redeem.Status);
+        var redeem = await RedeemOkAsync(issuer.Node, BobSigner, "400" + Whole, "DE89370400440532013000"); // Bob signs; no operator key
+        Assert.Equal(("pending", "holder"), (redeem.Status, redeem.RequestedBy));
         Assert.Equal(("600" + Whole, "1000" + Whole, "1000" + Whole), await issuer.FiguresAsync());
         Assert.Equal("400" + Whole, (await issuer.Node.Anonymous.GetAccountAsync(Holders.Bob)).Balances.Single().Balance);
         var redemption = Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=pending"));
-        Assert.Equal(redeem.Action, redemption.Id);
+        Assert.Equal(redeem.Id, redemption.Id);
         Assert.True(redemption.Deadline >= redemption.RequestedAt + (86_400UL * 1_000_000_000UL));
         var burn = await issuer.Node.Anonymous.GetTransferAsync(redemption.BurnTransfer);
         Assert.Equal(Holders.Bob, burn.Debit);
         Assert.Equal(coin.SupplyAccount, burn.Credit);
 
         // 6. The payout leaves the bank: marked paid, the holding falls by the same amount; supply = reserves again.
-        var paid = await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redeem.Action}/paid", new PayoutPaidRequest { Reference = "FED-20261201-77", Holding = "bny" });
+        var paid = await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redeem.Id}/paid", new PayoutPaidRequest { Reference = "FED-20261201-77", Holding = "bny" });
         Assert.Equal("executed", paid.Status);
         Assert.Equal(("600" + Whole, "600" + Whole, "600" + Whole), await issuer.FiguresAsync());
         Assert.Equal("paid", Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=paid")).Status);
-        Assert.Equal("redemption_already_paid", (await issuer.ProblemAsync(422, "rm", HttpMethod.Post, $"v1/issuance/redemptions/{redeem.Action}/paid", new PayoutPaidRequest { Reference = "again" })).Code);
+        Assert.Equal("redemption_already_paid", (await issuer.ProblemAsync(422, "rm", HttpMethod.Post, $"v1/issuance/redemptions/{redeem.Id}/paid", new PayoutPaidRequest { Reference = "again" })).Code);
 
-        // The audit trail tells the same story, with who requested and who approved.
+        // The audit trail tells the same story, with who requested and who approved (the redemption was Bob's own
+        // signed request, not a privileged action: it is in the redemption list, requested by "holder").
         var audit = (await issuer.AuditAsync()).Entries.Where(e => e.Name is "mint" or "redeem" or "mark_payout_paid" or "record_deposit").ToList();
-        Assert.Equal(["record_deposit:executed:rm:", "mint:executed:m1:", "mint:pending_approval:m1:", "mint:approved:m1:m2", "redeem:executed:m1:", "mark_payout_paid:executed:rm:"],
+        Assert.Equal(["record_deposit:executed:rm:", "mint:executed:m1:", "mint:pending_approval:m1:", "mint:approved:m1:m2", "mark_payout_paid:executed:rm:"],
             audit.Select(e => $"{e.Name}:{e.Event}:{e.Requester}:{e.Approver}").ToList());
         Assert.Equal(large.Action, audit[3].Action);
         Assert.All(audit, e => Assert.Equal("NUSD", e.Coin));
@@ -301,7 +328,7 @@ public sealed partial class IssuanceTests
         await issuer.OkAsync<ActionOutcome>("mm", "v1/issuance/coins/NUSD/minters", new MinterRequest { Minter = "m2", Allowance = "10" });
         before = await issuer.StateJsonAsync();
         Assert.Equal("exceeds_minter_allowance", (await issuer.ProblemAsync(422, "m2", HttpMethod.Post, "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "11" })).Code);
-        Assert.Equal("debit_account_not_found", (await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "1", PayTo = "x" })).Code);
+        Assert.Equal("debit_account_not_found", (await HolderRedeemsAsync(issuer.Node, AliceSigner, "1", "x")).Code);
         Assert.Equal("approval_not_found", (await issuer.ProblemAsync(404, "m2", HttpMethod.Post, "v1/issuance/approvals/12345/approve")).Code);
         Assert.Equal("operator_not_found", (await issuer.ProblemAsync(404, "mm", HttpMethod.Post, "v1/issuance/coins/NUSD/minters", new MinterRequest { Minter = "ghost", Allowance = "1" })).Code);
         Assert.Equal("operator_exists", (await issuer.ProblemAsync(409, "admin", HttpMethod.Post, "v1/issuance/operators", new AddOperatorRequest("m1", ["minter"]))).Code);
@@ -354,15 +381,15 @@ public sealed partial class IssuanceTests
         await using var issuer = await Issuer.StartAsync();
         await FundAsync(issuer, "1000");
         await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "500" + Whole });
-        var redeem = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "100" + Whole, PayTo = "acct" });
+        var redeem = await RedeemOkAsync(issuer.Node, AliceSigner, "100" + Whole, "acct");
 
         Assert.Equal("executed", (await issuer.OkAsync<ActionOutcome>("pz", "v1/issuance/coins/NUSD/pause")).Status);
         Assert.Equal("paused", await AlicePaysBobAsync(issuer.Node, "1"));
         Assert.Equal("paused", (await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "1" })).Code);
-        Assert.Equal("paused", (await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "1", PayTo = "acct" })).Code);
+        Assert.Equal("paused", (await HolderRedeemsAsync(issuer.Node, AliceSigner, "1", "acct")).Code);
 
         // What continues: payouts, reserve updates, deposits, reads.
-        await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redeem.Action}/paid", new PayoutPaidRequest { Reference = "W-1", Holding = "bny" });
+        await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redeem.Id}/paid", new PayoutPaidRequest { Reference = "W-1", Holding = "bny" });
         await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/reserves/bny/value", new ValuationRequest { Amount = "950" + Whole });
         await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/deposits", new DepositRequest { Bank = "b", Reference = "W-2", Amount = "1", ValueDate = Today });
         Assert.Equal(("400" + Whole, "950" + Whole, "950" + Whole), await issuer.FiguresAsync());
@@ -382,7 +409,7 @@ public sealed partial class IssuanceTests
         Assert.Equal("freeze", frozen.Name);
         Assert.True((await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
         Assert.Equal("account_frozen", await AlicePaysBobAsync(issuer.Node, "1"));
-        Assert.Equal("account_frozen", (await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "1", PayTo = "x" })).Code);
+        Assert.Equal("account_frozen", (await HolderRedeemsAsync(issuer.Node, AliceSigner, "1", "x")).Code);
         await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice, Frozen = false });
         Assert.Equal("ok", await AlicePaysBobAsync(issuer.Node, "1"));
         Assert.Equal(["freeze:ap", "unfreeze:ap"], (await issuer.AuditAsync()).Entries.Where(e => e.Name.Contains("freeze", StringComparison.Ordinal)).Select(e => e.Name + ":" + e.Requester).ToList());
@@ -395,7 +422,7 @@ public sealed partial class IssuanceTests
         await FundAsync(issuer, "1000");
         await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/coins/NUSD/config", new CoinConfigRequest { RedemptionWindowSeconds = 1 });
         await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "10" + Whole });
-        var redeem = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "5" + Whole, PayTo = "acct" });
+        var redeem = await RedeemOkAsync(issuer.Node, AliceSigner, "5" + Whole, "acct");
         Assert.Empty(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue"));
 
         // No traffic: the sequencer seals an empty block at the deadline, and the module marks the payout overdue.
@@ -407,11 +434,11 @@ public sealed partial class IssuanceTests
             overdue = (await issuer.AuditAsync()).Entries.Where(e => e.Event == "payout_overdue").ToList();
         }
 
-        Assert.Equal(redeem.Action, Assert.Single(overdue).Action);
+        Assert.Equal(redeem.Id, Assert.Single(overdue).Action);
         Assert.Equal("system", overdue[0].Requester);
         var late = Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue"));
         Assert.Equal("overdue", late.Status);
-        await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redeem.Action}/paid", new PayoutPaidRequest { Reference = "late-wire" });
+        await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redeem.Id}/paid", new PayoutPaidRequest { Reference = "late-wire" });
         Assert.Equal("paid_late", Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions")).Status);
         Assert.Empty(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue"));
     }
@@ -444,7 +471,7 @@ public sealed partial class IssuanceTests
             await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "50" + Whole });
             var pending = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Bob, Amount = "200" + Whole });
             Assert.Equal("pending_approval", pending.Status);
-            await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "5" + Whole, PayTo = "acct" });
+            await RedeemOkAsync(issuer.Node, AliceSigner, "5" + Whole, "acct");
             await issuer.OkAsync<ActionOutcome>("pz", "v1/issuance/coins/NUSD/pause");
             before = await issuer.StateJsonAsync();
             keys = new Dictionary<string, string>(issuer.Keys);

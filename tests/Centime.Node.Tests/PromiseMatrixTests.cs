@@ -186,6 +186,39 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
         await world.AssertPromisesAsync();
     }
 
+    /// <summary>
+    /// Redemption burns a holder's coins, so only the holder's signature redeems: no key — the node's operator key, a
+    /// minter's — has a route that burns them on the holder's behalf (the old minter route is gone: 405), and the
+    /// holder's own signed request burns exactly what it says.
+    /// </summary>
+    [Fact]
+    public async Task Redemption_NoOperatorOrMinterKeyBurnsAHoldersCoins_OnlyTheHoldersSignature()
+    {
+        var cell = await world.NewCellAsync();
+        var before = world.AllBalances();
+        var onBehalf = new JsonObject { ["holder"] = cell.Payer.Address, ["amount"] = Amount.ToString(CultureInfo.InvariantCulture), ["payTo"] = "DE89370400440532013000" };
+        foreach (var who in new[] { "m1", "admin" })
+        {
+            using var response = await world.SendAsync(who, HttpMethod.Post, $"v1/issuance/coins/{Usd}/redemptions", onBehalf);
+            var problem = await world.Node.ReadProblemAsync(response);
+            output.WriteLine($"{who} key, redemption of a holder's coins: {(int)response.StatusCode} {problem.Code}");
+            Assert.Equal((405, "method_not_allowed"), ((int)response.StatusCode, problem.Code));
+        }
+
+        // Another party's signature over the payer's redemption does not burn the payer's coins.
+        var forged = cell.Third.Signer.SignRedemption(world.Domain(Usd), Amount, "DE89370400440532013000", NowSeconds + 3600) with { Holder = cell.Payer.Address };
+        using (var refused = await world.Node.Http.PostAsJsonAsync($"v1/coins/{Usd}/redeem", forged, Json))
+        {
+            Assert.Equal("signer_mismatch", await CodeOfAsync(refused));
+        }
+
+        Assert.Equal(before, world.AllBalances());
+        var payerBefore = world.Balance(Usd, cell.Payer.Address);
+        Assert.Equal("ok", await world.RedeemAsync(cell.Payer, Amount));
+        Assert.Equal(payerBefore - Amount, world.Balance(Usd, cell.Payer.Address));
+        await world.AssertPromisesAsync();
+    }
+
     // ------------------------------------------------------------------ the operations
 
     /// <summary>What a cell needs before its condition is applied (a refund's original payment).</summary>
@@ -633,11 +666,11 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
             Assert.Equal("executed", minted.Status);
         }
 
-        /// <summary>The holder redeems: "ok" or the problem code.</summary>
+        /// <summary>The holder redeems with its own EIP-712 Redemption (no operator key): "ok" or the problem code.</summary>
         public async Task<string> RedeemAsync(Party holder, UInt128 amount)
         {
-            using var response = await SendAsync("m1", HttpMethod.Post, $"v1/issuance/coins/{Usd}/redemptions",
-                new RedeemRequest { Holder = holder.Address, Amount = amount.ToString(CultureInfo.InvariantCulture), PayTo = "DE89370400440532013000" });
+            var signed = holder.Signer.SignRedemption(Domain(Usd), amount, "DE89370400440532013000", (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600);
+            using var response = await Node.Http.PostAsJsonAsync($"v1/coins/{Usd}/redeem", signed, Json);
             return await CodeOfAsync(response);
         }
 
@@ -708,7 +741,7 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
             }
         }
 
-        private async Task<HttpResponseMessage> SendAsync(string who, HttpMethod method, string path, object? body = null)
+        public async Task<HttpResponseMessage> SendAsync(string who, HttpMethod method, string path, object? body = null)
         {
             var request = new HttpRequestMessage(method, path);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _keys[who]);

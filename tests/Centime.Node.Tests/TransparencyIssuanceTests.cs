@@ -61,9 +61,10 @@ public sealed class TransparencyIssuanceTests
         await PostAsync(node, keys, "rm", "v1/issuance/coins/NUSD/deposits",
             new DepositRequest { Bank = "Bank of New York Mellon", Reference = "WIRE-1", Amount = "1000" + Whole, ValueDate = Day(0), Holding = "bny" });
         await PostAsync(node, keys, "m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-1", To = Holders.Alice, Amount = "1000" + Whole });
-        var redeem = await PostAsync(node, keys, "m1", "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "400" + Whole, PayTo = "DE89370400440532013000" });
-        await PostAsync(node, keys, "rm", $"v1/issuance/redemptions/{redeem["action"]!.GetValue<string>()}/paid", new PayoutPaidRequest { Reference = "FED-1", Holding = "bny" });
-        await PostAsync(node, keys, "m1", "v1/issuance/coins/NUSD/redemptions", new RedeemRequest { Holder = Holders.Alice, Amount = "100" + Whole, PayTo = "DE89370400440532013000" });
+        var alice = new HolderSigner(Convert.FromHexString("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")); // Holders.Alice's key
+        var redeem = await IssuanceTests.RedeemOkAsync(node, alice, "400" + Whole, "DE89370400440532013000"); // Alice signs her own redemptions
+        await PostAsync(node, keys, "rm", $"v1/issuance/redemptions/{redeem.Id}/paid", new PayoutPaidRequest { Reference = "FED-1", Holding = "bny" });
+        await IssuanceTests.RedeemOkAsync(node, alice, "100" + Whole, "DE89370400440532013000");
 
         // Supply 500 after two burns; the bank holding paid out 400 of 1,000 → 600 eligible; the bill (4,900) does not count.
         var published = await LiabilitiesApiTests.PublishAsync(node, "NUSD");

@@ -60,8 +60,8 @@ public static class IssuanceEndpoints
             .WithSummary("Mint against a deposit through the mint gate (minter); may need a second approval.").Accepts<MintRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Minter);
         g.MapGet("/coins/{coin}/redemptions", (string coin, string? status) => ListRedemptions(node, coin, status)).WithName("ListRedemptions")
             .WithSummary("Redemptions and payout instructions; ?status=pending|overdue|paid (operators).").RequiresAnyOperator();
-        g.MapPost("/coins/{coin}/redemptions", (string coin, Caller caller, HttpContext http) => RedeemAsync(node, caller, coin, http)).WithName("Redeem")
-            .WithSummary("Burn a holder's coins and create a payout instruction with a deadline (minter, on the holder's behalf).").Accepts<RedeemRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Minter);
+        // No route burns a holder's coins on an operator's word: the holder signs (POST /v1/coins/{coin}/redeem). The
+        // issuer's side of a redemption — the payout list, deadlines, marking it paid — stays here for its roles.
         g.MapPost("/redemptions/{id}/paid", (string id, Caller caller, HttpContext http) => MarkPaidAsync(node, caller, id, http)).WithName("MarkPayoutPaid")
             .WithSummary("Mark a payout paid with its bank reference (reserve_manager).").Accepts<PayoutPaidRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.ReserveManager);
         g.MapPost("/coins/{coin}/pause", (string coin, Caller caller, HttpContext http) => SetPausedAsync(node, caller, coin, true, http)).WithName("Pause").WithSummary("Pause a coin (pauser).").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Pauser);
@@ -299,14 +299,6 @@ public static class IssuanceEndpoints
         var number = CoinOf(node, symbol);
         var request = await ReadAsync<MintRequest>(http);
         var command = new Mint(ActionIdOf(request.ActionId), caller.Id, number, Text(request.Deposit, "deposit"), AddressField(request.To, "to"), Amount(request.Amount, "amount"));
-        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
-    }
-
-    private static async Task<IResult> RedeemAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
-    {
-        var number = CoinOf(node, symbol);
-        var request = await ReadAsync<RedeemRequest>(http);
-        var command = new Redeem(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Holder, "holder"), Amount(request.Amount, "amount"), Text(request.PayTo, "payTo"));
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
