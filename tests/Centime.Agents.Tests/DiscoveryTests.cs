@@ -105,12 +105,12 @@ public sealed class DiscoveryTests
         // 4. the stranger lists the same URL paying itself: a listing of its own, beside the genuine one
         using var own = await PostAsync(http, node, Stranger.SignDiscoveryListing(node.Asset.ChainId, Url, Listing(node, Stranger.Address, description: "cheaper!")));
 
-        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_signature"), (claimed.StatusCode, await CodeOf(claimed)));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "signer_mismatch"), (claimed.StatusCode, await CodeOf(claimed)));
         Assert.Equal((HttpStatusCode.Forbidden, "discovery_pay_to_mismatch"), (mismatch.StatusCode, await CodeOf(mismatch)));
         Assert.Equal((HttpStatusCode.Conflict, "discovery_registration_stale"), (replayed.StatusCode, await CodeOf(replayed)));
-        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_signature"), (redirected.StatusCode, await CodeOf(redirected)));
-        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_signature"), (cheaper.StatusCode, await CodeOf(cheaper)));
-        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_signature"), (moved.StatusCode, await CodeOf(moved)));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "signer_mismatch"), (redirected.StatusCode, await CodeOf(redirected)));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "signer_mismatch"), (cheaper.StatusCode, await CodeOf(cheaper)));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "signer_mismatch"), (moved.StatusCode, await CodeOf(moved)));
         Assert.Equal(HttpStatusCode.Created, own.StatusCode);
         var page = await PageAsync(node);
         Assert.Equal(2, page.Pagination.Total);
@@ -166,7 +166,7 @@ public sealed class DiscoveryTests
         }));
         var elapsed = clock.Elapsed;
 
-        Assert.All(reused, r => Assert.Equal((HttpStatusCode.Unauthorized, "invalid_signature"), r));
+        Assert.All(reused, r => Assert.Equal((HttpStatusCode.UnprocessableEntity, "signer_mismatch"), r));
         // The burst, plus at most one refill per period the flood lasted (the machine may be slow).
         var created = flood.Count(s => s.StatusCode == HttpStatusCode.Created);
         Assert.InRange(created, ResourceRegistry.BurstPerPayTo, ResourceRegistry.BurstPerPayTo + (int)(elapsed.TotalSeconds / ResourceRegistry.RefillSeconds) + 1);
@@ -233,7 +233,7 @@ public sealed class DiscoveryTests
             ("unknown field", new { resource = Url, payTo = good.PayTo, listing = good.Listing, issuedAt = good.IssuedAt, signature = good.Signature, accepts = 1 }, HttpStatusCode.BadRequest, "unknown_field"),
             ("not a URL", Genuine.SignDiscoveryListing(node.Asset.ChainId, "ftp:nowhere", Listing(node, Genuine.Address)), HttpStatusCode.BadRequest, "invalid_field"),
             ("bad payTo", good with { PayTo = "0x12" }, HttpStatusCode.BadRequest, "invalid_address"),
-            ("bad signature", good with { Signature = "0xzz" }, HttpStatusCode.Unauthorized, "invalid_signature"),
+            ("bad signature", good with { Signature = "0xzz" }, HttpStatusCode.UnprocessableEntity, "signature_invalid"),
             ("listing not JSON", Genuine.SignDiscoveryListing(node.Asset.ChainId, Url, "{"), HttpStatusCode.BadRequest, "invalid_field"),
             ("no accepts", Genuine.SignDiscoveryListing(node.Asset.ChainId, Url, "{\"accepts\":[]}"), HttpStatusCode.BadRequest, "invalid_field"),
             ("another network", Genuine.SignDiscoveryListing(node.Asset.ChainId, Url, otherNetwork), HttpStatusCode.BadRequest, "invalid_field"),

@@ -78,7 +78,7 @@ public sealed partial class ContractTests
         await m.RefusedAsync(await m.Node.Http.PostAsJsonAsync("v1/contracts/facts", attestation, Json), 409, "contract_nonce_used"); // a replayed attestation
         await m.RefusedAsync(await m.Node.Http.PostAsJsonAsync("v1/contracts/facts", Attest(oracle, "stock_available:SKU-999", "true", NowSeconds), Json), 422, "fact_not_awaited");
         var tampered = attestation with { Value = "false", Nonce = HolderSigner.NewNonce().ToString() };
-        await m.RefusedAsync(await m.Node.Http.PostAsJsonAsync("v1/contracts/facts", tampered, Json), 401, "invalid_signature");
+        await m.RefusedAsync(await m.Node.Http.PostAsJsonAsync("v1/contracts/facts", tampered, Json), 422, "signer_mismatch");
         Assert.Equal(N("50"), await m.BalanceAsync(supplier.Address));
 
         // The deadline passes (ledger time) with one execution unused: its 25 NUSD go back to the buyer.

@@ -240,7 +240,7 @@ public sealed partial class ContractTests
         // A bad signature is refused before the sequencer.
         using var forged = await m.Node.Http.PostAsJsonAsync($"v1/contracts/{order.Id}/events",
             new ContractEventRequest("confirm", "0", HolderSigner.NewNonce().ToString(), "0x" + new string('1', 130), null, null), Json);
-        await m.RefusedAsync(forged, 401, "invalid_signature");
+        await m.RefusedAsync(forged, 422, "signature_invalid");
     }
 
     [Fact]
@@ -425,9 +425,9 @@ public sealed partial class ContractTests
             return await anonymous.SendAsync(request);
         }
 
-        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret, tamper: order.Replace("120", "999", StringComparison.Ordinal)), 401, "invalid_signature");
-        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret, at: DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3_600), 401, "invalid_signature");
-        await m.RefusedAsync(await PostAsync(order, other.Address, secret), 401, "invalid_signature"); // another payer's secret differs
+        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret, tamper: order.Replace("120", "999", StringComparison.Ordinal)), 422, "signer_mismatch");
+        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret, at: DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3_600), 422, "signature_invalid");
+        await m.RefusedAsync(await PostAsync(order, other.Address, secret), 422, "signer_mismatch"); // another payer's secret differs
         Assert.Equal(N("1000"), await m.BalanceAsync(buyer.Address));
 
         using var ok = await PostAsync(order, buyer.Address, secret);
@@ -474,7 +474,7 @@ public sealed partial class ContractTests
         }
 
         var received = JsonSerializer.Serialize(new ContractEventRequest("confirm", "0", HolderSigner.NewNonce().ToString(), null, "GRN 5531: 40 units received", null), Json);
-        await m.RefusedAsync(await EventAsync(received, supplier.Address, secret), 401, "invalid_signature"); // the buyer's secret is not the supplier's
+        await m.RefusedAsync(await EventAsync(received, supplier.Address, secret), 422, "signer_mismatch"); // the buyer's secret is not the supplier's
         using (var confirmed = await EventAsync(received, buyer.Address, secret))
         {
             Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
@@ -510,7 +510,7 @@ public sealed partial class ContractTests
             return await anonymous.SendAsync(request);
         }
 
-        await m.RefusedAsync(await PostAsync(seller, body), 403, "not_designated_party"); // only the payer funds
+        await m.RefusedAsync(await PostAsync(seller, body), 422, "signer_mismatch"); // only the payer funds: the seller's signature is not the payer's
         using var ok = await PostAsync(buyer, body);
         Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
         Assert.Equal(N("950"), await m.BalanceAsync(buyer.Address));

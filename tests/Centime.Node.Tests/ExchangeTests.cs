@@ -207,13 +207,13 @@ public sealed partial class ExchangeTests
         // A tampered amount no longer matches the payer's signature.
         var fresh = await m.QuoteAsync();
         var signed = m.Payer.SignAcceptance(fresh);
-        await m.RefusedAsync(() => m.Client.PayAsync(signed with { AmountIn = "20000000000" }), 401, "invalid_signature");
-        await m.RefusedAsync(() => m.Client.PayAsync(signed with { Recipient = Holders.Bob }), 401, "invalid_signature");
+        await m.RefusedAsync(() => m.Client.PayAsync(signed with { AmountIn = "20000000000" }), 422, "signer_mismatch");
+        await m.RefusedAsync(() => m.Client.PayAsync(signed with { Recipient = Holders.Bob }), 422, "signer_mismatch");
 
         // Another key signing for the payer.
         var mallory = new HolderSigner(Secp256k1.NewPrivateKey());
         var forged = mallory.SignAcceptance(UInt128.Parse(fresh.Id, CultureInfo.InvariantCulture), Address.Parse(m.Supplier), Usd, Hkd, 10_000_000_000, 1, fresh.Route, fresh.Expiry, ChainId);
-        await m.RefusedAsync(() => m.Client.PayAsync(forged with { Payer = payer }), 401, "invalid_signature");
+        await m.RefusedAsync(() => m.Client.PayAsync(forged with { Payer = payer }), 422, "signer_mismatch");
 
         // Expired quote; minimum output above what the pool pays.
         var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -269,7 +269,7 @@ public sealed partial class ExchangeTests
         await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, stranger.SignRate(Feed, "7.80", now, ChainId)), 403, "not_oracle_signer");
         var good = m.Oracle.SignRate(Feed, "7.80", now, ChainId);
         await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, good with { Rate = "7.79" }), 403, "not_oracle_signer"); // recovers to someone else
-        await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, good with { Signature = "0x1234" }), 401, "invalid_signature");
+        await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, good with { Signature = "0x1234" }), 422, "signature_invalid");
         await m.RefusedAsync(() => m.Client.SubmitRateAsync("NOFEED", m.Oracle.SignRate("NOFEED", "7.80", now, ChainId)), 404, "feed_not_found");
         Assert.Equal("7.8", (await m.Client.SubmitRateAsync(Feed, good)).Rate);
         await m.RefusedAsync(() => m.Client.SubmitRateAsync(Feed, good), 422, "oracle_rate_outdated"); // replayed

@@ -81,11 +81,8 @@ public static class ContractEndpoints
             throw new ProblemException(ex.Status, ex.Code, "Invalid contract", ex.Message);
         }
 
-        if (!Signature.TryParse(payerSignature, out var signature) || !Secp256k1.Default.TryRecover(ContractEventSignature.FundingDigest(id, body), signature, out var payer))
-        {
-            throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                $"'X-Centime-Payer-Signature' must be a 65-byte low-s EIP-712 signature of {ContractEventSignature.FundingType} (document = keccak256 of the exact body)");
-        }
+        var payer = Signing.AuthorizationChecker.RecoverField(ContractEventSignature.FundingDigest(id, body), payerSignature, "X-Centime-Payer-Signature",
+            $"the payer's low-s EIP-712 signature of {ContractEventSignature.FundingType} (document = keccak256 of the exact body)");
 
         return await CreateFromAsync(node, body, "payer", payer);
     }
@@ -111,7 +108,8 @@ public static class ContractEndpoints
     /// <summary>Checks an HMAC-signed webhook: the address header names whose derived secret signs; answers it and the body.</summary>
     private static async Task<(Address Party, byte[] Body)> VerifyWebhookAsync(NodeContext node, HttpContext http, string addressHeader)
     {
-        static ProblemException Unsigned(string detail) => new(401, "invalid_signature", "Invalid signature", detail);
+        // Missing, malformed or stale: signature_invalid; a valid-looking HMAC under another secret or over other bytes: signer_mismatch.
+        static ProblemException Unsigned(string detail) => Signing.AuthorizationChecker.Refused(ResultCode.SignatureInvalid, detail, null);
 
         var payerText = http.Request.Headers[addressHeader].ToString();
         if (!Address.TryParse(payerText, out var payer))
@@ -156,7 +154,7 @@ public static class ContractEndpoints
         var signed = Encoding.UTF8.GetBytes(ts.ToString(CultureInfo.InvariantCulture) + ".").Concat(body).ToArray();
         if (!CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(WebhookKey(node, payer), signed), mac))
         {
-            throw Unsigned("the HMAC does not match the body and timestamp for this address's secret");
+            throw Signing.AuthorizationChecker.SignerMismatch("the HMAC does not match the body and timestamp for this address's secret");
         }
 
         return (payer, body);
@@ -187,8 +185,12 @@ public static class ContractEndpoints
 
         if (requiredPayer is { } only && contract.Terms.Payer != only)
         {
-            throw new ProblemException(403, ResultCode.NotDesignatedParty.ToProblemCode(), "Contract refused",
-                $"the signature (or webhook secret) authorises contracts paid by {only} only; the contract's payer is {contract.Terms.Payer}");
+            // A payer's signature that recovers to someone else is signer_mismatch, as on every route (docs/errors.md); a
+            // webhook secret is valid, but only for contracts its payer pays.
+            throw requester == "payer"
+                ? Signing.AuthorizationChecker.SignerMismatch($"the signature recovers to {only}, not the contract's payer {contract.Terms.Payer} (another key signed, or another body was signed)")
+                : new ProblemException(403, ResultCode.NotDesignatedParty.ToProblemCode(), "Contract refused",
+                    $"the webhook secret authorises contracts paid by {only} only; the contract's payer is {contract.Terms.Payer}");
         }
 
         if (requester == "admin")
@@ -247,15 +249,11 @@ public static class ContractEndpoints
         }
 
         var chainId = node.Options.ChainId;
-        if (!Signature.TryParse(request.Signature, out var signature) || !OracleFactSignature.TryRecover(chainId, key, value, observedAt, nonce, signature, out var oracle))
-        {
-            throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                $"'signature' must be a 65-byte low-s EIP-712 signature of {OracleFactSignature.Type} under the \"Centime Contracts\" domain, version 1, chainId {chainId}");
-        }
-
+        var oracle = Signing.AuthorizationChecker.RecoverField(OracleFactSignature.Digest(chainId, key, value, observedAt, nonce), request.Signature, "signature",
+            $"a low-s EIP-712 signature of {OracleFactSignature.Type} under the \"Centime Contracts\" domain, version 1, chainId {chainId}");
         if (request.Oracle is { } claimed && Address.TryParse(claimed, out var claimedAddress) && claimedAddress != oracle)
         {
-            throw new ProblemException(401, "invalid_signature", "Invalid signature", $"the signature recovers to {oracle}, not {claimed}");
+            throw Signing.AuthorizationChecker.SignerMismatch($"the signature recovers to {oracle}, not {claimed} (another key signed, or other terms were signed)");
         }
 
         IReadOnlyList<UInt128> waiting;
@@ -340,16 +338,15 @@ public static class ContractEndpoints
         {
             signer = viaWebhook;
         }
-        else if (!Signature.TryParse(request.Signature, out var signature)
-            || !ContractEventSignature.TryRecover(id, action, amount, nonce, signature, out signer))
+        else
         {
-            throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                $"'signature' must be a 65-byte low-s EIP-712 signature of {ContractEventSignature.Type} under the \"Centime Contracts\" domain, version 1");
+            signer = Signing.AuthorizationChecker.RecoverField(ContractEventSignature.Digest(id, action, amount, nonce), request.Signature, "signature",
+                $"a low-s EIP-712 signature of {ContractEventSignature.Type} under the \"Centime Contracts\" domain, version 1");
         }
 
         if (request.Signer is { } claimed && Address.TryParse(claimed, out var claimedAddress) && claimedAddress != signer)
         {
-            throw new ProblemException(401, "invalid_signature", "Invalid signature", $"the signature recovers to {signer}, not {claimed}");
+            throw Signing.AuthorizationChecker.SignerMismatch($"the signature recovers to {signer}, not {claimed} (another key signed, or other terms were signed)");
         }
 
         var command = new ContractEvent(id, action, amount, nonce, signer, request.Reason ?? "");

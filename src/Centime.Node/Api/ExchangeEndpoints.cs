@@ -118,12 +118,8 @@ public static class ExchangeEndpoints
         var r = await Endpoints.ReadJsonAsync<RateRequest>(http);
         var rate = Rate(r.Rate ?? throw Missing("rate"), "rate");
         var observedAt = r.ObservedAt ?? throw Missing("observedAt");
-        if (!Signature.TryParse(r.Signature, out var signature)
-            || !Secp256k1.Default.TryRecover(ExchangeSignatures.RateDigest(node.Options.ChainId, name, rate, observedAt), signature, out var signer))
-        {
-            throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                $"'signature' must be a 65-byte low-s EIP-712 signature of {ExchangeSignatures.RateType} (rate × 1e18) under the \"Centime Exchange\" domain, version 1, chainId {node.Options.ChainId}");
-        }
+        var signer = Signing.AuthorizationChecker.RecoverField(ExchangeSignatures.RateDigest(node.Options.ChainId, name, rate, observedAt), r.Signature, "signature",
+            $"a low-s EIP-712 signature of {ExchangeSignatures.RateType} (rate × 1e18) under the \"Centime Exchange\" domain, version 1, chainId {node.Options.ChainId}");
 
         await SubmitOneAsync(node, new SubmitRate(name, rate, observedAt, signer), $"rate {r.Rate} for {name} signed by {signer}");
         return Results.Json(FeedViewOf(node, name), JsonDefaults.Options);
@@ -571,16 +567,11 @@ public static class ExchangeEndpoints
         if (signed)
         {
             var acceptance = new SwapAcceptance(id, payer, recipient, from, to, amountIn, minOut, route!, expiry);
-            if (!Signature.TryParse(r.Signature, out var signature) || !Secp256k1.Default.TryRecover(ExchangeSignatures.AcceptanceDigest(node.Options.ChainId, acceptance), signature, out var signer))
-            {
-                throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                    $"'signature' must be a 65-byte low-s EIP-712 signature of {ExchangeSignatures.AcceptanceType} under the \"Centime Exchange\" domain, version 1, chainId {node.Options.ChainId}");
-            }
-
+            var signer = Signing.AuthorizationChecker.RecoverField(ExchangeSignatures.AcceptanceDigest(node.Options.ChainId, acceptance), r.Signature, "signature",
+                $"the payer's low-s EIP-712 signature of {ExchangeSignatures.AcceptanceType} under the \"Centime Exchange\" domain, version 1, chainId {node.Options.ChainId}");
             if (signer != payer)
             {
-                throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                    $"the signature recovers to {signer}, not the payer {payer}: the terms signed differ from these (or another key signed)");
+                throw Signing.AuthorizationChecker.SignerMismatch($"the signature recovers to {signer}, not the payer {payer}: the terms signed differ from these (or another key signed)");
             }
         }
 

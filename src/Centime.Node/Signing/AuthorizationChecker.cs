@@ -127,22 +127,52 @@ internal sealed class AuthorizationChecker(NodeContext node)
         }
     }
 
-    internal static Address Recover(in Hash32 digest, in Signature signature, Address expected, string role, int? index)
+    /// <summary>
+    /// The one check of an ECDSA signature on every Centime route (docs/errors.md, "signatures"): 422
+    /// <c>signature_high_s</c> (s in the upper half, EIP-2), <c>signature_invalid</c> (no key recovers), else the signer.
+    /// Whether that signer is the party that must sign is <see cref="Recover"/>'s (or the module's) question.
+    /// </summary>
+    internal static Address RecoverAny(in Hash32 digest, in Signature signature, int? index)
     {
         if (!signature.IsLowS)
         {
             throw Refused(ResultCode.SignatureHighS, "the signature's s is in the upper half of the curve order (EIP-2): only low-s signatures are accepted", index);
         }
 
-        if (!Secp256k1.Default.TryRecover(digest, signature, out var signer))
-        {
-            throw Refused(ResultCode.SignatureInvalid, "no public key recovers from this signature", index);
-        }
+        return Secp256k1.Default.TryRecover(digest, signature, out var signer)
+            ? signer
+            : throw Refused(ResultCode.SignatureInvalid, "no public key recovers from this signature", index);
+    }
 
+    /// <summary><see cref="RecoverAny"/>, then 422 <c>signer_mismatch</c> unless it recovers to <paramref name="expected"/>
+    /// (another key signed, or these terms, this domain or this chain are not what was signed).</summary>
+    internal static Address Recover(in Hash32 digest, in Signature signature, Address expected, string role, int? index)
+    {
+        var signer = RecoverAny(digest, signature, index);
         return signer == expected
             ? signer
             : throw Refused(ResultCode.SignerMismatch, $"signed by {signer}, not by the {role} {expected} (or signed over other fields or another domain)", index);
     }
+
+    /// <summary>A 0x-hex 65-byte signature (r‖s‖v) in <paramref name="field"/>, recovered over <paramref name="digest"/> by
+    /// <see cref="RecoverAny"/>; <paramref name="what"/> says what must have been signed, for the problem's detail.</summary>
+    internal static Address RecoverField(in Hash32 digest, string? hex, string field, string what)
+    {
+        if (string.IsNullOrEmpty(hex))
+        {
+            throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", $"'{field}' is required: {what}");
+        }
+
+        if (!Signature.TryParse(hex, out var signature))
+        {
+            throw Refused(ResultCode.SignatureInvalid, $"'{field}' must be 65 bytes (r‖s‖v) as 0x-hex: {what}", null);
+        }
+
+        return RecoverAny(digest, signature, null);
+    }
+
+    /// <summary>The <see cref="ResultCode.SignerMismatch"/> problem (422) for routes that compare the signer themselves.</summary>
+    internal static ProblemException SignerMismatch(string detail) => Refused(ResultCode.SignerMismatch, detail, null);
 
     internal static Signature ParseSignature(string? hex, int? v, string? r, string? s, int? index)
     {

@@ -176,10 +176,11 @@ public static class FacilitatorEndpoints
 
         // Only the payee registers its listing: the signature must recover to payTo.
         var digest = Centime.Client.DiscoveryTypedData.Digest(node.Options.ChainId, r.Resource, payTo, r.Listing, r.IssuedAt);
-        if (!Centime.Crypto.Signature.TryParse(r.Signature, out var signature) || !Signing.AuthorizationChecker.TryRecover(digest, signature, out var signer) || signer != payTo)
+        var signed = $"DiscoveryListing(resource, payTo, listing, issuedAt) in the domain {{name: \"{Centime.Client.DiscoveryTypedData.DomainName}\", version: \"{Centime.Client.DiscoveryTypedData.DomainVersion}\", chainId: {node.Options.ChainId}}}";
+        var signer = Signing.AuthorizationChecker.RecoverField(digest, r.Signature, "signature", "payTo's low-s EIP-712 signature of " + signed);
+        if (signer != payTo)
         {
-            throw new ProblemException(401, "invalid_signature", "Invalid signature",
-                $"the signature does not recover to payTo {payTo} over DiscoveryListing(resource, payTo, listing, issuedAt) in the domain {{name: \"{Centime.Client.DiscoveryTypedData.DomainName}\", version: \"{Centime.Client.DiscoveryTypedData.DomainVersion}\", chainId: {node.Options.ChainId}}}");
+            throw Signing.AuthorizationChecker.SignerMismatch($"the signature recovers to {signer}, not payTo {payTo}, over {signed} (another key signed, or the listing was changed)");
         }
 
         ListingBody? listing;
