@@ -85,6 +85,53 @@ internal static class CliContext
 
     public static void PrintJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOut));
 
+    /// <summary><c>--limit</c> of a list command (docs/cli.md "Lists"): items per page, 1–1000, the node's default 100.</summary>
+    public static readonly Option<int?> Limit = new("--limit") { Description = "Items per page (1-1000; default 100)" };
+
+    /// <summary><c>--cursor</c> of a list command: the <c>next</c> a previous page printed.</summary>
+    public static readonly Option<string?> Cursor = new("--cursor") { Description = "Continue after a previous page: the 'next' it printed" };
+
+    /// <summary>A list command: its options plus <see cref="Limit"/> and <see cref="Cursor"/>.</summary>
+    public static Command ListCommand(string name, string description, params Option[] options)
+    {
+        var command = new Command(name, description);
+        foreach (var option in options.Append(Limit).Append(Cursor))
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
+    }
+
+    /// <summary>Under a page's table: the cursor of the next page (nothing on the last page). Under <c>--json</c> the page
+    /// itself carries <c>next</c>.</summary>
+    public static void PrintNext<T>(Page<T> page)
+    {
+        if (page.Next is { } next)
+        {
+            Console.Out.WriteLine("next: " + next);
+        }
+    }
+
+    /// <summary>Every item of a list, all pages (for lookups such as coin decimals, not for printing).</summary>
+    public static async Task<List<T>> AllAsync<T>(Func<string?, CancellationToken, Task<Page<T>>> page, CancellationToken ct)
+    {
+        var all = new List<T>();
+        await foreach (var item in Pages.AllAsync(page, ct))
+        {
+            all.Add(item);
+        }
+
+        return all;
+    }
+
+    /// <summary>Every coin's decimals by symbol.</summary>
+    public static async Task<Dictionary<string, int>> DecimalsAsync(CentimeClient client, CancellationToken ct) =>
+        (await AllAsync((cursor, c) => client.ListCoinsAsync(MaxPageLimit, cursor, c), ct)).ToDictionary(c => c.Symbol, c => c.Decimals, StringComparer.Ordinal);
+
+    /// <summary>The largest page the node gives (docs/api.md "Lists").</summary>
+    private const int MaxPageLimit = 1000;
+
     /// <summary>Standard error as a Spectre console: every error and hint goes here, so stdout carries only results.</summary>
     public static IAnsiConsole Stderr { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 

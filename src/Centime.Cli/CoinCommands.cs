@@ -35,18 +35,19 @@ internal static class CoinCommands
         }));
         coin.Add(create);
 
-        var list = new Command("list", "List coins with supply and EIP-712 domain.");
+        var list = CliContext.ListCommand("list", "List coins with supply and EIP-712 domain.");
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
-            var coins = await client.ListCoinsAsync(ct);
+            var coins = await client.ListCoinsAsync(parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(coins);
             }
             else
             {
-                PrintCoins(coins);
+                PrintCoins(coins.Items);
+                CliContext.PrintNext(coins);
             }
 
             return CliContext.ExitOk;

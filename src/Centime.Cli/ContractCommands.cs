@@ -42,26 +42,27 @@ internal static class ContractCommands
 
         var party = new Option<string?>("--party") { Description = "Only contracts where this address has a role" };
         var status = new Option<string?>("--status") { Description = "open, disputed or closed" };
-        var list = new Command("list", "List contracts.") { party, status };
+        var list = CliContext.ListCommand("list", "List contracts, by id.", party, status);
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
-            var contracts = await api.ListContractsAsync(parse.GetValue(party), parse.GetValue(status), ct: ct);
+            var contracts = await api.ListContractsAsync(parse.GetValue(party), parse.GetValue(status), parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(contracts);
                 return CliContext.ExitOk;
             }
 
-            var decimals = (await api.ListCoinsAsync(ct)).ToDictionary(c => c.Symbol, c => c.Decimals);
+            var decimals = await CliContext.DecimalsAsync(api, ct);
             var table = new Table().AddColumns("Id", "Kind", "Coin", "Status", "Amount", "Released", "Returned", "Remaining");
-            foreach (var c in contracts)
+            foreach (var c in contracts.Items)
             {
                 var d = decimals.GetValueOrDefault(c.Coin);
                 table.AddRow(c.Id, c.Kind, c.Coin, c.Status, CoinUnits.Format(c.Amount, d), CoinUnits.Format(c.Released, d), CoinUnits.Format(c.Returned, d), CoinUnits.Format(c.Remaining, d));
             }
 
             AnsiConsole.Write(table);
+            CliContext.PrintNext(contracts);
             return CliContext.ExitOk;
         }));
         command.Add(list);

@@ -149,11 +149,11 @@ internal static class ExchangeCommands
         }));
         pool.Add(show);
 
-        var list = new Command("list", "All pools.");
+        var list = CliContext.ListCommand("list", "Pools, by id.");
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
-            var pools = await client.ListPoolsAsync(ct);
+            var pools = await client.ListPoolsAsync(parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(pools);
@@ -161,13 +161,14 @@ internal static class ExchangeCommands
             }
 
             var table = new Table().AddColumns("Id", "LP", "Coins", "Balances", "A", "Fee (bp)", "Virtual price", "Status");
-            foreach (var p in pools)
+            foreach (var p in pools.Items)
             {
                 table.AddRow(p.Id.ToString(CultureInfo.InvariantCulture), p.LpSymbol, string.Join(" / ", p.Coins.Select(c => c.Coin)),
                     string.Join(" / ", p.Coins.Select(c => CoinUnits.Format(c.Balance, c.Decimals))), p.A, p.FeeBps, p.VirtualPrice ?? "-", Status(p));
             }
 
             AnsiConsole.Write(table);
+            CliContext.PrintNext(pools);
             return CliContext.ExitOk;
         }));
         pool.Add(list);
@@ -226,7 +227,7 @@ internal static class ExchangeCommands
         show.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
-            PrintFeeds(parse, parse.GetValue(which) is { } one ? [await client.GetFeedAsync(one, ct)] : await client.ListFeedsAsync(ct));
+            PrintFeeds(parse, parse.GetValue(which) is { } one ? [await client.GetFeedAsync(one, ct)] : await CliContext.AllAsync((cursor, c) => client.ListFeedsAsync(null, cursor, c), ct));
             return CliContext.ExitOk;
         }));
         fx.Add(show);
@@ -437,6 +438,5 @@ internal static class ExchangeCommands
     private static string Units(string amount, int decimals) =>
         CoinUnits.TryParse(amount, decimals, out var units, out var error) ? units.ToString(CultureInfo.InvariantCulture) : throw new UsageException(error!);
 
-    private static async Task<Dictionary<string, int>> DecimalsAsync(CentimeClient client, CancellationToken ct) =>
-        (await client.ListCoinsAsync(ct)).ToDictionary(c => c.Symbol, c => c.Decimals, StringComparer.Ordinal);
+    private static Task<Dictionary<string, int>> DecimalsAsync(CentimeClient client, CancellationToken ct) => CliContext.DecimalsAsync(client, ct);
 }

@@ -79,11 +79,11 @@ internal static class IssuanceCommands
         }));
         command.Add(rotate);
 
-        var list = new Command("list", "List operators (admin, auditor).");
+        var list = CliContext.ListCommand("list", "List operators, by id (admin, auditor).");
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
-            var operators = await api.ListOperatorsAsync(ct);
+            var operators = await api.ListOperatorsAsync(parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(operators);
@@ -92,13 +92,14 @@ internal static class IssuanceCommands
 
             var table = new Table().AddColumns("Operator", "Roles", "Key SHA-256", "Added by", "Key also known to");
             table.AddRow("admin", "admin", "(the node's operator key)", "", "");
-            foreach (var o in operators)
+            foreach (var o in operators.Items)
             {
                 table.AddRow(Markup.Escape(o.Id), o.Roles.Count == 0 ? "[grey]disabled[/]" : string.Join(", ", o.Roles), o.KeyHash[..18] + "…",
                     Markup.Escape(o.CreatedBy ?? ""), Markup.Escape(o.ControlledBy ?? "nobody"));
             }
 
             AnsiConsole.Write(table);
+            CliContext.PrintNext(operators);
             return CliContext.ExitOk;
         }));
         command.Add(list);
@@ -131,13 +132,13 @@ internal static class IssuanceCommands
         }));
         command.Add(record);
 
-        var list = new Command("list", "List deposits and what is left to mint.") { CoinOption };
+        var list = CliContext.ListCommand("list", "List deposits and what is left to mint, oldest first.", CoinOption);
         list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var decimals = await DecimalsAsync(api, coin, ct);
-            var deposits = await api.ListDepositsAsync(coin, ct);
+            var deposits = await api.ListDepositsAsync(coin, parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(deposits);
@@ -145,12 +146,13 @@ internal static class IssuanceCommands
             }
 
             var table = new Table().AddColumns("Reference", "Bank", "Value date", "Amount", "Minted", "Unminted");
-            foreach (var d in deposits)
+            foreach (var d in deposits.Items)
             {
                 table.AddRow(Markup.Escape(d.Reference), Markup.Escape(d.Bank), d.ValueDate, CoinUnits.Format(d.Amount, decimals), CoinUnits.Format(d.Minted, decimals), CoinUnits.Format(d.Unminted, decimals));
             }
 
             AnsiConsole.Write(table);
+            CliContext.PrintNext(deposits);
             return CliContext.ExitOk;
         }));
         command.Add(list);
@@ -194,11 +196,11 @@ internal static class IssuanceCommands
     private static Command CreateApprovals()
     {
         var all = new Option<bool>("--all") { Description = "Every action, not only those waiting" };
-        var command = new Command("approvals", "Actions waiting for a second approval.") { all };
+        var command = CliContext.ListCommand("approvals", "Actions waiting for a second approval, oldest first.", all);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
-            var actions = await api.ListApprovalsAsync(parse.GetValue(all), ct);
+            var actions = await api.ListApprovalsAsync(parse.GetValue(all), parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(actions);
@@ -206,12 +208,13 @@ internal static class IssuanceCommands
             }
 
             var table = new Table().AddColumns("Action", "Status", "Requester", "Decider", "What");
-            foreach (var a in actions)
+            foreach (var a in actions.Items)
             {
                 table.AddRow(a.Action, a.Status, Markup.Escape(a.Requester), Markup.Escape(a.Decider ?? ""), Markup.Escape(a.Summary));
             }
 
             AnsiConsole.Write(table);
+            CliContext.PrintNext(actions);
             return CliContext.ExitOk;
         }));
         return command;
@@ -256,14 +259,14 @@ internal static class IssuanceCommands
     {
         var overdue = new Option<bool>("--overdue") { Description = "Only payouts past their deadline and unpaid" };
         var status = new Option<string?>("--status") { Description = "pending, overdue, paid or all (default all)" };
-        var command = new Command("redemptions", "Redemptions and their payout deadlines.") { CoinOption, overdue, status };
+        var command = CliContext.ListCommand("redemptions", "Redemptions and their payout deadlines, oldest first.", CoinOption, overdue, status);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
             var coin = parse.GetValue(CoinOption)!;
             var filter = parse.GetValue(overdue) ? "overdue" : parse.GetValue(status) ?? "all";
             var decimals = await DecimalsAsync(api, coin, ct);
-            var list = await api.ListRedemptionsAsync(coin, filter, ct);
+            var list = await api.ListRedemptionsAsync(coin, filter, parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(list);
@@ -271,14 +274,15 @@ internal static class IssuanceCommands
             }
 
             var table = new Table().AddColumns("Id", "Holder", "Amount", "Pay to", "Deadline (UTC)", "Status", "Paid reference");
-            foreach (var r in list)
+            foreach (var r in list.Items)
             {
                 var color = r.Status switch { "overdue" => "red", "paid_late" => "yellow", "paid" => "green", _ => "default" };
                 table.AddRow(r.Id, r.Holder, CoinUnits.Format(r.Amount, decimals), Markup.Escape(r.PayTo), Time(r.Deadline), $"[{color}]{r.Status}[/]", Markup.Escape(r.PaidReference ?? ""));
             }
 
             AnsiConsole.Write(table);
-            if (list.Count == 0)
+            CliContext.PrintNext(list);
+            if (list.Items.Count == 0)
             {
                 AnsiConsole.MarkupLine(filter == "overdue" ? "[green]no overdue redemptions[/]" : "no redemptions");
             }
@@ -501,13 +505,11 @@ internal static class IssuanceCommands
 
     private static Command CreateAudit()
     {
-        var after = new Option<ulong?>("--after") { Description = "Start after this sequence number" };
-        var limit = new Option<int>("--limit") { Description = "Entries per page", DefaultValueFactory = _ => 100 };
-        var command = new Command("audit", "The issuance audit trail: who requested, who approved, what happened (admin, auditor).") { after, limit };
+        var command = CliContext.ListCommand("audit", "The issuance audit trail, oldest first: who requested, who approved, what happened (admin, auditor).");
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
-            var page = await api.GetAuditAsync(parse.GetValue(after), parse.GetValue(limit), ct);
+            var page = await api.GetAuditAsync(parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(page);
@@ -515,17 +517,14 @@ internal static class IssuanceCommands
             }
 
             var table = new Table().AddColumns("#", "Time (UTC)", "Block", "Event", "Requester", "Approver", "What");
-            foreach (var e in page.Entries)
+            foreach (var e in page.Items)
             {
                 table.AddRow(e.Sequence.ToString(CultureInfo.InvariantCulture), Time(e.Time), e.Height.ToString(CultureInfo.InvariantCulture), e.Event,
                     Markup.Escape(e.Requester), Markup.Escape(e.Approver ?? ""), Markup.Escape(e.Detail));
             }
 
             AnsiConsole.Write(table);
-            if (page.Next is ulong next)
-            {
-                AnsiConsole.MarkupLine($"more: --after {next}");
-            }
+            CliContext.PrintNext(page);
 
             return CliContext.ExitOk;
         }));

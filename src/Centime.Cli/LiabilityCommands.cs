@@ -31,24 +31,26 @@ internal static class LiabilityCommands
         command.Add(publish);
 
         var history = new Option<bool>("--history") { Description = "Every published root, oldest first" };
-        var show = new Command("show", "The latest published root (hash, total, height, holders).") { Coin, history };
+        var show = CliContext.ListCommand("show", "The latest published root (hash, total, height, holders); with --history every root, oldest first (--limit/--cursor page it).", Coin, history);
         show.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
             var coin = parse.GetValue(Coin)!;
             if (parse.GetValue(history))
             {
-                var all = await api.ListLiabilitiesAsync(coin, ct);
+                var all = await api.ListLiabilitiesAsync(coin, parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
                 if (CliContext.WantsJson(parse))
                 {
                     CliContext.PrintJson(all); // one JSON document, not one per root
                     return CliContext.ExitOk;
                 }
 
-                foreach (var root in all)
+                foreach (var root in all.Items)
                 {
                     PrintRoot(parse, root);
                 }
+
+                CliContext.PrintNext(all);
 
                 return CliContext.ExitOk;
             }

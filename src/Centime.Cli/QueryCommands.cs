@@ -29,7 +29,7 @@ internal static class QueryCommands
                 return CliContext.ExitOk;
             }
 
-            var decimals = (await client.ListCoinsAsync(ct)).ToDictionary(c => c.Symbol, c => c.Decimals);
+            var decimals = await CliContext.DecimalsAsync(client, ct);
             if (balances.Count == 0)
             {
                 AnsiConsole.MarkupLine($"{account.Address} holds nothing{(only is null ? "" : " in " + Markup.Escape(only))}.");
@@ -55,24 +55,24 @@ internal static class QueryCommands
     {
         var address = new Argument<string>("address") { Description = "0x address" };
         var coin = new Option<string>("--coin") { Description = "Coin symbol", Required = true };
-        var limit = new Option<int>("--limit") { Description = "Transfers per page", DefaultValueFactory = _ => 20 };
-        var cursor = new Option<string?>("--cursor") { Description = "Continue from a previous page's cursor" };
-        var command = new Command("history", "Show an account's transfers, newest first.") { address, coin, limit, cursor };
+        var command = CliContext.ListCommand("history", "Show an account's transfers, newest first.", coin);
+        command.Arguments.Add(address);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
-            var page = await client.GetHistoryAsync(parse.GetValue(address)!, parse.GetValue(coin)!, parse.GetValue(limit), parse.GetValue(cursor), ct);
+            var who = parse.GetValue(address)!;
+            var page = await client.GetHistoryAsync(who, parse.GetValue(coin)!, parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(page);
                 return CliContext.ExitOk;
             }
 
-            var d = (await client.GetCoinAsync(page.Coin, ct)).Decimals;
+            var d = (await client.GetCoinAsync(parse.GetValue(coin)!, ct)).Decimals;
             var table = new Table().AddColumns("Time (UTC)", "Id", "Direction", "Counterparty", "Amount", "Kind", "Block");
-            foreach (var t in page.Transfers)
+            foreach (var t in page.Items)
             {
-                var outgoing = string.Equals(t.Debit, page.Address, StringComparison.OrdinalIgnoreCase);
+                var outgoing = string.Equals(t.Debit, who, StringComparison.OrdinalIgnoreCase);
                 var kind = t.Hold is not null ? "hold (" + t.Hold + ")" : t.Flags.Count > 0 ? string.Join(',', t.Flags) : "transfer";
                 table.AddRow(
                     DateTimeOffset.FromUnixTimeMilliseconds((long)(t.Timestamp / 1_000_000)).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
@@ -85,10 +85,7 @@ internal static class QueryCommands
             }
 
             AnsiConsole.Write(table);
-            if (page.NextCursor is not null)
-            {
-                AnsiConsole.MarkupLine($"more: --cursor {page.NextCursor}");
-            }
+            CliContext.PrintNext(page);
 
             return CliContext.ExitOk;
         }));
@@ -98,9 +95,9 @@ internal static class QueryCommands
     public static Command CreateBlocks()
     {
         var height = new Argument<ulong?>("height") { Description = "Show this block (default: list the newest)", Arity = ArgumentArity.ZeroOrOne };
-        var limit = new Option<int>("--limit") { Description = "Blocks to list", DefaultValueFactory = _ => 10 };
         var commands = new Option<bool>("--commands") { Description = "With a height: list the block's commands" };
-        var command = new Command("blocks", "List blocks, or show one block.") { height, limit, commands };
+        var command = CliContext.ListCommand("blocks", "List blocks, newest first, or show one block.", commands);
+        command.Arguments.Add(height);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var client = CliContext.Client(parse);
@@ -136,7 +133,7 @@ internal static class QueryCommands
                 return CliContext.ExitOk;
             }
 
-            var blocks = await client.ListBlocksAsync(null, parse.GetValue(limit), ct);
+            var blocks = await client.ListBlocksAsync(parse.GetValue(CliContext.Limit) ?? 10, parse.GetValue(CliContext.Cursor), ct);
             if (CliContext.WantsJson(parse))
             {
                 CliContext.PrintJson(blocks);
@@ -144,12 +141,13 @@ internal static class QueryCommands
             }
 
             var t = new Table().AddColumns("Height", "Time (UTC)", "Commands", "Hash");
-            foreach (var b in blocks)
+            foreach (var b in blocks.Items)
             {
                 t.AddRow(b.Height.ToString(CultureInfo.InvariantCulture), b.Time.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture), b.CommandCount.ToString(CultureInfo.InvariantCulture), b.Hash);
             }
 
             AnsiConsole.Write(t);
+            CliContext.PrintNext(blocks);
             return CliContext.ExitOk;
         }));
         return command;

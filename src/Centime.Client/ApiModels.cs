@@ -85,8 +85,37 @@ public sealed record BalanceInfo(
 /// <summary>Response of GET /v1/accounts/{address}.</summary>
 public sealed record AccountInfo(string Address, IReadOnlyList<BalanceInfo> Balances);
 
-/// <summary>A page of account history, newest first; pass <c>nextCursor</c> as <c>cursor</c> for the next page.</summary>
-public sealed record HistoryPage(string Address, string Coin, IReadOnlyList<TransferInfo> Transfers, string? NextCursor);
+/// <summary>
+/// One page of a list (docs/api.md "Lists"): every list route answers <c>{"items":[…],"next":…}</c>. Pass
+/// <see cref="Next"/> as <c>cursor</c> for the following page; it is null on the last page. Cursors are opaque.
+/// <see cref="Pages.AllAsync{T}"/> walks every page.
+/// </summary>
+public sealed record Page<T>(
+    IReadOnlyList<T> Items,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? Next);
+
+/// <summary>The one paging helper: every item of a list, page after page, e.g.
+/// <c>await foreach (var c in Pages.AllAsync((cursor, ct) =&gt; client.ListContractsAsync(cursor: cursor, ct: ct)))</c>.</summary>
+public static class Pages
+{
+    public static async IAsyncEnumerable<T> AllAsync<T>(Func<string?, CancellationToken, Task<Page<T>>> page,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        string? cursor = null;
+        do
+        {
+            var p = await page(cursor, ct).ConfigureAwait(false);
+            foreach (var item in p.Items)
+            {
+                yield return item;
+            }
+
+            cursor = p.Next;
+        }
+        while (cursor is not null);
+    }
+}
 
 /// <summary>A block header with its hash.</summary>
 public sealed record BlockInfo(

@@ -20,8 +20,8 @@ public sealed partial class CentimeClient
     public Task<ContractInfo> GetContractAsync(string id, CancellationToken ct = default) => GetAsync<ContractInfo>("v1/contracts/" + Uri.EscapeDataString(id), ct);
 
     /// <summary>Contracts, optionally where <paramref name="party"/> has a role, in a status (open, disputed, closed).</summary>
-    public Task<List<ContractInfo>> ListContractsAsync(string? party = null, string? status = null, int? limit = null, CancellationToken ct = default) =>
-        GetAsync<List<ContractInfo>>("v1/contracts" + Query(("party", party), ("status", status), ("limit", limit?.ToString(CultureInfo.InvariantCulture))), ct);
+    public Task<Page<ContractInfo>> ListContractsAsync(string? party = null, string? status = null, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<ContractInfo>>("v1/contracts" + PageQuery(limit, cursor, ("party", party), ("status", status)), ct);
 
     /// <summary>Sends an event signed by the designated party (no operator key).</summary>
     public Task<ContractInfo> SendContractEventAsync(string id, ContractEventSubmission submission, CancellationToken ct = default) =>
@@ -60,7 +60,8 @@ public sealed partial class CentimeClient
     /// <summary>Subscribes a URL to the event feed (admin); the answer holds the signing secret, shown once.</summary>
     public Task<WebhookCreatedInfo> CreateWebhookAsync(WebhookSubscriptionRequest request, CancellationToken ct = default) => PostAsync<WebhookCreatedInfo>("v1/webhooks", request, ct);
 
-    public Task<List<WebhookInfo>> ListWebhooksAsync(CancellationToken ct = default) => GetAsync<List<WebhookInfo>>("v1/webhooks", ct);
+    public Task<Page<WebhookInfo>> ListWebhooksAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<WebhookInfo>>("v1/webhooks" + PageQuery(limit, cursor), ct);
 
     public Task<WebhookInfo> GetWebhookAsync(string id, CancellationToken ct = default) => GetAsync<WebhookInfo>("v1/webhooks/" + Uri.EscapeDataString(id), ct);
 
@@ -78,7 +79,8 @@ public sealed partial class CentimeClient
     public Task<LiabilitiesInfo> GetLiabilitiesAsync(string coin, CancellationToken ct = default) => GetAsync<LiabilitiesInfo>(LiabilitiesPath(coin, ""), ct);
 
     /// <summary>Every published root, oldest first.</summary>
-    public Task<List<LiabilitiesInfo>> ListLiabilitiesAsync(string coin, CancellationToken ct = default) => GetAsync<List<LiabilitiesInfo>>(LiabilitiesPath(coin, "/history"), ct);
+    public Task<Page<LiabilitiesInfo>> ListLiabilitiesAsync(string coin, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<LiabilitiesInfo>>(LiabilitiesPath(coin, "/history") + PageQuery(limit, cursor), ct);
 
     /// <summary>A holder's inclusion proof as the node sent it (JSON), for the offline verifier.</summary>
     public async Task<string> GetLiabilityProofJsonAsync(string coin, string address, CancellationToken ct = default)

@@ -14,7 +14,8 @@ public sealed partial class CentimeClient
     public Task<FeedView> SubmitRateAsync(string name, RateRequest request, CancellationToken ct = default) =>
         PostAsync<FeedView>("v1/exchange/feeds/" + Uri.EscapeDataString(name) + "/rates", request, ct);
 
-    public Task<List<FeedView>> ListFeedsAsync(CancellationToken ct = default) => GetAsync<List<FeedView>>("v1/exchange/feeds", ct);
+    public Task<Page<FeedView>> ListFeedsAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<FeedView>>("v1/exchange/feeds" + PageQuery(limit, cursor), ct);
 
     public Task<FeedView> GetFeedAsync(string name, CancellationToken ct = default) => GetAsync<FeedView>("v1/exchange/feeds/" + Uri.EscapeDataString(name), ct);
 
@@ -47,7 +48,8 @@ public sealed partial class CentimeClient
     public Task<PoolView> WithdrawAdminFeesAsync(uint pool, string to, CancellationToken ct = default) =>
         PostAsync<PoolView>("v1/exchange/pools/" + Id(pool) + "/withdraw-fees", new WithdrawFeesRequest(to), ct);
 
-    public Task<List<PoolView>> ListPoolsAsync(CancellationToken ct = default) => GetAsync<List<PoolView>>("v1/exchange/pools", ct);
+    public Task<Page<PoolView>> ListPoolsAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<PoolView>>("v1/exchange/pools" + PageQuery(limit, cursor), ct);
 
     public Task<PoolView> GetPoolAsync(uint pool, CancellationToken ct = default) => GetAsync<PoolView>("v1/exchange/pools/" + Id(pool), ct);
 

@@ -12,7 +12,8 @@ public sealed partial class CentimeClient
     public Task<WhoAmI> WhoAmIAsync(CancellationToken ct = default) => GetAsync<WhoAmI>("v1/issuance/whoami", ct);
 
     /// <summary>Operators (admin, auditor). The bootstrap admin (the node's operator key) is not listed.</summary>
-    public Task<List<OperatorInfo>> ListOperatorsAsync(CancellationToken ct = default) => GetAsync<List<OperatorInfo>>("v1/issuance/operators", ct);
+    public Task<Page<OperatorInfo>> ListOperatorsAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<OperatorInfo>>("v1/issuance/operators" + PageQuery(limit, cursor), ct);
 
     /// <summary>Adds an operator (admin); the answer's <see cref="ActionOutcome.Key"/> is their API key, shown this once.</summary>
     public Task<ActionOutcome> AddOperatorAsync(AddOperatorRequest request, CancellationToken ct = default) => PostAsync<ActionOutcome>("v1/issuance/operators", request, ct);
@@ -46,7 +47,8 @@ public sealed partial class CentimeClient
     /// <summary>A minter's allowance and rate limit in a coin (minter_manager).</summary>
     public Task<ActionOutcome> SetMinterAsync(string coin, MinterRequest request, CancellationToken ct = default) => PostAsync<ActionOutcome>(IssuancePath(coin, "/minters"), request, ct);
 
-    public Task<List<DepositInfo>> ListDepositsAsync(string coin, CancellationToken ct = default) => GetAsync<List<DepositInfo>>(IssuancePath(coin, "/deposits"), ct);
+    public Task<Page<DepositInfo>> ListDepositsAsync(string coin, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<DepositInfo>>(IssuancePath(coin, "/deposits") + PageQuery(limit, cursor), ct);
 
     /// <summary>Records a fiat deposit that mints may draw on (reserve_manager).</summary>
     public Task<ActionOutcome> RecordDepositAsync(string coin, DepositRequest request, CancellationToken ct = default) => PostAsync<ActionOutcome>(IssuancePath(coin, "/deposits"), request, ct);
@@ -55,8 +57,8 @@ public sealed partial class CentimeClient
     public Task<ActionOutcome> MintAsync(string coin, MintRequest request, CancellationToken ct = default) => PostAsync<ActionOutcome>(IssuancePath(coin, "/mints"), request, ct);
 
     /// <summary>Redemptions of a coin: <c>pending</c>, <c>overdue</c>, <c>paid</c> or <c>all</c> (the default).</summary>
-    public Task<List<RedemptionInfo>> ListRedemptionsAsync(string coin, string? status = null, CancellationToken ct = default) =>
-        GetAsync<List<RedemptionInfo>>(IssuancePath(coin, "/redemptions") + (status is null ? "" : "?status=" + Uri.EscapeDataString(status)), ct);
+    public Task<Page<RedemptionInfo>> ListRedemptionsAsync(string coin, string? status = null, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<RedemptionInfo>>(IssuancePath(coin, "/redemptions") + PageQuery(limit, cursor, ("status", status)), ct);
 
     /// <summary>Marks a redemption's payout paid (reserve_manager).</summary>
     public Task<ActionOutcome> MarkPayoutPaidAsync(string redemptionId, PayoutPaidRequest request, CancellationToken ct = default) =>
@@ -86,8 +88,8 @@ public sealed partial class CentimeClient
         SendAsync<ActionOutcome>(HttpMethod.Delete, IssuancePath(coin, "/reserves/" + Uri.EscapeDataString(holdingId)), null, ct);
 
     /// <summary>Actions waiting for a second approval, or every action with <paramref name="all"/>.</summary>
-    public Task<List<ActionInfo>> ListApprovalsAsync(bool all = false, CancellationToken ct = default) =>
-        GetAsync<List<ActionInfo>>("v1/issuance/approvals" + (all ? "?status=all" : ""), ct);
+    public Task<Page<ActionInfo>> ListApprovalsAsync(bool all = false, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<ActionInfo>>("v1/issuance/approvals" + PageQuery(limit, cursor, ("status", all ? "all" : null)), ct);
 
     public Task<ActionInfo> GetActionAsync(string actionId, CancellationToken ct = default) => GetAsync<ActionInfo>("v1/issuance/actions/" + Uri.EscapeDataString(actionId), ct);
 
@@ -99,22 +101,9 @@ public sealed partial class CentimeClient
     public Task<ActionOutcome> RejectAsync(string actionId, string? reason = null, CancellationToken ct = default) =>
         PostAsync<ActionOutcome>("v1/issuance/approvals/" + Uri.EscapeDataString(actionId) + "/reject", new DecisionRequest { Reason = reason }, ct);
 
-    /// <summary>The issuance audit trail, oldest first, after a sequence number (admin, auditor).</summary>
-    public Task<AuditPage> GetAuditAsync(ulong? after = null, int? limit = null, CancellationToken ct = default)
-    {
-        var query = new List<string>();
-        if (after is ulong a)
-        {
-            query.Add("after=" + a.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (limit is int l)
-        {
-            query.Add("limit=" + l.ToString(CultureInfo.InvariantCulture));
-        }
-
-        return GetAsync<AuditPage>("v1/issuance/audit" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
-    }
+    /// <summary>The issuance audit trail, oldest first (admin, auditor).</summary>
+    public Task<Page<AuditEntryInfo>> GetAuditAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<AuditEntryInfo>>("v1/issuance/audit" + PageQuery(limit, cursor), ct);
 
     private static string IssuancePath(string coin, string rest) => "v1/issuance/coins/" + Uri.EscapeDataString(coin) + rest;
 }

@@ -49,7 +49,8 @@ public sealed partial class CentimeClient : IDisposable
 
     public Task<HealthInfo> GetHealthAsync(CancellationToken ct = default) => GetAsync<HealthInfo>("v1/health", ct);
 
-    public Task<List<CoinInfo>> ListCoinsAsync(CancellationToken ct = default) => GetAsync<List<CoinInfo>>("v1/coins", ct);
+    public Task<Page<CoinInfo>> ListCoinsAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<CoinInfo>>("v1/coins" + PageQuery(limit, cursor), ct);
 
     public Task<CoinInfo> GetCoinAsync(string symbol, CancellationToken ct = default) => GetAsync<CoinInfo>("v1/coins/" + Uri.EscapeDataString(symbol), ct);
 
@@ -66,32 +67,20 @@ public sealed partial class CentimeClient : IDisposable
 
     public Task<AccountInfo> GetAccountAsync(string address, CancellationToken ct = default) => GetAsync<AccountInfo>("v1/accounts/" + Uri.EscapeDataString(address), ct);
 
-    public Task<HistoryPage> GetHistoryAsync(string address, string coin, int? limit = null, string? cursor = null, CancellationToken ct = default)
-    {
-        var query = "?coin=" + Uri.EscapeDataString(coin)
-            + (limit is int l ? "&limit=" + l.ToString(CultureInfo.InvariantCulture) : "")
-            + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
-        return GetAsync<HistoryPage>("v1/accounts/" + Uri.EscapeDataString(address) + "/history" + query, ct);
-    }
+    /// <summary>An account's transfers in a coin, newest first.</summary>
+    public Task<Page<TransferInfo>> GetHistoryAsync(string address, string coin, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<TransferInfo>>("v1/accounts/" + Uri.EscapeDataString(address) + "/history" + PageQuery(limit, cursor, ("coin", coin)), ct);
 
     public Task<CommandOutcome> FreezeAsync(string address, string coin, bool frozen, CancellationToken ct = default) =>
         PostAsync<CommandOutcome>("v1/accounts/" + Uri.EscapeDataString(address) + "/freeze", new FreezeRequest(coin, frozen), ct);
 
-    public Task<List<BlockInfo>> ListBlocksAsync(ulong? before = null, int? limit = null, CancellationToken ct = default)
-    {
-        var query = new List<string>();
-        if (before is ulong b)
-        {
-            query.Add("before=" + b.ToString(CultureInfo.InvariantCulture));
-        }
+    /// <summary>Block headers, newest first.</summary>
+    public Task<Page<BlockInfo>> ListBlocksAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<BlockInfo>>("v1/blocks" + PageQuery(limit, cursor), ct);
 
-        if (limit is int l)
-        {
-            query.Add("limit=" + l.ToString(CultureInfo.InvariantCulture));
-        }
-
-        return GetAsync<List<BlockInfo>>("v1/blocks" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
-    }
+    /// <summary>The query of a list route: its filters, then <c>limit</c> and <c>cursor</c> (docs/api.md "Lists").</summary>
+    private static string PageQuery(int? limit, string? cursor, params (string Name, string? Value)[] filters) =>
+        Query([.. filters, ("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)]);
 
     public Task<BlockInfo> GetBlockAsync(ulong height, bool withCommands = false, CancellationToken ct = default) =>
         GetAsync<BlockInfo>("v1/blocks/" + height.ToString(CultureInfo.InvariantCulture) + (withCommands ? "?commands=true" : ""), ct);

@@ -186,9 +186,6 @@ public sealed record ActionInfo(string Action, string Name, string Status, strin
 /// <summary>One line of the audit trail.</summary>
 public sealed record AuditEntryInfo(ulong Sequence, ulong Time, ulong Height, string Action, string Event, string Name, string Coin, string Requester, string? Approver, string Detail);
 
-/// <summary>A page of the audit trail (oldest first); pass <see cref="Next"/> as <c>after</c> for the next page.</summary>
-public sealed record AuditPage(IReadOnlyList<AuditEntryInfo> Entries, ulong? Next);
-
 /// <summary>A recorded deposit.</summary>
 public sealed record DepositInfo(string Reference, string Bank, string Amount, string Minted, string Unminted, string ValueDate, string? Holding, ulong RecordedAt, string RecordedBy);
 

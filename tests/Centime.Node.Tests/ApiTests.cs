@@ -55,8 +55,8 @@ public sealed class ApiTests
         Assert.Equal(pay.Height, t.Height);
 
         var history = await node.Anonymous.GetHistoryAsync(Holders.Alice, "NUSD");
-        Assert.Equal(["42", history.Transfers[1].Id], history.Transfers.Select(x => x.Id).ToList());
-        Assert.Equal(coin.SupplyAccount, history.Transfers[1].Debit);
+        Assert.Equal(["42", history.Items[1].Id], history.Items.Select(x => x.Id).ToList());
+        Assert.Equal(coin.SupplyAccount, history.Items[1].Debit);
     }
 
     [Fact]
@@ -84,9 +84,9 @@ public sealed class ApiTests
         do
         {
             var page = await node.Anonymous.GetHistoryAsync(Holders.Bob, "NUSD", 10, cursor);
-            Assert.True(page.Transfers.Count <= 10);
-            seen.AddRange(page.Transfers.Select(t => t.Id));
-            cursor = page.NextCursor;
+            Assert.True(page.Items.Count <= 10);
+            seen.AddRange(page.Items.Select(t => t.Id));
+            cursor = page.Next;
         }
         while (cursor is not null);
 
@@ -177,7 +177,7 @@ public sealed class ApiTests
         await using var node = await TestNode.StartSandboxAsync();
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
         await node.Client.SubmitTransfersAsync([new() { Id = "5", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" }]);
-        var blocks = await node.Anonymous.ListBlocksAsync();
+        var blocks = (await node.Anonymous.ListBlocksAsync()).Items;
         Assert.Equal(blocks.Select(b => b.Height).OrderDescending(), blocks.Select(b => b.Height));
         for (var i = 0; i < blocks.Count - 1; i++)
         {
@@ -230,7 +230,7 @@ public sealed class ApiTests
         Assert.Equal(before.Height, after.Height);
         Assert.Equal(before.LastBlockHash, after.LastBlockHash);
         Assert.Equal("70", (await again.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Balance);
-        Assert.Equal("11", (await again.Anonymous.GetHistoryAsync(Holders.Bob, "NUSD")).Transfers.Single().Id);
+        Assert.Equal("11", (await again.Anonymous.GetHistoryAsync(Holders.Bob, "NUSD")).Items.Single().Id);
         var coinResponse = await again.Http.GetAsync("v1/coins/NUSD");
         Assert.Equal(HttpStatusCode.OK, coinResponse.StatusCode);
         Assert.Equal("100", (await coinResponse.Content.ReadFromJsonAsync<CoinInfo>())!.Supply);

@@ -127,6 +127,6 @@ public sealed class BadInputTests
         Assert.Equal("coin_symbol_invalid", (await node.ReadProblemAsync(r2)).Code);
         var r3 = await node.PostRawAsync("v1/coins", "{\"symbol\":\"NUSD\",\"currency\":\"USD\",\"decimals\":19}");
         Assert.Equal("coin_decimals_invalid", (await node.ReadProblemAsync(r3)).Code);
-        Assert.Empty(await node.Anonymous.ListCoinsAsync());
+        Assert.Empty((await node.Anonymous.ListCoinsAsync()).Items);
     }
 }

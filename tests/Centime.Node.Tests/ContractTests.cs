@@ -169,7 +169,7 @@ public sealed partial class ContractTests
 
         // Every step is a ledger transfer carrying the contract id, in the seller's history.
         var history = await m.Node.Client.GetHistoryAsync(seller.Address, "NUSD");
-        var memos = history.Transfers.Where(t => closed.Steps.Any(s => s.Transfer == t.Id)).ToList();
+        var memos = history.Items.Where(t => closed.Steps.Any(s => s.Transfer == t.Id)).ToList();
         Assert.Equal(2, memos.Count); // fund (out) and return (in)
     }
 
@@ -233,7 +233,7 @@ public sealed partial class ContractTests
         Assert.Equal(N("250"), await m.BalanceAsync(supplier.Address));
 
         var history = await m.Node.Client.GetHistoryAsync(supplier.Address, "NUSD");
-        var release = Assert.Single(history.Transfers);
+        var release = Assert.Single(history.Items);
         Assert.Equal(done.Steps[^1].Transfer, release.Id);
         Assert.Contains(release.Memo, new[] { order.Id, "0x" + UInt128.Parse(order.Id, CultureInfo.InvariantCulture).ToString("x", CultureInfo.InvariantCulture) });
 
@@ -388,7 +388,7 @@ public sealed partial class ContractTests
         }
 
         Assert.Equal(N("925"), await m.BalanceAsync(publisher.Address));
-        var list = await m.Node.Http.GetFromJsonAsync<List<ContractInfo>>($"v1/contracts?party={writer.Address}", Json);
+        var list = (await m.Node.Http.GetFromJsonAsync<Page<ContractInfo>>($"v1/contracts?party={writer.Address}", Json))!.Items;
         Assert.Equal(3, list!.Count);
     }
 
@@ -577,7 +577,7 @@ public sealed partial class ContractTests
 
         Assert.Equal(N("1000"), await m.BalanceAsync(a.Address));
         Assert.Equal(UInt128.Zero, await m.BalanceAsync(b.Address));
-        Assert.Empty((await m.Node.Http.GetFromJsonAsync<List<ContractInfo>>("v1/contracts", Json))!);
+        Assert.Empty((await m.Node.Http.GetFromJsonAsync<Page<ContractInfo>>("v1/contracts", Json))!.Items);
 
         var schema = await m.Node.Http.GetStringAsync("v1/contracts/schema");
         Assert.Contains("\"Centime contract\"", schema, StringComparison.Ordinal);

@@ -186,11 +186,11 @@ public sealed partial class ExchangeTests
         // History shows the legs, each with the swap id as memo.
         var supplierHistory = await m.Node.Anonymous.GetHistoryAsync(m.Supplier, Hkd);
         var payerHistory = await m.Node.Anonymous.GetHistoryAsync(payer, Usd);
-        var paidOut = Assert.Single(supplierHistory.Transfers);
+        var paidOut = Assert.Single(supplierHistory.Items);
         Assert.Equal(quote.Id, paidOut.Memo);
         Assert.Equal(quote.AmountOut, paidOut.Amount);
         Assert.Equal(pool.Account, paidOut.Debit);
-        var paidIn = payerHistory.Transfers[0];
+        var paidIn = payerHistory.Items[0];
         Assert.Equal(quote.Id, paidIn.Memo);
         Assert.Equal("10000000000", paidIn.Amount);
         Assert.Equal(pool.Account, paidIn.Credit);
@@ -345,8 +345,8 @@ public sealed partial class ExchangeTests
         Assert.All(afterFees.Coins, c => Assert.Equal("0", c.AdminBalance));
         Assert.Equal(UInt128.Parse(removed.Pool.Coins[1].AdminBalance, CultureInfo.InvariantCulture), await m.BalanceAsync(collector, Hkd));
         await m.AssertPoolMatchesLedgerAsync();
-        Assert.Single(await m.Client.ListPoolsAsync());
-        Assert.Equal("ok", (await m.Client.ListFeedsAsync()).Single().Status);
+        Assert.Single((await m.Client.ListPoolsAsync()).Items);
+        Assert.Equal("ok", (await m.Client.ListFeedsAsync()).Items.Single().Status);
     }
 
     private static async Task WaitFeedAsync(Market m, string status)

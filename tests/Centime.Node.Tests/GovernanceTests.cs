@@ -60,15 +60,15 @@ public sealed class GovernanceTests
         Assert.Equal("single_operator_mode_off",
             (await issuer.ProblemAsync(422, "admin", HttpMethod.Post, "v1/issuance/policy", new PolicyRequest(false))).Code);
 
-        var operators = await issuer.GetAsync<List<OperatorInfo>>("admin", "v1/issuance/operators");
+        var operators = (await issuer.GetAsync<Page<OperatorInfo>>("admin", "v1/issuance/operators")).Items;
         var a2 = Assert.Single(operators);
         Assert.Equal(("a2", "admin", "admin"), (a2.Id, a2.CreatedBy, a2.ControlledBy));
         var coin = await issuer.GetAsync<CoinIssuanceInfo>(null, "v1/issuance/coins/NUSD");
         Assert.Equal(("never", "0"), (coin.MintApprovalAbove, coin.Supply));
-        var audit = await issuer.GetAsync<AuditPage>("admin", "v1/issuance/audit?limit=1000");
-        Assert.Contains(audit.Entries, e => e.Event == "pending_approval" && e.Name == "add_operator" && e.Requester == "admin");
-        Assert.Contains(audit.Entries, e => e.Event == "pending_approval" && e.Name == "configure_coin" && e.Requester == "admin");
-        Assert.Contains(audit.Entries, e => e.Event == "executed" && e.Name == "add_operator" && e.Detail.StartsWith("genesis seat", StringComparison.Ordinal));
+        var audit = await issuer.GetAsync<Page<AuditEntryInfo>>("admin", "v1/issuance/audit?limit=1000");
+        Assert.Contains(audit.Items, e => e.Event == "pending_approval" && e.Name == "add_operator" && e.Requester == "admin");
+        Assert.Contains(audit.Items, e => e.Event == "pending_approval" && e.Name == "configure_coin" && e.Requester == "admin");
+        Assert.Contains(audit.Items, e => e.Event == "executed" && e.Name == "add_operator" && e.Detail.StartsWith("genesis seat", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -125,8 +125,8 @@ public sealed class GovernanceTests
             Assert.Equal(401, (int)coin.StatusCode);
             using var created = await issuer.SendAsync("new", HttpMethod.Post, "v1/coins", new CreateCoinRequest("NEWK", "USD"));
             Assert.Equal(201, (int)created.StatusCode);
-            var audit = await issuer.GetAsync<AuditPage>("new", "v1/issuance/audit?limit=1000");
-            Assert.Contains(audit.Entries, e => e.Name == "rotate_key" && e.Requester == "admin" && e.Event == "executed");
+            var audit = await issuer.GetAsync<Page<AuditEntryInfo>>("new", "v1/issuance/audit?limit=1000");
+            Assert.Contains(audit.Items, e => e.Name == "rotate_key" && e.Requester == "admin" && e.Event == "executed");
             await issuer.Node.StopAsync(); // keeps the data directory
         }
 
@@ -162,8 +162,8 @@ public sealed class GovernanceTests
         Assert.Equal(("180000000", true), (alice.Balance, alice.Frozen));
         Assert.Equal("120000000", carol.Balance);
         var audit = await issuer.AuditAsync();
-        Assert.Contains(audit.Entries, e => e.Name == "seize" && e.Event == "pending_approval" && e.Requester == "ap" && e.Detail.Contains("Court order 2026-CV-17", StringComparison.Ordinal));
-        Assert.Contains(audit.Entries, e => e.Name == "seize" && e.Event == "approved" && e.Requester == "ap" && e.Approver == "ap2");
+        Assert.Contains(audit.Items, e => e.Name == "seize" && e.Event == "pending_approval" && e.Requester == "ap" && e.Detail.Contains("Court order 2026-CV-17", StringComparison.Ordinal));
+        Assert.Contains(audit.Items, e => e.Name == "seize" && e.Event == "approved" && e.Requester == "ap" && e.Approver == "ap2");
     }
 
     private static async Task<HttpResponseMessage> OperatorTransferAsync(TestNode node, string coin, string debit, string credit, string amount) =>
@@ -274,7 +274,7 @@ public sealed class GovernanceTests
         Assert.False((await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
 
         var audit = await node.Client.GetAuditAsync(limit: 1000);
-        var entries = audit.Entries.Where(e => e.Name is "freeze" or "unfreeze").ToList();
+        var entries = audit.Items.Where(e => e.Name is "freeze" or "unfreeze").ToList();
         Assert.Equal([("freeze", "executed"), ("unfreeze", "executed")], entries.Select(e => (e.Name, e.Event)));
         Assert.All(entries, e => Assert.Equal(("asset-protection", "PLAY"), (e.Requester, e.Coin)));
         Assert.Contains(Holders.Alice, entries[0].Detail, StringComparison.OrdinalIgnoreCase);
@@ -323,9 +323,9 @@ public sealed class GovernanceTests
             Assert.True(DisclosureSignature.Verify(oldReport, Centime.Ledger.Address.Parse(first)).IsValid); // signed before: still the old key's
             Assert.False(DisclosureSignature.Verify(oldReport, Centime.Ledger.Address.Parse(second)).IsValid);
 
-            var audit = await issuer.GetAsync<AuditPage>("admin", "v1/issuance/audit?limit=1000");
-            Assert.Contains(audit.Entries, e => e.Name == "rotate_issuer_key" && e.Event == "pending_approval" && e.Requester == "admin" && e.Detail.Contains(first, StringComparison.OrdinalIgnoreCase));
-            Assert.Contains(audit.Entries, e => e.Name == "rotate_issuer_key" && e.Event == "approved" && e.Approver == "a2");
+            var audit = await issuer.GetAsync<Page<AuditEntryInfo>>("admin", "v1/issuance/audit?limit=1000");
+            Assert.Contains(audit.Items, e => e.Name == "rotate_issuer_key" && e.Event == "pending_approval" && e.Requester == "admin" && e.Detail.Contains(first, StringComparison.OrdinalIgnoreCase));
+            Assert.Contains(audit.Items, e => e.Name == "rotate_issuer_key" && e.Event == "approved" && e.Approver == "a2");
             await node.StopAsync(); // keeps the data directory
         }
 

@@ -59,7 +59,7 @@ public sealed partial class IssuanceTests
         Assert.Equal("used", (await node.Anonymous.GetAuthorizationStateAsync("NUSD", Redeemer.Address.ToString(), draft.Nonce)).State);
 
         // The issuer sees it in the existing payout list and pays it out as before.
-        var listed = Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=pending"));
+        var listed = Assert.Single((await issuer.GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=pending")).Items);
         Assert.Equal(redemption.Id, listed.Id);
         Assert.Equal("DE89370400440532013000", listed.PayTo);
         var paid = await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redemption.Id}/paid", new PayoutPaidRequest { Reference = "SEPA-1" });
@@ -84,7 +84,7 @@ public sealed partial class IssuanceTests
 
         // The refused request, still unused, applies once nothing stands in its way.
         Assert.Equal("1", (await PostAsync<HolderRedemptionOutcome>(node, "v1/coins/NUSD/redeem", whileFrozen)).Redemption.Amount);
-        Assert.Equal(2, (await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions")).Count);
+        Assert.Equal(2, ((await issuer.GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions")).Items).Count);
     }
 
     private static ulong Later => (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600;

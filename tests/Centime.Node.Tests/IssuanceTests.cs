@@ -93,7 +93,7 @@ public sealed partial class IssuanceTests
             return (coin.Supply, reserves.Eligible, reserves.Total);
         }
 
-        public Task<AuditPage> AuditAsync() => GetAsync<AuditPage>("aud", "v1/issuance/audit?limit=1000");
+        public Task<Page<AuditEntryInfo>> AuditAsync() => GetAsync<Page<AuditEntryInfo>>("aud", "v1/issuance/audit?limit=1000");
 
         public async Task<string> StateJsonAsync()
         {
@@ -101,10 +101,10 @@ public sealed partial class IssuanceTests
             {
                 JsonSerializer.Serialize(await GetAsync<ReservesInfo>(null, "v1/issuance/coins/NUSD/reserves?asOf=2026-12-01"), Json),
                 JsonSerializer.Serialize(await GetAsync<CoinIssuanceInfo>(null, "v1/issuance/coins/NUSD"), Json),
-                JsonSerializer.Serialize(await GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions"), Json),
-                JsonSerializer.Serialize(await GetAsync<List<DepositInfo>>("aud", "v1/issuance/coins/NUSD/deposits"), Json),
-                JsonSerializer.Serialize(await GetAsync<List<OperatorInfo>>("aud", "v1/issuance/operators"), Json),
-                JsonSerializer.Serialize(await GetAsync<List<ActionInfo>>("aud", "v1/issuance/approvals?status=all"), Json),
+                JsonSerializer.Serialize(await GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions"), Json),
+                JsonSerializer.Serialize(await GetAsync<Page<DepositInfo>>("aud", "v1/issuance/coins/NUSD/deposits"), Json),
+                JsonSerializer.Serialize(await GetAsync<Page<OperatorInfo>>("aud", "v1/issuance/operators"), Json),
+                JsonSerializer.Serialize(await GetAsync<Page<ActionInfo>>("aud", "v1/issuance/approvals?status=all"), Json),
                 JsonSerializer.Serialize(await AuditAsync(), Json),
             };
             return string.Join('\n', parts);
@@ -114,7 +114,7 @@ public sealed partial class IssuanceTests
     }
 
     // Holders.Alice's key (the second Hardhat/Anvil default account).
-    private static readonly HolderSigner AliceSigner = new(Convert.FromHexString("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"));
+    internal static readonly HolderSigner AliceSigner = new(Convert.FromHexString("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"));
 
     /// <summary>Alice pays Bob with her own EIP-3009 signature (the operator key debits no holder): "ok" or the refusal's code.</summary>
     internal static async Task<string> AlicePaysBobAsync(TestNode node, string amount)
@@ -198,7 +198,7 @@ public sealed partial class IssuanceTests
         var large = await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Bob, Amount = "700" + Whole });
         Assert.Equal("pending_approval", large.Status);
         Assert.Equal("300" + Whole, (await issuer.FiguresAsync()).Supply);
-        var pending = await issuer.GetAsync<List<ActionInfo>>("aud", "v1/issuance/approvals");
+        var pending = (await issuer.GetAsync<Page<ActionInfo>>("aud", "v1/issuance/approvals")).Items;
         Assert.Equal(large.Action, Assert.Single(pending).Action);
         Assert.Equal("self_approval", (await issuer.ProblemAsync(403, "m1", HttpMethod.Post, $"v1/issuance/approvals/{large.Action}/approve")).Code);
         Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "rm", HttpMethod.Post, $"v1/issuance/approvals/{large.Action}/approve")).Code);
@@ -208,7 +208,7 @@ public sealed partial class IssuanceTests
         Assert.Equal("m1", approved.Requester);
         Assert.Equal("m2", approved.Approver);
         Assert.Equal(("1000" + Whole, "1000" + Whole, "1000" + Whole), await issuer.FiguresAsync());
-        Assert.Equal("0", (await issuer.GetAsync<List<DepositInfo>>("aud", "v1/issuance/coins/NUSD/deposits")).Single().Unminted);
+        Assert.Equal("0", ((await issuer.GetAsync<Page<DepositInfo>>("aud", "v1/issuance/coins/NUSD/deposits")).Items).Single().Unminted);
 
         // 4. Holders pay each other with their own signatures; the operator key mints nothing outside issuance.
         Assert.Equal("ok", await AlicePaysBobAsync(issuer.Node, "100" + Whole));
@@ -223,7 +223,7 @@ public sealed partial class IssuanceTests
         Assert.Equal(("pending", "holder"), (redeem.Status, redeem.RequestedBy));
         Assert.Equal(("600" + Whole, "1000" + Whole, "1000" + Whole), await issuer.FiguresAsync());
         Assert.Equal("400" + Whole, (await issuer.Node.Anonymous.GetAccountAsync(Holders.Bob)).Balances.Single().Balance);
-        var redemption = Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=pending"));
+        var redemption = Assert.Single((await issuer.GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=pending")).Items);
         Assert.Equal(redeem.Id, redemption.Id);
         Assert.True(redemption.Deadline >= redemption.RequestedAt + (86_400UL * 1_000_000_000UL));
         var burn = await issuer.Node.Anonymous.GetTransferAsync(redemption.BurnTransfer);
@@ -234,12 +234,12 @@ public sealed partial class IssuanceTests
         var paid = await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redeem.Id}/paid", new PayoutPaidRequest { Reference = "FED-20261201-77", Holding = "bny" });
         Assert.Equal("executed", paid.Status);
         Assert.Equal(("600" + Whole, "600" + Whole, "600" + Whole), await issuer.FiguresAsync());
-        Assert.Equal("paid", Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=paid")).Status);
+        Assert.Equal("paid", Assert.Single((await issuer.GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=paid")).Items).Status);
         Assert.Equal("redemption_already_paid", (await issuer.ProblemAsync(422, "rm", HttpMethod.Post, $"v1/issuance/redemptions/{redeem.Id}/paid", new PayoutPaidRequest { Reference = "again" })).Code);
 
         // The audit trail tells the same story, with who requested and who approved (the redemption was Bob's own
         // signed request, not a privileged action: it is in the redemption list, requested by "holder").
-        var audit = (await issuer.AuditAsync()).Entries.Where(e => e.Name is "mint" or "redeem" or "mark_payout_paid" or "record_deposit").ToList();
+        var audit = (await issuer.AuditAsync()).Items.Where(e => e.Name is "mint" or "redeem" or "mark_payout_paid" or "record_deposit").ToList();
         Assert.Equal(["record_deposit:executed:rm:", "mint:executed:m1:", "mint:pending_approval:m1:", "mint:approved:m1:m2", "mark_payout_paid:executed:rm:"],
             audit.Select(e => $"{e.Name}:{e.Event}:{e.Requester}:{e.Approver}").ToList());
         Assert.Equal(large.Action, audit[3].Action);
@@ -278,13 +278,13 @@ public sealed partial class IssuanceTests
         Assert.Equal("1000" + Whole, reserves.Eligible);
         Assert.Equal("5900" + Whole, reserves.Total);
 
-        var auditBefore = (await issuer.AuditAsync()).Entries.Count;
+        var auditBefore = (await issuer.AuditAsync()).Items.Count;
         var problem = await issuer.ProblemAsync(422, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0002", To = Holders.Alice, Amount = "1500" + Whole });
         Assert.Equal("reserves_insufficient", problem.Code);
         Assert.Contains("1500000000", problem.Detail, StringComparison.Ordinal);
         Assert.Contains("eligible reserves 1000000000 by 500000000", problem.Detail, StringComparison.Ordinal);
         Assert.Equal("0", (await issuer.FiguresAsync()).Supply);
-        Assert.Equal(auditBefore, (await issuer.AuditAsync()).Entries.Count);
+        Assert.Equal(auditBefore, (await issuer.AuditAsync()).Items.Count);
 
         // Exactly up to the eligible reserves passes (equality is allowed).
         Assert.Equal("executed", (await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0002", To = Holders.Alice, Amount = "1000" + Whole })).Status);
@@ -363,14 +363,14 @@ public sealed partial class IssuanceTests
         // Pause with approval: a second pauser (or an admin) approves.
         var configChange = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/coins/NUSD/config", new CoinConfigRequest { PauseNeedsApproval = true });
         Assert.Equal("pending_approval", configChange.Status);
-        var config = (await issuer.GetAsync<List<ActionInfo>>("aud", "v1/issuance/approvals")).Single();
+        var config = ((await issuer.GetAsync<Page<ActionInfo>>("aud", "v1/issuance/approvals")).Items).Single();
         await issuer.OkAsync<ActionOutcome>("admin2", $"v1/issuance/approvals/{config.Action}/approve");
         var pause = await issuer.OkAsync<ActionOutcome>("pz", "v1/issuance/coins/NUSD/pause");
         Assert.Equal("pending_approval", pause.Status);
         Assert.False((await issuer.GetAsync<CoinIssuanceInfo>(null, "v1/issuance/coins/NUSD")).Paused);
         await issuer.OkAsync<ActionOutcome>("admin2", $"v1/issuance/approvals/{pause.Action}/approve");
         Assert.True((await issuer.GetAsync<CoinIssuanceInfo>(null, "v1/issuance/coins/NUSD")).Paused);
-        var trail = (await issuer.AuditAsync()).Entries;
+        var trail = (await issuer.AuditAsync()).Items;
         Assert.Contains(trail, e => e.Name == "set_operator_roles" && e.Event == "rejected" && e.Requester == "admin" && e.Approver == "admin2");
         Assert.Contains(trail, e => e.Name == "pause" && e.Event == "approved" && e.Requester == "pz" && e.Approver == "admin2");
     }
@@ -412,7 +412,7 @@ public sealed partial class IssuanceTests
         Assert.Equal("account_frozen", (await HolderRedeemsAsync(issuer.Node, AliceSigner, "1", "x")).Code);
         await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice, Frozen = false });
         Assert.Equal("ok", await AlicePaysBobAsync(issuer.Node, "1"));
-        Assert.Equal(["freeze:ap", "unfreeze:ap"], (await issuer.AuditAsync()).Entries.Where(e => e.Name.Contains("freeze", StringComparison.Ordinal)).Select(e => e.Name + ":" + e.Requester).ToList());
+        Assert.Equal(["freeze:ap", "unfreeze:ap"], (await issuer.AuditAsync()).Items.Where(e => e.Name.Contains("freeze", StringComparison.Ordinal)).Select(e => e.Name + ":" + e.Requester).ToList());
     }
 
     [Fact]
@@ -423,7 +423,7 @@ public sealed partial class IssuanceTests
         await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/coins/NUSD/config", new CoinConfigRequest { RedemptionWindowSeconds = 1 });
         await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "10" + Whole });
         var redeem = await RedeemOkAsync(issuer.Node, AliceSigner, "5" + Whole, "acct");
-        Assert.Empty(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue"));
+        Assert.Empty((await issuer.GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue")).Items);
 
         // No traffic: the sequencer seals an empty block at the deadline, and the module marks the payout overdue.
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -431,16 +431,16 @@ public sealed partial class IssuanceTests
         while (DateTime.UtcNow < deadline && overdue.Count == 0)
         {
             await Task.Delay(200);
-            overdue = (await issuer.AuditAsync()).Entries.Where(e => e.Event == "payout_overdue").ToList();
+            overdue = (await issuer.AuditAsync()).Items.Where(e => e.Event == "payout_overdue").ToList();
         }
 
         Assert.Equal(redeem.Id, Assert.Single(overdue).Action);
         Assert.Equal("system", overdue[0].Requester);
-        var late = Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue"));
+        var late = Assert.Single((await issuer.GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue")).Items);
         Assert.Equal("overdue", late.Status);
         await issuer.OkAsync<ActionOutcome>("rm", $"v1/issuance/redemptions/{redeem.Id}/paid", new PayoutPaidRequest { Reference = "late-wire" });
-        Assert.Equal("paid_late", Assert.Single(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions")).Status);
-        Assert.Empty(await issuer.GetAsync<List<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue"));
+        Assert.Equal("paid_late", Assert.Single((await issuer.GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions")).Items).Status);
+        Assert.Empty((await issuer.GetAsync<Page<RedemptionInfo>>("aud", "v1/issuance/coins/NUSD/redemptions?status=overdue")).Items);
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class LiabilitiesApiTests
         Assert.NotEqual(first.Root.Hash, second.Root.Hash);
         Assert.Equal(first.Root.Total, second.Root.Total);
 
-        var history = await node.Http.GetFromJsonAsync<List<LiabilitiesRootInfo>>("v1/coins/NUSD/liabilities/history");
+        var history = (await node.Http.GetFromJsonAsync<Centime.Client.Page<LiabilitiesRootInfo>>("v1/coins/NUSD/liabilities/history"))!.Items;
         Assert.Equal([first.Root, second.Root], history!.Select(h => h.Root).ToList());
         var json = await node.Http.GetStringAsync($"v1/coins/NUSD/liabilities/proof/{Holders.Carol}");
         Assert.True(LiabilityProofVerifier.VerifyJson(json, second.Root).IsValid);

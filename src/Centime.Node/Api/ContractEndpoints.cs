@@ -22,7 +22,6 @@ namespace Centime.Node.Api;
 /// </summary>
 public static class ContractEndpoints
 {
-    private const int MaxPage = 1000;
 
     public static void Map(WebApplication app, NodeContext node)
     {
@@ -39,8 +38,8 @@ public static class ContractEndpoints
         g.MapPost("/facts", (HttpRequest request) => FactAsync(node, request.HttpContext)).WithName("OracleFact")
             .WithSummary("An oracle's EIP-712 attestation of a fact (key, value, observedAt, nonce); fires the contracts waiting on it.")
             .Accepts<OracleFactRequest>("application/json").Produces<OracleFactOutcome>().Public();
-        g.MapGet("", (string? party, string? status, int? limit) => List(node, party, status, limit)).WithName("ListContracts")
-            .WithSummary("Contracts, newest id last; ?party=0x… (any role), ?status=open|disputed|closed, ?limit=.").Public();
+        g.MapGet("", (string? party, string? status, [AsParameters] PageParameters page) => List(node, party, status, page)).WithName("ListContracts")
+            .WithSummary("Contracts by id, ascending; ?party=0x… (any role), ?status=open|disputed|closed (a page).").Produces<Page<ContractInfo>>().Public();
         g.MapGet("/{id}", (string id) => Get(node, id)).WithName("GetContract").WithSummary("A contract: terms, status, amounts and every movement.").Public();
         g.MapPost("/{id}/events", (string id, HttpContext http) => EventAsync(node, id, http)).WithName("ContractEvent")
             .WithSummary("An event (confirm, dispute, decide, slash, milestone, withdraw, cancel, charge) signed by the designated party (EIP-712).")
@@ -366,7 +365,7 @@ public static class ContractEndpoints
         return Results.Json(View(node, id), JsonDefaults.Options);
     }
 
-    private static IResult List(NodeContext node, string? party, string? status, int? limit)
+    private static IResult List(NodeContext node, string? party, string? status, PageParameters page)
     {
         Address? who = party is null ? null : Endpoints.ParseAddress(party);
         if (status is not (null or "open" or "disputed" or "closed"))
@@ -374,31 +373,13 @@ public static class ContractEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is open, disputed or closed");
         }
 
-        var max = Math.Clamp(limit ?? 100, 1, MaxPage);
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
             var now = view.State.Timestamp;
-            var list = new List<ContractInfo>();
-            foreach (var c in Module(view).Contracts)
-            {
-                if (who is { } a && !Involves(c.Terms, a))
-                {
-                    continue;
-                }
-
-                if (status is not null && !string.Equals(StatusName(c.Status), status, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                list.Add(ToView(view.State, c, now));
-                if (list.Count == max)
-                {
-                    break;
-                }
-            }
-
-            return Results.Json(list, JsonDefaults.Options);
+            var matching = Module(view).Contracts.Where(c => (who is not { } a || Involves(c.Terms, a))
+                && (status is null || string.Equals(StatusName(c.Status), status, StringComparison.Ordinal)));
+            return Results.Json(Paging.ByNumber(matching, c => c.Id, query, c => ToView(view.State, c, now)), JsonDefaults.Options);
         }
     }
 

@@ -14,7 +14,6 @@ namespace Centime.Node.Api;
 public static class Endpoints
 {
     private const int MaxBodyBytes = 16 << 20;
-    private const int MaxPage = 1000;
 
     public static void Map(WebApplication app, NodeContext node)
     {
@@ -22,7 +21,8 @@ public static class Endpoints
 
         v1.MapGet("/health", () => Health(node)).WithName("Health").WithSummary("Node status and chain head.").Public();
 
-        v1.MapGet("/coins", () => ListCoins(node)).WithName("ListCoins").WithSummary("All coins with their supply and EIP-712 domain.").Public();
+        v1.MapGet("/coins", ([AsParameters] PageParameters page) => ListCoins(node, page)).WithName("ListCoins")
+            .WithSummary("Coins with their supply and EIP-712 domain, by number (a page: docs/api.md 'Lists').").Produces<Page<CoinInfo>>().Public();
         v1.MapGet("/coins/{symbol}", (string symbol) => GetCoin(node, symbol)).WithName("GetCoin").WithSummary("One coin.").Public();
         v1.MapPost("/coins", (HttpRequest request) => CreateCoinAsync(node, request.HttpContext)).WithName("CreateCoin")
             .WithSummary("Create a coin (operator).").Accepts<CreateCoinRequest>("application/json").Produces<CoinInfo>(201).RequiresOperatorKey();
@@ -35,13 +35,14 @@ public static class Endpoints
             .WithSummary("Merkle inclusion proof of a transfer, checkable offline with `centime verify-inclusion`.").Public();
 
         v1.MapGet("/accounts/{address}", (string address) => GetAccount(node, address)).WithName("GetAccount").WithSummary("Balances of an address in every coin.").Public();
-        v1.MapGet("/accounts/{address}/history", (string address, string? coin, int? limit, string? cursor) => GetHistory(node, address, coin, limit, cursor))
-            .WithName("GetHistory").WithSummary("Transfers of an account, newest first, paginated.").Public();
+        v1.MapGet("/accounts/{address}/history", (string address, string? coin, [AsParameters] PageParameters page) => GetHistory(node, address, coin, page))
+            .WithName("GetHistory").WithSummary("Transfers of an account in a coin, newest first (a page).").Produces<Page<TransferInfo>>().Public();
         v1.MapPost("/accounts/{address}/freeze", (string address, Caller caller, HttpContext http) => FreezeAsync(node, caller, address, http)).WithName("Freeze")
             .WithSummary("Freeze or unfreeze an account in one coin (an asset_protection operator's key; audited).").Accepts<FreezeRequest>("application/json").Produces<CommandOutcome>()
             .RequiresRole(Centime.Issuance.OperatorRoles.AssetProtection);
 
-        v1.MapGet("/blocks", (ulong? before, int? limit) => ListBlocks(node, before, limit)).WithName("ListBlocks").WithSummary("Block headers, newest first.").Public();
+        v1.MapGet("/blocks", ([AsParameters] PageParameters page) => ListBlocks(node, page)).WithName("ListBlocks").WithSummary("Block headers, newest first (a page).")
+            .Produces<Page<BlockInfo>>().Public();
         v1.MapGet("/blocks/{height}", (string height, bool? commands) => GetBlock(node, height, commands ?? false)).WithName("GetBlock").WithSummary("One block header (and its commands with ?commands=true).").Public();
     }
 
@@ -67,12 +68,13 @@ public static class Endpoints
             node.Options.ChainId, typeof(Endpoints).Assembly.GetName().Version?.ToString() ?? "0"), JsonDefaults.Options);
     }
 
-    private static IResult ListCoins(NodeContext node)
+    private static IResult ListCoins(NodeContext node, PageParameters page)
     {
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
             var st = view.State;
-            return Results.Json(st.Coins.Select(c => Mapping.ToInfo(c, st, node.Options.ChainId)).ToList(), JsonDefaults.Options);
+            return Results.Json(Paging.ByNumber(st.Coins.OrderBy(c => c.Number), c => c.Number, query, c => Mapping.ToInfo(c, st, node.Options.ChainId)), JsonDefaults.Options);
         }
     }
 
@@ -305,7 +307,7 @@ public static class Endpoints
         }
     }
 
-    private static IResult GetHistory(NodeContext node, string address, string? coinSymbol, int? limit, string? cursor)
+    private static IResult GetHistory(NodeContext node, string address, string? coinSymbol, PageParameters page)
     {
         var a = ParseAddress(address);
         if (coinSymbol is null)
@@ -313,23 +315,10 @@ public static class Endpoints
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'coin' is required, e.g. ?coin=NUSD");
         }
 
-        var take = limit ?? 50;
-        if (take is < 1 or > MaxPage)
-        {
-            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"'limit' must be 1..{MaxPage}");
-        }
+        var query = Paging.Read(page);
 
-        int? before = null;
-        if (cursor is not null)
-        {
-            if (!int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var c))
-            {
-                throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'cursor' must be a value returned as nextCursor");
-            }
-
-            before = c;
-        }
-
+        // The key is the transfer's position in the ledger: the next page holds the account's transfers before it.
+        var before = Paging.NumberAfter(query) is UInt128 c ? (int)UInt128.Min(c, int.MaxValue) : (int?)null;
         using (var view = node.Read())
         {
             var st = view.State;
@@ -338,15 +327,8 @@ public static class Endpoints
                 return ProblemResults.NotFound(ProblemCodes.CoinNotFound, $"no coin '{coinSymbol}'");
             }
 
-            var page = node.History.Page(new AccountKey(coin.Number, a), before, take + 1);
-            var items = new List<TransferInfo>(Math.Min(take, page.Count));
-            for (var i = 0; i < page.Count && i < take; i++)
-            {
-                items.Add(Mapping.ToInfo(st.Transfers[page[i]], st));
-            }
-
-            var next = page.Count > take ? page[take - 1].ToString(CultureInfo.InvariantCulture) : null;
-            return Results.Json(new HistoryPage(a.ToString(), coin.Symbol, items, next), JsonDefaults.Options);
+            var positions = node.History.Page(new AccountKey(coin.Number, a), before, query.Limit + 1);
+            return Results.Json(Paging.ByNumber(positions, p => (UInt128)p, query, p => Mapping.ToInfo(st.Transfers[p], st), descending: true), JsonDefaults.Options);
         }
     }
 
@@ -375,24 +357,14 @@ public static class Endpoints
             : ProblemResults.FromResult(result.Code, $"freeze {a}: {result.Code.ToProblemCode()}");
     }
 
-    private static IResult ListBlocks(NodeContext node, ulong? before, int? limit)
+    private static IResult ListBlocks(NodeContext node, PageParameters page)
     {
-        var take = limit ?? 20;
-        if (take is < 1 or > MaxPage)
-        {
-            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"'limit' must be 1..{MaxPage}");
-        }
-
+        var query = Paging.Read(page);
         var journal = node.Sequencer.Journal;
         var top = node.Sequencer.DurableHeight; // the journal's height counts appended blocks not yet fsynced
-        var start = before is ulong b ? Math.Min(b == 0 ? 0 : b - 1, top) : top;
-        var list = new List<BlockInfo>(take);
-        for (var h = start; h >= 1 && list.Count < take; h--)
-        {
-            list.Add(Mapping.ToInfo(journal.ReadHeader(h)));
-        }
-
-        return Results.Json(list, JsonDefaults.Options);
+        var start = Paging.NumberAfter(query) is UInt128 after ? (ulong)UInt128.Min(after == 0 ? 0 : after - 1, top) : top;
+        var heights = Enumerable.Range(0, (int)Math.Min(start, (ulong)query.Limit + 1)).Select(i => start - (ulong)i);
+        return Results.Json(Paging.ByNumber(heights, h => h, query, h => Mapping.ToInfo(journal.ReadHeader(h)), descending: true), JsonDefaults.Options);
     }
 
     private static IResult GetBlock(NodeContext node, string heightText, bool withCommands)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Centime.Client;
 using Centime.Issuance;
 using Centime.Node.Events;
 using Microsoft.AspNetCore.Builder;
@@ -30,7 +31,8 @@ internal static class EventEndpoints
         g.MapPost("", (Caller caller, HttpContext http) => CreateAsync(feed, webhooks, caller, http)).WithName("CreateWebhook")
             .WithSummary("Subscribe a URL to events (admin); the answer shows the signing secret, once.")
             .Accepts<WebhookRequest>("application/json").Produces<WebhookCreated>(201).RequiresRole(OperatorRoles.Admin);
-        g.MapGet("", () => List(webhooks)).WithName("ListWebhooks").WithSummary("Webhook subscriptions and their delivery state (admin, auditor).")
+        g.MapGet("", ([AsParameters] PageParameters page) => List(webhooks, page)).WithName("ListWebhooks")
+            .WithSummary("Webhook subscriptions and their delivery state, by id (admin, auditor; a page).").Produces<Page<WebhookView>>()
             .RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
         g.MapGet("/{id}", (string id) => Get(webhooks, id)).WithName("GetWebhook").WithSummary("One subscription (admin, auditor).")
             .RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
@@ -59,9 +61,13 @@ internal static class EventEndpoints
         return Results.Json(new WebhookCreated(view, subscription.Secret), JsonDefaults.Options, statusCode: 201);
     }
 
-    private static IResult List(WebhookDispatcher webhooks)
+    private static IResult List(WebhookDispatcher webhooks, PageParameters page)
     {
-        return Results.Json(webhooks.Subscriptions.Select(s => View(s, webhooks)).ToList(), JsonDefaults.Options);
+        var query = Paging.Read(page);
+
+        // Ordered by id, not by creation: a subscription removed between pages must not shift the ones after it.
+        var ordered = webhooks.Subscriptions.OrderBy(s => s.Id, StringComparer.Ordinal);
+        return Results.Json(Paging.ByName(ordered, s => s.Id, query, s => View(s, webhooks)), JsonDefaults.Options);
     }
 
     private static IResult Get(WebhookDispatcher webhooks, string id)

@@ -41,7 +41,8 @@ public static class ExchangeEndpoints
         var g = app.MapGroup("/v1/exchange").WithTags("Exchange");
         g.MapPut("/feeds/{name}", (string name, HttpContext http) => ConfigureFeedAsync(node, name, http)).WithName("ConfigureFeed")
             .WithSummary("Create or replace an FX feed: heartbeat, band, signers (operator key).").Accepts<FeedConfigRequest>("application/json").Produces<FeedView>().RequiresOperatorKey();
-        g.MapGet("/feeds", () => ListFeeds(node)).WithName("ListFeeds").WithSummary("FX feeds with their latest rate and status.").Produces<List<FeedView>>().Public();
+        g.MapGet("/feeds", ([AsParameters] PageParameters page) => ListFeeds(node, page)).WithName("ListFeeds")
+            .WithSummary("FX feeds with their latest rate and status, by name (a page).").Produces<Page<FeedView>>().Public();
         g.MapGet("/feeds/{name}", (string name) => GetFeed(node, name)).WithName("GetFeed")
             .WithSummary("One feed: rate, observedAt, age, status ok|stale|out_of_band.").Produces<FeedView>().Public();
         g.MapPost("/feeds/{name}/rates", (string name, HttpContext http) => SubmitRateAsync(node, name, http)).WithName("SubmitRate")
@@ -49,7 +50,8 @@ public static class ExchangeEndpoints
 
         g.MapPost("/pools", (HttpRequest request) => CreatePoolAsync(node, request.HttpContext)).WithName("CreatePool")
             .WithSummary("Create an empty StableSwap pool and its LP share coin (operator key).").Accepts<CreatePoolRequest>("application/json").Produces<PoolView>(201).RequiresOperatorKey();
-        g.MapGet("/pools", () => ListPools(node)).WithName("ListPools").WithSummary("Pools with balances, prices and status.").Produces<List<PoolView>>().Public();
+        g.MapGet("/pools", ([AsParameters] PageParameters page) => ListPools(node, page)).WithName("ListPools")
+            .WithSummary("Pools with balances, prices and status, by id (a page).").Produces<Page<PoolView>>().Public();
         g.MapGet("/pools/{id}", (string id) => GetPool(node, id)).WithName("GetPool")
             .WithSummary("A pool: balances (= its ledger account), admin fees, LP supply, A, fee, virtual price, spot prices, status, risk.").Produces<PoolView>().Public();
         g.MapPatch("/pools/{id}", (string id, HttpContext http) => ConfigurePoolAsync(node, id, http)).WithName("ConfigurePool")
@@ -125,12 +127,13 @@ public static class ExchangeEndpoints
         return Results.Json(FeedViewOf(node, name), JsonDefaults.Options);
     }
 
-    private static IResult ListFeeds(NodeContext node)
+    private static IResult ListFeeds(NodeContext node, PageParameters page)
     {
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
             var seconds = QuoteTime(view.State) / NanosPerSecond;
-            return Results.Json(Module(view).Feeds.Select(f => ToView(f, seconds)).ToList(), JsonDefaults.Options);
+            return Results.Json(Paging.ByName(Module(view).Feeds, f => f.Config.Name, query, f => ToView(f, seconds)), JsonDefaults.Options);
         }
     }
 
@@ -377,11 +380,12 @@ public static class ExchangeEndpoints
         return Results.Json(PoolViewOf(node, id), JsonDefaults.Options);
     }
 
-    private static IResult ListPools(NodeContext node)
+    private static IResult ListPools(NodeContext node, PageParameters page)
     {
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
-            return Results.Json(Module(view).Pools.Select(p => PoolViewLocked(node, p)).ToList(), JsonDefaults.Options);
+            return Results.Json(Paging.ByNumber(Module(view).Pools, p => p.Id, query, p => PoolViewLocked(node, p)), JsonDefaults.Options);
         }
     }
 

@@ -61,11 +61,9 @@ internal static class FieldGrammar
     public static DateOnly Date(string? text, string field) =>
         DateOnly.TryParseExact(Required(text, field, null), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : throw Invalid(field, "a date, yyyy-MM-dd", null);
 
-    /// <summary>A page cursor: a value a list answered as <c>next</c>, nothing else (decimal, at most 20 digits).</summary>
-    public static ulong Cursor(string text, string field = "cursor") =>
-        text.Length is > 0 and <= 20 && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var c)
-            ? c
-            : throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"'{field}' must be a value a list answered as 'next'");
+    /// <summary>A page cursor: a value a list answered as <c>next</c> (<see cref="Paging"/>), read back as the key it
+    /// stands for; anything else is <see cref="ProblemCodes.InvalidCursor"/>.</summary>
+    public static string Cursor(string text) => Paging.Decode(text) ?? throw Paging.BadCursor();
 
     /// <summary>A deadline or duration in whole seconds, given as a JSON number or a decimal string: 1 … <paramref name="max"/>.</summary>
     public static ulong Seconds(string? text, string field, ulong max)

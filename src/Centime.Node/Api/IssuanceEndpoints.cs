@@ -21,7 +21,6 @@ namespace Centime.Node.Api;
 /// </summary>
 public static class IssuanceEndpoints
 {
-    private const int MaxPage = 1000;
 
     public static void Map(WebApplication app, NodeContext node)
     {
@@ -36,7 +35,8 @@ public static class IssuanceEndpoints
             .Accepts<HolderRedeemDraft>("application/json").Produces<TypedDataToSign>().Public();
 
         g.MapGet("/whoami", (Caller caller) => WhoAmIResult(caller)).WithName("IssuanceWhoAmI").WithSummary("The operator and roles of the presented key.").RequiresAnyOperator();
-        g.MapGet("/operators", () => ListOperators(node)).WithName("ListOperators").WithSummary("Operators and roles (admin, auditor).").RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
+        g.MapGet("/operators", ([AsParameters] PageParameters page) => ListOperators(node, page)).WithName("ListOperators")
+            .WithSummary("Operators and roles, by id (admin, auditor; a page).").Produces<Page<OperatorInfo>>().RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
         g.MapPost("/operators", (Caller caller, HttpContext http) => AddOperatorAsync(node, caller, http)).WithName("AddOperator")
             .WithSummary("Add an operator (admin); the answer carries their new API key, shown once.").Accepts<AddOperatorRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Admin);
         g.MapPost("/operators/{id}/roles", (string id, Caller caller, HttpContext http) => SetRolesAsync(node, caller, id, http)).WithName("SetOperatorRoles")
@@ -53,13 +53,14 @@ public static class IssuanceEndpoints
             .WithSummary("Regime, redemption window and approval thresholds of a coin (admin).").Accepts<CoinConfigRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Admin);
         g.MapPost("/coins/{coin}/minters", (string coin, Caller caller, HttpContext http) => ConfigureMinterAsync(node, caller, coin, http)).WithName("ConfigureMinter")
             .WithSummary("Set a minter's allowance and rate limit (minter_manager).").Accepts<MinterRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.MinterManager);
-        g.MapGet("/coins/{coin}/deposits", (string coin) => ListDeposits(node, coin)).WithName("ListDeposits").WithSummary("Recorded fiat deposits (operators).").RequiresAnyOperator();
+        g.MapGet("/coins/{coin}/deposits", (string coin, [AsParameters] PageParameters page) => ListDeposits(node, coin, page)).WithName("ListDeposits")
+            .WithSummary("Recorded fiat deposits, oldest first (operators; a page).").Produces<Page<DepositInfo>>().RequiresAnyOperator();
         g.MapPost("/coins/{coin}/deposits", (string coin, Caller caller, HttpContext http) => RecordDepositAsync(node, caller, coin, http)).WithName("RecordDeposit")
             .WithSummary("Record a fiat deposit (reserve_manager).").Accepts<DepositRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.ReserveManager);
         g.MapPost("/coins/{coin}/mints", (string coin, Caller caller, HttpContext http) => MintAsync(node, caller, coin, http)).WithName("Mint")
             .WithSummary("Mint against a deposit through the mint gate (minter); may need a second approval.").Accepts<MintRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Minter);
-        g.MapGet("/coins/{coin}/redemptions", (string coin, string? status) => ListRedemptions(node, coin, status)).WithName("ListRedemptions")
-            .WithSummary("Redemptions and payout instructions; ?status=pending|overdue|paid (operators).").RequiresAnyOperator();
+        g.MapGet("/coins/{coin}/redemptions", (string coin, string? status, [AsParameters] PageParameters page) => ListRedemptions(node, coin, status, page)).WithName("ListRedemptions")
+            .WithSummary("Redemptions and payout instructions, oldest first; ?status=pending|overdue|paid (operators; a page).").Produces<Page<RedemptionInfo>>().RequiresAnyOperator();
         // No route burns a holder's coins on an operator's word: the holder signs (POST /v1/coins/{coin}/redeem). The
         // issuer's side of a redemption — the payout list, deadlines, marking it paid — stays here for its roles.
         g.MapPost("/redemptions/{id}/paid", (string id, Caller caller, HttpContext http) => MarkPaidAsync(node, caller, id, http)).WithName("MarkPayoutPaid")
@@ -82,15 +83,15 @@ public static class IssuanceEndpoints
         g.MapDelete("/coins/{coin}/reserves/{id}", (string coin, string id, Caller caller, HttpContext http) => RemoveHoldingAsync(node, caller, coin, id, http)).WithName("RemoveHolding")
             .WithSummary("Remove a holding (reserve_manager).").Produces<ActionOutcome>().RequiresRole(OperatorRoles.ReserveManager);
 
-        g.MapGet("/approvals", (string? status) => ListActions(node, status ?? "pending")).WithName("ListApprovals")
-            .WithSummary("Actions waiting for approval (?status=pending, default) or all actions (?status=all) (operators).").RequiresAnyOperator();
+        g.MapGet("/approvals", (string? status, [AsParameters] PageParameters page) => ListActions(node, status ?? "pending", page)).WithName("ListApprovals")
+            .WithSummary("Actions waiting for approval (?status=pending, default) or all actions (?status=all), oldest first (operators; a page).").Produces<Page<ActionInfo>>().RequiresAnyOperator();
         g.MapGet("/actions/{id}", (string id) => GetAction(node, id)).WithName("GetAction").WithSummary("One action (operators).").RequiresAnyOperator();
         g.MapPost("/approvals/{id}/approve", (string id, Caller caller, HttpContext http) => DecideAsync(node, caller, id, true, http)).WithName("Approve")
             .WithSummary("Approve a pending action, which executes now (a different operator with a qualifying role).").Produces<ActionOutcome>().RequiresAnyOperator();
         g.MapPost("/approvals/{id}/reject", (string id, Caller caller, HttpContext http) => DecideAsync(node, caller, id, false, http)).WithName("Reject")
             .WithSummary("Reject a pending action (a different operator with a qualifying role).").Accepts<DecisionRequest>("application/json").Produces<ActionOutcome>().RequiresAnyOperator();
-        g.MapGet("/audit", (ulong? after, int? limit) => GetAudit(node, after, limit)).WithName("GetAudit")
-            .WithSummary("The audit trail, oldest first, paged with ?after=&limit= (admin, auditor).").RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
+        g.MapGet("/audit", ([AsParameters] PageParameters page) => GetAudit(node, page)).WithName("GetAudit")
+            .WithSummary("The audit trail, oldest first (admin, auditor; a page).").Produces<Page<AuditEntryInfo>>().RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
     }
 
     private static IssuanceModule Module(Sequencer.ReadSection view) =>
@@ -100,11 +101,14 @@ public static class IssuanceEndpoints
 
     // ------------------------------------------------------------------ operators and policy
 
-    private static IResult ListOperators(NodeContext node)
+    private static IResult ListOperators(NodeContext node, PageParameters page)
     {
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
-            var list = Module(view).Operators.Select(o => new OperatorInfo(o.Id, OperatorRoleNames.ToNames(o.Roles), o.KeyHash.ToString(), o.AddedAt, o.CreatedBy, o.ControlledBy.Length == 0 ? null : o.ControlledBy)).ToList();
+            // Operators is a sorted dictionary: ordinal order by id.
+            var list = Paging.ByName(Module(view).Operators, o => o.Id, query,
+                o => new OperatorInfo(o.Id, OperatorRoleNames.ToNames(o.Roles), o.KeyHash.ToString(), o.AddedAt, o.CreatedBy, o.ControlledBy.Length == 0 ? null : o.ControlledBy));
             return Results.Json(list, JsonDefaults.Options);
         }
     }
@@ -274,14 +278,15 @@ public static class IssuanceEndpoints
 
     // ------------------------------------------------------------------ deposits, mints, redemptions
 
-    private static IResult ListDeposits(NodeContext node, string symbol)
+    private static IResult ListDeposits(NodeContext node, string symbol, PageParameters page)
     {
         var number = CoinOf(node, symbol);
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
             var deposits = Module(view).Coin(number)?.Deposits ?? [];
-            return Results.Json(deposits.Select(d => new DepositInfo(d.Reference, d.Bank, Dec(d.Amount), Dec(d.Minted), Dec(d.Unminted), Date(d.ValueDate),
-                d.Holding.Length == 0 ? null : d.Holding, d.RecordedAt, d.RecordedBy)).ToList(), JsonDefaults.Options);
+            return Results.Json(Paging.ByPosition(deposits, query, d => new DepositInfo(d.Reference, d.Bank, Dec(d.Amount), Dec(d.Minted), Dec(d.Unminted), Date(d.ValueDate),
+                d.Holding.Length == 0 ? null : d.Holding, d.RecordedAt, d.RecordedBy)), JsonDefaults.Options);
         }
     }
 
@@ -379,7 +384,7 @@ public static class IssuanceEndpoints
         _ => code.ToProblemCode(),
     };
 
-    private static IResult ListRedemptions(NodeContext node, string symbol, string? status)
+    private static IResult ListRedemptions(NodeContext node, string symbol, string? status, PageParameters page)
     {
         var number = CoinOf(node, symbol);
         if (status is not (null or "all" or "pending" or "overdue" or "paid"))
@@ -387,18 +392,17 @@ public static class IssuanceEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is one of pending, overdue, paid, all");
         }
 
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
             var now = view.State.Timestamp;
-            var list = Module(view).Redemptions(number)
-                .Where(r => status switch
-                {
-                    "pending" => r.Status == RedemptionStatus.Pending,
-                    "overdue" => r.IsOverdue(now),
-                    "paid" => r.Status == RedemptionStatus.Paid,
-                    _ => true,
-                })
-                .Select(r => ToInfo(r, symbol, now)).ToList();
+            var list = Paging.ByPosition(Module(view).Redemptions(number), query, r => ToInfo(r, symbol, now), r => status switch
+            {
+                "pending" => r.Status == RedemptionStatus.Pending,
+                "overdue" => r.IsOverdue(now),
+                "paid" => r.Status == RedemptionStatus.Paid,
+                _ => true,
+            });
             return Results.Json(list, JsonDefaults.Options);
         }
     }
@@ -524,17 +528,17 @@ public static class IssuanceEndpoints
 
     // ------------------------------------------------------------------ approvals and audit
 
-    private static IResult ListActions(NodeContext node, string status)
+    private static IResult ListActions(NodeContext node, string status, PageParameters page)
     {
         if (status is not ("pending" or "all"))
         {
             throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is pending or all");
         }
 
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
-            var module = Module(view);
-            var list = module.Actions.Where(a => status == "all" || a.Status == ActionStatus.Pending).Select(a => ToInfo(node, a)).ToList();
+            var list = Paging.ByPosition(Module(view).Actions, query, a => ToInfo(node, a), a => status == "all" || a.Status == ActionStatus.Pending);
             return Results.Json(list, JsonDefaults.Options);
         }
     }
@@ -566,27 +570,13 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
     }
 
-    private static IResult GetAudit(NodeContext node, ulong? after, int? limit)
+    private static IResult GetAudit(NodeContext node, PageParameters page)
     {
-        var take = limit ?? 100;
-        if (take is < 1 or > MaxPage)
-        {
-            throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", $"'limit' must be 1..{MaxPage}");
-        }
-
+        var query = Paging.Read(page);
         using (var view = node.Read())
         {
-            var audit = Module(view).Audit;
-            var start = (int)Math.Min(after ?? 0, (ulong)audit.Count);
-            var entries = new List<AuditEntryInfo>();
-            for (var i = start; i < audit.Count && entries.Count < take; i++)
-            {
-                var e = audit[i];
-                entries.Add(new AuditEntryInfo(e.Sequence, e.Time, e.Height, Dec(e.Action), e.Event, e.Name, SymbolOf(node, e.Coin), e.Requester, e.Approver, e.Detail));
-            }
-
-            ulong? next = start + entries.Count < audit.Count ? (ulong)(start + entries.Count) : null;
-            return Results.Json(new AuditPage(entries, next), JsonDefaults.Options);
+            return Results.Json(Paging.ByPosition(Module(view).Audit, query,
+                e => new AuditEntryInfo(e.Sequence, e.Time, e.Height, Dec(e.Action), e.Event, e.Name, SymbolOf(node, e.Coin), e.Requester, e.Approver, e.Detail)), JsonDefaults.Options);
         }
     }
 

@@ -1,3 +1,4 @@
+using Centime.Client;
 using Centime.Issuance;
 using Centime.Node.Liabilities;
 using Microsoft.AspNetCore.Builder;
@@ -17,8 +18,8 @@ internal static class LiabilityEndpoints
             .Produces<LiabilitiesRootInfo>(201).RequiresOperatorKey();
         coins.MapGet("", (string symbol) => Latest(node, publisher, symbol)).WithName("GetLiabilities")
             .WithSummary("The latest published liabilities root: hash, total, height, holders, circulating supply.").Produces<LiabilitiesRootInfo>().Public();
-        coins.MapGet("/history", (string symbol) => History(node, publisher, symbol)).WithName("ListLiabilities")
-            .WithSummary("Every published liabilities root of the coin, oldest first.").Produces<List<LiabilitiesRootInfo>>().Public();
+        coins.MapGet("/history", (string symbol, [AsParameters] PageParameters page) => History(node, publisher, symbol, page)).WithName("ListLiabilities")
+            .WithSummary("Every published liabilities root of the coin, oldest first (a page).").Produces<Page<LiabilitiesRootInfo>>().Public();
         coins.MapGet("/proof/{address}", (string symbol, string address) => Proof(publisher, symbol, address)).WithName("GetLiabilityProof")
             .WithSummary("A holder's inclusion proof in the latest published tree; verify it offline with `centime verify-proof` or on /transparency.")
             .Produces<LiabilityProof>().Public();
@@ -44,10 +45,13 @@ internal static class LiabilityEndpoints
             : Problem(LiabilitiesFailure.NotPublished, $"no liabilities root has been published for {symbol} yet (POST /v1/coins/{symbol}/liabilities)");
     }
 
-    private static IResult History(NodeContext node, LiabilitiesPublisher publisher, string symbol) =>
-        node.CoinNumber(symbol) is null
+    private static IResult History(NodeContext node, LiabilitiesPublisher publisher, string symbol, PageParameters page)
+    {
+        var query = Paging.Read(page);
+        return node.CoinNumber(symbol) is null
             ? Problem(LiabilitiesFailure.CoinNotFound, $"no coin '{symbol}'")
-            : Results.Json(publisher.History(symbol).Select(LiabilitiesRootInfo.From).ToList(), JsonDefaults.Options);
+            : Results.Json(Paging.ByPosition(publisher.History(symbol), query, LiabilitiesRootInfo.From), JsonDefaults.Options);
+    }
 
     private static IResult Proof(LiabilitiesPublisher publisher, string symbol, string address)
     {

@@ -29,6 +29,7 @@ public static class ProblemCodes
     public const string BlockNotFound = "block_not_found";
     public const string InvalidAddress = "invalid_address";
     public const string InvalidQuery = "invalid_query";
+    public const string InvalidCursor = "invalid_cursor";
     public const string NodeUnavailable = "node_unavailable";
     public const string LiabilitiesNotPublished = "liabilities_not_published";
     public const string HolderNotInTree = "holder_not_in_tree";
