@@ -24,8 +24,9 @@ internal static class NodeCommand
         var store = new Option<string>("--store") { Description = "Where blocks are kept: embedded (segment files in --data) or postgres (--pg; docs/replication.md)", DefaultValueFactory = _ => NodeOptions.EmbeddedStore };
         store.AcceptOnlyFromAmong(NodeOptions.EmbeddedStore, NodeOptions.PostgresStore);
         var pg = new Option<string?>("--pg") { Description = "Npgsql connection string of the PostgreSQL store (several hosts with 'Target Session Attributes=primary' follow a database failover)" };
+        var follow = new Option<bool>("--follow") { Description = "PostgreSQL store: follow the leader (serve reads, refuse writes with not_leader) and take over when its lease expires" };
         var leaseSeconds = new Option<double>("--lease-seconds") { Description = "PostgreSQL store: how long the leader lease lasts without renewal", DefaultValueFactory = _ => 10 };
-        var command = new Command("node", "Run a ledger node (embedded storage by default, or PostgreSQL).") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat, maxConnections, store, pg, leaseSeconds };
+        var command = new Command("node", "Run a ledger node (embedded storage by default, or PostgreSQL).") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat, maxConnections, store, pg, leaseSeconds, follow };
         command.SetAction(async (parse, ct) =>
         {
             var options = new NodeOptions
@@ -44,6 +45,7 @@ internal static class NodeCommand
                 Store = parse.GetValue(store)!,
                 PostgresConnectionString = parse.GetValue(pg),
                 PostgresLease = TimeSpan.FromSeconds(parse.GetValue(leaseSeconds)),
+                Follow = parse.GetValue(follow),
             };
             CentimeNode node;
             try

@@ -155,8 +155,17 @@ public sealed record InclusionProof(
     string Header,
     BlockInfo Block);
 
-/// <summary>GET /v1/health.</summary>
-public sealed record HealthInfo(string Status, ulong Height, string LastBlockHash, int Coins, int Accounts, int Transfers, ulong ChainId, string Version);
+/// <summary>GET /v1/health. <see cref="Role"/>, <see cref="Term"/>, <see cref="Leader"/>, <see cref="DurableHeight"/> and
+/// <see cref="LagBlocks"/> describe replication (docs/replication.md): role <c>embedded</c>, <c>leader</c> or
+/// <c>follower</c>; a follower is <see cref="LagBlocks"/> blocks behind the newest block in the store.</summary>
+public sealed record HealthInfo(string Status, ulong Height, string LastBlockHash, int Coins, int Accounts, int Transfers, ulong ChainId, string Version)
+{
+    public string Role { get; init; } = "embedded";
+    public long Term { get; init; }
+    public string? Leader { get; init; }
+    public ulong DurableHeight { get; init; }
+    public ulong LagBlocks { get; init; }
+}
 
 /// <summary>Body of POST /v1/accounts/{address}/freeze.</summary>
 public sealed record FreezeRequest(string Coin, bool Frozen);

@@ -36,6 +36,29 @@ public abstract class BlockStore : IDisposable
     /// Never completes for the embedded journal.</summary>
     public virtual Task Deposed => Never;
 
+    /// <summary>What this node is for the store: <c>embedded</c> (the only writer of a local journal), <c>leader</c> (holds
+    /// the PostgreSQL lease and sequences) or <c>follower</c> (tails blocks another node appends, serves reads).</summary>
+    public virtual string Role => "embedded";
+
+    /// <summary>The PostgreSQL lease term this node holds (leader) or last saw (follower); 0 for the embedded journal.</summary>
+    public virtual long Term => 0;
+
+    /// <summary>Who holds the leader lease as last seen (node name), or null when there is no lease.</summary>
+    public virtual string? Leader => null;
+
+    /// <summary>The highest block height known to exist in the store: a follower is <c>KnownHeight - Height</c> blocks behind.</summary>
+    public virtual ulong KnownHeight => Height;
+
+    /// <summary>
+    /// Follower stores only (<see cref="Role"/> is <c>follower</c>): waits up to <paramref name="wait"/> for blocks another
+    /// node appended after <see cref="Height"/>, adds them to the store (verified: height, hash chain) and returns them in
+    /// order; empty when none came. When the leader's lease has expired, the store takes it over instead (term + 1),
+    /// returns every block committed before, and its <see cref="Role"/> becomes <c>leader</c>: the caller then starts
+    /// sequencing. Sequencer only.
+    /// </summary>
+    internal virtual IReadOnlyList<Block> Follow(TimeSpan wait, CancellationToken cancel) =>
+        throw new NotSupportedException("Only a follower store follows another writer.");
+
     /// <summary>Queues one block (the encoding from <see cref="Block.Seal"/>, starting with
     /// <paramref name="header"/>, which must follow the previous one). Not durable until <see cref="Commit"/>
     /// returns. Sequencer only.</summary>

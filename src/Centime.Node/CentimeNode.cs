@@ -114,6 +114,12 @@ public sealed class CentimeNode : IAsyncDisposable
             }
         });
         var journal = OpenStore(options, data, progress, app.Services.GetRequiredService<ILoggerFactory>());
+        if (options.Follow && options.Store != NodeOptions.PostgresStore)
+        {
+            journal.Dispose();
+            throw new StoreException("--follow needs --store postgres: an embedded journal has no leader to follow.");
+        }
+
         var r = journal.Recovery;
         logger.LogInformation("Recovered height {Height} in {Ms} ms (snapshot at {Snapshot}, {Replayed} blocks replayed)",
             journal.Height, sw.ElapsedMilliseconds, r.SnapshotHeight, r.BlocksReplayed);
@@ -153,6 +159,11 @@ public sealed class CentimeNode : IAsyncDisposable
             catch (ProblemException ex)
             {
                 await ProblemResults.Of(ex.Status, ex.Code, ex.Title, ex.Detail, ex.Index).ExecuteAsync(http);
+            }
+            catch (NotLeaderException ex) when (!http.Response.HasStarted)
+            {
+                // A follower takes no write (docs/replication.md): nothing was applied; the detail names the leader.
+                await ProblemResults.Of(503, ProblemCodes.NotLeader, "Not the leader", ex.Message).ExecuteAsync(http);
             }
             catch (InvalidOperationException ex) when (IsJsonReadError(ex) && !http.Response.HasStarted)
             {
@@ -233,6 +244,9 @@ public sealed class CentimeNode : IAsyncDisposable
                     LeaseDuration = options.PostgresLease,
                     CreateModules = CreateModules,
                     Logger = loggers.CreateLogger("Centime.Storage.Postgres"),
+                    Follow = options.Follow,
+                    // Named with its URL: a follower's not_leader answer tells clients where the leader listens.
+                    NodeName = $"{Environment.MachineName}/{Environment.ProcessId} {options.Urls}",
                 }, progress);
                 File.WriteAllText(marker, "This node keeps its blocks and snapshots in PostgreSQL (centime node --store postgres).\n");
                 return store;
@@ -247,6 +261,11 @@ public sealed class CentimeNode : IAsyncDisposable
     /// </summary>
     private static void JournalGovernanceMode(Sequencer sequencer, NodeOptions options, ILogger logger)
     {
+        if (sequencer.IsFollower)
+        {
+            return; // the leader journals its own mode; a follower writes nothing
+        }
+
         bool current;
         using (sequencer.ReadLock())
         {

@@ -93,6 +93,11 @@ public sealed class NodeOptions
     /// <c>Target Session Attributes=primary</c> find the primary after a database failover.</summary>
     public string? PostgresConnectionString { get; set; }
 
+    /// <summary>Follow the PostgreSQL store's leader instead of sequencing (<c>centime node --follow</c>): serve every read
+    /// from blocks the leader appends (a bounded lag behind), refuse writes with <c>not_leader</c>, and take the lease
+    /// over when the leader's expires.</summary>
+    public bool Follow { get; set; }
+
     /// <summary>How long the PostgreSQL leader lease lasts without renewal (<c>centime node --lease-seconds</c>).</summary>
     public TimeSpan PostgresLease { get; set; } = TimeSpan.FromSeconds(10);
 

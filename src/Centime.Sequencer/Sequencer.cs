@@ -53,8 +53,12 @@ public sealed class Sequencer : IDisposable
     private readonly Queue<Request> _queue = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly ReaderWriterLockSlim _stateLock = new(LockRecursionPolicy.NoRecursion);
-    private readonly Thread _thread;
-    private readonly Thread _durabilityThread;
+    private Thread? _thread;
+    private Thread? _durabilityThread;
+    private readonly Thread? _followThread;
+    private readonly CancellationTokenSource _followCancel = new();
+    private volatile bool _following; // a follower of a PostgreSQL leader: applies the blocks it reads, accepts no request
+    private readonly CommandResult[] _followResults = new CommandResult[LedgerState.MaxBatchSize];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private volatile Exception? _fault;
@@ -90,10 +94,139 @@ public sealed class Sequencer : IDisposable
             _free.Enqueue(new Slot());
         }
 
+        if (journal.Role == "follower")
+        {
+            _following = true;
+            _followThread = new Thread(RunFollower) { Name = "centime-follower", IsBackground = true };
+            _followThread.Start();
+        }
+        else
+        {
+            StartWriting();
+        }
+    }
+
+    private void StartWriting()
+    {
         _durabilityThread = new Thread(RunDurability) { Name = "centime-durability", IsBackground = true };
         _durabilityThread.Start();
         _thread = new Thread(Run) { Name = "centime-sequencer", IsBackground = true };
         _thread.Start();
+    }
+
+    /// <summary>True while this node follows another node's blocks (PostgreSQL store, <c>--follow</c>): it serves reads
+    /// and refuses requests with <see cref="NotLeaderException"/> until it takes the lease over.</summary>
+    public bool IsFollower => _following;
+
+    /// <summary>
+    /// The follower thread: applies every block the leader appended, in order, as the leader applied it (its header's
+    /// time and rules), checks each recorded result, publishes the durable height and runs the projections — so reads,
+    /// history and events on a follower are those of the leader, a bounded lag behind. When the store reports it took
+    /// the lease over (the leader's expired), it starts the writer: this node is the leader from then on.
+    /// </summary>
+    private void RunFollower()
+    {
+        try
+        {
+            while (!_followCancel.IsCancellationRequested)
+            {
+                foreach (var block in _journal.Follow(TimeSpan.FromMilliseconds(500), _followCancel.Token))
+                {
+                    ApplyReplicated(block);
+                }
+
+                if (_journal.Role != "follower")
+                {
+                    _lastHash = _journal.LastHash;
+                    (_commandsSinceSnapshot, _blocksSinceSnapshot) = JournaledAbove(_journal, _journal.Recovery.SnapshotHeight);
+                    _following = false;
+                    _logger.LogWarning("This node is now the leader (term {Term}) at height {Height}", _journal.Term, DurableHeight);
+                    StartWriting();
+                    return;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            if (_followCancel.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // Crash-only, as on the leader: restart and recover from what the store holds.
+            _fault ??= ex;
+            _logger.LogCritical(ex, "Following stopped: {Message}", ex.Message);
+            _durabilityDone = true;
+            PublishDurable(DurableHeight);
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void ApplyReplicated(Block block)
+    {
+        var header = block.Header;
+        var count = block.Commands.Length;
+        var results = _followResults.AsSpan(0, count);
+        int first, transfers;
+        _stateLock.EnterWriteLock();
+        try
+        {
+            var state = State;
+            first = state.TransferCount;
+            state.ApplyBlock(header.Height, header.Timestamp, block.Commands, results, header.Rules);
+            transfers = state.TransferCount - first;
+        }
+        finally
+        {
+            _stateLock.ExitWriteLock();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            if (results[i].Code != block.Results[i])
+            {
+                throw new InvalidOperationException($"Block {header.Height} from the leader diverged here: command {i} was recorded as {block.Results[i]} but applies as {results[i].Code}.");
+            }
+        }
+
+        Counters.Applied(header.Height);
+        var hash = header.ComputeHash();
+        _lastHash = hash;
+        PublishDurable(header.Height);
+        if (Committed is { } committed)
+        {
+            var projections = committed.GetInvocationList();
+            var committedBlock = new CommittedBlock(header, hash, block.Commands, _followResults.AsMemory(0, count), first, transfers);
+            _stateLock.EnterReadLock();
+            try
+            {
+                Project(committedBlock, projections);
+            }
+            finally
+            {
+                _stateLock.ExitReadLock();
+            }
+        }
+
+        Counters.Projected(header.Height);
+        Counters.Committed(1, count);
+    }
+
+    private void Project(CommittedBlock block, Delegate[] projections)
+    {
+        foreach (var projection in projections)
+        {
+            try
+            {
+                ((Action<CommittedBlock>)projection)(block);
+            }
+            catch (Exception ex)
+            {
+                Counters.ProjectionFailed();
+                _logger.LogError(ex, "Projection {Projection} failed on block {Height}; the other projections ran",
+                    projection.Method.DeclaringType?.Name + "." + projection.Method.Name, block.Header.Height);
+            }
+        }
     }
 
     /// <summary>What the sequencer counts about itself (blocks, commands, commit, fsync and projection times) for /metrics.</summary>
@@ -228,6 +361,11 @@ public sealed class Sequencer : IDisposable
             return Task.FromException<Receipt>(new ObjectDisposedException(nameof(Sequencer)));
         }
 
+        if (_following)
+        {
+            return Task.FromException<Receipt>(new NotLeaderException(_journal.Leader));
+        }
+
         var request = new Request(commands);
         lock (_queueLock)
         {
@@ -341,7 +479,7 @@ public sealed class Sequencer : IDisposable
             Monitor.PulseAll(_pipe);
         }
 
-        _durabilityThread.Join();
+        _durabilityThread!.Join();
     }
 
     private Slot TakeFreeSlot()
@@ -589,21 +727,8 @@ public sealed class Sequencer : IDisposable
             {
                 foreach (var slot in blocks)
                 {
-                    var block = new CommittedBlock(slot.Header, slot.Hash, slot.Commands.AsMemory(0, slot.CommandCount),
-                        slot.Results.AsMemory(0, slot.CommandCount), slot.FirstTransfer, slot.TransferCount);
-                    foreach (var projection in projections)
-                    {
-                        try
-                        {
-                            ((Action<CommittedBlock>)projection)(block);
-                        }
-                        catch (Exception ex)
-                        {
-                            Counters.ProjectionFailed();
-                            _logger.LogError(ex, "Projection {Projection} failed on block {Height}; the other projections ran",
-                                projection.Method.DeclaringType?.Name + "." + projection.Method.Name, slot.Header.Height);
-                        }
-                    }
+                    Project(new CommittedBlock(slot.Header, slot.Hash, slot.Commands.AsMemory(0, slot.CommandCount),
+                        slot.Results.AsMemory(0, slot.CommandCount), slot.FirstTransfer, slot.TransferCount), projections);
                 }
             }
             finally
@@ -711,8 +836,20 @@ public sealed class Sequencer : IDisposable
         if (!_stopping)
         {
             _stopping = true;
+            _followCancel.Cancel();
+            _followThread?.Join(); // it may have started the writer on its way out
             _signal.Release();
-            _thread.Join();
+            if (_thread is { } writer)
+            {
+                writer.Join();
+            }
+            else
+            {
+                _durabilityDone = true; // a follower to the end: nothing was ever going to be durable here
+                PublishDurable(DurableHeight);
+                _stopped.TrySetResult();
+            }
+
             FailQueued(new ObjectDisposedException(nameof(Sequencer)));
         }
     }
@@ -776,6 +913,14 @@ public sealed class Sequencer : IDisposable
             }
         }
     }
+}
+
+/// <summary>This node follows another node's blocks (PostgreSQL store, <c>centime node --follow</c>) and takes no
+/// request; send writes to the leader, named by <see cref="Leader"/> (its lease holder name) when known.</summary>
+public sealed class NotLeaderException(string? leader)
+    : Exception("this node is a follower; send writes to the leader" + (leader is { Length: > 0 } ? $" ('{leader}')" : ""))
+{
+    public string? Leader { get; } = leader;
 }
 
 /// <summary>The sequencer stopped on an I/O failure; the node must restart (recovery restores the durable state).</summary>

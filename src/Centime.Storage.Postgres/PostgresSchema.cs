@@ -42,6 +42,14 @@ internal static class PostgresSchema
             expires_at  timestamptz NOT NULL);
         INSERT INTO centime_lease VALUES (1, 0, '', now(), '-infinity');
         """,
+
+        // 2: followers wake on NOTIFY centime_blocks (sent at commit, once per append statement) instead of polling.
+        """
+        CREATE FUNCTION centime_blocks_notify() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_notify('centime_blocks', ''); RETURN NULL; END $$;
+        CREATE TRIGGER centime_blocks_appended AFTER INSERT ON centime_blocks
+            FOR EACH STATEMENT EXECUTE FUNCTION centime_blocks_notify();
+        """,
     ];
 
     /// <summary>The schema version this node reads and writes.</summary>

@@ -27,6 +27,10 @@ public sealed class PostgresStoreOptions
     public Func<IReadOnlyList<LedgerModule>>? CreateModules { get; init; }
 
     public ILogger? Logger { get; init; }
+
+    /// <summary>Open as a follower (<c>centime node --follow</c>): take no lease, tail the blocks the leader appends, and
+    /// take the lease over (term + 1) once it expires.</summary>
+    public bool Follow { get; init; }
 }
 
 /// <summary>
@@ -69,6 +73,9 @@ public sealed class PostgresStore : BlockStore
     private volatile Tip _tip = new(0, Hash32.Zero);
     private ulong _committedHeight;
     private long _term;
+    private volatile bool _following;
+    private volatile string? _leader;
+    private long _knownHeight;
     private volatile Exception? _fault;
     private volatile bool _disposed;
 
@@ -90,8 +97,14 @@ public sealed class PostgresStore : BlockStore
 
     public override Task Deposed => _deposed.Task;
 
-    /// <summary>This node's lease term: every block it appends carries it.</summary>
-    public long Term => Interlocked.Read(ref _term);
+    /// <summary>This node's lease term (every block it appends carries it), or the term a follower last saw.</summary>
+    public override long Term => Interlocked.Read(ref _term);
+
+    public override string Role => _following ? "follower" : "leader";
+
+    public override string? Leader => _leader;
+
+    public override ulong KnownHeight => Math.Max(Height, (ulong)Interlocked.Read(ref _knownHeight));
 
     /// <summary>The node name in the lease row.</summary>
     public string NodeName => _options.NodeName;
@@ -141,9 +154,21 @@ public sealed class PostgresStore : BlockStore
         var clock = Stopwatch.StartNew();
         _writer = Connect();
         PostgresSchema.Ensure(_writer, m => _logger.LogInformation("{Message}", m));
-        AcquireLease();
-        _leaseThread = new Thread(RenewLease) { Name = "centime-pg-lease", IsBackground = true };
-        _leaseThread.Start();
+        if (_options.Follow)
+        {
+            // Listen before reading: a block committed after the read below still wakes the first Follow.
+            _following = true;
+            var lease = ReadLease(_writer);
+            (_term, _leader) = (lease.Term, lease.Holder);
+            using var listen = new NpgsqlCommand("LISTEN centime_blocks", _writer);
+            listen.ExecuteNonQuery();
+            _logger.LogInformation("Following the leader '{Leader}' (term {Term})", lease.Holder, lease.Term);
+        }
+        else
+        {
+            AcquireLease();
+            StartRenewing();
+        }
 
         LoadHeaders(progress);
         var height = (ulong)_headers.Count;
@@ -153,6 +178,138 @@ public sealed class PostgresStore : BlockStore
         _tip = new Tip(height, height == 0 ? Hash32.Zero : _headers[^1].ComputeHash());
         _committedHeight = height;
         _recovery = new RecoveryInfo(snapshotHeight, replayed, 0, clock.Elapsed, null);
+    }
+
+    private void StartRenewing()
+    {
+        _leaseThread = new Thread(RenewLease) { Name = "centime-pg-lease", IsBackground = true };
+        _leaseThread.Start();
+    }
+
+    // ---------------------------------------------------------------- following
+
+    internal override IReadOnlyList<Block> Follow(TimeSpan wait, CancellationToken cancel)
+    {
+        ThrowIfUnusable();
+        if (!_following)
+        {
+            throw new InvalidOperationException("This store is the leader: it does not follow.");
+        }
+
+        var blocks = FetchNewBlocks();
+        if (blocks.Count > 0)
+        {
+            return blocks;
+        }
+
+        var lease = ReadLease(_writer!);
+        _leader = lease.Holder;
+        Interlocked.Exchange(ref _term, lease.Term);
+        if (lease.ExpiresAt <= lease.Now && TryTakeOver(lease.Term))
+        {
+            // Every block of the old term committed before the lease changed hands (an append share-locks the lease row).
+            var rest = new List<Block>();
+            for (var more = FetchNewBlocks(); more.Count > 0; more = FetchNewBlocks())
+            {
+                rest.AddRange(more);
+            }
+
+            _following = false;
+            StartRenewing();
+            _logger.LogWarning("Took over as leader at term {Term} after the lease of '{Old}' (term {OldTerm}) expired; caught up to height {Height}",
+                Term, lease.Holder, lease.Term, Height);
+            return rest;
+        }
+
+        // Sleep until the leader's next commit (NOTIFY) or the timeout; notifications that came meanwhile end it at once.
+        if (!cancel.IsCancellationRequested)
+        {
+            _writer!.Wait(wait);
+        }
+
+        return FetchNewBlocks();
+    }
+
+    private bool TryTakeOver(long seenTerm)
+    {
+        using var take = new NpgsqlCommand(
+            """
+            UPDATE centime_lease SET term = term + 1, holder = $1, acquired_at = now(), expires_at = now() + $2
+            WHERE id = 1 AND term = $3 AND expires_at <= now() RETURNING term
+            """, _writer);
+        take.Parameters.Add(new NpgsqlParameter { Value = _options.NodeName });
+        take.Parameters.Add(new NpgsqlParameter { Value = _options.LeaseDuration });
+        take.Parameters.Add(new NpgsqlParameter { Value = seenTerm });
+        if (take.ExecuteScalar() is not long term)
+        {
+            return false;
+        }
+
+        Interlocked.Exchange(ref _term, term);
+        _leader = _options.NodeName;
+        return true;
+    }
+
+    /// <summary>Follower: reads up to 64 blocks after <see cref="Height"/>, verifies height and hash chain, and adds them.</summary>
+    private List<Block> FetchNewBlocks()
+    {
+        var blocks = new List<Block>();
+        using (var command = new NpgsqlCommand("SELECT height, body, (SELECT max(height) FROM centime_blocks) FROM centime_blocks WHERE height > $1 ORDER BY height LIMIT 64", _writer))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = (long)Height });
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var height = (ulong)reader.GetInt64(0);
+                var body = reader.GetFieldValue<byte[]>(1);
+                Interlocked.Exchange(ref _knownHeight, reader.GetInt64(2));
+                var tip = _tip;
+                if (height != tip.Height + 1)
+                {
+                    ThrowCorrupt(height, $"block {height} follows block {tip.Height}: a gap in heights");
+                }
+
+                Block block;
+                try
+                {
+                    block = Block.Decode(body);
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException)
+                {
+                    throw new JournalCorruptException(Where, (long)height, $"block {height} does not decode: {ex.Message}", ex);
+                }
+
+                var header = block.Header;
+                if (header.Height != height || header.PreviousHash != tip.Hash)
+                {
+                    ThrowCorrupt(height, $"block {height} does not follow block {tip.Height} (hash {tip.Hash}): hash chain broken");
+                }
+
+                lock (_headersLock)
+                {
+                    _headers.Add(header);
+                }
+
+                Remember(height, body);
+                _tip = new Tip(height, header.ComputeHash());
+                Volatile.Write(ref _committedHeight, height);
+                blocks.Add(block);
+            }
+        }
+
+        return blocks;
+    }
+
+    private void Remember(ulong height, byte[] body)
+    {
+        lock (_cacheLock)
+        {
+            _cache[height] = body;
+            if (height > CachedBodies)
+            {
+                _cache.Remove(height - CachedBodies);
+            }
+        }
     }
 
     private NpgsqlConnection Connect()
@@ -544,6 +701,11 @@ public sealed class PostgresStore : BlockStore
     internal override void Append(ReadOnlySpan<byte> encodedBlock, in BlockHeader header)
     {
         ThrowIfUnusable();
+        if (_following)
+        {
+            throw new InvalidOperationException("A follower appends nothing: it has no lease.");
+        }
+
         var tip = _tip;
         if (header.Height != tip.Height + 1)
         {
@@ -630,16 +792,9 @@ public sealed class PostgresStore : BlockStore
             throw _fault!;
         }
 
-        lock (_cacheLock)
+        foreach (var p in _pending)
         {
-            foreach (var p in _pending)
-            {
-                _cache[p.Header.Height] = p.Body;
-                if (p.Header.Height > CachedBodies)
-                {
-                    _cache.Remove(p.Header.Height - CachedBodies);
-                }
-            }
+            Remember(p.Header.Height, p.Body);
         }
 
         _pending.Clear();
@@ -708,7 +863,7 @@ public sealed class PostgresStore : BlockStore
         _disposed = true;
         _stop.Cancel();
         _leaseThread?.Join();
-        if (_fault is null && _writer is { State: ConnectionState.Open } && Term > 0)
+        if (_fault is null && !_following && _writer is { State: ConnectionState.Open } && Term > 0)
         {
             try
             {

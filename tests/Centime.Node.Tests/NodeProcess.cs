@@ -59,6 +59,9 @@ public sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The node's process id (the dotnet host runs the node itself), for SIGSTOP/SIGCONT.</summary>
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     private void Append(string? line)

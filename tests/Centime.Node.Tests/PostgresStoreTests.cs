@@ -159,76 +159,167 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
-    public async Task KillNine_UnderLoad_EveryAcknowledgedTransferIsPresentAfterRestart()
+    public async Task Follower_ServesTheLeadersState_RefusesWritesNamingTheLeader()
+    {
+        var db = postgres.Server.CreateDatabase();
+        await using var leader = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db));
+        await leader.Client.CreateCoinAsync(new CreateCoinRequest("FOL", "USD"));
+        await MintAsync(leader, "FOL", 2, 20);
+        await using var follower = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db, o => o.Follow = true));
+        var last = await MintAsync(leader, "FOL", 3, 20); // after the follower started: it must tail these
+
+        var target = leader.Node.Context.Sequencer.DurableHeight;
+        var health = await WaitForAsync(follower.Client, h => h.Height >= target, TimeSpan.FromSeconds(10));
+        Assert.Equal("follower", health.Role);
+        Assert.Equal(0UL, health.LagBlocks);
+        Assert.Equal(1, health.Term);
+        Assert.Contains("127.0.0.1", health.Leader ?? "", StringComparison.Ordinal); // the leader names its URL
+        Assert.Equal("leader", (await leader.Client.GetHealthAsync()).Role);
+        Assert.Equal(leader.Node.Context.Sequencer.State.ComputeStateHash(), follower.Node.Context.Sequencer.State.ComputeStateHash());
+        Assert.Equal("FOL", (await follower.Client.GetTransferAsync(last)).Coin);
+
+        var supply = Centime.Ledger.Coin.SupplyAccountOf("FOL").ToString();
+        using var refused = await follower.PostRawAsync("/v1/transfers", $"{{\"transfers\":[{{\"id\":\"{Ids.Next()}\",\"coin\":\"FOL\",\"debit\":\"{supply}\",\"credit\":\"{Holders.Alice}\",\"amount\":\"1\"}}]}}");
+        var problem = await follower.ReadProblemAsync(refused);
+        Assert.Equal(503, (int)refused.StatusCode);
+        Assert.Equal("not_leader", problem.Code);
+        Assert.Contains("127.0.0.1", problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(target, leader.Node.Context.Sequencer.DurableHeight);
+    }
+
+    [Fact]
+    public async Task KillNine_LeaderUnderLoad_FollowerTakesOver_EveryAcknowledgedTransferPresent()
     {
         var seed = Random.Shared.Next();
         output.WriteLine($"seed {seed}");
-        var random = new Random(seed);
         var db = postgres.Server.CreateDatabase();
         const string key = "ck_pg_crash_operator_key_012345";
-        var acked = new ConcurrentBag<string>();
+        // The leader first: a follower that finds the lease free takes it (that is failover), so it must not start first.
+        using var leader = StartProcess(db, key, "leader");
+        Assert.True(await leader.WaitHealthyAsync(TimeSpan.FromSeconds(60)), leader.Output);
+        using var follower = StartProcess(db, key, "follower", "--follow");
+        Assert.True(await follower.WaitHealthyAsync(TimeSpan.FromSeconds(60)), follower.Output);
+        using var client = new CentimeClient(new Uri(leader.Url), key);
+        await client.CreateCoinAsync(new CreateCoinRequest("KILL", "USD"));
         var supply = Centime.Ledger.Coin.SupplyAccountOf("KILL").ToString();
+        var acked = new ConcurrentBag<string>();
         var next = 0;
-        for (var cycle = 0; cycle < 2; cycle++)
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
         {
-            var data = TempDirectory(); // a fresh machine each time: only PostgreSQL remembers
-            Directory.CreateDirectory(data);
-            await File.WriteAllTextAsync(Path.Combine(data, "operator.key"), key);
-            using var node = NodeProcess.Start(data, NodeProcess.FreePort(), "--sandbox", "--store", "postgres", "--pg", db, "--lease-seconds", "1");
-            Assert.True(await node.WaitHealthyAsync(TimeSpan.FromSeconds(60)), $"cycle {cycle}: node did not start:\n{node.Output}");
-            using var client = new CentimeClient(new Uri(node.Url), key);
-            if (cycle == 0)
+            while (!stop.IsCancellationRequested)
             {
-                await client.CreateCoinAsync(new CreateCoinRequest("KILL", "USD"));
-            }
-
-            foreach (var id in acked)
-            {
-                var t = await client.GetTransferAsync(id);
-                Assert.Equal(id, t.Id);
-            }
-
-            output.WriteLine($"cycle {cycle}: {acked.Count} acknowledged transfers present");
-            using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
+                var ids = Enumerable.Range(0, 20).Select(_ => (Interlocked.Increment(ref next) + ((long)seed << 20)).ToString()).ToList();
+                try
                 {
-                    var ids = Enumerable.Range(0, 20).Select(_ => (Interlocked.Increment(ref next) + ((long)seed << 20)).ToString()).ToList();
-                    try
+                    var r = await client.SubmitTransfersAsync(ids.Select(id => new TransferRequest { Id = id, Coin = "KILL", Debit = supply, Credit = Holders.Bob, Amount = "3" }).ToList());
+                    Assert.All(r.Results, x => Assert.Equal("ok", x.Result));
+                    foreach (var id in ids)
                     {
-                        var r = await client.SubmitTransfersAsync(ids.Select(id => new TransferRequest { Id = id, Coin = "KILL", Debit = supply, Credit = Holders.Bob, Amount = "3" }).ToList());
-                        Assert.All(r.Results, x => Assert.Equal("ok", x.Result));
-                        foreach (var id in ids)
-                        {
-                            acked.Add(id);
-                        }
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or CentimeApiException)
-                    {
-                        return;
+                        acked.Add(id);
                     }
                 }
-            })).ToArray();
-            await Task.Delay(random.Next(300, 900));
-            node.KillHard();
-            stop.Cancel();
-            await Task.WhenAll(writers);
-        }
-
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or CentimeApiException)
+                {
+                    return;
+                }
+            }
+        })).ToArray();
+        await Task.Delay(new Random(seed).Next(400, 1200));
+        leader.KillHard();
+        stop.Cancel();
+        await Task.WhenAll(writers);
         Assert.False(acked.IsEmpty, "nothing was acknowledged");
-        using var last = NodeProcess.Start(TempDirectory(), NodeProcess.FreePort(), "--sandbox", "--store", "postgres", "--pg", db, "--lease-seconds", "1");
-        Assert.True(await last.WaitHealthyAsync(TimeSpan.FromSeconds(60)), last.Output);
-        using var check = new CentimeClient(new Uri(last.Url), key);
-        var bob = await check.GetAccountAsync(Holders.Bob);
-        var balance = UInt128.Parse(bob.Balances.Single(b => b.Coin == "KILL").Balance);
-        Assert.True(balance >= (UInt128)acked.Count * 3, $"balance {balance} < 3 × {acked.Count} acknowledged");
+
+        using var survivor = new CentimeClient(new Uri(follower.Url), key);
+        var health = await WaitForAsync(survivor, h => h.Role == "leader", TimeSpan.FromSeconds(20));
+        Assert.Equal(2, health.Term);
+        output.WriteLine($"follower took over at term {health.Term}, height {health.Height}; {acked.Count} acknowledged transfers to check");
         foreach (var id in acked)
         {
-            Assert.Equal(id, (await check.GetTransferAsync(id)).Id);
+            Assert.Equal(id, (await survivor.GetTransferAsync(id)).Id);
         }
 
+        var after = await survivor.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "KILL", Debit = supply, Credit = Holders.Carol, Amount = "1" }]);
+        Assert.Equal("ok", after.Results[0].Result);
         AssertNoForkOrDuplicate(db);
+    }
+
+    [Fact]
+    public async Task SigStoppedLeader_IsDeposedByTheFollower_AppendsNothingAndSaysWhy()
+    {
+        var db = postgres.Server.CreateDatabase();
+        const string key = "ck_pg_stop_operator_key_0123456";
+        // The leader first: a follower that finds the lease free takes it (that is failover), so it must not start first.
+        using var leader = StartProcess(db, key, "leader");
+        Assert.True(await leader.WaitHealthyAsync(TimeSpan.FromSeconds(60)), leader.Output);
+        using var follower = StartProcess(db, key, "follower", "--follow");
+        Assert.True(await follower.WaitHealthyAsync(TimeSpan.FromSeconds(60)), follower.Output);
+        using (var client = new CentimeClient(new Uri(leader.Url), key))
+        {
+            await client.CreateCoinAsync(new CreateCoinRequest("STOP", "USD"));
+        }
+
+        Signal("STOP", leader.Id);
+        try
+        {
+            using var survivor = new CentimeClient(new Uri(follower.Url), key);
+            var health = await WaitForAsync(survivor, h => h.Role == "leader", TimeSpan.FromSeconds(20));
+            var supply = Centime.Ledger.Coin.SupplyAccountOf("STOP").ToString();
+            var r = await survivor.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "STOP", Debit = supply, Credit = Holders.Dave, Amount = "5" }]);
+            Assert.Equal("ok", r.Results[0].Result);
+            output.WriteLine($"new leader at term {health.Term}");
+        }
+        finally
+        {
+            Signal("CONT", leader.Id);
+        }
+
+        var blocks = BlockCount(db);
+        Assert.Equal(1, await leader.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("deposed", leader.Output, StringComparison.Ordinal);
+        Assert.Equal(blocks, BlockCount(db));
+        Assert.Equal(1L, Scalar<long>(db, "SELECT count(*) FROM centime_blocks WHERE term = 2")); // the new leader's one block
+        AssertNoForkOrDuplicate(db);
+    }
+
+    private static NodeProcess StartProcess(string db, string key, string name, params string[] extra)
+    {
+        var data = TempDirectory() + "-" + name;
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "operator.key"), key);
+        return NodeProcess.Start(data, NodeProcess.FreePort(), ["--sandbox", "--store", "postgres", "--pg", db, "--lease-seconds", "1", .. extra]);
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit(5_000);
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    private static async Task<HealthInfo> WaitForAsync(CentimeClient client, Func<HealthInfo, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        HealthInfo? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await client.GetHealthAsync();
+                if (condition(last))
+                {
+                    return last;
+                }
+            }
+            catch (CentimeApiException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"condition not reached within {timeout.TotalSeconds} s; last health: {last}");
     }
 
     [Fact]

@@ -64,8 +64,16 @@ public static class Endpoints
 
         // The read section has waited for that height to be durable; the journal holds its header.
         var hash = height == 0 ? Hash32.Zero : s.Journal.ReadHeader(height).ComputeHash();
+        var store = s.Journal;
         return Results.Json(new HealthInfo("ok", height, hash.ToString(), coins, accounts, transfers,
-            node.Options.ChainId, typeof(Endpoints).Assembly.GetName().Version?.ToString() ?? "0"), JsonDefaults.Options);
+            node.Options.ChainId, typeof(Endpoints).Assembly.GetName().Version?.ToString() ?? "0")
+        {
+            Role = s.IsFollower ? "follower" : store.Role,
+            Term = store.Term,
+            Leader = store.Leader,
+            DurableHeight = s.DurableHeight,
+            LagBlocks = store.KnownHeight > height ? store.KnownHeight - height : 0,
+        }, JsonDefaults.Options);
     }
 
     private static IResult ListCoins(NodeContext node, PageParameters page)

@@ -31,6 +31,7 @@ public static class ProblemCodes
     public const string InvalidQuery = "invalid_query";
     public const string InvalidCursor = "invalid_cursor";
     public const string NodeUnavailable = "node_unavailable";
+    public const string NotLeader = "not_leader";
     public const string LiabilitiesNotPublished = "liabilities_not_published";
     public const string HolderNotInTree = "holder_not_in_tree";
     public const string LiabilitiesProofUnavailable = "liabilities_proof_unavailable";

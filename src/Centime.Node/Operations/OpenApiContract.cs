@@ -116,7 +116,7 @@ internal static class OpenApiContract
                 : $"The operator lacks the role ({policy}; code forbidden_role).");
         }
 
-        AddProblem(document, operation, "5XX", "node_unavailable (503: the ledger writer stopped) or internal_error (500).");
+        AddProblem(document, operation, "5XX", "node_unavailable (503: the ledger writer stopped), not_leader (503: a follower node; write to the leader) or internal_error (500).");
     }
 
     private static void AddProblem(OpenApiDocument document, OpenApiOperation operation, string status, string description)
