@@ -133,6 +133,23 @@ public sealed class EndpointAccessTests
         Console.WriteLine($"EndpointAccess: {routesChecked} non-public routes, {refused} refusals as documented, state unchanged");
     }
 
+    /// <summary>401 means the API key, and only the filter says it: no route answers 401 for a bad signature (those are
+    /// 422 signature_invalid / signature_high_s / signer_mismatch, docs/errors.md), and no route builds its own 401.</summary>
+    [Fact]
+    public void Only_TheAccessFilter_Answers401()
+    {
+        var sources = Directory.EnumerateFiles(Path.Combine(NodeProcess.RepoRoot(), "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains(sources, f => f.EndsWith("EndpointAccess.cs", StringComparison.Ordinal));
+        var offenders = sources.Where(f => !f.EndsWith("EndpointAccess.cs", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f) is var text && (text.Contains("ProblemException(401", StringComparison.Ordinal)
+                || text.Contains("new(401,", StringComparison.Ordinal) || text.Contains("\"invalid_signature\"", StringComparison.Ordinal)
+                || text.Contains("ProblemCodes.Unauthorized", StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(offenders.Count == 0, "401 or invalid_signature outside the access filter: " + string.Join(", ", offenders));
+    }
+
     [Fact]
     public async Task Handler_GetsThePrincipalTheFilterAuthenticated()
     {
