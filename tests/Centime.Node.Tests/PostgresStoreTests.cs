@@ -283,6 +283,75 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         AssertNoForkOrDuplicate(db);
     }
 
+    [Fact]
+    public async Task PrimaryDatabaseLost_StandbyPromoted_NodeRestartsThroughTheMultiHostString_NothingAcknowledgedLost()
+    {
+        // Its own pair: a primary that commits only once its synchronous standby has the WAL (synchronous_standby_names).
+        using var primary = TemporaryPostgres.Start(TimeSpan.FromSeconds(60), "synchronous_standby_names=*");
+        using var standby = primary.StartStandby("standby1", TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Scalar<long>(primary.AdminConnectionString, "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the standby never became synchronous:\n" + standby.ServerLog);
+            await Task.Delay(100);
+        }
+
+        var name = new NpgsqlConnectionStringBuilder(primary.CreateDatabase()).Database;
+        var both = $"Host=127.0.0.1:{primary.Port},127.0.0.1:{standby.Port};Username=centime;Database={name};Target Session Attributes=primary;Timeout=3";
+        const string key = "ck_pg_dbloss_operator_key_01234";
+        var acked = new ConcurrentBag<string>();
+        var supply = Centime.Ledger.Coin.SupplyAccountOf("DBL").ToString();
+        using (var node = StartProcess(both, key, "before"))
+        {
+            Assert.True(await node.WaitHealthyAsync(TimeSpan.FromSeconds(60)), node.Output);
+            using var client = new CentimeClient(new Uri(node.Url), key);
+            await client.CreateCoinAsync(new CreateCoinRequest("DBL", "USD"));
+            var next = 0;
+            using var stop = new CancellationTokenSource();
+            var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var ids = Enumerable.Range(0, 10).Select(_ => (Interlocked.Increment(ref next) + (7L << 40)).ToString()).ToList();
+                    try
+                    {
+                        var r = await client.SubmitTransfersAsync(ids.Select(id => new TransferRequest { Id = id, Coin = "DBL", Debit = supply, Credit = Holders.Alice, Amount = "2" }).ToList());
+                        Assert.All(r.Results, x => Assert.Equal("ok", x.Result));
+                        foreach (var id in ids)
+                        {
+                            acked.Add(id);
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or CentimeApiException)
+                    {
+                        return;
+                    }
+                }
+            })).ToArray();
+            await Task.Delay(700);
+            primary.KillHard(); // the primary database machine is gone
+            await Task.WhenAny(Task.WhenAll(writers), Task.Delay(TimeSpan.FromSeconds(20)));
+            stop.Cancel();
+            // Crash-only: a failed append stops the node (its outcome is unknown); the supervisor restarts it.
+            Assert.Equal(1, await node.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        }
+
+        Assert.False(acked.IsEmpty, "nothing was acknowledged before the primary died");
+        standby.Promote(TimeSpan.FromSeconds(30));
+        using var after = StartProcess(both, key, "after");
+        Assert.True(await after.WaitHealthyAsync(TimeSpan.FromSeconds(60)), after.Output);
+        using var check = new CentimeClient(new Uri(after.Url), key);
+        output.WriteLine($"{acked.Count} acknowledged before the primary was killed; checking each on the promoted standby");
+        foreach (var id in acked)
+        {
+            Assert.Equal(id, (await check.GetTransferAsync(id)).Id);
+        }
+
+        var r2 = await check.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "DBL", Debit = supply, Credit = Holders.Bob, Amount = "1" }]);
+        Assert.Equal("ok", r2.Results[0].Result);
+        AssertNoForkOrDuplicate(standby.ConnectionString(name!));
+    }
+
     private static NodeProcess StartProcess(string db, string key, string name, params string[] extra)
     {
         var data = TempDirectory() + "-" + name;
