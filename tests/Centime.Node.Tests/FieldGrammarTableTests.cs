@@ -4,7 +4,7 @@ namespace Centime.Node.Tests;
 
 /// <summary>
 /// The grammar table: every field kind (amount, id, address, deadline seconds) × accepted and refused forms, on every
-/// route of the table that takes it. A refused form gets the same 400 code on every route; an accepted form is read as
+/// route of the table that takes it; an amount given as a JSON number is invalid_field on every route that takes one. A refused form gets the same 400 code on every route; an accepted form is read as
 /// the same value everywhere (1000 minor units moved or contracted, whatever its spelling). One node, real HTTP.
 /// </summary>
 public sealed class FieldGrammarTableTests
@@ -31,6 +31,10 @@ public sealed class FieldGrammarTableTests
         ("\"\"", "invalid_field"),
         ("\"\u0661\u0660\u0660\u0660\"", "invalid_field"), // Arabic-Indic digits are not digits here
     ];
+
+    /// <summary>JSON numbers where an amount goes: refused on every route (docs/api.md: amounts are JSON strings), whatever
+    /// the number — even one that fits, since a client may already have rounded it above 2^53.</summary>
+    private static readonly string[] NumberForms = ["1000", "9007199254740993", "340282366920938463463374607431768211456", "1e3", "1.5", "-1", "0"];
 
     private static readonly (string Form, string Code)[] BadIds =
     [
@@ -81,10 +85,35 @@ public sealed class FieldGrammarTableTests
             }
 
             // A wrong JSON type is a 400 problem too (its code says which: the field's type or the JSON).
-            foreach (var wrongType in new[] { "true", "{}", "[]", "1.5" })
+            foreach (var wrongType in new[] { "true", "{}", "[]" })
             {
                 await RefusedAsync(node, route, path, body(wrongType), null);
             }
+        }
+
+        // JSON numbers in an amount: the same invalid_field on every route that takes an amount, nothing applied.
+        var reserveManager = (await node.Client.AddOperatorAsync(new Centime.Client.AddOperatorRequest("rm", ["reserve_manager"]))).Key!;
+        var numberRoutes = AmountRoutes().Select(r => (r.Route, r.Path, r.Body, Key: (string?)null)).Concat(
+        [
+            ("deposit amount", "v1/issuance/coins/NUSD/deposits", a => $$"""{"bank":"BNY","reference":"W-{{NextId()}}","amount":{{a}},"valueDate":"2026-12-01"}""", reserveManager),
+            ("transfer-with-authorization value", "v1/coins/NUSD/transfer-with-authorization",
+                a => $$"""{"from":"{{Alice}}","to":"{{Bob}}","value":{{a}},"validAfter":0,"validBefore":"99999999999","nonce":"0x{{new string('1', 64)}}","signature":"0x{{new string('2', 130)}}"}""", null),
+            ("holder redeem amount", "v1/coins/NUSD/redeem",
+                a => $$"""{"holder":"{{Alice}}","amount":{{a}},"payTo":"DE89","nonce":"0x{{new string('1', 64)}}","deadline":"99999999999","signature":"0x{{new string('2', 130)}}"}""", null),
+            ("liquidity amounts[]", "v1/exchange/pools/1/add", a => $$"""{"provider":"{{Alice}}","amounts":["1000",{{a}}]}""", null),
+            ("liquidity minMint", "v1/exchange/pools/1/add", a => $$"""{"provider":"{{Alice}}","amounts":["1000","1000"],"minMint":{{a}}}""", null),
+        ]);
+        foreach (var (route, path, body, key) in numberRoutes)
+        {
+            foreach (var number in NumberForms)
+            {
+                await RefusedAsync(node, route + " (JSON number)", path, body(number), "invalid_field", key);
+            }
+
+            // The same value as a JSON string is not refused for its form.
+            var (status, json) = await PostAsync(node, path, body("\"1000\""), key);
+            Assert.False(status == 400 && json?["detail"]?.GetValue<string>()?.Contains("JSON string", StringComparison.Ordinal) == true,
+                $"{route}: the string form was refused as a number: {json}");
         }
 
         // Accepted spellings of 1000 are the same value: the transfer moves 1000, the contract holds 1000, the quote
@@ -151,10 +180,10 @@ public sealed class FieldGrammarTableTests
         }
     }
 
-    private static async Task RefusedAsync(TestNode node, string route, string path, string body, string? code)
+    private static async Task RefusedAsync(TestNode node, string route, string path, string body, string? code, string? key = null)
     {
         var before = await node.Anonymous.GetHealthAsync();
-        var (status, json) = await PostAsync(node, path, body);
+        var (status, json) = await PostAsync(node, path, body, key);
         Assert.True(status == 400, $"{route}: {body}\n→ {status} {json?.ToJsonString()} (expected 400 {code})");
         if (code is not null)
         {
@@ -169,9 +198,11 @@ public sealed class FieldGrammarTableTests
         Assert.Equal(before.Height, after.Height);
     }
 
-    private static async Task<(int Status, JsonNode? Json)> PostAsync(TestNode node, string path, string body)
+    private static async Task<(int Status, JsonNode? Json)> PostAsync(TestNode node, string path, string body, string? key = null)
     {
-        using var response = await node.PostRawAsync(path, body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key ?? TestNode.OperatorKey);
+        using var response = await node.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }

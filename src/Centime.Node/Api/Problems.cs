@@ -96,5 +96,8 @@ public static class JsonDefaults
 
         // API responses are JSON, never inlined into HTML: keep quotes and apostrophes readable in details.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+
+        // Text fields (amounts, ids, addresses…) are JSON strings on every route; a number there is invalid_field.
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { JsonStringFields.Modify } },
     };
 }

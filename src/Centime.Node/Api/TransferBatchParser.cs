@@ -303,7 +303,7 @@ public static class TransferBatchParser
         throw Invalid(field, $"an integer from 0 to {max}", index);
     }
 
-    /// <summary>A 128-bit unsigned integer: a decimal or 0x-hex string, or a JSON integer.</summary>
+    /// <summary>A 128-bit unsigned integer: a decimal or 0x-hex JSON string (a JSON number is refused).</summary>
     private static UInt128 U128(ref Utf8JsonReader reader, string field, int index, string overflowCode)
     {
         ReadOnlySpan<byte> text;
@@ -316,13 +316,13 @@ public static class TransferBatchParser
 
             text = reader.ValueSpan;
         }
-        else if (reader.TokenType == JsonTokenType.Number)
-        {
-            text = reader.HasValueSequence ? System.Text.Encoding.UTF8.GetBytes(reader.GetString() ?? "") : reader.ValueSpan;
-        }
         else
         {
-            throw Invalid(field, "a decimal string", index);
+            // The one rule of text fields (JsonStringFields): a JSON number is refused, never read — most clients
+            // have already rounded it above 2^53 before it was sent.
+            throw Invalid(field, reader.TokenType == JsonTokenType.Number
+                ? "a JSON string (decimal digits or 0x-hex): a JSON number loses precision above 2^53 in most clients"
+                : "a JSON string (decimal digits or 0x-hex)", index);
         }
 
         return ParseU128(text, field, index, overflowCode);
