@@ -39,23 +39,25 @@ public sealed partial class CentimeClient
         return await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>The HMAC secret an ERP system uses to sign webhook events for contracts paid by <paramref name="payer"/> (operator key).</summary>
-    public Task<ContractWebhookSecretInfo> GetContractWebhookSecretAsync(string payer, CancellationToken ct = default) =>
-        PostAsync<ContractWebhookSecretInfo>("v1/contracts/webhook-secrets", new { payer }, ct);
-
-    /// <summary>Sends an ERP-signed contract event: the body as signed, with its signature headers (docs/contracts.md).</summary>
-    public async Task<ContractInfo> SendContractWebhookAsync(string body, IReadOnlyDictionary<string, string> signatureHeaders, CancellationToken ct = default)
+    /// <summary>
+    /// Creates a contract funded by its payer without the operator key: <paramref name="payerSignature"/> is the EIP-712
+    /// <c>ContractFunding(bytes32 contract,bytes32 document)</c> signature over the exact <paramref name="documentJson"/>
+    /// bytes, by the payer or by an ERP key the payer granted (<see cref="RegisterErpKeyAsync"/>).
+    /// </summary>
+    public async Task<ContractInfo> CreatePayerSignedContractAsync(string documentJson, string payerSignature, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(signatureHeaders);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        foreach (var (name, value) in signatureHeaders)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts") { Content = new StringContent(documentJson, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("X-Centime-Payer-Signature", payerSignature);
         using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
         return await ReadAsync<ContractInfo>(response, ct).ConfigureAwait(false);
     }
+
+    /// <summary>Records a party's own signed grant (or revocation) of an ERP system's key; no operator key.</summary>
+    public Task<ErpKeyInfo> RegisterErpKeyAsync(ErpKeyRequest request, CancellationToken ct = default) => PostAsync<ErpKeyInfo>("v1/contracts/erp-keys", request, ct);
+
+    /// <summary>The ERP keys <paramref name="party"/> granted, with their validity.</summary>
+    public Task<Page<ErpKeyInfo>> ListErpKeysAsync(string party, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<ErpKeyInfo>>("v1/contracts/erp-keys" + PageQuery(limit, cursor, ("party", party)), ct);
 
     /// <summary>Subscribes a URL to the event feed (admin); the answer holds the signing secret, shown once.</summary>
     public Task<WebhookCreatedInfo> CreateWebhookAsync(WebhookSubscriptionRequest request, CancellationToken ct = default) => PostAsync<WebhookCreatedInfo>("v1/webhooks", request, ct);

@@ -62,8 +62,17 @@ public sealed record OracleFactSubmission(string Key, string Value, string Obser
 /// <summary>An accepted attestation: its block, the recovered oracle and the contracts it fired.</summary>
 public sealed record OracleFactResult(string Result, ulong Height, string Oracle, IReadOnlyList<string> Fired);
 
-/// <summary>An ERP system's HMAC secret (hex) for webhooks about contracts paid by <paramref name="Payer"/>.</summary>
-public sealed record ContractWebhookSecretInfo(string Payer, string Secret, long MaxSkewSeconds);
+/// <summary>
+/// A party's signed grant of an ERP system's key (POST /v1/contracts/erp-keys): until <paramref name="ValidUntil"/>
+/// (Unix seconds; "0" revokes) the key <paramref name="Erp"/> may fund contracts paid by <paramref name="Party"/> and
+/// send contract events as it. <paramref name="Signature"/> is the party's EIP-712 <c>ErpKey</c> signature
+/// (<see cref="HolderTypedData.ErpKey"/>, <see cref="HolderSigner.SignErpKey"/>).
+/// </summary>
+public sealed record ErpKeyRequest(string Party, string Erp, string ValidUntil, string Nonce, string Signature);
+
+/// <summary>An ERP key a party granted: valid through <paramref name="ValidUntil"/> (Unix seconds of ledger time);
+/// <paramref name="Height"/> is the block that recorded the grant (null in lists).</summary>
+public sealed record ErpKeyInfo(string Party, string Erp, string ValidUntil, bool Active, ulong? Height);
 
 /// <summary>A webhook subscription to the event feed (docs/events.md); unset filters mean every event.</summary>
 public sealed record WebhookSubscriptionRequest(string Url, IReadOnlyList<string>? Types = null, string? Account = null, string? Contract = null, ulong? FromHeight = null);

@@ -26,6 +26,15 @@ public sealed partial class HolderSigner
         };
     }
 
+    /// <summary>As a party to contracts, grants (or, with <paramref name="validUntil"/> 0, revokes) an ERP system's key
+    /// <paramref name="erp"/>: it may then fund contracts this party pays and send contract events as this party.</summary>
+    public ErpKeyRequest SignErpKey(ulong chainId, Address erp, ulong validUntil, Hash32? nonce = null)
+    {
+        var n = nonce ?? NewNonce();
+        return new ErpKeyRequest(Address.ToString(), erp.ToString(), validUntil.ToString(CultureInfo.InvariantCulture), n.ToString(),
+            SignTypedData(HolderTypedData.ErpKey(chainId, Address, erp, validUntil, n)));
+    }
+
     /// <summary>As a liquidity provider, signs a deposit of <paramref name="amounts"/> (raw, per pool coin) into pool
     /// <paramref name="pool"/> of the node with network id <paramref name="chainId"/>.</summary>
     public AddLiquidityRequest SignAddLiquidity(ulong chainId, uint pool, IReadOnlyList<UInt128> amounts, UInt128 minShares, ulong deadline, Hash32? nonce = null)

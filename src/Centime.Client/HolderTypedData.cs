@@ -23,6 +23,16 @@ public static class HolderTypedData
     /// <summary>EIP-712 type of a provider's withdrawal; <c>oneCoin</c> is the pool's coin index or -1 (proportional).</summary>
     public const string RemoveLiquidityType = "RemoveLiquidity(address provider,uint256 pool,uint256 shares,uint256[] minAmounts,int256 oneCoin,bytes32 nonce,uint256 deadline)";
 
+    /// <summary>EIP-712 type of a party's grant of an ERP system's key (validUntil 0 revokes).</summary>
+    public const string ErpKeyType = "ErpKey(address party,address erp,uint256 validUntil,bytes32 nonce)";
+
+    /// <summary>A party's grant of <paramref name="erp"/> until <paramref name="validUntil"/> (Unix seconds; 0 revokes), under the
+    /// contracts domain <c>{name: "Centime Contracts", version: "1", chainId}</c>.</summary>
+    public static string ErpKey(ulong chainId, Address party, Address erp, ulong validUntil, Hash32 nonce) =>
+        Build(new JsonObject { ["name"] = "Centime Contracts", ["version"] = "1", ["chainId"] = chainId }, false, "ErpKey",
+            [("party", "address"), ("erp", "address"), ("validUntil", "uint256"), ("nonce", "bytes32")],
+            [party.ToString(), erp.ToString(), Dec(validUntil), nonce.ToString()]);
+
     /// <summary>A redemption of <paramref name="amount"/> minor units, paid out to <paramref name="payTo"/> (bank instructions), under the coin's domain.</summary>
     public static string Redemption(Eip712Domain coinDomain, Address holder, UInt128 amount, string payTo, Hash32 nonce, ulong deadline)
     {

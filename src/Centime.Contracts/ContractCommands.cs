@@ -344,6 +344,7 @@ public sealed record ContractEvent(UInt128 Contract, ContractAction Action, UInt
         Register(CommandKind.ContractCreate, CreateContract.Read);
         Register(CommandKind.ContractEvent, Read);
         Register(CommandKind.OracleFact, OracleFact.Read);
+        Register(CommandKind.ContractErpKey, ErpKeyGrant.Read);
     }
 }
 
@@ -368,4 +369,32 @@ public sealed record OracleFact(Address Oracle, string Key, string Value, ulong 
     }
 
     internal static OracleFact Read(BodyReader r) => new(r.Address(), r.String(), r.String(), r.UInt64(), r.Hash());
+}
+
+/// <summary>
+/// A party's standing grant of an ERP system's key (kind 51): until <see cref="ValidUntil"/> (Unix seconds of ledger
+/// time; 0 revokes) the key <see cref="Erp"/> may fund contracts paid by <see cref="Party"/> (it signs the document's
+/// <c>ContractFunding</c>, as the payer would) and send contract events as <see cref="Party"/>. The node recovered
+/// <see cref="Party"/> from the party's own EIP-712 signature of
+/// <c>ErpKey(address party,address erp,uint256 validUntil,bytes32 nonce)</c> ("Centime Contracts" domain with the chain
+/// id) before journaling: no operator credential can grant one. The nonce is single-use per party.
+/// </summary>
+public sealed record ErpKeyGrant(Address Party, Address Erp, ulong ValidUntil, Hash32 Nonce) : CommandBody
+{
+    /// <summary>The requester a contract funded by an ERP key is journaled with: <c>erp:</c> and the key's address.</summary>
+    public const string RequesterPrefix = "erp:";
+
+    /// <inheritdoc/>
+    public override CommandKind Kind => CommandKind.ContractErpKey;
+
+    /// <inheritdoc/>
+    protected override void Write(BodyWriter writer)
+    {
+        writer.Address(Party);
+        writer.Address(Erp);
+        writer.UInt64(ValidUntil);
+        writer.Hash(Nonce);
+    }
+
+    internal static ErpKeyGrant Read(BodyReader r) => new(r.Address(), r.Address(), r.UInt64(), r.Hash());
 }

@@ -46,13 +46,16 @@ public sealed class ContractModule : LedgerModule
     /// <summary>High 64 bits of the ids of transfers the module makes: clients should not use ids in this range.</summary>
     public const ulong TransferIdPrefix = 0xC047_2AC7_0000_0000UL;
 
-    // 2: oracle fact nonces after the refunds. Version 1 snapshots (no facts yet) still load.
-    private const uint SnapshotVersion = 2;
+    // 2: oracle fact nonces after the refunds. 3: ERP key grants and their nonces after the facts. Older snapshots still load.
+    private const uint SnapshotVersion = 3;
 
     private readonly SortedDictionary<UInt128, Contract> _contracts = [];
     private readonly SortedSet<(ulong Due, UInt128 Id)> _deadlines = [];
     private readonly SortedDictionary<UInt128, UInt128> _refunded = [];
     private readonly HashSet<(Address Oracle, Hash32 Nonce)> _factNonces = [];
+    // ERP keys by key, then by the party that granted it, with the grant's last valid second (ledger time).
+    private readonly Dictionary<Address, Dictionary<Address, ulong>> _erpGrants = [];
+    private readonly HashSet<(Address Party, Hash32 Nonce)> _erpNonces = [];
     // Open contracts waiting on a fact key, in id order. Derived from the contracts (rebuilt after a snapshot load).
     private readonly Dictionary<string, SortedSet<UInt128>> _awaiting = new(StringComparer.Ordinal);
     private ulong _nextTransfer = 1;
@@ -68,7 +71,7 @@ public sealed class ContractModule : LedgerModule
     public override string Name => "contracts";
 
     /// <inheritdoc/>
-    public override bool Handles(CommandKind kind) => kind is CommandKind.ContractCreate or CommandKind.ContractEvent or CommandKind.OracleFact;
+    public override bool Handles(CommandKind kind) => kind is CommandKind.ContractCreate or CommandKind.ContractEvent or CommandKind.OracleFact or CommandKind.ContractErpKey;
 
     // ------------------------------------------------------------------ read API
 
@@ -80,6 +83,26 @@ public sealed class ContractModule : LedgerModule
 
     /// <summary>Ids of the open contracts waiting on a fact key, in id order.</summary>
     public IReadOnlyList<UInt128> AwaitingFact(string key) => _awaiting.TryGetValue(key, out var ids) ? [.. ids] : [];
+
+    /// <summary>True when <paramref name="party"/> granted <paramref name="erp"/> and the grant is valid at <paramref name="nowSeconds"/> (ledger time).</summary>
+    public bool IsErpKeyOf(Address party, Address erp, ulong nowSeconds) =>
+        _erpGrants.TryGetValue(erp, out var parties) && parties.TryGetValue(party, out var until) && until >= nowSeconds;
+
+    /// <summary>The ERP keys <paramref name="party"/> granted (expired ones included, until revoked), with their last valid second.</summary>
+    public IReadOnlyList<(Address Erp, ulong ValidUntil)> ErpKeysOf(Address party)
+    {
+        var keys = new List<(Address Erp, ulong ValidUntil)>();
+        foreach (var (erp, parties) in _erpGrants)
+        {
+            if (parties.TryGetValue(party, out var until))
+            {
+                keys.Add((erp, until));
+            }
+        }
+
+        keys.Sort(static (a, b) => string.CompareOrdinal(a.Erp.ToString(), b.Erp.ToString()));
+        return keys;
+    }
 
     /// <summary>Minor units refunded so far against a payment.</summary>
     public UInt128 RefundedOf(UInt128 payment) => _refunded.GetValueOrDefault(payment);
@@ -265,8 +288,82 @@ public sealed class ContractModule : LedgerModule
         CreateContract c => ApplyCreate(c, context),
         ContractEvent e => ApplyEvent(e, context),
         OracleFact f => ApplyFact(f, context),
+        ErpKeyGrant g => ApplyErpKey(g, context),
         _ => ResultCode.UnknownCommand,
     };
+
+    /// <summary>A party grants (or, with validity 0, revokes) an ERP key; the party's signature was checked at admission.</summary>
+    private ResultCode ApplyErpKey(ErpKeyGrant g, in ModuleContext context)
+    {
+        if (g.Party.IsZero || g.Erp.IsZero || g.Erp == g.Party || (g.ValidUntil != 0 && g.ValidUntil < context.Now / NanosPerSecond))
+        {
+            return ResultCode.ErpKeyInvalid;
+        }
+
+        if (!_erpNonces.Add((g.Party, g.Nonce)))
+        {
+            return ResultCode.ContractNonceUsed;
+        }
+
+        if (g.ValidUntil == 0)
+        {
+            if (_erpGrants.TryGetValue(g.Erp, out var parties) && parties.Remove(g.Party) && parties.Count == 0)
+            {
+                _erpGrants.Remove(g.Erp);
+            }
+        }
+        else
+        {
+            if (!_erpGrants.TryGetValue(g.Erp, out var parties))
+            {
+                _erpGrants[g.Erp] = parties = [];
+            }
+
+            parties[g.Party] = g.ValidUntil;
+        }
+
+        return ResultCode.Ok;
+    }
+
+    /// <summary>
+    /// Whether the creator of a contract may fund it from the payer. The payer's own signature ("payer") and the
+    /// sandbox operator key ("admin") were checked at the HTTP edge; an ERP key must be one the payer granted and still
+    /// valid. Since <see cref="LedgerRules.ErpKeys"/> an operator-derived webhook secret ("webhook") funds nothing.
+    /// </summary>
+    private bool MayFund(string requester, Address payer, ulong now)
+    {
+        if (Ledger.Rules < LedgerRules.ErpKeys)
+        {
+            return true;
+        }
+
+        if (requester == "webhook")
+        {
+            return false;
+        }
+
+        return !requester.StartsWith(ErpKeyGrant.RequesterPrefix, StringComparison.Ordinal)
+            || (Address.TryParse(requester[ErpKeyGrant.RequesterPrefix.Length..], out var erp) && IsErpKeyOf(payer, erp, now / NanosPerSecond));
+    }
+
+    /// <summary>True when <paramref name="signer"/> is an ERP key, still valid, of a party the contract designates for the action.</summary>
+    private bool ActsForDesignated(ContractTerms t, ContractAction action, Address signer, ulong now)
+    {
+        if (!_erpGrants.TryGetValue(signer, out var parties))
+        {
+            return false;
+        }
+
+        foreach (var (party, until) in parties)
+        {
+            if (until >= now / NanosPerSecond && IsDesignated(t, action, party))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private ResultCode ApplyCreate(CreateContract c, in ModuleContext context)
     {
@@ -285,6 +382,11 @@ public sealed class ContractModule : LedgerModule
         if (valid != ResultCode.Ok)
         {
             return valid;
+        }
+
+        if (!MayFund(c.Requester, t.Payer, context.Now))
+        {
+            return ResultCode.ErpKeyNotAuthorized;
         }
 
         if (Ledger.GetCoin(t.Coin) is null)
@@ -498,7 +600,7 @@ public sealed class ContractModule : LedgerModule
             return ResultCode.ContractActionInvalid;
         }
 
-        if (!IsDesignated(t, e.Action, e.Signer))
+        if (!IsDesignated(t, e.Action, e.Signer) && !ActsForDesignated(t, e.Action, e.Signer, context.Now))
         {
             return ResultCode.NotDesignatedParty;
         }
@@ -959,13 +1061,41 @@ public sealed class ContractModule : LedgerModule
             n.WriteTo(nonce);
             writer.Write(nonce);
         }
+
+        var grants = new List<(Address Erp, Address Party, ulong Until)>();
+        foreach (var (erp, parties) in _erpGrants)
+        {
+            foreach (var (party, until) in parties)
+            {
+                grants.Add((erp, party, until));
+            }
+        }
+
+        grants.Sort(static (a, b) => string.CompareOrdinal(a.Erp.ToString() + a.Party.ToString(), b.Erp.ToString() + b.Party.ToString()));
+        writer.Write(grants.Count);
+        foreach (var (erp, party, until) in grants)
+        {
+            writer.Write(erp.ToBytes());
+            writer.Write(party.ToBytes());
+            writer.Write(until);
+        }
+
+        var erpNonces = new List<(Address Party, Hash32 Nonce)>(_erpNonces);
+        erpNonces.Sort(static (a, b) => string.CompareOrdinal(a.Party.ToString() + a.Nonce.ToString(), b.Party.ToString() + b.Nonce.ToString()));
+        writer.Write(erpNonces.Count);
+        foreach (var (party, n) in erpNonces)
+        {
+            writer.Write(party.ToBytes());
+            n.WriteTo(nonce);
+            writer.Write(nonce);
+        }
     }
 
     /// <inheritdoc/>
     protected internal override void ReadSnapshot(BinaryReader reader)
     {
         var version = reader.ReadUInt32();
-        if (version is not (1 or SnapshotVersion))
+        if (version is not (1 or 2 or SnapshotVersion))
         {
             throw new InvalidDataException("Unknown contracts snapshot version.");
         }
@@ -1023,6 +1153,28 @@ public sealed class ContractModule : LedgerModule
             for (var i = 0; i < facts; i++)
             {
                 _factNonces.Add((Address.FromBytes(reader.ReadBytes(Address.Size)), Hash32.FromBytes(reader.ReadBytes(32))));
+            }
+        }
+
+        if (version >= 3)
+        {
+            var grants = reader.ReadInt32();
+            for (var i = 0; i < grants; i++)
+            {
+                var erp = Address.FromBytes(reader.ReadBytes(Address.Size));
+                var party = Address.FromBytes(reader.ReadBytes(Address.Size));
+                if (!_erpGrants.TryGetValue(erp, out var parties))
+                {
+                    _erpGrants[erp] = parties = [];
+                }
+
+                parties[party] = reader.ReadUInt64();
+            }
+
+            var erpNonces = reader.ReadInt32();
+            for (var i = 0; i < erpNonces; i++)
+            {
+                _erpNonces.Add((Address.FromBytes(reader.ReadBytes(Address.Size)), Hash32.FromBytes(reader.ReadBytes(32))));
             }
         }
 

@@ -48,6 +48,8 @@ public enum CommandKind : byte
     ContractEvent = 49,
     /// <summary>An oracle's signed attestation of a fact (key, value) that contracts may wait on.</summary>
     OracleFact = 50,
+    /// <summary>A party's own signed grant (or revocation) of an ERP system's key that may fund contracts and send events for it.</summary>
+    ContractErpKey = 51,
 
     // --- exchange (80..95; src/Centime.Exchange, docs/exchange.md)
     ExchangeConfigureFeed = 80,

@@ -39,6 +39,14 @@ public static class LedgerRules
     /// </summary>
     public const ushort HolderSignedRedemption = 4;
 
+    /// <summary>
+    /// No operator-derived credential funds a contract (issue 12): a contract created by an ERP system
+    /// (<c>requester "webhook"</c>, an HMAC secret the node derived from its operator key) is refused with
+    /// <c>erp_key_not_authorized</c>; an ERP creates contracts only with a key its payer registered by its own
+    /// signature (<c>requester "erp:&lt;address&gt;"</c>). Blocks before it replay the webhook contracts they hold.
+    /// </summary>
+    public const ushort ErpKeys = 5;
+
     /// <summary>The version new blocks are applied and sealed under.</summary>
-    public const ushort Current = HolderSignedRedemption;
+    public const ushort Current = ErpKeys;
 }

@@ -156,6 +156,12 @@ public enum ResultCode : ushort
     /// <summary>An issuer-key rotation names a key that signed reports before, or the current one: a key is used for one period only.</summary>
     IssuerKeyReused = 226,
 
+    // --- contracts: ERP keys (issue 12; numbered in this range by assignment, raised by src/Centime.Contracts)
+    /// <summary>A contract funded or an event sent by a key that is neither the party's own nor an ERP key the party registered and that is still valid.</summary>
+    ErpKeyNotAuthorized = 227,
+    /// <summary>An ERP key grant names no key, the party itself, or a validity already past.</summary>
+    ErpKeyInvalid = 228,
+
     // --- programmable payments (300..349; src/Centime.Contracts, docs/contracts.md)
     /// <summary>A contract with this id exists.</summary>
     ContractExists = 300,

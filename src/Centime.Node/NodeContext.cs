@@ -93,9 +93,6 @@ public sealed class NodeContext
     /// <summary>Lock-free symbol → coin number map for request parsing.</summary>
     public uint? CoinNumber(string symbol) => _coinNumbers.TryGetValue(symbol, out var n) ? n : null;
 
-    /// <summary>A secret derived from the operator key for <paramref name="purpose"/> (HMAC-SHA256): nothing to store, changes with the key.</summary>
-    public byte[] DeriveSecret(string purpose) => HMACSHA256.HashData(_operatorKey, Encoding.UTF8.GetBytes(purpose));
-
     /// <summary>Constant-time check of a presented operator key (the bootstrap admin's): the configured key, or after a
     /// rotation only the new one.</summary>
     public bool IsOperatorKey(string? presented)

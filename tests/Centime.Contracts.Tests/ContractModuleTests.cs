@@ -307,6 +307,53 @@ public sealed class ContractModuleTests(ITestOutputHelper output)
         Assert.Null(chain.Module.Get(64));
     }
 
+    /// <summary>
+    /// ERP keys (issue 12): a contract funded by an ERP key needs the payer's grant, valid at apply; a grant lets the key
+    /// act as the granting party in events, not as anyone else; a revocation ends both; an operator-derived webhook
+    /// contract ("webhook") is refused under rules 5 but replays as it was in a block sealed before; snapshot and
+    /// replay reproduce the grants.
+    /// </summary>
+    [Fact]
+    public void ErpKey_GrantedByThePayer_FundsAndActsForItUntilRevoked_WebhookRefusedUnderCurrentRules()
+    {
+        var chain = new Chain();
+        chain.Mint(Buyer, 1_000);
+        var erp = Address.Derive("test:erp");
+        var erpRequester = ErpKeyGrant.RequesterPrefix + erp;
+        ResultCode CreateAs(string requester, UInt128 id, ContractTerms terms) => chain.Apply(0, Command.Of(new CreateContract(id, requester, terms with { Coin = 1 })))[0];
+        ResultCode Grant(Address party, Address key, ulong until, byte nonce) => chain.Apply(0, Command.Of(new ErpKeyGrant(party, key, until, Hash32.Sha256([nonce]))))[0];
+
+        Assert.Equal(ResultCode.ErpKeyNotAuthorized, CreateAs(erpRequester, 80, Escrow(100)));
+        Assert.Equal(ResultCode.ErpKeyNotAuthorized, CreateAs("webhook", 81, Escrow(100)));
+        Assert.Equal(1_000, chain.Balance(Buyer));
+        Assert.Equal(ResultCode.Ok, chain.ApplyUnder(LedgerRules.HolderSignedRedemption, 0, Command.Of(new CreateContract(82, "webhook", Escrow(100) with { Coin = 1 })))[0].Code);
+        Assert.Equal(900, chain.Balance(Buyer));
+
+        Assert.Equal(ResultCode.ErpKeyInvalid, Grant(Buyer, Buyer, ulong.MaxValue, 1));
+        Assert.Equal(ResultCode.ErpKeyInvalid, Grant(Buyer, erp, chain.NowSeconds - 10, 1));
+        Assert.Equal(ResultCode.Ok, Grant(Buyer, erp, ulong.MaxValue, 2));
+        Assert.Equal(ResultCode.ContractNonceUsed, Grant(Buyer, erp, ulong.MaxValue, 2));
+        Assert.True(chain.Module.IsErpKeyOf(Buyer, erp, chain.NowSeconds));
+        Assert.False(chain.Module.IsErpKeyOf(Seller, erp, chain.NowSeconds));
+
+        // Funded by the ERP for the buyer; the ERP cannot fund the seller's contracts, nor confirm as the inspector.
+        Assert.Equal(ResultCode.Ok, CreateAs(erpRequester, 83, Escrow(100) with { Confirmer = Buyer }));
+        Assert.Equal(800, chain.Balance(Buyer));
+        Assert.Equal(ResultCode.ErpKeyNotAuthorized, CreateAs(erpRequester, 84, Escrow(100) with { Payer = Seller, Payee = Buyer }));
+        Assert.Equal(ResultCode.NotDesignatedParty, chain.Event(82, ContractAction.Confirm, erp));
+        Assert.Equal(ResultCode.Ok, chain.Event(83, ContractAction.Confirm, erp)); // the buyer confirms: its ERP acts for it
+        Assert.Equal(100, chain.Balance(Seller));
+
+        var hash = chain.State.ComputeStateHash();
+        Assert.Equal(hash, chain.SnapshotRoundTrip().ComputeStateHash());
+        Assert.Equal(hash, chain.Replay().ComputeStateHash());
+
+        Assert.Equal(ResultCode.Ok, Grant(Buyer, erp, 0, 3)); // revoked
+        Assert.Equal(ResultCode.ErpKeyNotAuthorized, CreateAs(erpRequester, 85, Escrow(100)));
+        Assert.Equal(800, chain.Balance(Buyer));
+        Assert.Empty(chain.Module.ErpKeysOf(Buyer));
+    }
+
     [Fact]
     public void Escrow_Disputed_ArbiterSplitsAndTheDeadlineNoLongerRefunds()
     {

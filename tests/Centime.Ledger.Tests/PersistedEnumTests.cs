@@ -114,6 +114,8 @@ public sealed class PersistedEnumTests
         ["SeizeTargetInvalid"] = 224,
         ["IssuerKeyNotCurrent"] = 225,
         ["IssuerKeyReused"] = 226,
+        ["ErpKeyNotAuthorized"] = 227,
+        ["ErpKeyInvalid"] = 228,
         ["ContractExists"] = 300,
         ["ContractNotFound"] = 301,
         ["AmountsDoNotAddUp"] = 302,
@@ -192,6 +194,7 @@ public sealed class PersistedEnumTests
         ["ContractCreate"] = 48,
         ["ContractEvent"] = 49,
         ["OracleFact"] = 50,
+        ["ContractErpKey"] = 51,
         ["ExchangeConfigureFeed"] = 80,
         ["ExchangeSubmitRate"] = 81,
         ["ExchangeCreatePool"] = 82,
@@ -275,7 +278,8 @@ public sealed class PersistedEnumTests
         Assert.Equal(2, LedgerRules.Governance);
         Assert.Equal(3, LedgerRules.ModulesOnIssuedCoins);
         Assert.Equal(4, LedgerRules.HolderSignedRedemption);
-        Assert.True(LedgerRules.Current >= LedgerRules.HolderSignedRedemption);
+        Assert.Equal(5, LedgerRules.ErpKeys);
+        Assert.True(LedgerRules.Current >= LedgerRules.ErpKeys);
     }
 
     /// <summary>The persisted widths: changing an underlying type changes every encoding.</summary>

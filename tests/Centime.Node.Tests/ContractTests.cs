@@ -392,52 +392,94 @@ public sealed partial class ContractTests
         Assert.Equal(3, list!.Count);
     }
 
+    /// <summary>
+    /// An ERP system orders and confirms for a company with a key the company granted by its own signature (issue 12):
+    /// nothing the operator holds can fund a contract from the company. Before the grant the ERP's signed order is
+    /// refused; the grant (signed with ethers over the node's typed data) lets it fund orders and confirm receipt as the
+    /// company; a tampered order or another company's grant does not; after the company revokes it, nothing more.
+    /// </summary>
     [Fact]
-    public async Task ErpWebhook_PlacesAndPaysAnOrder_HmacSigned()
+    public async Task ErpKey_GrantedByThePayersSignature_PlacesPaysAndConfirms_UntilRevoked_OperatorHasNoWay()
     {
-        Party buyer = new(), supplier = new(), carrier = new(), other = new();
+        Party buyer = new(), supplier = new(), carrier = new(), other = new(), erp = new();
         await using var m = await Market.StartAsync(null, true, buyer, other);
-        using var secretResponse = await m.Operator.PostAsJsonAsync("v1/contracts/webhook-secrets", new WebhookSecretRequest(buyer.Address), Json);
-        Assert.True(secretResponse.IsSuccessStatusCode);
-        var secret = Convert.FromHexString((await secretResponse.Content.ReadFromJsonAsync<WebhookSecret>(Json))!.Secret);
+        var chainId = (await m.Node.Anonymous.GetHealthAsync()).ChainId;
 
-        // Stock ran low: the ERP orders 40 units and pays the supplier and the carrier in one signed call.
-        var order = JsonSerializer.Serialize(new
+        // Stock ran low: the ERP orders 40 units and pays the supplier and the carrier in one call, signed with its own key.
+        string Order(string id, string amount) => JsonSerializer.Serialize(new
         {
-            id = "5550001",
+            id,
             kind = "split",
             coin = "NUSD",
-            amount = "120" + Whole,
+            amount = amount + Whole,
             parties = new Dictionary<string, string> { ["buyer"] = buyer.Address, ["supplier"] = supplier.Address, ["carrier"] = carrier.Address },
             payer = "buyer",
             recipients = new object[] { new { party = "supplier", bps = 9_500 }, new { party = "carrier", bps = 500 } },
             reference = "ERP PO 88231: 40 × SKU-7781, stock below reorder point",
         }, Json);
-
-        async Task<HttpResponseMessage> PostAsync(string body, string payer, byte[] key, long? at = null, string? tamper = null)
+        async Task<HttpResponseMessage> PostAsync(string body, Party signer, string? tamper = null)
         {
-            var t = (at ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(CultureInfo.InvariantCulture);
-            var mac = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(t + "." + body)));
-            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts/webhook") { Content = new StringContent(tamper ?? body, Encoding.UTF8, "application/json") };
-            request.Headers.Add("X-Centime-Payer", payer);
-            request.Headers.Add("X-Centime-Signature", $"t={t},v1={mac}");
+            using var document = JsonDocument.Parse(body);
+            var id = UInt128.Parse(document.RootElement.GetProperty("id").GetString()!, CultureInfo.InvariantCulture);
+            var signature = ContractEventSignature.SignFunding(signer.Key, id, Encoding.UTF8.GetBytes(body));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts") { Content = new StringContent(tamper ?? body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Centime-Payer-Signature", signature.ToHex());
             using var anonymous = new HttpClient { BaseAddress = new Uri(m.Node.BaseUrl) };
             return await anonymous.SendAsync(request);
         }
 
-        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret, tamper: order.Replace("120", "999", StringComparison.Ordinal)), 422, "signer_mismatch");
-        await m.RefusedAsync(await PostAsync(order, buyer.Address, secret, at: DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3_600), 422, "signature_invalid");
-        await m.RefusedAsync(await PostAsync(order, other.Address, secret), 422, "signer_mismatch"); // another payer's secret differs
-        Assert.Equal(N("1000"), await m.BalanceAsync(buyer.Address));
+        var order = Order("5550001", "120");
+        await m.RefusedAsync(await PostAsync(order, erp), 403, "erp_key_not_authorized"); // not granted yet
 
-        using var ok = await PostAsync(order, buyer.Address, secret);
-        Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
+        // The operator key has no route that yields a funding credential (the HMAC webhook secrets are gone).
+        using (var noSecret = await m.Operator.PostAsJsonAsync("v1/contracts/webhook-secrets", new { payer = buyer.Address }, Json))
+        {
+            Assert.True((int)noSecret.StatusCode is 404 or 405, $"webhook-secrets answered {(int)noSecret.StatusCode}");
+        }
+
+        // The buyer grants the ERP's key: ethers signs the typed data the node publishes, as a wallet would.
+        var validUntil = ((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 86_400).ToString(CultureInfo.InvariantCulture);
+        using var draftResponse = await m.Node.Http.PostAsJsonAsync("v1/contracts/erp-keys/typed-data", new { party = buyer.Address, erp = erp.Address, validUntil }, Json);
+        var draft = (await draftResponse.Content.ReadFromJsonAsync<TypedDataToSign>(Json))!;
+        var ethers = EthersBridge.Call(new System.Text.Json.Nodes.JsonObject
+        {
+            ["op"] = "signTypedData",
+            ["privateKey"] = "0x" + Convert.ToHexStringLower(buyer.Key),
+            ["typedData"] = System.Text.Json.Nodes.JsonNode.Parse(draft.TypedData.GetRawText()),
+        });
+        Assert.Equal(draft.Digest, ethers["digest"]!.GetValue<string>());
+        Assert.Equal(HolderTypedData.ErpKeyType, ethers["encodeType"]!.GetValue<string>());
+        var grant = new ErpKeyRequest(buyer.Address, erp.Address, validUntil, draft.Nonce, ethers["signature"]!.GetValue<string>());
+
+        // Someone else's signature over the buyer's grant, or a changed grant, is refused; nothing is recorded.
+        var forged = new HolderSigner(other.Key).SignErpKey(chainId, Centime.Ledger.Address.Parse(erp.Address), ulong.Parse(validUntil, CultureInfo.InvariantCulture)) with { Party = buyer.Address };
+        await m.RefusedAsync(await m.Node.Http.PostAsJsonAsync("v1/contracts/erp-keys", forged, Json), 422, "signer_mismatch");
+        await m.RefusedAsync(await m.Node.Http.PostAsJsonAsync("v1/contracts/erp-keys", grant with { Erp = other.Address }, Json), 422, "signer_mismatch");
+        Assert.Empty((await m.Node.Anonymous.ListErpKeysAsync(buyer.Address)).Items);
+
+        var granted = await m.Node.Anonymous.RegisterErpKeyAsync(grant);
+        Assert.True(granted.Active);
+        Assert.Equal(erp.Address, Assert.Single((await m.Node.Anonymous.ListErpKeysAsync(buyer.Address)).Items).Erp);
+        await m.RefusedAsync(await m.Node.Http.PostAsJsonAsync("v1/contracts/erp-keys", grant, Json), 409, "contract_nonce_used"); // a replayed grant
+
+        // A body changed in transit recovers to no granted key; the grant does not reach another company's money.
+        await m.RefusedAsync(await PostAsync(order, erp, tamper: order.Replace("120", "999", StringComparison.Ordinal)), 403, "erp_key_not_authorized");
+        var othersOrder = order.Replace(buyer.Address, other.Address, StringComparison.Ordinal);
+        await m.RefusedAsync(await PostAsync(othersOrder, erp), 403, "erp_key_not_authorized");
+        Assert.Equal(N("1000"), await m.BalanceAsync(buyer.Address));
+        Assert.Equal(N("1000"), await m.BalanceAsync(other.Address));
+
+        using (var ok = await PostAsync(order, erp))
+        {
+            Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
+        }
+
         Assert.Equal(N("114"), await m.BalanceAsync(supplier.Address));
         Assert.Equal(N("6"), await m.BalanceAsync(carrier.Address));
         Assert.Equal(N("880"), await m.BalanceAsync(buyer.Address));
 
-        // A retried delivery of the same webhook answers the same contract and pays nothing twice.
-        using (var retried = await PostAsync(order, buyer.Address, secret))
+        // A retried delivery answers the same contract and pays nothing twice.
+        using (var retried = await PostAsync(order, erp))
         {
             Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
             Assert.Equal("5550001", (await retried.Content.ReadFromJsonAsync<ContractInfo>(Json))!.Id);
@@ -445,7 +487,8 @@ public sealed partial class ContractTests
 
         Assert.Equal(N("880"), await m.BalanceAsync(buyer.Address));
 
-        // A second order held in escrow; the ERP confirms the goods received with an HMAC-signed event as the buyer.
+        // A second order held in escrow, signed as typed data by ethers through the node's funding route; the ERP then
+        // confirms the goods received as the buyer (the escrow's confirmer) with its own event signature.
         var escrow = JsonSerializer.Serialize(new
         {
             id = "5550002",
@@ -457,30 +500,27 @@ public sealed partial class ContractTests
             payee = "supplier",
             deadlineSeconds = 86_400,
         }, Json);
-        using (var placed = await PostAsync(escrow, buyer.Address, secret))
+        using var fundingDraft = await m.Node.Http.PostAsync("v1/contracts/funding/typed-data", new StringContent(escrow, Encoding.UTF8, "application/json"));
+        var funding = (await fundingDraft.Content.ReadFromJsonAsync<TypedDataToSign>(Json))!;
+        var erpSigned = EthersBridge.Call(new System.Text.Json.Nodes.JsonObject
         {
-            Assert.True(placed.IsSuccessStatusCode, await placed.Content.ReadAsStringAsync());
-        }
+            ["op"] = "signTypedData",
+            ["privateKey"] = "0x" + Convert.ToHexStringLower(erp.Key),
+            ["typedData"] = System.Text.Json.Nodes.JsonNode.Parse(funding.TypedData.GetRawText()),
+        });
+        Assert.Equal(funding.Digest, erpSigned["digest"]!.GetValue<string>());
+        var placed = await m.Node.Anonymous.CreatePayerSignedContractAsync(escrow, erpSigned["signature"]!.GetValue<string>());
+        Assert.Equal("open", placed.Status);
+        Assert.Equal(N("850"), await m.BalanceAsync(buyer.Address));
 
-        async Task<HttpResponseMessage> EventAsync(string body, string party, byte[] key)
-        {
-            var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var mac = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(t + "." + body)));
-            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contracts/5550002/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            request.Headers.Add("X-Centime-Party", party);
-            request.Headers.Add("X-Centime-Signature", $"t={t},v1={mac}");
-            using var anonymous = new HttpClient { BaseAddress = new Uri(m.Node.BaseUrl) };
-            return await anonymous.SendAsync(request);
-        }
-
-        var received = JsonSerializer.Serialize(new ContractEventRequest("confirm", "0", HolderSigner.NewNonce().ToString(), null, "GRN 5531: 40 units received", null), Json);
-        await m.RefusedAsync(await EventAsync(received, supplier.Address, secret), 422, "signer_mismatch"); // the buyer's secret is not the supplier's
-        using (var confirmed = await EventAsync(received, buyer.Address, secret))
-        {
-            Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
-        }
-
+        await m.RefusedAsync(await m.SendEventAsync("5550002", other, "confirm"), 403, "not_designated_party");
+        await m.EventAsync("5550002", erp, "confirm", reason: "GRN 5531: 40 units received");
         Assert.Equal(N("144"), await m.BalanceAsync(supplier.Address));
+
+        // The buyer revokes the key (validity 0): its next order and its events are refused.
+        await m.Node.Anonymous.RegisterErpKeyAsync(new HolderSigner(buyer.Key).SignErpKey(chainId, Centime.Ledger.Address.Parse(erp.Address), 0));
+        Assert.Empty((await m.Node.Anonymous.ListErpKeysAsync(buyer.Address)).Items);
+        await m.RefusedAsync(await PostAsync(Order("5550003", "10"), erp), 403, "erp_key_not_authorized");
         Assert.Equal(N("850"), await m.BalanceAsync(buyer.Address));
     }
 
@@ -510,7 +550,7 @@ public sealed partial class ContractTests
             return await anonymous.SendAsync(request);
         }
 
-        await m.RefusedAsync(await PostAsync(seller, body), 422, "signer_mismatch"); // only the payer funds: the seller's signature is not the payer's
+        await m.RefusedAsync(await PostAsync(seller, body), 403, "erp_key_not_authorized"); // only the payer (or an ERP key it granted) funds
         using var ok = await PostAsync(buyer, body);
         Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
         Assert.Equal(N("950"), await m.BalanceAsync(buyer.Address));

@@ -61,7 +61,7 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
         // frozen holder, in every module.
         if (Environment.GetEnvironmentVariable(SeedVariable) is not { Length: > 0 })
         {
-            foreach (var must in new[] { "transfer:ok", "transfer_from:ok", "contract:ok", "event:ok", "swap:ok", "redeem:ok", "mint:ok", "operator_redeem:holder_signature_required",
+            foreach (var must in new[] { "transfer:ok", "transfer_from:ok", "contract:ok", "event:ok", "swap:ok", "redeem:ok", "mint:ok", "operator_redeem:holder_signature_required", "erp_key:ok", "contract_erp:ok", "contract_erp:erp_key_not_authorized",
                 "transfer:paused", "contract:paused", "swap:paused", "transfer:account_frozen", "contract:account_frozen", "swap:account_frozen", "transfer:signer_mismatch" })
             {
                 Assert.True(reached.ContainsKey(must), $"the workloads never produced {must}");
@@ -111,6 +111,11 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
         // (coin, owner, spender) of every allowance granted by an applied permit the owner signed.
         private readonly HashSet<(uint, Address, Address)> _signedAllowances = [];
 
+        // (party, ERP key) of every grant a party signed and did not revoke; and every grant in order (revoked ones
+        // stay in the list, so the generator also tries keys whose grant ended).
+        private readonly HashSet<(Address, Address)> _grantedErpKeys = [];
+        private readonly List<(Address Party, Address Erp)> _grantsInOrder = [];
+
         // The same, in the order granted (a HashSet's order depends on hash codes, which would break seed replay).
         private readonly List<(uint, Address, Address)> _allowancesInOrder = [];
         private ulong _id = 1_000;
@@ -153,9 +158,15 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
                 reached[key] = reached.GetValueOrDefault(key) + 1;
             }
 
-            // An allowance the owner signed in this block may be spent later in the same block.
+            // An allowance the owner signed in this block may be spent later in the same block; likewise an ERP key a
+            // party granted (the reference model of grants: the check does not ask the module it checks).
             for (var i = 0; i < results.Length; i++)
             {
+                if (results[i].Code == ResultCode.Ok && commands[i].Command.Body is ErpKeyGrant { ValidUntil: > 0 } g && _grantedErpKeys.Add((g.Party, g.Erp)))
+                {
+                    _grantsInOrder.Add((g.Party, g.Erp));
+                }
+
                 if (results[i].Code == ResultCode.Ok && commands[i].Command.Body is Permit p && p.Signer == p.Owner)
                 {
                     if (_signedAllowances.Add((p.Coin, p.Owner, p.Spender)))
@@ -166,6 +177,15 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
             }
 
             AssertPromises(block, commands.Select(c => c.Command).ToArray(), results, before);
+
+            // A revocation counts from the next block (a contract earlier in this block was funded under the grant).
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (results[i].Code == ResultCode.Ok && commands[i].Command.Body is ErpKeyGrant { ValidUntil: 0 } g)
+                {
+                    _grantedErpKeys.Remove((g.Party, g.Erp));
+                }
+            }
         }
 
         private UInt128 NextId() => _id++;
@@ -244,6 +264,21 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
 
                     return ("transfer_from", Command.Of(new TransferFrom(Usd, to, from, to, SmallAmount(), HashOf(NextId()), ulong.MaxValue, SignerFor(to))));
                 case 5:
+                    // A party grants (or revokes) an ERP key for another holder, or that key funds a contract the party
+                    // pays (granted or not: the module decides).
+                    if (_rng.Next(2) == 0)
+                    {
+                        return ("erp_key", Command.Of(new ErpKeyGrant(from, to, _rng.Next(4) == 0 ? 0 : ulong.MaxValue, HashOf(NextId()))));
+                    }
+
+                    // Mostly a key some party granted (funding that party's contract), else any holder as the key.
+                    var erp = Holder();
+                    if (_grantsInOrder.Count > 0 && _rng.Next(4) != 0)
+                    {
+                        (from, erp) = _grantsInOrder[_rng.Next(_grantsInOrder.Count)];
+                    }
+
+                    return ("contract_erp", Command.Of(NewContract(from, to) with { Requester = ErpKeyGrant.RequesterPrefix + erp }));
                 case 6:
                     return ("contract", Command.Of(NewContract(from, to)));
                 case 7:
@@ -375,7 +410,9 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
         {
             TransferWithAuthorization t => t.Coin == coin && t.From == holder && t.Signer == holder,
             TransferFrom t => t.Coin == coin && t.From == holder && _signedAllowances.Contains((coin, holder, t.Spender)),
-            CreateContract c => c.Terms.Coin == coin && c.Terms.Payer == holder && c.Requester is "payer" or "webhook",
+            CreateContract c => c.Terms.Coin == coin && c.Terms.Payer == holder
+                && (c.Requester == "payer" || (c.Requester.StartsWith(ErpKeyGrant.RequesterPrefix, StringComparison.Ordinal)
+                    && _grantedErpKeys.Contains((holder, Address.Parse(c.Requester[ErpKeyGrant.RequesterPrefix.Length..]))))),
             ContractEvent e => Contracts.Get(e.Contract) is { } contract && contract.Terms.Coin == coin && contract.Terms.Payer == holder,
             Swap s => s.Trader == holder && s.Requester == "holder",
             HolderRedeem r => r.Coin == coin && r.Holder == holder,

@@ -15,7 +15,8 @@ namespace Centime.Node.Api;
 
 /// <summary>
 /// Programmable payments under /v1/contracts (docs/contracts.md). Creating a contract moves the payer's coins: the payer
-/// signs it (X-Centime-Payer-Signature), or its ERP system does (HMAC webhook); the operator key alone creates contracts
+/// signs it (X-Centime-Payer-Signature), or an ERP system's key the payer granted by its own signature does (the same
+/// header; <see cref="ErpKeyGrant"/>) — no credential the operator holds funds a contract; the operator key alone creates contracts
 /// only of sandbox coins on a sandbox node (<see cref="Endpoints.RequireHolderSignatureUnlessSandbox"/>); events are authenticated by the designated party's EIP-712
 /// signature (<see cref="ContractEventSignature"/>), recovered here, before the sequencer, and journaled with the
 /// recovered signer. Reads are public.
@@ -31,10 +32,16 @@ public static class ContractEndpoints
         g.MapPost("", (Caller caller, HttpContext http) => CreateAsync(node, caller, http)).WithName("CreateContract")
             .WithSummary("Validate, fund (from the payer) and start a contract (operator key).").Produces<ContractInfo>()
             .RequiresOperatorKeyOrHolderSignature();
-        g.MapPost("/webhook-secrets", (HttpRequest request) => WebhookSecretAsync(node, request.HttpContext)).WithName("ContractWebhookSecret")
-            .WithSummary("The HMAC secret an ERP system uses to create contracts paid by one payer (operator key).").Produces<WebhookSecret>().RequiresOperatorKey();
-        g.MapPost("/webhook", (HttpRequest request) => WebhookAsync(node, request.HttpContext)).WithName("ContractWebhook")
-            .WithSummary("Create a contract from an HMAC-signed webhook (X-Centime-Payer, X-Centime-Signature: t=…,v1=…).").Produces<ContractInfo>().Public();
+        g.MapPost("/erp-keys", (HttpRequest request) => ErpKeyAsync(node, request.HttpContext)).WithName("GrantErpKey")
+            .WithSummary("A party's own EIP-712 grant (or revocation, validUntil 0) of an ERP system's key: it may fund contracts the party pays and send events as the party.")
+            .Accepts<ErpKeyRequest>("application/json").Produces<ErpKeyInfo>().Public();
+        g.MapPost("/erp-keys/typed-data", (HttpRequest request) => ErpKeyTypedDataAsync(node, request.HttpContext)).WithName("ErpKeyTypedData")
+            .WithSummary("The EIP-712 ErpKey typed data a party signs (a random nonce when absent).").Accepts<ErpKeyDraft>("application/json").Produces<TypedDataToSign>().Public();
+        g.MapGet("/erp-keys", (string? party, [AsParameters] PageParameters page) => ListErpKeys(node, party, page)).WithName("ListErpKeys")
+            .WithSummary("The ERP keys a party granted (?party=0x…), by key address, with their validity (a page).").Produces<Page<ErpKeyInfo>>().Public();
+        g.MapPost("/funding/typed-data", (HttpRequest request) => FundingTypedDataAsync(node, request.HttpContext)).WithName("ContractFundingTypedData")
+            .WithSummary("The EIP-712 ContractFunding typed data of a contract document (the body, exactly as it will be posted) for its payer or the payer's ERP key to sign.")
+            .Produces<TypedDataToSign>().Public();
         g.MapPost("/facts", (HttpRequest request) => FactAsync(node, request.HttpContext)).WithName("OracleFact")
             .WithSummary("An oracle's EIP-712 attestation of a fact (key, value, observedAt, nonce); fires the contracts waiting on it.")
             .Accepts<OracleFactRequest>("application/json").Produces<OracleFactOutcome>().Public();
@@ -60,103 +67,123 @@ public static class ContractEndpoints
             return await CreateFromAsync(node, body, "admin", null);
         }
 
-        // Payer-signed: EIP-712 ContractFunding(contract id, keccak256(body)); the id must be in the document, so a
-        // replayed request answers contract_exists and never funds twice.
-        UInt128 id;
+        // Payer-signed (or signed by an ERP key the payer granted): EIP-712 ContractFunding(contract id, keccak256(body));
+        // the id must be in the document, so a replayed request answers the same contract and never funds twice.
+        var id = DocumentId(body);
+        var payer = Signing.AuthorizationChecker.RecoverField(ContractEventSignature.FundingDigest(id, body), payerSignature, "X-Centime-Payer-Signature",
+            $"the low-s EIP-712 signature of {ContractEventSignature.FundingType} (document = keccak256 of the exact body) by the payer or an ERP key the payer granted");
+
+        return await CreateFromAsync(node, body, "payer", payer);
+    }
+
+    /// <summary>The id a payer-signed document names (the signature covers it), or a problem.</summary>
+    private static UInt128 DocumentId(byte[] body)
+    {
         try
         {
             using var parsed = JsonDocument.Parse(body);
-            id = parsed.RootElement.ValueKind == JsonValueKind.Object && parsed.RootElement.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String
+            return parsed.RootElement.ValueKind == JsonValueKind.Object && parsed.RootElement.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String
                 ? ContractDocument.Id(idElement.GetString()!, "id")
                 : throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "a payer-signed contract names its 'id' (the signature covers it)");
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // InvalidOperationException: an unpaired surrogate escape in 'id' (was a 500 reachable without any key).
             throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", ex.Message);
         }
         catch (ContractDocumentException ex)
         {
             throw new ProblemException(ex.Status, ex.Code, "Invalid contract", ex.Message);
         }
-
-        var payer = Signing.AuthorizationChecker.RecoverField(ContractEventSignature.FundingDigest(id, body), payerSignature, "X-Centime-Payer-Signature",
-            $"the payer's low-s EIP-712 signature of {ContractEventSignature.FundingType} (document = keccak256 of the exact body)");
-
-        return await CreateFromAsync(node, body, "payer", payer);
     }
 
-    /// <summary>Webhook secrets are derived from the operator key and the payer, so the node stores none.</summary>
-    private static byte[] WebhookKey(NodeContext node, Address payer) => node.DeriveSecret("centime-contract-webhook:" + payer.ToString().ToLowerInvariant());
-
-    private static async Task<IResult> WebhookSecretAsync(NodeContext node, HttpContext http)
+    private static async Task<IResult> FundingTypedDataAsync(NodeContext node, HttpContext http)
     {
-        var request = await Endpoints.ReadJsonAsync<WebhookSecretRequest>(http);
-        var payer = Endpoints.ParseAddress(request.Payer ?? throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'payer' is required"));
-        return Results.Json(new WebhookSecret(payer.ToString(), Convert.ToHexStringLower(WebhookKey(node, payer)), MaxWebhookSkewSeconds), JsonDefaults.Options);
-    }
-
-    private const long MaxWebhookSkewSeconds = 300;
-
-    private static async Task<IResult> WebhookAsync(NodeContext node, HttpContext http)
-    {
-        var (payer, body) = await VerifyWebhookAsync(node, http, "X-Centime-Payer");
-        return await CreateFromAsync(node, body, "webhook", payer);
-    }
-
-    /// <summary>Checks an HMAC-signed webhook: the address header names whose derived secret signs; answers it and the body.</summary>
-    private static async Task<(Address Party, byte[] Body)> VerifyWebhookAsync(NodeContext node, HttpContext http, string addressHeader)
-    {
-        // Missing, malformed or stale: signature_invalid; a valid-looking HMAC under another secret or over other bytes: signer_mismatch.
-        static ProblemException Unsigned(string detail) => Signing.AuthorizationChecker.Refused(ResultCode.SignatureInvalid, detail, null);
-
-        var payerText = http.Request.Headers[addressHeader].ToString();
-        if (!Address.TryParse(payerText, out var payer))
+        var body = await Endpoints.ReadBodyBytesAsync(http);
+        var id = DocumentId(body);
+        var digest = ContractEventSignature.FundingDigest(id, body);
+        var typed = new System.Text.Json.Nodes.JsonObject
         {
-            throw Unsigned($"send '{addressHeader}: <address>' and " + "'X-Centime-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + \".\" + body)>'");
-        }
-
-        long? timestamp = null;
-        byte[]? mac = null;
-        foreach (var part in http.Request.Headers["X-Centime-Signature"].ToString().Split(','))
-        {
-            var kv = part.Trim().Split('=', 2);
-            if (kv.Length == 2 && kv[0] == "t" && long.TryParse(kv[1], NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+            ["types"] = new System.Text.Json.Nodes.JsonObject
             {
-                timestamp = t;
-            }
-            else if (kv.Length == 2 && kv[0] == "v1" && kv[1].Length == 64)
-            {
-                try
-                {
-                    mac = Convert.FromHexString(kv[1]);
-                }
-                catch (FormatException)
-                {
-                }
-            }
-        }
+                ["EIP712Domain"] = new System.Text.Json.Nodes.JsonArray(Member("name", "string"), Member("version", "string")),
+                ["ContractFunding"] = new System.Text.Json.Nodes.JsonArray(Member("contract", "bytes32"), Member("document", "bytes32")),
+            },
+            ["primaryType"] = "ContractFunding",
+            ["domain"] = new System.Text.Json.Nodes.JsonObject { ["name"] = ContractEventSignature.Domain.Name, ["version"] = ContractEventSignature.Domain.Version },
+            ["message"] = new System.Text.Json.Nodes.JsonObject { ["contract"] = ContractWord(id), ["document"] = Hash32.FromBytes(Keccak256.Hash(body)).ToString() },
+        };
+        using var document = JsonDocument.Parse(typed.ToJsonString());
+        return Results.Json(new TypedDataToSign(document.RootElement.Clone(), "", "", digest.ToString()), JsonDefaults.Options);
 
-        if (timestamp is not { } ts || mac is null)
+        static System.Text.Json.Nodes.JsonObject Member(string name, string type) => new() { ["name"] = name, ["type"] = type };
+    }
+
+    /// <summary>A contract id as the bytes32 of its EIP-712 messages: big-endian in the low 16 bytes.</summary>
+    private static string ContractWord(UInt128 id)
+    {
+        var word = new byte[32];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(word.AsSpan(16), id);
+        return "0x" + Convert.ToHexStringLower(word);
+    }
+
+    private static async Task<IResult> ErpKeyAsync(NodeContext node, HttpContext http)
+    {
+        var request = await Endpoints.ReadJsonAsync<ErpKeyRequest>(http);
+        var party = FieldGrammar.Address(request.Party, "party");
+        var erp = FieldGrammar.Address(request.Erp, "erp");
+        var validUntil = ValidUntil(request.ValidUntil);
+        if (!Hash32.TryParse(request.Nonce, out var nonce))
         {
-            throw Unsigned("'X-Centime-Signature' is t=<unix seconds>,v1=<64 hex digits>");
+            throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'nonce' is a 0x-prefixed 32-byte hex value, fresh for each grant");
         }
 
-        if (Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - ts) > MaxWebhookSkewSeconds)
+        var digest = HolderTypedData.Digest(HolderTypedData.ErpKey(node.Options.ChainId, party, erp, validUntil, nonce));
+        var signer = Signing.AuthorizationChecker.RecoverField(digest, request.Signature, "signature",
+            $"the party's EIP-712 signature of {HolderTypedData.ErpKeyType} under the \"Centime Contracts\" domain, version 1, chainId {node.Options.ChainId}");
+        if (signer != party)
         {
-            throw Unsigned($"the signature's timestamp is more than {MaxWebhookSkewSeconds} s away from the node's clock (replayed or clock skew)");
+            throw Signing.AuthorizationChecker.SignerMismatch($"signed by {signer}, not by the party {party} (or signed over other fields or another chain)");
         }
 
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        var body = buffer.ToArray();
-        var signed = Encoding.UTF8.GetBytes(ts.ToString(CultureInfo.InvariantCulture) + ".").Concat(body).ToArray();
-        if (!CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(WebhookKey(node, payer), signed), mac))
+        var receipt = await Endpoints.SubmitAsync(node, [Command.Of(new ErpKeyGrant(party, erp, validUntil, nonce))]);
+        var code = receipt.Results[0].Code;
+        if (code != ResultCode.Ok)
         {
-            throw Signing.AuthorizationChecker.SignerMismatch("the HMAC does not match the body and timestamp for this address's secret");
+            throw Refused(code, $"ERP key {erp} of {party}");
         }
 
-        return (payer, body);
+        return Results.Json(new ErpKeyInfo(party.ToString(), erp.ToString(), validUntil.ToString(CultureInfo.InvariantCulture), validUntil != 0, receipt.Height), JsonDefaults.Options);
+    }
+
+    /// <summary>Unix seconds through which a grant is valid; 0 revokes.</summary>
+    private static ulong ValidUntil(string? text)
+    {
+        var value = FieldGrammar.Unsigned(text, "validUntil", null, ProblemCodes.InvalidField);
+        return value <= ulong.MaxValue ? (ulong)value : throw FieldGrammar.Invalid("validUntil", "Unix seconds below 2^64 (0 revokes)", null);
+    }
+
+    private static async Task<IResult> ErpKeyTypedDataAsync(NodeContext node, HttpContext http)
+    {
+        var request = await Endpoints.ReadJsonAsync<ErpKeyDraft>(http);
+        var party = FieldGrammar.Address(request.Party, "party");
+        var erp = FieldGrammar.Address(request.Erp, "erp");
+        var validUntil = ValidUntil(request.ValidUntil);
+        var nonce = request.Nonce is null ? HolderSigner.NewNonce()
+            : Hash32.TryParse(request.Nonce, out var given) ? given
+            : throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'nonce' is a 0x-prefixed 32-byte hex value");
+        return Results.Json(IssuanceEndpoints.TypedDataView(HolderTypedData.ErpKey(node.Options.ChainId, party, erp, validUntil, nonce), nonce, validUntil), JsonDefaults.Options);
+    }
+
+    private static IResult ListErpKeys(NodeContext node, string? partyText, PageParameters page)
+    {
+        var party = FieldGrammar.Address(partyText, "party");
+        var query = Paging.Read(page);
+        using (var view = node.Read())
+        {
+            var now = view.State.Timestamp / 1_000_000_000UL;
+            return Results.Json(Paging.ByPosition(Module(view).ErpKeysOf(party), query,
+                k => new ErpKeyInfo(party.ToString(), k.Erp.ToString(), k.ValidUntil.ToString(CultureInfo.InvariantCulture), k.ValidUntil >= now, null)), JsonDefaults.Options);
+        }
     }
 
     private static async Task<IResult> CreateFromAsync(NodeContext node, byte[] body, string requester, Address? requiredPayer)
@@ -182,14 +209,20 @@ public static class ContractEndpoints
             throw new ProblemException(ex.Status, ex.Code, ex.Status == 422 ? "Contract refused" : "Invalid contract", ex.Message);
         }
 
-        if (requiredPayer is { } only && contract.Terms.Payer != only)
+        if (requiredPayer is { } signer && contract.Terms.Payer != signer)
         {
-            // A payer's signature that recovers to someone else is signer_mismatch, as on every route (docs/errors.md); a
-            // webhook secret is valid, but only for contracts its payer pays.
-            throw requester == "payer"
-                ? Signing.AuthorizationChecker.SignerMismatch($"the signature recovers to {only}, not the contract's payer {contract.Terms.Payer} (another key signed, or another body was signed)")
-                : new ProblemException(403, ResultCode.NotDesignatedParty.ToProblemCode(), "Contract refused",
-                    $"the webhook secret authorises contracts paid by {only} only; the contract's payer is {contract.Terms.Payer}");
+            // Not the payer's own signature: it must be an ERP key the payer granted, valid now (the module checks it
+            // again when it applies the create, so a revocation sequenced first wins).
+            using (var view = node.Read())
+            {
+                if (!Module(view).IsErpKeyOf(contract.Terms.Payer, signer, view.State.Timestamp / 1_000_000_000UL))
+                {
+                    throw new ProblemException(403, ResultCode.ErpKeyNotAuthorized.ToProblemCode(), "Contract refused",
+                        $"the signature recovers to {signer}, which is neither the contract's payer {contract.Terms.Payer} nor an ERP key the payer granted and that is still valid (POST /v1/contracts/erp-keys)");
+                }
+            }
+
+            requester = ErpKeyGrant.RequesterPrefix + signer.ToString();
         }
 
         if (requester == "admin")
@@ -287,27 +320,7 @@ public static class ContractEndpoints
     private static async Task<IResult> EventAsync(NodeContext node, string idText, HttpContext http)
     {
         var id = ParseId(idText);
-        Address? webhookParty = null;
-        ContractEventRequest request;
-        if (http.Request.Headers.ContainsKey("X-Centime-Party"))
-        {
-            // An ERP system acting for a party with that address's webhook secret (HMAC) instead of an EIP-712 signature.
-            var (party, body) = await VerifyWebhookAsync(node, http, "X-Centime-Party");
-            webhookParty = party;
-            try
-            {
-                request = JsonSerializer.Deserialize<ContractEventRequest>(body, JsonDefaults.Options)
-                    ?? throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", "the body must be a JSON object");
-            }
-            catch (JsonException ex)
-            {
-                throw new ProblemException(400, ProblemCodes.MalformedJson, "Malformed JSON", ex.Message);
-            }
-        }
-        else
-        {
-            request = await Endpoints.ReadJsonAsync<ContractEventRequest>(http);
-        }
+        var request = await Endpoints.ReadJsonAsync<ContractEventRequest>(http);
 
         if (!ContractNames.TryParseAction(request.Action, out var action))
         {
@@ -332,16 +345,9 @@ public static class ContractEndpoints
             throw new ProblemException(400, ProblemCodes.InvalidField, "Invalid field", "'nonce' is a 0x-prefixed 32-byte hex value, fresh for each event");
         }
 
-        Address signer;
-        if (webhookParty is { } viaWebhook)
-        {
-            signer = viaWebhook;
-        }
-        else
-        {
-            signer = Signing.AuthorizationChecker.RecoverField(ContractEventSignature.Digest(id, action, amount, nonce), request.Signature, "signature",
-                $"a low-s EIP-712 signature of {ContractEventSignature.Type} under the \"Centime Contracts\" domain, version 1");
-        }
+        // The designated party's signature, or an ERP key it granted (the module checks which, at apply).
+        var signer = Signing.AuthorizationChecker.RecoverField(ContractEventSignature.Digest(id, action, amount, nonce), request.Signature, "signature",
+            $"a low-s EIP-712 signature of {ContractEventSignature.Type} under the \"Centime Contracts\" domain, version 1");
 
         if (request.Signer is { } claimed && Address.TryParse(claimed, out var claimedAddress) && claimedAddress != signer)
         {
@@ -456,7 +462,7 @@ public static class ContractEndpoints
         {
             ResultCode.ContractNotFound or ResultCode.CoinNotFound => 404,
             ResultCode.ContractExists or ResultCode.ContractClosed or ResultCode.ContractNonceUsed => 409,
-            ResultCode.NotDesignatedParty => 403,
+            ResultCode.NotDesignatedParty or ResultCode.ErpKeyNotAuthorized => 403,
             _ => 422,
         };
         return new ProblemException(status, code.ToProblemCode(), "Contract refused", $"{what}: {code.ToProblemCode()}");
@@ -483,11 +489,8 @@ public static class ContractEndpoints
     private static string Dec(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>Asks for the webhook secret of an address (a payer creating contracts, a party sending events).</summary>
-public sealed record WebhookSecretRequest(string? Payer);
-
-/// <summary>An ERP system's HMAC secret for contracts paid by <paramref name="Payer"/> (hex; shown to the operator only).</summary>
-public sealed record WebhookSecret(string Payer, string Secret, long MaxSkewSeconds);
+/// <summary>What a party asks to sign to grant an ERP key (POST /v1/contracts/erp-keys/typed-data).</summary>
+public sealed record ErpKeyDraft(string? Party, string? Erp, string? ValidUntil, string? Nonce = null);
 
 /// <summary>An event on a contract, signed by the designated party (EIP-712, docs/contracts.md).</summary>
 public sealed record ContractEventRequest(string? Action, string? Amount, string? Nonce, string? Signature, string? Reason, string? Signer);
