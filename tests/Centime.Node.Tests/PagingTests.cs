@@ -20,6 +20,7 @@ public sealed class PagingTests
         ["/v1/accounts/{address}/history"] = "id",
         ["/v1/blocks"] = "height",
         ["/v1/contracts"] = "id",
+        ["/v1/contracts/erp-keys"] = "erp",
         ["/v1/webhooks"] = "id",
         ["/v1/coins/{symbol}/liabilities/history"] = "height",
         ["/v1/exchange/feeds"] = "name",
@@ -65,6 +66,15 @@ public sealed class PagingTests
             await WalkAsync(node.Http, "/v1/blocks", "", walked);
             await WalkAsync(node.Http, "/v1/contracts", "", walked);
             await WalkAsync(node.Http, "/v1/contracts", $"/v1/contracts?party={Holders.Bob}&status=open", walked);
+            // A party grants three ERP keys (its own signatures).
+            var party = new HolderSigner(Centime.Ledger.Keccak256.Hash("paging erp party"u8));
+            var chainId = (await node.Anonymous.GetHealthAsync()).ChainId;
+            foreach (var erp in new[] { Holders.Alice, Holders.Bob, Holders.Carol })
+            {
+                await node.Anonymous.RegisterErpKeyAsync(party.SignErpKey(chainId, Centime.Ledger.Address.Parse(erp), ulong.MaxValue / 2));
+            }
+
+            await WalkAsync(node.Http, "/v1/contracts/erp-keys", $"/v1/contracts/erp-keys?party={party.Address}", walked);
             await WalkAsync(node.Http, "/v1/webhooks", "", walked);
             await WalkAsync(node.Http, "/v1/coins/{symbol}/liabilities/history", "/v1/coins/NUSD/liabilities/history", walked);
             await WalkAsync(node.Http, "/v1/exchange/feeds", "", walked);
