@@ -225,7 +225,9 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
                 }
             }
         })).ToArray();
-        await Task.Delay(new Random(seed).Next(400, 1200));
+        // Kill only once acknowledgements are arriving: on a loaded machine a fixed delay can end before the first one.
+        await WaitForAcknowledgementsAsync(acked, 100, TimeSpan.FromSeconds(60));
+        await Task.Delay(new Random(seed).Next(100, 600));
         leader.KillHard();
         stop.Cancel();
         await Task.WhenAll(writers);
@@ -328,7 +330,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
                     }
                 }
             })).ToArray();
-            await Task.Delay(700);
+            await WaitForAcknowledgementsAsync(acked, 100, TimeSpan.FromSeconds(60));
             primary.KillHard(); // the primary database machine is gone
             await Task.WhenAny(Task.WhenAll(writers), Task.Delay(TimeSpan.FromSeconds(20)));
             stop.Cancel();
@@ -389,6 +391,15 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         }
 
         throw new TimeoutException($"condition not reached within {timeout.TotalSeconds} s; last health: {last}");
+    }
+
+    private static async Task WaitForAcknowledgementsAsync(ConcurrentBag<string> acked, int atLeast, TimeSpan atMost)
+    {
+        var deadline = DateTime.UtcNow + atMost;
+        while (acked.Count < atLeast && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
     }
 
     [Fact]
