@@ -218,6 +218,33 @@ public sealed class DiscoveryTests
     }
 
     /// <summary>Bad registrations are 4xx problems with stable codes (never a 500) and list nothing.</summary>
+    /// <summary>The per-payTo token bucket in exact integer milliseconds: a burst, then one per refill period to the
+    /// millisecond; a clock stepping back adds no credit.</summary>
+    [Fact]
+    public void RateLimit_BurstThenOnePerRefillPeriod_ExactToTheMillisecond_ClockStepBackAddsNothing()
+    {
+        var registry = new ResourceRegistry();
+        var payTo = Address.Derive("test:bucket");
+        var n = 0;
+        ResourceRegistry.Outcome Register(long nowMs) =>
+            registry.Register(payTo, new DiscoveryItem { Resource = "https://api.example/r" + n++, Accepts = [], LastUpdated = "2026-12-07T00:00:00Z" }, 1, nowMs);
+
+        const long t0 = 1_000_000;
+        for (var i = 0; i < ResourceRegistry.BurstPerPayTo; i++)
+        {
+            Assert.Equal(ResourceRegistry.Outcome.Registered, Register(t0));
+        }
+
+        Assert.Equal(ResourceRegistry.Outcome.RateLimited, Register(t0));
+        var refillMs = ResourceRegistry.RefillSeconds * 1000L;
+        Assert.Equal(ResourceRegistry.Outcome.RateLimited, Register(t0 + refillMs - 1));
+        Assert.Equal(ResourceRegistry.Outcome.Registered, Register(t0 + refillMs));
+        Assert.Equal(ResourceRegistry.Outcome.RateLimited, Register(t0 - (100 * refillMs))); // the clock stepped back
+        Assert.Equal(ResourceRegistry.Outcome.RateLimited, Register(t0 + refillMs + 1));
+        Assert.Equal(ResourceRegistry.Outcome.Registered, Register(t0 + (2 * refillMs) + 1));
+        Assert.Equal(ResourceRegistry.BurstPerPayTo + 2, registry.Count);
+    }
+
     [Fact]
     public async Task BadRegistrations_RefusedWithCodes_NothingListed()
     {

@@ -22,7 +22,10 @@ public sealed class ResourceRegistry(int capacity = ResourceRegistry.DefaultCapa
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Url, Address PayTo), (DiscoveryItem Item, ulong IssuedAt)> _items = [];
     private readonly Dictionary<Address, int> _perPayTo = [];
-    private readonly Dictionary<Address, (double Tokens, long AtMs)> _buckets = [];
+    // Token buckets in integer milliseconds of credit: one registration costs RefillMs, the credit refills one ms per
+    // ms and holds at most BurstPerPayTo registrations' worth (exact arithmetic, no floating point).
+    private const long RefillMs = RefillSeconds * 1000L;
+    private readonly Dictionary<Address, (long CreditMs, long AtMs)> _buckets = [];
 
     public int Capacity { get; } = capacity;
 
@@ -70,15 +73,17 @@ public sealed class ResourceRegistry(int capacity = ResourceRegistry.DefaultCapa
                 return Outcome.PayToFull;
             }
 
-            var (tokens, at) = _buckets.TryGetValue(payTo, out var b) ? b : (BurstPerPayTo, nowMs);
-            tokens = Math.Min(BurstPerPayTo, tokens + ((nowMs - at) / 1000.0 / RefillSeconds));
-            if (tokens < 1)
+            var (credit, at) = _buckets.TryGetValue(payTo, out var b) ? b : (BurstPerPayTo * RefillMs, nowMs);
+            // A clock stepping back adds nothing, now or later (the bucket keeps the latest time it saw).
+            credit = Math.Min(BurstPerPayTo * RefillMs, credit + Math.Max(0L, nowMs - at));
+            var seen = Math.Max(at, nowMs);
+            if (credit < RefillMs)
             {
-                _buckets[payTo] = (tokens, nowMs);
+                _buckets[payTo] = (credit, seen);
                 return Outcome.RateLimited;
             }
 
-            _buckets[payTo] = (tokens - 1, nowMs);
+            _buckets[payTo] = (credit - RefillMs, seen);
             _items[key] = (item, issuedAt);
             if (!replaces)
             {
