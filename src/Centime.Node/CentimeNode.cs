@@ -90,6 +90,7 @@ public sealed class CentimeNode : IAsyncDisposable
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 16 << 20;
             k.Limits.MaxConcurrentConnections = options.MaxConnections > 0 ? options.MaxConnections : null;
+            Api.RequestLimits.Configure(k.Limits); // above the node's own limits, which answer problems (Api/RequestLimits.cs)
         });
         builder.Services.AddOpenApi("v1", Operations.OpenApiContract.Configure);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
@@ -148,6 +149,7 @@ public sealed class CentimeNode : IAsyncDisposable
         // First: the request id and the per-route figures cover every answer, problems and 500s included.
         var telemetry = new Operations.RequestTelemetry(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Centime.Requests"));
         telemetry.Install(app);
+        Api.RequestLimits.Install(app);
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledProblemAsync));
         app.UseStatusCodePages(WriteStatusProblemAsync);
         app.Use(async (http, next) =>

@@ -23,6 +23,8 @@ public static class ProblemCodes
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string RequestTimeout = "request_timeout";
     public const string BadRequest = "bad_request";
+    public const string UriTooLong = "uri_too_long";
+    public const string RequestHeadersTooLarge = "request_headers_too_large";
     public const string Unauthorized = "unauthorized";
     public const string CoinNotFound = "coin_not_found";
     public const string TransferNotFound = "transfer_not_found";
