@@ -642,6 +642,11 @@ public sealed class IssuanceModule : LedgerModule
             return ResultCode.CoinNotFound;
         }
 
+        if (ledgerCoin.Sandbox && Ledger.Rules >= LedgerRules.NoIssuanceOfSandboxCoins)
+        {
+            return ResultCode.SandboxCoinNotIssued; // unbacked test money is never shown as minted against reserves
+        }
+
         if (c.Amount == UInt128.Zero)
         {
             return ResultCode.AmountMustNotBeZero;

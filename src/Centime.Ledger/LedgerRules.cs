@@ -47,6 +47,13 @@ public static class LedgerRules
     /// </summary>
     public const ushort ErpKeys = 5;
 
+    /// <summary>
+    /// Issuance mints no sandbox coin (issue 12): a sandbox coin is unbacked test money, so a mint through issuance
+    /// (which would show it as reserve-backed) is refused with <c>sandbox_coin_not_issued</c>. Blocks before it
+    /// replay the mints they hold.
+    /// </summary>
+    public const ushort NoIssuanceOfSandboxCoins = 6;
+
     /// <summary>The version new blocks are applied and sealed under.</summary>
-    public const ushort Current = ErpKeys;
+    public const ushort Current = NoIssuanceOfSandboxCoins;
 }

@@ -161,6 +161,8 @@ public enum ResultCode : ushort
     ErpKeyNotAuthorized = 227,
     /// <summary>An ERP key grant names no key, the party itself, or a validity already past.</summary>
     ErpKeyInvalid = 228,
+    /// <summary>A mint through issuance onto a sandbox coin (unbacked test money: minted only by operator transfers on a sandbox node).</summary>
+    SandboxCoinNotIssued = 229,
 
     // --- programmable payments (300..349; src/Centime.Contracts, docs/contracts.md)
     /// <summary>A contract with this id exists.</summary>

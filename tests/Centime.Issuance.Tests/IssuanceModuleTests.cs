@@ -26,10 +26,10 @@ public sealed class IssuanceModuleTests
     private static Hash32 Key(string s) => Hash32.Sha256(System.Text.Encoding.UTF8.GetBytes(s));
 
     /// <summary>Operators, reserves and a deposit, in single-operator mode (these tests are about minting, not governance).</summary>
-    private static Chain Funded(UInt128 mintApprovalAbove)
+    private static Chain Funded(UInt128 mintApprovalAbove, bool sandbox = false)
     {
         var chain = new Chain();
-        Assert.Equal([ResultCode.Ok], chain.Apply(Start, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1"))));
+        Assert.Equal([ResultCode.Ok], chain.Apply(Start, Command.Of(new CreateCoin("NUSD", 6, "USD", "Net Dollar", "1", sandbox))));
         Assert.Equal(ResultCode.Ok, chain.One(new SetGovernance(chain.NextId(), IssuanceModule.SystemRequester, true)));
         Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "mm", Key("mm"), OperatorRoles.MinterManager)));
         Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "m1", Key("m1"), OperatorRoles.Minter)));
@@ -43,6 +43,21 @@ public sealed class IssuanceModuleTests
         Assert.Equal(ResultCode.Ok, chain.One(new AddHolding(chain.NextId(), "rm", 1, bank)));
         Assert.Equal(ResultCode.Ok, chain.One(new RecordDeposit(chain.NextId(), "rm", 1, "BNY", "W1", 1000, Today, "bny")));
         return chain;
+    }
+
+    /// <summary>A sandbox coin is unbacked test money: issuance mints none of it under current rules (nothing moves,
+    /// nothing is audited as minted), while a mint journaled before <see cref="LedgerRules.NoIssuanceOfSandboxCoins"/> replays.</summary>
+    [Fact]
+    public void Mint_OntoASandboxCoin_RefusedUnderCurrentRules_AnOldBlockStillMints()
+    {
+        var chain = Funded(UInt128.MaxValue, sandbox: true);
+        var audit = chain.Module.Audit.Count;
+        Assert.Equal(ResultCode.SandboxCoinNotIssued, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 600)));
+        Assert.Equal(UInt128.Zero, chain.Module.Supply(1));
+        Assert.Equal(audit, chain.Module.Audit.Count);
+        Assert.Equal(ResultCode.Ok, chain.ApplyUnder(LedgerRules.ErpKeys, chain.State.NextTimestamp, Command.Of(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 600)))[0].Code);
+        Assert.Equal((UInt128)600, chain.Module.Supply(1));
+        Assert.Equal(chain.State.ComputeStateHash(), chain.Replay().ComputeStateHash());
     }
 
     [Fact]

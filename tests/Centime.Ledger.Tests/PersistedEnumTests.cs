@@ -116,6 +116,7 @@ public sealed class PersistedEnumTests
         ["IssuerKeyReused"] = 226,
         ["ErpKeyNotAuthorized"] = 227,
         ["ErpKeyInvalid"] = 228,
+        ["SandboxCoinNotIssued"] = 229,
         ["ContractExists"] = 300,
         ["ContractNotFound"] = 301,
         ["AmountsDoNotAddUp"] = 302,
@@ -279,7 +280,8 @@ public sealed class PersistedEnumTests
         Assert.Equal(3, LedgerRules.ModulesOnIssuedCoins);
         Assert.Equal(4, LedgerRules.HolderSignedRedemption);
         Assert.Equal(5, LedgerRules.ErpKeys);
-        Assert.True(LedgerRules.Current >= LedgerRules.ErpKeys);
+        Assert.Equal(6, LedgerRules.NoIssuanceOfSandboxCoins);
+        Assert.True(LedgerRules.Current >= LedgerRules.NoIssuanceOfSandboxCoins);
     }
 
     /// <summary>The persisted widths: changing an underlying type changes every encoding.</summary>
