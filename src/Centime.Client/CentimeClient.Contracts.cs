@@ -56,6 +56,18 @@ public sealed partial class CentimeClient
     public Task<ErpKeyInfo> RegisterErpKeyAsync(ErpKeyRequest request, CancellationToken ct = default) => PostAsync<ErpKeyInfo>("v1/contracts/erp-keys", request, ct);
 
     /// <summary>The ERP keys <paramref name="party"/> granted, with their validity.</summary>
+    /// <summary>The EIP-712 ErpKey typed data a party signs to grant (or, validUntil 0, revoke) an ERP key; the node picks a random nonce when none is given.</summary>
+    public Task<TypedDataToSign> ErpKeyTypedDataAsync(ErpKeyGrantDraft draft, CancellationToken ct = default) =>
+        PostAsync<TypedDataToSign>("v1/contracts/erp-keys/typed-data", draft, ct);
+
+    /// <summary>The EIP-712 ContractFunding typed data of a contract document (the body exactly as it will be posted) for its payer or the payer's ERP key to sign.</summary>
+    public async Task<TypedDataToSign> ContractFundingTypedDataAsync(string documentJson, CancellationToken ct = default)
+    {
+        using var content = new StringContent(documentJson, Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync("v1/contracts/funding/typed-data", content, ct).ConfigureAwait(false);
+        return await ReadAsync<TypedDataToSign>(response, ct).ConfigureAwait(false);
+    }
+
     public Task<Page<ErpKeyInfo>> ListErpKeysAsync(string party, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
         GetAsync<Page<ErpKeyInfo>>("v1/contracts/erp-keys" + PageQuery(limit, cursor, ("party", party)), ct);
 

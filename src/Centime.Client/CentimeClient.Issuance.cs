@@ -30,6 +30,9 @@ public sealed partial class CentimeClient
         PostAsync<ActionOutcome>("v1/issuance/operators/" + Uri.EscapeDataString(operatorId) + "/key", request ?? new RotateKeyRequest(), ct);
 
     /// <summary>The governance mode: multi- or single-operator, sandbox, whether admin changes need a second admin (public).</summary>
+    /// <summary>Replaces the issuer key that signs disclosure reports (admin; under the default policy a second admin approves). Earlier reports keep verifying: see <see cref="GetIssuerAsync"/>.</summary>
+    public Task<ActionOutcome> RotateIssuerKeyAsync(CancellationToken ct = default) => SendAsync<ActionOutcome>(HttpMethod.Post, "v1/issuance/issuer-key", null, ct);
+
     public Task<GovernanceInfo> GetPolicyAsync(CancellationToken ct = default) => GetAsync<GovernanceInfo>("v1/issuance/policy", ct);
 
     /// <summary>Requests a lawful order moving a holder's coins (asset_protection); it runs when a second, independent operator approves it.</summary>

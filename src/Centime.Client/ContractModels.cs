@@ -62,6 +62,9 @@ public sealed record OracleFactSubmission(string Key, string Value, string Obser
 /// <summary>An accepted attestation: its block, the recovered oracle and the contracts it fired.</summary>
 public sealed record OracleFactResult(string Result, ulong Height, string Oracle, IReadOnlyList<string> Fired);
 
+/// <summary>What a party is about to grant an ERP key (<see cref="CentimeClient.ErpKeyTypedDataAsync"/>): validUntil in unix seconds (0 revokes); a null nonce lets the node pick one.</summary>
+public sealed record ErpKeyGrantDraft(string Party, string Erp, string ValidUntil, string? Nonce = null);
+
 /// <summary>
 /// A party's signed grant of an ERP system's key (POST /v1/contracts/erp-keys): until <paramref name="ValidUntil"/>
 /// (Unix seconds; "0" revokes) the key <paramref name="Erp"/> may fund contracts paid by <paramref name="Party"/> and

@@ -439,8 +439,7 @@ public sealed partial class ContractTests
 
         // The buyer grants the ERP's key: ethers signs the typed data the node publishes, as a wallet would.
         var validUntil = ((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 86_400).ToString(CultureInfo.InvariantCulture);
-        using var draftResponse = await m.Node.Http.PostAsJsonAsync("v1/contracts/erp-keys/typed-data", new { party = buyer.Address, erp = erp.Address, validUntil }, Json);
-        var draft = (await draftResponse.Content.ReadFromJsonAsync<TypedDataToSign>(Json))!;
+        var draft = await m.Node.Anonymous.ErpKeyTypedDataAsync(new ErpKeyGrantDraft(buyer.Address, erp.Address, validUntil));
         var ethers = EthersBridge.Call(new System.Text.Json.Nodes.JsonObject
         {
             ["op"] = "signTypedData",
@@ -500,8 +499,7 @@ public sealed partial class ContractTests
             payee = "supplier",
             deadlineSeconds = 86_400,
         }, Json);
-        using var fundingDraft = await m.Node.Http.PostAsync("v1/contracts/funding/typed-data", new StringContent(escrow, Encoding.UTF8, "application/json"));
-        var funding = (await fundingDraft.Content.ReadFromJsonAsync<TypedDataToSign>(Json))!;
+        var funding = await m.Node.Anonymous.ContractFundingTypedDataAsync(escrow);
         var erpSigned = EthersBridge.Call(new System.Text.Json.Nodes.JsonObject
         {
             ["op"] = "signTypedData",
