@@ -57,14 +57,12 @@ public sealed class FacilitatorTests
         var offer = Payments.Offer(node.Asset);
         var payment = Payments.Sign(LedgerNode.Payer, node.Asset, offer);
         var nonce = payment.Payload.GetProperty("authorization").GetProperty("nonce").GetString()!;
-        var lookup = $"{node.FacilitatorUrl}/transactions?asset={node.Asset.Address}&from={LedgerNode.Payer.Address}&nonce={nonce}";
-        using var http = new HttpClient();
-        var beforeSettle = JsonNode.Parse(await http.GetStringAsync(lookup))!;
+        var beforeSettle = await facilitator.LookUpPaymentAsync(node.Asset.Address, LedgerNode.Payer.Address.ToString(), nonce);
         var before = await node.BalanceAsync(LedgerNode.Payer.Address);
 
         var first = await facilitator.SettleAsync(payment, offer);
         var duplicate = await facilitator.SettleAsync(payment, offer);
-        var afterSettle = JsonNode.Parse(await http.GetStringAsync(lookup))!;
+        var afterSettle = await facilitator.LookUpPaymentAsync(node.Asset.Address, LedgerNode.Payer.Address.ToString(), nonce);
 
         Assert.True(first.Success);
         Assert.False(duplicate.Success);
@@ -72,13 +70,13 @@ public sealed class FacilitatorTests
         Assert.Equal("", duplicate.Transaction);
         Assert.Equal(before - 10000, await node.BalanceAsync(LedgerNode.Payer.Address));
         // The caller whose settle timed out asks for the deterministic transaction id instead of settling again.
-        Assert.Equal(first.Transaction, beforeSettle["transaction"]!.GetValue<string>());
-        Assert.False(beforeSettle["settled"]!.GetValue<bool>());
-        Assert.Equal("unused", beforeSettle["authorization"]!.GetValue<string>());
-        Assert.Equal(first.Transaction, afterSettle["transaction"]!.GetValue<string>());
-        Assert.True(afterSettle["settled"]!.GetValue<bool>());
-        Assert.Equal("used", afterSettle["authorization"]!.GetValue<string>());
-        Assert.Equal("10000", afterSettle["amount"]!.GetValue<string>());
+        Assert.Equal(first.Transaction, beforeSettle.Transaction);
+        Assert.False(beforeSettle.Settled);
+        Assert.Equal("unused", beforeSettle.Authorization);
+        Assert.Equal(first.Transaction, afterSettle.Transaction);
+        Assert.True(afterSettle.Settled);
+        Assert.Equal("used", afterSettle.Authorization);
+        Assert.Equal("10000", afterSettle.Amount);
     }
 
     [Fact]

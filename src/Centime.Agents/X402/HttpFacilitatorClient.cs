@@ -38,6 +38,22 @@ public sealed class HttpFacilitatorClient : IX402Facilitator, IX402ChannelFacili
         return await ReadAsync<SupportedResponse>(response, cancellationToken);
     }
 
+    /// <summary>
+    /// Looks a payment up by (asset, from, nonce) (<c>GET {base}/transactions</c>, a Centime facilitator): its deterministic
+    /// transaction id and whether it settled — what a resource server asks after a settle timed out, instead of settling again.
+    /// </summary>
+    public async Task<PaymentLookup> LookUpPaymentAsync(string asset, string from, string nonce, CancellationToken cancellationToken = default)
+    {
+        var query = "/transactions?asset=" + Uri.EscapeDataString(asset) + "&from=" + Uri.EscapeDataString(from) + "&nonce=" + Uri.EscapeDataString(nonce);
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, _base + query), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new X402FacilitatorException($"facilitator GET /transactions answered {(int)response.StatusCode}", (int)response.StatusCode);
+        }
+
+        return await ReadAsync<PaymentLookup>(response, cancellationToken);
+    }
+
     /// <summary>Lists paid resources (<c>GET {base}/discovery/resources</c>, the x402 "Bazaar").</summary>
     public async Task<DiscoveryResponse> GetDiscoveryResourcesAsync(string? type = null, int limit = 20, int offset = 0, CancellationToken cancellationToken = default)
     {

@@ -186,3 +186,11 @@ public sealed record DiscoveryResponse
     [JsonPropertyName("items")] public required IReadOnlyList<DiscoveryItem> Items { get; init; }
     [JsonPropertyName("pagination")] public required DiscoveryPagination Pagination { get; init; }
 }
+
+/// <summary>Answer of <c>GET /x402/transactions</c>: a payment's deterministic transaction and whether it settled.</summary>
+public sealed record PaymentLookup(
+    [property: JsonPropertyName("transaction")] string Transaction,
+    [property: JsonPropertyName("authorization")] string Authorization,
+    [property: JsonPropertyName("settled")] bool Settled,
+    [property: JsonPropertyName("payTo")] string? PayTo,
+    [property: JsonPropertyName("amount")] string? Amount);

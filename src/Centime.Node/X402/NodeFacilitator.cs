@@ -10,14 +10,6 @@ using Centime.Node.Signing;
 
 namespace Centime.Node.X402;
 
-/// <summary>Answer of <c>GET /x402/transactions</c>: a payment's deterministic transaction and whether it settled.</summary>
-public sealed record PaymentLookup(
-    [property: System.Text.Json.Serialization.JsonPropertyName("transaction")] string Transaction,
-    [property: System.Text.Json.Serialization.JsonPropertyName("authorization")] string Authorization,
-    [property: System.Text.Json.Serialization.JsonPropertyName("settled")] bool Settled,
-    [property: System.Text.Json.Serialization.JsonPropertyName("payTo")] string? PayTo,
-    [property: System.Text.Json.Serialization.JsonPropertyName("amount")] string? Amount);
-
 /// <summary>
 /// The node's x402 facilitator for the <c>exact</c> scheme with EIP-3009 on this ledger's network
 /// (<c>eip155:&lt;ChainId&gt;</c>). Verification runs the reference checks in the reference order
