@@ -36,9 +36,42 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
 /// bad configuration is refused with a clear message and changes nothing.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelper output)
+public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelper output) : IDisposable
 {
-    private static string TempDirectory() => Path.Combine(Path.GetTempPath(), "centime-pgtest-" + Guid.NewGuid().ToString("N"));
+    // Every data directory a test made, removed when the test ends (tests of one collection run one at a time, and
+    // each test has stopped its nodes and processes by then).
+    private static readonly ConcurrentQueue<string> s_directories = new();
+
+    private static string TempDirectory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "centime-pgtest-" + Guid.NewGuid().ToString("N"));
+        s_directories.Enqueue(directory);
+        return directory;
+    }
+
+    public void Dispose()
+    {
+        while (s_directories.TryDequeue(out var directory))
+        {
+            foreach (var path in new[] { directory }.Concat(Directory.GetDirectories(Path.GetTempPath(), Path.GetFileName(directory) + "-*")))
+            {
+                try
+                {
+                    if (Directory.Exists(path))
+                    {
+                        Directory.Delete(path, recursive: true);
+                    }
+                }
+                catch (IOException)
+                {
+                    // best effort: a directory still in use stays behind in the temp folder
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+    }
 
     private static Action<NodeOptions> OnPostgres(string connectionString, Action<NodeOptions>? more = null) => o =>
     {
