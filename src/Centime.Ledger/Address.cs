@@ -102,61 +102,98 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
             return false;
         }
 
-        Span<byte> bytes = stackalloc byte[Size];
-        var hasLower = false;
-        var hasUpper = false;
-        for (var i = 0; i < Size; i++)
+        Span<byte> utf8 = stackalloc byte[40];
+        for (var i = 0; i < 40; i++)
         {
-            var hi = HexValue(text[2 + (2 * i)], ref hasLower, ref hasUpper);
-            var lo = HexValue(text[3 + (2 * i)], ref hasLower, ref hasUpper);
-            if (hi < 0 || lo < 0)
+            var c = text[2 + i];
+            if (c > 0x7F)
             {
                 return false;
             }
 
-            bytes[i] = (byte)((hi << 4) | lo);
+            utf8[i] = (byte)c;
         }
 
-        var parsed = FromBytes(bytes);
-        if (hasLower && hasUpper)
+        if (!TryParseDigits(utf8, out var parsed, out var upperLetters, out var mixedCase)
+            || (mixedCase && parsed.ChecksumUpperLetters() != upperLetters))
         {
-            Span<char> expected = stackalloc char[40];
-            parsed.WriteChecksummedHex(expected);
-            if (!expected.SequenceEqual(text.AsSpan(2)))
-            {
-                return false;
-            }
+            return false;
         }
 
         address = parsed;
         return true;
     }
 
+    /// <summary>
+    /// Parses the 40 hex digits of an address (UTF-8, no "0x") without checking the EIP-55 checksum, so a caller
+    /// that sees the same address many times (a batch of 8,189 transfers) can check it once:
+    /// <paramref name="upperLetters"/> has bit i set where digit i is an upper-case letter, and when
+    /// <paramref name="mixedCase"/> the text is valid only if it equals <see cref="ChecksumUpperLetters"/>
+    /// (all-lower and all-upper input carries no checksum and is accepted as is).
+    /// </summary>
+    public static bool TryParseDigits(ReadOnlySpan<byte> digits, out Address address, out ulong upperLetters, out bool mixedCase)
+    {
+        address = default;
+        upperLetters = 0;
+        mixedCase = false;
+        if (digits.Length != 40)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[Size];
+        var hasLower = false;
+        for (var i = 0; i < 40; i++)
+        {
+            var c = digits[i];
+            int v;
+            if (c is >= (byte)'0' and <= (byte)'9')
+            {
+                v = c - '0';
+            }
+            else if (c is >= (byte)'a' and <= (byte)'f')
+            {
+                hasLower = true;
+                v = c - 'a' + 10;
+            }
+            else if (c is >= (byte)'A' and <= (byte)'F')
+            {
+                upperLetters |= 1UL << i;
+                v = c - 'A' + 10;
+            }
+            else
+            {
+                return false;
+            }
+
+            bytes[i >> 1] = (byte)((i & 1) == 0 ? v << 4 : bytes[i >> 1] | v);
+        }
+
+        address = FromBytes(bytes);
+        mixedCase = hasLower && upperLetters != 0;
+        return true;
+    }
+
+    /// <summary>The EIP-55 checksum as a mask: bit i set where digit i is written in upper case (one Keccak-256).</summary>
+    public ulong ChecksumUpperLetters()
+    {
+        Span<char> expected = stackalloc char[40];
+        WriteChecksummedHex(expected);
+        var mask = 0UL;
+        for (var i = 0; i < 40; i++)
+        {
+            if (expected[i] is >= 'A' and <= 'F')
+            {
+                mask |= 1UL << i;
+            }
+        }
+
+        return mask;
+    }
+
     /// <summary>Parses or throws <see cref="FormatException"/>.</summary>
     public static Address Parse(string text) =>
         TryParse(text, out var address) ? address : throw new FormatException($"'{text}' is not a 0x-prefixed 20-byte address with a valid EIP-55 checksum.");
-
-    private static int HexValue(char c, ref bool hasLower, ref bool hasUpper)
-    {
-        if (c is >= '0' and <= '9')
-        {
-            return c - '0';
-        }
-
-        if (c is >= 'a' and <= 'f')
-        {
-            hasLower = true;
-            return c - 'a' + 10;
-        }
-
-        if (c is >= 'A' and <= 'F')
-        {
-            hasUpper = true;
-            return c - 'A' + 10;
-        }
-
-        return -1;
-    }
 
     /// <summary>EIP-55 mixed-case checksum form.</summary>
     public override string ToString()

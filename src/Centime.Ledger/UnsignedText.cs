@@ -26,6 +26,8 @@ public enum UnsignedTextError : byte
 public static class UnsignedText
 {
     private const int MaxDecimalLength = 80;
+    private static readonly UInt128 MaxOverTen = UInt128.MaxValue / 10;
+    private static readonly uint MaxModTen = (uint)(UInt128.MaxValue % 10);
 
     private static readonly System.Buffers.SearchValues<char> Digits = System.Buffers.SearchValues.Create("0123456789");
 
@@ -84,20 +86,43 @@ public static class UnsignedText
             return UnsignedTextError.TooLarge;
         }
 
+        return TryDecimal(text, out value) ? UnsignedTextError.None : UnsignedTextError.TooLarge;
+    }
+
+    /// <summary>
+    /// The value of a run of decimal digits (already checked to be digits); false when it does not fit. Ids and amounts
+    /// are parsed 16,000 times per batch, so up to 19 digits (always below 2^64) are accumulated in a <c>ulong</c>, and
+    /// longer runs compare against a constant instead of dividing 128-bit numbers at every digit.
+    /// </summary>
+    private static bool TryDecimal(ReadOnlySpan<byte> digits, out UInt128 value)
+    {
+        if (digits.Length <= 19)
+        {
+            ulong small = 0;
+            foreach (var c in digits)
+            {
+                small = (small * 10) + (uint)(c - '0');
+            }
+
+            value = small;
+            return true;
+        }
+
         UInt128 v = 0;
-        foreach (var c in text)
+        foreach (var c in digits)
         {
             var digit = (uint)(c - '0');
-            if (v > (UInt128.MaxValue - digit) / 10)
+            if (v > MaxOverTen || (v == MaxOverTen && digit > MaxModTen))
             {
-                return UnsignedTextError.TooLarge;
+                value = UInt128.Zero;
+                return false;
             }
 
             v = (v * 10) + digit;
         }
 
         value = v;
-        return UnsignedTextError.None;
+        return true;
     }
 
     /// <summary>Parses text (a JSON string already decoded); anything outside ASCII is malformed.</summary>

@@ -124,6 +124,52 @@ public sealed class KeccakAndAddressTests
         }, iter: 500);
     }
 
+    /// <summary>
+    /// The batch parser checks each address's checksum once (<see cref="Address.TryParseDigits"/> + a cached
+    /// <see cref="Address.ChecksumUpperLetters"/>); it must decide exactly as <see cref="Address.TryParse"/> does for any
+    /// casing, including every single-letter typo of a checksummed address.
+    /// </summary>
+    [Fact]
+    public void TryParseDigits_WithChecksumMask_DecidesLikeTryParse_ForAnyCasing()
+    {
+        Gen.Select(Gen.Byte.Array[20], Gen.Bool.Array[40]).Sample((bytes, flips) =>
+        {
+            var text = Address.FromBytes(bytes).ToString();
+            var chars = text.ToCharArray();
+            for (var i = 0; i < 40; i++)
+            {
+                if (flips[i] && char.IsLetter(chars[2 + i]))
+                {
+                    chars[2 + i] = char.IsUpper(chars[2 + i]) ? char.ToLowerInvariant(chars[2 + i]) : char.ToUpperInvariant(chars[2 + i]);
+                }
+            }
+
+            var cased = new string(chars);
+            var expected = Address.TryParse(cased, out var viaString);
+            Assert.True(Address.TryParseDigits(Encoding.ASCII.GetBytes(cased[2..]), out var parsed, out var upper, out var mixed));
+            Assert.Equal(Address.FromBytes(bytes), parsed);
+            Assert.Equal(expected, !mixed || upper == parsed.ChecksumUpperLetters());
+            if (expected)
+            {
+                Assert.Equal(parsed, viaString);
+            }
+        }, iter: 2000);
+    }
+
+    [Fact]
+    public void TryParseDigits_OneLetterTypo_MaskDiffers()
+    {
+        var text = Address.Parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed").ToString()[2..];
+        Assert.True(Address.TryParseDigits(Encoding.ASCII.GetBytes(text), out var a, out var upper, out var mixed));
+        Assert.True(mixed);
+        Assert.Equal(a.ChecksumUpperLetters(), upper);
+        var typo = text[..1] + char.ToUpperInvariant(text[1]) + text[2..]; // 'a' -> 'A' at digit 1
+        Assert.True(Address.TryParseDigits(Encoding.ASCII.GetBytes(typo), out _, out var typoUpper, out _));
+        Assert.NotEqual(a.ChecksumUpperLetters(), typoUpper);
+        Assert.False(Address.TryParseDigits("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg"u8, out _, out _, out _));
+        Assert.False(Address.TryParseDigits("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe"u8, out _, out _, out _));
+    }
+
     /// <summary>The Ethereum address of private key 1 (public key = the secp256k1 generator G).</summary>
     [Fact]
     public void FromPublicKey_Generator_IsTheAddressOfPrivateKeyOne()
