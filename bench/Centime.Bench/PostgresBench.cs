@@ -52,34 +52,13 @@ internal static partial class PostgresBench
     {
         var db = server.CreateDatabase("pgbench");
         var name = new Npgsql.NpgsqlConnectionStringBuilder(db).Database!;
-        var pgbench = Path.Combine(server.BinDirectory, "pgbench");
         string[] connect = ["-h", "127.0.0.1", "-p", server.Port.ToString(CultureInfo.InvariantCulture), "-U", "centime"];
-        Run(pgbench, TimeSpan.FromMinutes(5), [.. connect, "-i", "-q", "-s", "10", name]);
+        server.RunClientProgram("pgbench", TimeSpan.FromMinutes(5), [.. connect, "-i", "-q", "-s", "10", name]);
         var output = "";
         AnsiConsole.Status().Start($"pgbench TPC-B ({seconds} s)", _ =>
-            output = Run(pgbench, TimeSpan.FromSeconds(seconds + 120), [.. connect, "-c", "8", "-j", "2", "-M", "prepared", "-T", seconds.ToString(CultureInfo.InvariantCulture), name]));
+            output = server.RunClientProgram("pgbench", TimeSpan.FromSeconds(seconds + 120), [.. connect, "-c", "8", "-j", "2", "-M", "prepared", "-T", seconds.ToString(CultureInfo.InvariantCulture), name]));
         var match = TpsLine().Match(output);
         return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException("pgbench printed no tps line:\n" + output);
-    }
-
-    private static string Run(string program, TimeSpan timeout, string[] arguments)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish within {timeout.TotalSeconds} s");
-        }
-
-        return process.ExitCode == 0 ? stdout.Result : throw new InvalidOperationException($"{program} failed ({process.ExitCode}): {stderr.Result}");
     }
 
     [GeneratedRegex(@"tps = ([0-9.]+) \(without initial connection time\)")]

@@ -11,7 +11,10 @@ namespace Centime.Journal;
 /// </summary>
 public abstract class BlockStore : IDisposable
 {
+    private const int CommitWaitMs = 10_000;
     private static readonly Task Never = new TaskCompletionSource().Task;
+    private readonly object _commitSignal = new();
+    private ulong _committedHeight;
 
     /// <summary>The recovered state. The sequencer owns it from here on and keeps applying blocks to it.</summary>
     public abstract LedgerState State { get; }
@@ -71,6 +74,59 @@ public abstract class BlockStore : IDisposable
     /// <summary>Stores a snapshot of the state after block <paramref name="height"/> whose header hash is
     /// <paramref name="blockHash"/>; safe on a background thread while the writer appends and commits.</summary>
     internal abstract void WriteSnapshot(ulong height, Hash32 blockHash, ReadOnlyMemory<byte> stateBytes);
+
+    /// <summary>Height of the last durable block: readers never see a block above it.</summary>
+    protected ulong CommittedHeight => Volatile.Read(ref _committedHeight);
+
+    /// <summary>Publishes that every block up to <paramref name="height"/> is durable and wakes the readers waiting for
+    /// one of them (<see cref="WaitForCommit"/>).</summary>
+    protected void MarkCommitted(ulong height)
+    {
+        Volatile.Write(ref _committedHeight, height);
+        WakeCommitWaiters();
+    }
+
+    /// <summary>Wakes every reader waiting in <see cref="WaitForCommit"/> so it sees the store disposed or failed.</summary>
+    protected void WakeCommitWaiters()
+    {
+        lock (_commitSignal)
+        {
+            Monitor.PulseAll(_commitSignal);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the block at <paramref name="height"/> is durable: a reader on another thread may be handed a height
+    /// the writer appended but has not committed yet, and must never read it before it is. Throws (from
+    /// <see cref="ThrowIfUnusable"/>) when the store fails or closes meanwhile, and <see cref="TimeoutException"/> when
+    /// the commit does not come within 10 s.
+    /// </summary>
+    protected void WaitForCommit(ulong height)
+    {
+        if (height <= CommittedHeight)
+        {
+            return; // the common case: no lock
+        }
+
+        var deadline = Environment.TickCount64 + CommitWaitMs;
+        lock (_commitSignal)
+        {
+            while (height > CommittedHeight)
+            {
+                ThrowIfUnusable();
+                var left = deadline - Environment.TickCount64;
+                if (left <= 0)
+                {
+                    throw new TimeoutException($"Block {height} was appended but not committed within {CommitWaitMs} ms.");
+                }
+
+                Monitor.Wait(_commitSignal, (int)Math.Min(left, 100));
+            }
+        }
+    }
+
+    /// <summary>Throws when the store was disposed or stopped after a failure (a restart recovers).</summary>
+    protected abstract void ThrowIfUnusable();
 
     /// <summary>Closes the store; appended blocks that were not committed are dropped.</summary>
     public void Dispose()

@@ -82,7 +82,7 @@ public sealed partial class Journal
             _tip = new Tip(height, _headers[(long)height - 1].ComputeHash());
         }
 
-        _committedHeight = height;
+        MarkCommitted(height);
         if (_segmentCount > 0)
         {
             OpenForWriting(_segments[_segmentCount - 1], scan.LastSegmentEnd);

@@ -21,7 +21,6 @@ public sealed partial class Journal : BlockStore
     private const int DirectWriteBytes = 64 << 10;
 
     /// <summary>How long <see cref="ReadBlock"/> waits for an appended block to become durable.</summary>
-    private const int CommitWaitMs = 10_000;
 
     private readonly string _directory;
     private readonly JournalOptions _options;
@@ -30,7 +29,6 @@ public sealed partial class Journal : BlockStore
     private readonly ChunkedList<RecordLocation> _locations = new();
     private readonly Lock _segmentsLock = new();
     private readonly Lock _snapshotLock = new();
-    private readonly object _commitSignal = new();
     private Segment[] _segments = new Segment[16];
     private int _segmentCount;
     private readonly List<string> _skippedSnapshots = [];
@@ -48,7 +46,6 @@ public sealed partial class Journal : BlockStore
     private volatile Tip _tip = new(0, Hash32.Zero);
     private LedgerState _state;
     private RecoveryInfo _recovery;
-    private ulong _committedHeight;
     private volatile Exception? _fault;
     private volatile bool _disposed;
 
@@ -148,7 +145,7 @@ public sealed partial class Journal : BlockStore
     {
         ThrowIfUnusable();
         var height = _tip.Height;
-        if (height == _committedHeight)
+        if (height == CommittedHeight)
         {
             return;
         }
@@ -169,11 +166,7 @@ public sealed partial class Journal : BlockStore
         }
 
         _committedPosition = _writePosition;
-        Volatile.Write(ref _committedHeight, height);
-        lock (_commitSignal)
-        {
-            Monitor.PulseAll(_commitSignal);
-        }
+        MarkCommitted(height);
     }
 
     /// <summary>Header of the block at <paramref name="height"/> (1..<see cref="Height"/>), from memory.</summary>
@@ -337,10 +330,7 @@ public sealed partial class Journal : BlockStore
             _lockFile.Dispose();
         }
 
-        lock (_commitSignal)
-        {
-            Monitor.PulseAll(_commitSignal);
-        }
+        WakeCommitWaiters();
     }
 
     /// <summary>Test hook: where the zero-filled space ahead of the writer ends, once any fill under way is done.</summary>
@@ -353,36 +343,12 @@ public sealed partial class Journal : BlockStore
     /// <summary>Test hook: end of the data in the current segment.</summary>
     internal long WritePosition => _writePosition;
 
-    private void ThrowIfUnusable()
+    protected override void ThrowIfUnusable()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_fault is { } fault)
         {
             throw new InvalidOperationException("The journal stopped after an I/O failure; restart to recover. Cause: " + fault.Message, fault);
-        }
-    }
-
-    private void WaitForCommit(ulong height)
-    {
-        if (height <= Volatile.Read(ref _committedHeight))
-        {
-            return;
-        }
-
-        var deadline = Environment.TickCount64 + CommitWaitMs;
-        lock (_commitSignal)
-        {
-            while (height > Volatile.Read(ref _committedHeight))
-            {
-                ThrowIfUnusable();
-                var left = deadline - Environment.TickCount64;
-                if (left <= 0)
-                {
-                    throw new TimeoutException($"Block {height} was appended but not committed within {CommitWaitMs} ms.");
-                }
-
-                Monitor.Wait(_commitSignal, (int)Math.Min(left, 100));
-            }
         }
     }
 

@@ -45,7 +45,6 @@ public sealed class PostgresStoreOptions
 /// </summary>
 public sealed class PostgresStore : BlockStore
 {
-    private const int CommitWaitMs = 10_000;
     private const int CachedBodies = 16;
 
     private const string AppendSql = """
@@ -60,7 +59,6 @@ public sealed class PostgresStore : BlockStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly List<BlockHeader> _headers = [];
     private readonly Lock _headersLock = new();
-    private readonly object _commitSignal = new();
     private readonly Lock _cacheLock = new();
     private readonly Dictionary<ulong, byte[]> _cache = [];
     private readonly List<Pending> _pending = [];
@@ -71,11 +69,11 @@ public sealed class PostgresStore : BlockStore
     private LedgerState _state;
     private RecoveryInfo _recovery = new(0, 0, 0, TimeSpan.Zero, null);
     private volatile Tip _tip = new(0, Hash32.Zero);
-    private ulong _committedHeight;
     private long _term;
     private volatile bool _following;
     private volatile string? _leader;
     private long _knownHeight;
+    private long _leaseValidUntil; // Environment.TickCount64 until which no other node can take this node's term
     private volatile Exception? _fault;
     private volatile bool _disposed;
 
@@ -176,7 +174,7 @@ public sealed class PostgresStore : BlockStore
         var replayed = Replay(state, snapshotHeight, height, progress);
         _state = state;
         _tip = new Tip(height, height == 0 ? Hash32.Zero : _headers[^1].ComputeHash());
-        _committedHeight = height;
+        MarkCommitted(height);
         _recovery = new RecoveryInfo(snapshotHeight, replayed, 0, clock.Elapsed, null);
     }
 
@@ -196,6 +194,21 @@ public sealed class PostgresStore : BlockStore
             throw new InvalidOperationException("This store is the leader: it does not follow.");
         }
 
+        try
+        {
+            return FollowOnce(wait, cancel);
+        }
+        catch (Exception ex) when (IsConnectionLoss(ex, _writer) && !cancel.IsCancellationRequested && !_disposed)
+        {
+            // A follower holds no lease: it keeps serving what it has (its lag grows) and reconnects until it can read
+            // again. Blocks are added only after a read completed, so a read cut short lost nothing.
+            ReconnectFollower(ex, cancel);
+            return [];
+        }
+    }
+
+    private List<Block> FollowOnce(TimeSpan wait, CancellationToken cancel)
+    {
         var blocks = FetchNewBlocks();
         if (blocks.Count > 0)
         {
@@ -240,61 +253,98 @@ public sealed class PostgresStore : BlockStore
         take.Parameters.Add(new NpgsqlParameter { Value = _options.NodeName });
         take.Parameters.Add(new NpgsqlParameter { Value = _options.LeaseDuration });
         take.Parameters.Add(new NpgsqlParameter { Value = seenTerm });
+        var sent = Environment.TickCount64;
         if (take.ExecuteScalar() is not long term)
         {
             return false;
         }
 
+        Volatile.Write(ref _leaseValidUntil, sent + (long)_options.LeaseDuration.TotalMilliseconds);
         Interlocked.Exchange(ref _term, term);
         _leader = _options.NodeName;
         return true;
     }
 
+    private void ReconnectFollower(Exception cause, CancellationToken cancel)
+    {
+        _logger.LogWarning("Follower lost the connection to PostgreSQL: {Message}. Reconnecting (reads are served meanwhile, their lag grows)", cause.Message);
+        _writer?.Dispose();
+        _writer = null;
+        _dataSource.Clear();
+        var delay = 50;
+        while (!cancel.IsCancellationRequested)
+        {
+            ThrowIfUnusable();
+            try
+            {
+                var connection = _dataSource.OpenConnection();
+                using (var listen = new NpgsqlCommand("LISTEN centime_blocks", connection))
+                {
+                    listen.ExecuteNonQuery();
+                }
+
+                _writer = connection;
+                _logger.LogWarning("Follower reconnected to PostgreSQL");
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException)
+            {
+                cancel.WaitHandle.WaitOne(delay);
+                delay = Math.Min(delay * 2, 1000);
+            }
+        }
+    }
+
     /// <summary>Follower: reads up to 64 blocks after <see cref="Height"/>, verifies height and hash chain, and adds them.</summary>
     private List<Block> FetchNewBlocks()
     {
-        var blocks = new List<Block>();
+        // Read every row first, then verify and add: a connection lost mid-read leaves the store as it was.
+        var rows = new List<(ulong Height, byte[] Body)>();
         using (var command = new NpgsqlCommand("SELECT height, body, (SELECT max(height) FROM centime_blocks) FROM centime_blocks WHERE height > $1 ORDER BY height LIMIT 64", _writer))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = (long)Height });
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var height = (ulong)reader.GetInt64(0);
-                var body = reader.GetFieldValue<byte[]>(1);
+                rows.Add(((ulong)reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)));
                 Interlocked.Exchange(ref _knownHeight, reader.GetInt64(2));
-                var tip = _tip;
-                if (height != tip.Height + 1)
-                {
-                    ThrowCorrupt(height, $"block {height} follows block {tip.Height}: a gap in heights");
-                }
-
-                Block block;
-                try
-                {
-                    block = Block.Decode(body);
-                }
-                catch (Exception ex) when (ex is FormatException or ArgumentException)
-                {
-                    throw new JournalCorruptException(Where, (long)height, $"block {height} does not decode: {ex.Message}", ex);
-                }
-
-                var header = block.Header;
-                if (header.Height != height || header.PreviousHash != tip.Hash)
-                {
-                    ThrowCorrupt(height, $"block {height} does not follow block {tip.Height} (hash {tip.Hash}): hash chain broken");
-                }
-
-                lock (_headersLock)
-                {
-                    _headers.Add(header);
-                }
-
-                Remember(height, body);
-                _tip = new Tip(height, header.ComputeHash());
-                Volatile.Write(ref _committedHeight, height);
-                blocks.Add(block);
             }
+        }
+
+        var blocks = new List<Block>(rows.Count);
+        foreach (var (height, body) in rows)
+        {
+            var tip = _tip;
+            if (height != tip.Height + 1)
+            {
+                ThrowCorrupt(height, $"block {height} follows block {tip.Height}: a gap in heights");
+            }
+
+            Block block;
+            try
+            {
+                block = Block.Decode(body);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                throw new JournalCorruptException(Where, (long)height, $"block {height} does not decode: {ex.Message}", ex);
+            }
+
+            var header = block.Header;
+            if (header.Height != height || header.PreviousHash != tip.Hash)
+            {
+                ThrowCorrupt(height, $"block {height} does not follow block {tip.Height} (hash {tip.Hash}): hash chain broken");
+            }
+
+            lock (_headersLock)
+            {
+                _headers.Add(header);
+            }
+
+            Remember(height, body);
+            _tip = new Tip(height, header.ComputeHash());
+            MarkCommitted(height);
+            blocks.Add(block);
         }
 
         return blocks;
@@ -356,9 +406,11 @@ public sealed class PostgresStore : BlockStore
                 """, _writer);
             take.Parameters.Add(new NpgsqlParameter { Value = _options.NodeName });
             take.Parameters.Add(new NpgsqlParameter { Value = _options.LeaseDuration });
+            var sent = Environment.TickCount64;
             if (take.ExecuteScalar() is long term)
             {
                 _term = term;
+                Volatile.Write(ref _leaseValidUntil, sent + (long)_options.LeaseDuration.TotalMilliseconds);
                 _logger.LogInformation("Leader lease taken: term {Term}, node {Node}, lease {Seconds} s", term, _options.NodeName, _options.LeaseDuration.TotalSeconds);
                 return;
             }
@@ -409,8 +461,11 @@ public sealed class PostgresStore : BlockStore
                 using var renew = new NpgsqlCommand("UPDATE centime_lease SET expires_at = now() + $2 WHERE id = 1 AND term = $1", connection);
                 renew.Parameters.Add(new NpgsqlParameter { Value = Term });
                 renew.Parameters.Add(new NpgsqlParameter { Value = _options.LeaseDuration });
+                var sent = Environment.TickCount64;
                 if (renew.ExecuteNonQuery() == 1)
                 {
+                    // The database set expires_at from its clock after this was sent: counting from the send is safe.
+                    Volatile.Write(ref _leaseValidUntil, sent + (long)_options.LeaseDuration.TotalMilliseconds);
                     lastRenewed.Restart();
                     continue;
                 }
@@ -668,32 +723,27 @@ public sealed class PostgresStore : BlockStore
 
         if (body is null)
         {
-            using var connection = _dataSource.OpenConnection();
-            using var command = new NpgsqlCommand("SELECT body FROM centime_blocks WHERE height = $1", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = (long)height });
-            body = command.ExecuteScalar() as byte[] ?? throw new JournalCorruptException(Where, (long)height, $"block {height} is durable but has no row");
+            try
+            {
+                body = SelectBody(height);
+            }
+            catch (Exception ex) when (IsConnectionLoss(ex, null))
+            {
+                // A pooled connection from before a database restart: once more, on a fresh one.
+                _dataSource.Clear();
+                body = SelectBody(height);
+            }
         }
 
         return DecodeVerified(height, body);
     }
 
-    private void WaitForCommit(ulong height)
+    private byte[] SelectBody(ulong height)
     {
-        var deadline = Environment.TickCount64 + CommitWaitMs;
-        lock (_commitSignal)
-        {
-            while (height > Volatile.Read(ref _committedHeight))
-            {
-                ThrowIfUnusable();
-                var left = deadline - Environment.TickCount64;
-                if (left <= 0)
-                {
-                    throw new TimeoutException($"Block {height} was appended but not committed within {CommitWaitMs} ms.");
-                }
-
-                Monitor.Wait(_commitSignal, (int)Math.Min(left, 100));
-            }
-        }
+        using var connection = _dataSource.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT body FROM centime_blocks WHERE height = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)height });
+        return command.ExecuteScalar() as byte[] ?? throw new JournalCorruptException(Where, (long)height, $"block {height} is durable but has no row");
     }
 
     // ---------------------------------------------------------------- writes
@@ -756,22 +806,40 @@ public sealed class PostgresStore : BlockStore
             bodies[i] = p.Body;
         }
 
+        // A lost connection leaves the statement's outcome unknown: reconnect (while the lease lasts), look whether
+        // the blocks are there, and append them only if they are not. Requests are completed only after this returns.
         int inserted;
-        try
+        var uncertain = false;
+        while (true)
         {
-            using var command = new NpgsqlCommand(AppendSql, _writer);
-            command.Parameters.Add(new NpgsqlParameter { Value = Term });
-            command.Parameters.Add(new NpgsqlParameter { Value = heights });
-            command.Parameters.Add(new NpgsqlParameter { Value = previous });
-            command.Parameters.Add(new NpgsqlParameter { Value = hashes });
-            command.Parameters.Add(new NpgsqlParameter { Value = bodies });
-            inserted = command.ExecuteNonQuery();
-        }
-        catch (Exception ex)
-        {
-            // The outcome of a statement cut short is unknown: crash-only, recovery reads what PostgreSQL holds.
-            _fault ??= ex;
-            throw;
+            try
+            {
+                if (uncertain && FindAppended(heights, hashes) is { } found)
+                {
+                    inserted = found;
+                    break;
+                }
+
+                using var command = new NpgsqlCommand(AppendSql, _writer);
+                command.Parameters.Add(new NpgsqlParameter { Value = Term });
+                command.Parameters.Add(new NpgsqlParameter { Value = heights });
+                command.Parameters.Add(new NpgsqlParameter { Value = previous });
+                command.Parameters.Add(new NpgsqlParameter { Value = hashes });
+                command.Parameters.Add(new NpgsqlParameter { Value = bodies });
+                inserted = command.ExecuteNonQuery();
+                break;
+            }
+            catch (Exception ex) when (IsConnectionLoss(ex, _writer) && !_disposed)
+            {
+                uncertain = true;
+                ReconnectWriter(ex, $"appending blocks {heights[0]}..{heights[^1]}");
+            }
+            catch (Exception ex)
+            {
+                // Not a lost connection (a constraint, a bug): crash-only, recovery reads what PostgreSQL holds.
+                _fault ??= ex;
+                throw;
+            }
         }
 
         if (inserted != n)
@@ -798,10 +866,95 @@ public sealed class PostgresStore : BlockStore
         }
 
         _pending.Clear();
-        Volatile.Write(ref _committedHeight, (ulong)heights[^1]);
-        lock (_commitSignal)
+        MarkCommitted((ulong)heights[^1]);
+    }
+
+    /// <summary>
+    /// After a lost connection: whether an append whose outcome is unknown committed. Returns the number of blocks
+    /// found when all of them are there under this node's term with these hashes (it committed), 0 when another
+    /// term's blocks hold these heights (deposed: the caller reports it), or null when none is there (retry the append;
+    /// its term check still fences it). One statement inserts all or nothing, so anything else is corruption.
+    /// </summary>
+    private int? FindAppended(long[] heights, byte[][] hashes)
+    {
+        using var command = new NpgsqlCommand("SELECT height, hash, term FROM centime_blocks WHERE height >= $1 AND height <= $2 ORDER BY height", _writer);
+        command.Parameters.Add(new NpgsqlParameter { Value = heights[0] });
+        command.Parameters.Add(new NpgsqlParameter { Value = heights[^1] });
+        using var reader = command.ExecuteReader();
+        var found = 0;
+        var ours = true;
+        while (reader.Read())
         {
-            Monitor.PulseAll(_commitSignal);
+            ours &= reader.GetInt64(2) == Term && found < hashes.Length && reader.GetInt64(0) == heights[found]
+                && reader.GetFieldValue<byte[]>(1).AsSpan().SequenceEqual(hashes[found]);
+            found++;
+        }
+
+        if (found == 0)
+        {
+            return null;
+        }
+
+        if (!ours)
+        {
+            return 0; // another leader's blocks: this node was deposed while it was cut off
+        }
+
+        if (found != heights.Length)
+        {
+            ThrowCorrupt((ulong)heights[0], $"only {found} of blocks {heights[0]}..{heights[^1]} were appended by one statement");
+        }
+
+        _logger.LogInformation("Blocks {First}..{Last} had been committed before the connection was lost", heights[0], heights[^1]);
+        return found;
+    }
+
+    /// <summary>Whether <paramref name="ex"/> means the connection (or the server behind it) went away rather than the
+    /// statement being refused: a network error, a timeout, a server restarting or shutting down.</summary>
+    private static bool IsConnectionLoss(Exception ex, NpgsqlConnection? connection) =>
+        ex is NpgsqlException { IsTransient: true }
+        || (ex is NpgsqlException or InvalidOperationException && connection?.FullState is ConnectionState.Broken or ConnectionState.Closed);
+
+    /// <summary>
+    /// Leader: replaces the lost writer connection, retrying with backoff (50 ms doubling to 1 s) for as long as this
+    /// node's lease lasts since its last renewal — no other node can take the term before that. Past it, the store
+    /// stops (crash-only: a restart recovers from PostgreSQL and takes the lease again). Reconnecting never
+    /// acknowledges anything: the caller still finds out whether its append committed.
+    /// </summary>
+    private void ReconnectWriter(Exception cause, string what)
+    {
+        _logger.LogWarning("Lost the connection to PostgreSQL while {What}: {Message}. Reconnecting while the lease (term {Term}) lasts, {Ms} ms more",
+            what, cause.Message, Term, Math.Max(0, Volatile.Read(ref _leaseValidUntil) - Environment.TickCount64));
+        _writer?.Dispose();
+        _writer = null;
+        _dataSource.Clear(); // idle pooled connections went down with the server too
+        var delay = 50;
+        while (true)
+        {
+            ThrowIfUnusable();
+            var left = Volatile.Read(ref _leaseValidUntil) - Environment.TickCount64;
+            if (left <= 0)
+            {
+                var fault = new StoreException(
+                    $"lost the connection to PostgreSQL ({Describe(_options.ConnectionString)}) while {what} and could not reconnect before the leader lease (term {Term}) ran out: this node stops sequencing; restart it to recover from PostgreSQL. Cause: {cause.Message}",
+                    cause)
+                { Unreachable = true };
+                _fault ??= fault;
+                throw fault;
+            }
+
+            try
+            {
+                _writer = _dataSource.OpenConnection();
+                _logger.LogWarning("Reconnected to PostgreSQL (term {Term})", Term);
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException)
+            {
+                cause = ex;
+                _stop.Token.WaitHandle.WaitOne((int)Math.Min(delay, left));
+                delay = Math.Min(delay * 2, 1000);
+            }
         }
     }
 
@@ -844,7 +997,7 @@ public sealed class PostgresStore : BlockStore
         tx.Commit();
     }
 
-    private void ThrowIfUnusable()
+    protected override void ThrowIfUnusable()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_fault is { } fault)
@@ -872,19 +1025,16 @@ public sealed class PostgresStore : BlockStore
                 release.Parameters.Add(new NpgsqlParameter { Value = Term });
                 release.ExecuteNonQuery();
             }
-            catch (NpgsqlException)
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
             {
-                // It expires by itself.
+                // It expires by itself (the connection may be gone).
             }
         }
 
         _writer?.Dispose();
         _dataSource.Dispose();
         _stop.Dispose();
-        lock (_commitSignal)
-        {
-            Monitor.PulseAll(_commitSignal);
-        }
+        WakeCommitWaiters();
     }
 
     private const string Where = "PostgreSQL table centime_blocks";

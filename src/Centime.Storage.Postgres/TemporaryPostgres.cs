@@ -17,20 +17,20 @@ namespace Centime.Storage.Postgres;
 public sealed class TemporaryPostgres : IDisposable
 {
     private const string User = "centime";
-    private readonly Process _server;
     private readonly StringBuilder _log = new();
+    private readonly string? _runAs;
+    private readonly string[] _settings;
+    private Process _server;
     private int _databases;
 
-    private TemporaryPostgres(string directory, string binDirectory, int port, Process server)
+    private TemporaryPostgres(string directory, string binDirectory, string? runAs, string[] settings)
     {
         Directory = directory;
         BinDirectory = binDirectory;
-        Port = port;
-        _server = server;
-        server.OutputDataReceived += (_, e) => Log(e.Data);
-        server.ErrorDataReceived += (_, e) => Log(e.Data);
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
+        Port = FreePort();
+        _runAs = runAs;
+        _settings = settings;
+        _server = StartPostmaster();
     }
 
     /// <summary>The cluster's data directory (temporary).</summary>
@@ -114,31 +114,7 @@ public sealed class TemporaryPostgres : IDisposable
 
     private static TemporaryPostgres Launch(string directory, string bin, string? runAs, TimeSpan timeout, string[] settings)
     {
-        var port = FreePort();
-        var postgres = Path.Combine(bin, "postgres");
-        var psi = new ProcessStartInfo(Wrap(runAs, postgres))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in WrapArgs(runAs, postgres))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var a in new[] { "-D", directory, "-p", port.ToString(CultureInfo.InvariantCulture), "-k", directory, "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=50", "-c", "shared_buffers=64MB", "-c", "wal_level=replica", "-c", "max_wal_senders=4" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var s in settings)
-        {
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add(s);
-        }
-
-        var server = new TemporaryPostgres(directory, bin, port, Process.Start(psi)!);
+        var server = new TemporaryPostgres(directory, bin, runAs, settings);
         try
         {
             server.WaitReady(timeout);
@@ -149,6 +125,49 @@ public sealed class TemporaryPostgres : IDisposable
             server.Dispose();
             throw;
         }
+    }
+
+    private Process StartPostmaster()
+    {
+        var postgres = Path.Combine(BinDirectory, "postgres");
+        var psi = new ProcessStartInfo(Wrap(_runAs, postgres))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in WrapArgs(_runAs, postgres))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var a in new[] { "-D", Directory, "-p", Port.ToString(CultureInfo.InvariantCulture), "-k", Directory, "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=50", "-c", "shared_buffers=64MB", "-c", "wal_level=replica", "-c", "max_wal_senders=4" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var s in _settings)
+        {
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(s);
+        }
+
+        var server = Process.Start(psi)!;
+        server.OutputDataReceived += (_, e) => Log(e.Data);
+        server.ErrorDataReceived += (_, e) => Log(e.Data);
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>A database server crash and restart: SIGKILL of the postmaster and its backends, then a new postmaster
+    /// on the same directory and port (crash recovery replays the WAL), waiting until it accepts connections.</summary>
+    public void RestartAfterCrash(TimeSpan timeout)
+    {
+        KillHard();
+        _server.Dispose();
+        _server = StartPostmaster();
+        WaitReady(timeout);
     }
 
     private void WaitReady(TimeSpan timeout)
@@ -253,7 +272,13 @@ public sealed class TemporaryPostgres : IDisposable
     private static string[] WrapArgs(string? runAs, string program) =>
         runAs is null ? [] : ["--reuid=" + runAs, "--regid=" + runAs, "--init-groups", "--", program];
 
-    private static void Run(string program, TimeSpan timeout, params string[] arguments)
+    /// <summary>Runs a client program of this server's installation (<c>pgbench</c>, <c>psql</c>) as the current user and
+    /// returns what it printed; throws <see cref="InvalidOperationException"/> with its error output when it fails or
+    /// does not finish within <paramref name="timeout"/>.</summary>
+    public string RunClientProgram(string name, TimeSpan timeout, params string[] arguments) =>
+        Run(Path.Combine(BinDirectory, name), timeout, arguments);
+
+    private static string Run(string program, TimeSpan timeout, params string[] arguments)
     {
         var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments)
@@ -274,6 +299,8 @@ public sealed class TemporaryPostgres : IDisposable
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
         }
+
+        return stdout.Result;
     }
 
     private static int FreePort()

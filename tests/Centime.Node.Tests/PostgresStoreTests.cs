@@ -123,7 +123,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         }
 
         Assert.True(height >= 9, $"height {height}");
-        using (var connection = new NpgsqlConnection(db))
+        using (var connection = Unpooled(db))
         {
             connection.Open();
             using var count = new NpgsqlCommand("SELECT count(*), max(height), (SELECT count(*) FROM centime_snapshots) FROM centime_blocks", connection);
@@ -172,7 +172,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         await MintAsync(old, "FENCE", 2, 10);
 
         // A newer leader takes the lease (as a node whose predecessor's lease expired would: term + 1).
-        using (var connection = new NpgsqlConnection(db))
+        using (var connection = Unpooled(db))
         {
             connection.Open();
             using var take = new NpgsqlCommand("UPDATE centime_lease SET term = term + 1, holder = 'usurper', expires_at = now() + interval '1 hour'", connection);
@@ -189,6 +189,61 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         Assert.Contains("deposed", deposed.Message, StringComparison.Ordinal);
         Assert.Contains("usurper", deposed.Message, StringComparison.Ordinal);
         Assert.NotNull(old.Node.Context.Sequencer.Fault);
+    }
+
+    [Fact]
+    public async Task DatabaseRestart_UnderLoad_LeaderReconnects_NothingFails_EveryAcknowledgedTransferDurable()
+    {
+        // Its own server: this one is crashed and restarted under the node.
+        using var server = TemporaryPostgres.Start(TimeSpan.FromSeconds(60));
+        var db = server.CreateDatabase();
+        IReadOnlyCollection<string> acked;
+        int before;
+        await using (var node = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db, o => o.PostgresLease = TimeSpan.FromSeconds(20))))
+        {
+            await node.Client.CreateCoinAsync(new CreateCoinRequest("RST", "USD"));
+            await using var load = WriteLoad.Start(node.Client, "RST", Holders.Carol, writers: 2, perBatch: 10);
+            await load.WaitForAsync(50, TimeSpan.FromSeconds(60));
+            server.RestartAfterCrash(TimeSpan.FromSeconds(60)); // kill -9 of PostgreSQL, then crash recovery
+            before = load.Count;
+            await load.WaitForAsync(before + 50, TimeSpan.FromSeconds(30)); // the node resumed on its own
+            acked = await load.StopAsync();
+            output.WriteLine($"{before} acknowledged before the restart finished, {acked.Count} in all, {load.Failures} failed batches");
+            Assert.True(acked.Count >= before + 50, $"writes did not resume after the database restarted ({acked.Count} acknowledged, {before} before)");
+            Assert.Equal(0, load.Failures); // requests in flight waited for the reconnection; none failed
+            Assert.Null(node.Node.Context.Sequencer.Fault);
+            Assert.Equal("leader", (await node.Client.GetHealthAsync()).Role);
+        }
+
+        // Durable means in PostgreSQL: a node with nothing local finds every acknowledged id there.
+        await using var fresh = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db));
+        foreach (var id in acked)
+        {
+            Assert.Equal(id, (await fresh.Client.GetTransferAsync(id)).Id);
+        }
+
+        AssertNoForkOrDuplicate(db);
+    }
+
+    [Fact]
+    public async Task ConnectionCut_AfterTheTermWasTaken_LeaderReconnectsButIsFenced_AppendsNothing()
+    {
+        var db = postgres.Server.CreateDatabase();
+        await using var old = await TestNode.StartSandboxAsync(TempDirectory(), OnPostgres(db, o => o.PostgresLease = TimeSpan.FromSeconds(20)));
+        await old.Client.CreateCoinAsync(new CreateCoinRequest("CUT", "USD"));
+        await MintAsync(old, "CUT", 1, 5);
+        var name = new NpgsqlConnectionStringBuilder(db).Database;
+        Execute(db, "UPDATE centime_lease SET term = term + 1, holder = 'usurper', expires_at = now() + interval '1 hour'");
+        Execute(postgres.Server.AdminConnectionString, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+        var blocks = BlockCount(db);
+
+        var supply = Centime.Ledger.Coin.SupplyAccountOf("CUT").ToString();
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => old.Client.SubmitTransfersAsync(
+            [new TransferRequest { Id = Ids.Next(), Coin = "CUT", Debit = supply, Credit = Holders.Alice, Amount = "1" }]));
+        output.WriteLine(refused.Message);
+        var deposed = await Assert.ThrowsAsync<StoreException>(() => old.Node.Context.Sequencer.Journal.Deposed.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("usurper", deposed.Message, StringComparison.Ordinal);
+        Assert.Equal(blocks, BlockCount(db));
     }
 
     [Fact]
@@ -224,7 +279,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
     public async Task KillNine_LeaderUnderLoad_FollowerTakesOver_EveryAcknowledgedTransferPresent()
     {
         var seed = Random.Shared.Next();
-        output.WriteLine($"seed {seed}");
+        output.WriteLine($"seed {seed} (the delay before the kill)");
         var db = postgres.Server.CreateDatabase();
         const string key = "ck_pg_crash_operator_key_012345";
         // The leader first: a follower that finds the lease free takes it (that is failover), so it must not start first.
@@ -234,42 +289,19 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         Assert.True(await follower.WaitHealthyAsync(TimeSpan.FromSeconds(60)), follower.Output);
         using var client = new CentimeClient(new Uri(leader.Url), key);
         await client.CreateCoinAsync(new CreateCoinRequest("KILL", "USD"));
-        var supply = Centime.Ledger.Coin.SupplyAccountOf("KILL").ToString();
-        var acked = new ConcurrentBag<string>();
-        var next = 0;
-        using var stop = new CancellationTokenSource();
-        var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var ids = Enumerable.Range(0, 20).Select(_ => (Interlocked.Increment(ref next) + ((long)seed << 20)).ToString()).ToList();
-                try
-                {
-                    var r = await client.SubmitTransfersAsync(ids.Select(id => new TransferRequest { Id = id, Coin = "KILL", Debit = supply, Credit = Holders.Bob, Amount = "3" }).ToList());
-                    Assert.All(r.Results, x => Assert.Equal("ok", x.Result));
-                    foreach (var id in ids)
-                    {
-                        acked.Add(id);
-                    }
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or CentimeApiException)
-                {
-                    return;
-                }
-            }
-        })).ToArray();
+        await using var load = WriteLoad.Start(client, "KILL", Holders.Bob, writers: 3, perBatch: 20);
         // Kill only once acknowledgements are arriving: on a loaded machine a fixed delay can end before the first one.
-        await WaitForAcknowledgementsAsync(acked, 100, TimeSpan.FromSeconds(60));
+        await load.WaitForAsync(100, TimeSpan.FromSeconds(60));
         await Task.Delay(new Random(seed).Next(100, 600));
         leader.KillHard();
-        stop.Cancel();
-        await Task.WhenAll(writers);
-        Assert.False(acked.IsEmpty, "nothing was acknowledged");
+        var acked = await load.StopAsync();
+        Assert.NotEmpty(acked);
 
         using var survivor = new CentimeClient(new Uri(follower.Url), key);
         var health = await WaitForAsync(survivor, h => h.Role == "leader", TimeSpan.FromSeconds(20));
         Assert.Equal(2, health.Term);
         output.WriteLine($"follower took over at term {health.Term}, height {health.Height}; {acked.Count} acknowledged transfers to check");
+        var supply = Centime.Ledger.Coin.SupplyAccountOf("KILL").ToString();
         foreach (var id in acked)
         {
             Assert.Equal(id, (await survivor.GetTransferAsync(id)).Id);
@@ -334,44 +366,22 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         var name = new NpgsqlConnectionStringBuilder(primary.CreateDatabase()).Database;
         var both = $"Host=127.0.0.1:{primary.Port},127.0.0.1:{standby.Port};Username=centime;Database={name};Target Session Attributes=primary;Timeout=3";
         const string key = "ck_pg_dbloss_operator_key_01234";
-        var acked = new ConcurrentBag<string>();
+        IReadOnlyCollection<string> acked;
         var supply = Centime.Ledger.Coin.SupplyAccountOf("DBL").ToString();
         using (var node = StartProcess(both, key, "before"))
         {
             Assert.True(await node.WaitHealthyAsync(TimeSpan.FromSeconds(60)), node.Output);
             using var client = new CentimeClient(new Uri(node.Url), key);
             await client.CreateCoinAsync(new CreateCoinRequest("DBL", "USD"));
-            var next = 0;
-            using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    var ids = Enumerable.Range(0, 10).Select(_ => (Interlocked.Increment(ref next) + (7L << 40)).ToString()).ToList();
-                    try
-                    {
-                        var r = await client.SubmitTransfersAsync(ids.Select(id => new TransferRequest { Id = id, Coin = "DBL", Debit = supply, Credit = Holders.Alice, Amount = "2" }).ToList());
-                        Assert.All(r.Results, x => Assert.Equal("ok", x.Result));
-                        foreach (var id in ids)
-                        {
-                            acked.Add(id);
-                        }
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or CentimeApiException)
-                    {
-                        return;
-                    }
-                }
-            })).ToArray();
-            await WaitForAcknowledgementsAsync(acked, 100, TimeSpan.FromSeconds(60));
+            await using var load = WriteLoad.Start(client, "DBL", Holders.Alice, writers: 3, perBatch: 10);
+            await load.WaitForAsync(100, TimeSpan.FromSeconds(60));
             primary.KillHard(); // the primary database machine is gone
-            await Task.WhenAny(Task.WhenAll(writers), Task.Delay(TimeSpan.FromSeconds(20)));
-            stop.Cancel();
+            acked = await load.StopAsync(TimeSpan.FromSeconds(20));
             // Crash-only: a failed append stops the node (its outcome is unknown); the supervisor restarts it.
             Assert.Equal(1, await node.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         }
 
-        Assert.False(acked.IsEmpty, "nothing was acknowledged before the primary died");
+        Assert.NotEmpty(acked); // something was acknowledged before the primary died
         standby.Promote(TimeSpan.FromSeconds(30));
         using var after = StartProcess(both, key, "after");
         Assert.True(await after.WaitHealthyAsync(TimeSpan.FromSeconds(60)), after.Output);
@@ -426,15 +436,6 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         throw new TimeoutException($"condition not reached within {timeout.TotalSeconds} s; last health: {last}");
     }
 
-    private static async Task WaitForAcknowledgementsAsync(ConcurrentBag<string> acked, int atLeast, TimeSpan atMost)
-    {
-        var deadline = DateTime.UtcNow + atMost;
-        while (acked.Count < atLeast && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task UnreachableDatabase_IsRefusedClearly()
     {
@@ -475,12 +476,16 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
         Assert.Empty(Directory.EnumerateFiles(pgDir, "journal-*.seg"));
     }
 
+    /// <summary>A connection of the test's own, not pooled: a test that terminates the database's backends must not
+    /// get one of them back from a pool.</summary>
+    private static NpgsqlConnection Unpooled(string db) => new(db + ";Pooling=false");
+
     private static long BlockCount(string db) => Scalar<long>(db, "SELECT count(*) FROM centime_blocks");
 
     /// <summary>Heights 1..n with no gap or repeat, each block naming the hash of the one before: one chain, no fork.</summary>
     private static void AssertNoForkOrDuplicate(string db)
     {
-        using var connection = new NpgsqlConnection(db);
+        using var connection = Unpooled(db);
         connection.Open();
         using var command = new NpgsqlCommand("SELECT height, previous_hash, hash FROM centime_blocks ORDER BY height", connection);
         using var reader = command.ExecuteReader();
@@ -497,7 +502,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
 
     private static void Execute(string db, string sql)
     {
-        using var connection = new NpgsqlConnection(db);
+        using var connection = Unpooled(db);
         connection.Open();
         using var command = new NpgsqlCommand(sql, connection);
         command.ExecuteNonQuery();
@@ -505,9 +510,84 @@ public sealed class PostgresStoreTests(PostgresFixture postgres, ITestOutputHelp
 
     private static T Scalar<T>(string db, string sql)
     {
-        using var connection = new NpgsqlConnection(db);
+        using var connection = Unpooled(db);
         connection.Open();
         using var command = new NpgsqlCommand(sql, connection);
         return (T)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Writers that mint batches of transfers (fresh ids) until stopped, keeping every id the node acknowledged: the
+    /// ids a crash test then looks up. A failed batch ends its writer, or with <c>keepGoing</c> is dropped and the
+    /// writer goes on (its ids were never acknowledged, so whether they landed is not checked).
+    /// </summary>
+    private sealed class WriteLoad : IAsyncDisposable
+    {
+        private readonly ConcurrentBag<string> _acknowledged = [];
+        private readonly CancellationTokenSource _stop = new();
+        private Task _writers = Task.CompletedTask;
+
+        public int Failures;
+
+        public int Count => _acknowledged.Count;
+
+        public static WriteLoad Start(CentimeClient client, string coin, string credit, int writers, int perBatch, bool keepGoing = false)
+        {
+            var load = new WriteLoad();
+            var supply = Centime.Ledger.Coin.SupplyAccountOf(coin).ToString();
+            load._writers = Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+            {
+                while (!load._stop.IsCancellationRequested)
+                {
+                    var batch = Enumerable.Range(0, perBatch).Select(_ => new TransferRequest { Id = Ids.Next(), Coin = coin, Debit = supply, Credit = credit, Amount = "3" }).ToList();
+                    try
+                    {
+                        var r = await client.SubmitTransfersAsync(batch);
+                        Assert.All(r.Results, x => Assert.Equal("ok", x.Result));
+                        foreach (var t in batch)
+                        {
+                            load._acknowledged.Add(t.Id!);
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or CentimeApiException)
+                    {
+                        Interlocked.Increment(ref load.Failures);
+                        if (!keepGoing)
+                        {
+                            return;
+                        }
+
+                        await Task.Delay(50);
+                    }
+                }
+            })));
+            return load;
+        }
+
+        /// <summary>Waits (bounded) until at least <paramref name="atLeast"/> ids were acknowledged: on a loaded machine
+        /// a fixed delay can end before the first one.</summary>
+        public async Task WaitForAsync(int atLeast, TimeSpan atMost)
+        {
+            var deadline = DateTime.UtcNow + atMost;
+            while (_acknowledged.Count < atLeast && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        /// <summary>Stops the writers (waiting up to <paramref name="atMost"/> for the batches in flight) and returns every
+        /// acknowledged id.</summary>
+        public async Task<IReadOnlyCollection<string>> StopAsync(TimeSpan? atMost = null)
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAny(_writers, Task.Delay(atMost ?? TimeSpan.FromSeconds(30)));
+            return [.. _acknowledged];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            _stop.Dispose();
+        }
     }
 }
