@@ -20,7 +20,7 @@ internal static class IssuanceCommands
         Command[] commands =
         [
             CreateOperator(), CreateDeposit(), CreateMint(), CreateDecision("approve", true), CreateDecision("reject", false), CreateApprovals(),
-            CreateRedeem(), CreateRedemptions(), CreatePayout(), CreateReserves(), CreatePause("pause", true), CreatePause("unpause", false), CreateFreeze("freeze", true), CreateFreeze("unfreeze", false), CreateSeize(), CreateAudit(),
+            CreateRedeem(), CreateRedemptions(), CreatePayout(), CreateReserves(), CreatePause("pause", true), CreatePause("unpause", false), CreateOrder(), CreateOrders(), CreateFreezeStatus(), CreateAudit(),
         ];
         foreach (var command in commands)
         {
@@ -463,41 +463,101 @@ internal static class IssuanceCommands
         return command;
     }
 
-    private static Command CreateFreeze(string name, bool frozen)
+    private static Command CreateOrder()
     {
-        var address = new Argument<string>("address") { Description = "Holder address" };
-        var command = new Command(name, frozen
-            ? "Freeze a holder's account in a coin (asset_protection): it can neither send nor receive."
-            : "Unfreeze a holder's account in a coin (asset_protection).") { CoinOption, address };
+        var command = new Command("order", "Request a lawful order (asset_protection): it waits for a different asset_protection operator's approval ('centime approve ID') and takes effect in the approving block.");
+        foreach (var kind in new[] { "freeze", "unfreeze", "seize", "burn" })
+        {
+            var account = new Argument<string>("account") { Description = "The holder's address the order names" };
+            var reference = new Option<string>("--reference") { Description = "The order's reference (court case, warrant, regulator's letter)", Required = true };
+            var reason = new Option<string>("--reason") { Description = "sanctions, court_order, law_enforcement, regulatory_direction, fraud, aml_investigation, order_lifted", Required = true };
+            var to = new Option<string>("--to") { Description = "The designated account the seized coins go to", Required = true };
+            var amount = new Option<string>("--amount") { Description = "Amount in whole coins", Required = true };
+            var sub = new Command(kind, kind switch
+            {
+                "freeze" => "Freeze an account: it can neither send nor receive; its coins stay the holder's and stay counted as backed supply.",
+                "unfreeze" => "Lift a freeze.",
+                "seize" => "Move an amount (frozen or not) to the account the order designates.",
+                _ => "Burn an amount of the account: supply falls by it, reserves stay as booked.",
+            }) { CoinOption, account, reference, reason };
+            if (kind == "seize")
+            {
+                sub.Add(to);
+            }
+
+            if (kind is "seize" or "burn")
+            {
+                sub.Add(amount);
+            }
+
+            sub.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+            {
+                using var api = CliContext.Client(parse);
+                var coin = parse.GetValue(CoinOption)!;
+                PrintOutcome(parse, await api.RequestLawfulOrderAsync(coin, new LawfulOrderRequest
+                {
+                    Kind = kind,
+                    Account = parse.GetValue(account),
+                    To = kind == "seize" ? parse.GetValue(to) : null,
+                    Amount = kind is "seize" or "burn" ? await MinorAsync(api, coin, parse.GetValue(amount)!, ct) : null,
+                    Reference = parse.GetValue(reference),
+                    Reason = parse.GetValue(reason),
+                }, ct));
+                return CliContext.ExitOk;
+            }));
+            command.Add(sub);
+        }
+
+        return command;
+    }
+
+    private static Command CreateOrders()
+    {
+        var status = new Option<string?>("--status") { Description = "pending, effective, rejected or all (default all)" };
+        var command = CliContext.ListCommand("orders", "Lawful orders of a coin, oldest first: who asked, who approved, the block each took effect in (asset_protection, admin, auditor).", CoinOption, status);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
-            PrintOutcome(parse, await api.SetHolderFrozenAsync(parse.GetValue(CoinOption)!,
-                new FreezeAccountRequest { Address = parse.GetValue(address), Frozen = frozen }, ct));
+            var coin = parse.GetValue(CoinOption)!;
+            var list = await api.ListLawfulOrdersAsync(coin, parse.GetValue(status), parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(list);
+                return CliContext.ExitOk;
+            }
+
+            var decimals = await DecimalsAsync(api, coin, ct);
+            var table = new Table().AddColumns("Action", "Kind", "Account", "Amount", "To", "Reference", "Reason", "Status", "Requester", "Approver", "Effective block");
+            foreach (var o in list.Items)
+            {
+                table.AddRow(o.Action, o.Kind, o.Account, o.Amount is null ? "" : CoinUnits.Format(o.Amount, decimals), o.To ?? "", Markup.Escape(o.Reference), o.Reason, o.Status,
+                    Markup.Escape(o.Requester), Markup.Escape(o.Decider ?? ""), o.EffectiveHeight?.ToString(CultureInfo.InvariantCulture) ?? "");
+            }
+
+            AnsiConsole.Write(table);
+            CliContext.PrintNext(list);
             return CliContext.ExitOk;
         }));
         return command;
     }
 
-    private static Command CreateSeize()
+    private static Command CreateFreezeStatus()
     {
-        var holder = new Option<string>("--holder") { Description = "Address whose coins the order moves", Required = true };
-        var to = new Option<string>("--to") { Description = "Address the order names as recipient", Required = true };
-        var amount = new Option<string>("--amount") { Description = "Amount in whole coins", Required = true };
-        var order = new Option<string>("--order") { Description = "Reference of the lawful order (court, regulator)", Required = true };
-        var command = new Command("seize", "Request a lawful order moving a holder's coins (asset_protection); it runs when a second, independent operator approves it.")
-            { CoinOption, holder, to, amount, order };
+        var address = new Argument<string>("address") { Description = "The account's address" };
+        var command = new Command("freeze-status", "Whether an account is frozen in a coin, and why: the order's reason code and reference (public).") { CoinOption, address };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
         {
             using var api = CliContext.Client(parse);
-            var coin = parse.GetValue(CoinOption)!;
-            PrintOutcome(parse, await api.SeizeAsync(coin, new SeizeRequest
+            var status = await api.GetFreezeStatusAsync(parse.GetValue(CoinOption)!, parse.GetValue(address)!, ct);
+            if (CliContext.WantsJson(parse))
             {
-                Holder = parse.GetValue(holder),
-                To = parse.GetValue(to),
-                Amount = await MinorAsync(api, coin, parse.GetValue(amount)!, ct),
-                Order = parse.GetValue(order),
-            }, ct));
+                CliContext.PrintJson(status);
+                return CliContext.ExitOk;
+            }
+
+            AnsiConsole.MarkupLine(status.Frozen
+                ? $"[red]frozen[/] since block {status.SinceHeight?.ToString(CultureInfo.InvariantCulture) ?? "?"}: reason {Markup.Escape(status.Reason ?? "not recorded")}, order {Markup.Escape(status.OrderReference ?? "not recorded")}. The balance stays yours and stays counted as backed supply."
+                : "[green]not frozen[/]");
             return CliContext.ExitOk;
         }));
         return command;

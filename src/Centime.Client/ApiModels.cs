@@ -167,8 +167,6 @@ public sealed record HealthInfo(string Status, ulong Height, string LastBlockHas
     public ulong LagBlocks { get; init; }
 }
 
-/// <summary>Body of POST /v1/accounts/{address}/freeze.</summary>
-public sealed record FreezeRequest(string Coin, bool Frozen);
 
 /// <summary>Result of a single administrative command.</summary>
 public sealed record CommandOutcome(string Result, ulong Height, ulong Timestamp);

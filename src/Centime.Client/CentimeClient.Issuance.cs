@@ -35,8 +35,20 @@ public sealed partial class CentimeClient
 
     public Task<GovernanceInfo> GetPolicyAsync(CancellationToken ct = default) => GetAsync<GovernanceInfo>("v1/issuance/policy", ct);
 
-    /// <summary>Requests a lawful order moving a holder's coins (asset_protection); it runs when a second, independent operator approves it.</summary>
-    public Task<ActionOutcome> SeizeAsync(string coin, SeizeRequest request, CancellationToken ct = default) => PostAsync<ActionOutcome>(IssuancePath(coin, "/seizures"), request, ct);
+    /// <summary>
+    /// Requests a lawful order — freeze, unfreeze, seize or burn, with its order reference and reason code (asset_protection);
+    /// it answers <c>pending_approval</c> and takes effect in the block where a different asset_protection operator approves it.
+    /// </summary>
+    public Task<ActionOutcome> RequestLawfulOrderAsync(string coin, LawfulOrderRequest request, CancellationToken ct = default) =>
+        PostAsync<ActionOutcome>(IssuancePath(coin, "/orders"), request, ct);
+
+    /// <summary>Lawful orders of a coin, oldest first: <c>pending</c>, <c>effective</c>, <c>rejected</c> or <c>all</c> (asset_protection, admin, auditor).</summary>
+    public Task<Page<LawfulOrderInfo>> ListLawfulOrdersAsync(string coin, string? status = null, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<LawfulOrderInfo>>(IssuancePath(coin, "/orders") + PageQuery(limit, cursor, ("status", status)), ct);
+
+    /// <summary>Whether an account is frozen in a coin and why (reason code, order reference, effective block). Public: a holder asks about its own account.</summary>
+    public Task<FreezeStatusInfo> GetFreezeStatusAsync(string coin, string address, CancellationToken ct = default) =>
+        GetAsync<FreezeStatusInfo>("v1/coins/" + Uri.EscapeDataString(coin) + "/accounts/" + Uri.EscapeDataString(address) + "/freeze", ct);
 
     /// <summary>The node-wide approval policy (admin).</summary>
     public Task<ActionOutcome> SetPolicyAsync(PolicyRequest request, CancellationToken ct = default) => PostAsync<ActionOutcome>("v1/issuance/policy", request, ct);
@@ -70,10 +82,6 @@ public sealed partial class CentimeClient
     /// <summary>Pauses (true) or unpauses (false) a coin (pauser).</summary>
     public Task<ActionOutcome> SetPausedAsync(string coin, bool paused, DecisionRequest? request = null, CancellationToken ct = default) =>
         PostAsync<ActionOutcome>(IssuancePath(coin, paused ? "/pause" : "/unpause"), request ?? new DecisionRequest(), ct);
-
-    /// <summary>Freezes or unfreezes a holder's account in a coin (asset_protection), in the issuance audit trail.</summary>
-    public Task<ActionOutcome> SetHolderFrozenAsync(string coin, FreezeAccountRequest request, CancellationToken ct = default) =>
-        PostAsync<ActionOutcome>(IssuancePath(coin, "/freeze"), request, ct);
 
     /// <summary>The reserve book evaluated under the coin's regime, as of a date (yyyy-MM-dd; default the ledger date). Public.</summary>
     public Task<ReservesInfo> GetReservesAsync(string coin, string? asOf = null, CancellationToken ct = default) =>

@@ -71,9 +71,6 @@ public sealed partial class CentimeClient : IDisposable
     public Task<Page<TransferInfo>> GetHistoryAsync(string address, string coin, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
         GetAsync<Page<TransferInfo>>("v1/accounts/" + Uri.EscapeDataString(address) + "/history" + PageQuery(limit, cursor, ("coin", coin)), ct);
 
-    public Task<CommandOutcome> FreezeAsync(string address, string coin, bool frozen, CancellationToken ct = default) =>
-        PostAsync<CommandOutcome>("v1/accounts/" + Uri.EscapeDataString(address) + "/freeze", new FreezeRequest(coin, frozen), ct);
-
     /// <summary>Block headers, newest first.</summary>
     public Task<Page<BlockInfo>> ListBlocksAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
         GetAsync<Page<BlockInfo>>("v1/blocks" + PageQuery(limit, cursor), ct);

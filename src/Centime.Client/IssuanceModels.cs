@@ -17,17 +17,6 @@ public sealed record RotateKeyRequest(string? ActionId = null);
 /// <summary>GET /v1/issuance/policy: <c>multi_operator</c> (default) or <c>single_operator</c>, sandbox mode, and whether administrative changes need a second admin.</summary>
 public sealed record GovernanceInfo(string Mode, bool SingleOperator, bool Sandbox, bool AdminChangesNeedApproval);
 
-/// <summary>Body of POST /v1/issuance/coins/{coin}/seizures: a lawful order moving <see cref="Amount"/> minor units from <see cref="Holder"/> to <see cref="To"/>.</summary>
-public sealed record SeizeRequest
-{
-    public string? Holder { get; init; }
-    public string? To { get; init; }
-    public string? Amount { get; init; }
-    /// <summary>Reference of the order (court, regulator), recorded in the audit trail.</summary>
-    public string? Order { get; init; }
-    public string? ActionId { get; init; }
-}
-
 /// <summary>Body of POST /v1/issuance/operators.</summary>
 public sealed record AddOperatorRequest(string Id, IReadOnlyList<string> Roles, string? ActionId = null);
 
@@ -88,14 +77,6 @@ public sealed record PayoutPaidRequest
     public string? Reference { get; init; }
     /// <summary>The bank holding the payout left (its balance is reduced).</summary>
     public string? Holding { get; init; }
-    public string? ActionId { get; init; }
-}
-
-/// <summary>Body of POST /v1/issuance/coins/{coin}/freeze (<see cref="Frozen"/> defaults to true).</summary>
-public sealed record FreezeAccountRequest
-{
-    public string? Address { get; init; }
-    public bool? Frozen { get; init; }
     public string? ActionId { get; init; }
 }
 
@@ -205,4 +186,11 @@ public sealed record ReservesInfo(string Coin, string Regime, string AsOf, strin
 
 /// <summary>A coin's issuance settings and figures.</summary>
 public sealed record CoinIssuanceInfo(string Coin, bool Managed, bool Paused, string Regime, ulong RedemptionWindowSeconds, string MintApprovalAbove, bool PauseNeedsApproval,
-    string Supply, string Minted, string Redeemed, string EligibleReserves, string? Coverage, IReadOnlyList<MinterInfo> Minters, int PendingRedemptions, int OverdueRedemptions);
+    string Supply, string Minted, string Redeemed, string EligibleReserves, string? Coverage, IReadOnlyList<MinterInfo> Minters, int PendingRedemptions, int OverdueRedemptions)
+{
+    /// <summary>The part of <see cref="Supply"/> in accounts frozen by lawful order: still owed, still backed (minor units).</summary>
+    public string FrozenBalance { get; init; } = "0";
+
+    /// <summary>What effective lawful burn orders took out of circulation (minor units).</summary>
+    public string BurnedByOrder { get; init; } = "0";
+}

@@ -121,6 +121,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandKind.IssuanceRotateKey => "issuance_rotate_key",
         CommandKind.IssuanceRotateIssuerKey => "issuance_rotate_issuer_key",
         CommandKind.IssuanceSeize => "issuance_seize",
+        CommandKind.IssuanceLawfulOrder => "issuance_lawful_order",
         _ => null,
     };
 
@@ -148,6 +149,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandBody.Register(CommandKind.IssuanceRotateKey, RotateKey.Read);
         CommandBody.Register(CommandKind.IssuanceRotateIssuerKey, RotateIssuerKey.Read);
         CommandBody.Register(CommandKind.IssuanceSeize, Seize.Read);
+        CommandBody.Register(CommandKind.IssuanceLawfulOrder, LawfulOrder.Read);
     }
 
     internal static bool Flag(BodyReader r) => r.Byte() switch

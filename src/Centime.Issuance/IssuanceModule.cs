@@ -32,7 +32,10 @@ public sealed class IssuanceModule : LedgerModule
     /// <summary>Transfer code of lawful-order seizures.</summary>
     public const ushort SeizeTransferCode = 0x535A; // "SZ"
 
-    private const uint SnapshotVersion = 3; // 3: issuer key periods at the end
+    /// <summary>Transfer code of lawful-order burns.</summary>
+    public const ushort LawfulBurnTransferCode = 0x4C42; // "LB"
+
+    private const uint SnapshotVersion = 4; // 3: issuer key periods at the end; 4: lawful orders at the end
 
     private readonly SortedDictionary<string, Operator> _operators = new(StringComparer.Ordinal);
     private readonly Dictionary<Hash32, string> _operatorsByKey = [];
@@ -42,6 +45,9 @@ public sealed class IssuanceModule : LedgerModule
     private readonly List<AuditEntry> _audit = [];
     private readonly List<IssuerKeyPeriod> _issuerKeys = [];
     private readonly Dictionary<UInt128, (uint Coin, int Index)> _redemptionIndex = [];
+    private readonly List<LawfulOrderRecord> _orders = [];
+    private readonly Dictionary<UInt128, int> _orderIndex = [];
+    private readonly Dictionary<AccountKey, FreezeRecord> _freezes = [];
     private ulong _nextTransfer = 1;
     private bool _adminChangesNeedApproval;
     private bool _singleOperator;
@@ -59,7 +65,8 @@ public sealed class IssuanceModule : LedgerModule
     public override string Name => "issuance";
 
     /// <inheritdoc/>
-    public override bool Handles(CommandKind kind) => kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceRotateIssuerKey) or CommandKind.IssuanceHolderRedeem;
+    public override bool Handles(CommandKind kind) =>
+        kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceRotateIssuerKey) or CommandKind.IssuanceHolderRedeem or CommandKind.IssuanceLawfulOrder;
 
     // ------------------------------------------------------------------ read API
 
@@ -118,6 +125,57 @@ public sealed class IssuanceModule : LedgerModule
 
         var issued = -account.Balance;
         return issued <= Int128.Zero ? account.DebitsPending : checked((UInt128)issued + account.DebitsPending);
+    }
+
+    /// <summary>Lawful orders of a coin (every coin when <paramref name="coin"/> is 0), in request order.</summary>
+    public IEnumerable<LawfulOrderRecord> LawfulOrders(uint coin = 0)
+    {
+        foreach (var o in _orders)
+        {
+            if (coin == 0 || o.Order.Coin == coin)
+            {
+                yield return o;
+            }
+        }
+    }
+
+    /// <summary>A lawful order by its action id, or null.</summary>
+    public LawfulOrderRecord? LawfulOrderById(UInt128 id) => _orderIndex.TryGetValue(id, out var i) ? _orders[i] : null;
+
+    /// <summary>The effective freeze order that froze an account, or null (not frozen, or frozen before lawful orders existed).</summary>
+    public FreezeRecord? FreezeOf(uint coin, Address account) => _freezes.GetValueOrDefault(new AccountKey(coin, account));
+
+    /// <summary>
+    /// What the accounts of a coin frozen by lawful order hold (posted balances): still owed to their holders, so still
+    /// part of the supply that reserves back and of the proof of liabilities.
+    /// </summary>
+    public UInt128 FrozenBalance(uint coin)
+    {
+        var total = UInt128.Zero;
+        foreach (var f in _freezes.Values)
+        {
+            if (f.Coin == coin && Ledger.TryGetAccount(coin, f.Account, out var account) && account.Balance > Int128.Zero)
+            {
+                total = checked(total + (UInt128)account.Balance);
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>What effective burn orders took out of circulation in a coin (minor units).</summary>
+    public UInt128 BurnedByOrder(uint coin)
+    {
+        var total = UInt128.Zero;
+        foreach (var o in _orders)
+        {
+            if (o.Status == LawfulOrderStatus.Effective && o.Order.Coin == coin && o.Order.Order == LawfulOrderKind.Burn)
+            {
+                total = checked(total + o.Order.Amount);
+            }
+        }
+
+        return total;
     }
 
     /// <summary>Redemptions of a coin (empty when none).</summary>
@@ -192,7 +250,7 @@ public sealed class IssuanceModule : LedgerModule
         ConfigureMinter => OperatorRoles.MinterManager,
         Mint or Redeem => OperatorRoles.Minter,
         SetPaused => OperatorRoles.Pauser,
-        SetFrozen or Seize => OperatorRoles.AssetProtection,
+        SetFrozen or Seize or LawfulOrder => OperatorRoles.AssetProtection,
         RotateKey => OperatorRoles.Admin, // another's key; one's own needs no role (Authorize)
         RecordDeposit or MarkPayoutPaid or AddHolding or UpdateHolding or RemoveHolding => OperatorRoles.ReserveManager,
         _ => OperatorRoles.None, // approve/reject: checked against the target
@@ -205,6 +263,7 @@ public sealed class IssuanceModule : LedgerModule
         ConfigureMinter => OperatorRoles.MinterManager | OperatorRoles.Admin,
         SetPaused => OperatorRoles.Pauser | OperatorRoles.Admin,
         Seize => OperatorRoles.AssetProtection | OperatorRoles.Admin,
+        LawfulOrder => OperatorRoles.AssetProtection, // a second asset_protection operator, never an admin standing in
         _ => OperatorRoles.Admin,
     };
 
@@ -213,7 +272,7 @@ public sealed class IssuanceModule : LedgerModule
     {
         Mint m => m.Amount > (_coins.TryGetValue(m.Coin, out var c) ? c.MintApprovalAbove : UInt128.MaxValue),
         SetPaused p => _coins.TryGetValue(p.Coin, out var c) && c.PauseNeedsApproval,
-        Seize => true,
+        Seize or LawfulOrder => true,
         RotateKey k when k.IsOwnKey => false,
         AddOperator or SetOperatorRoles or ConfigureCoin or ConfigureMinter or SetPolicy or RotateKey or RotateIssuerKey => AdminChangesNeedApproval && !IsGenesisSeat(command),
         _ => false,
@@ -335,6 +394,12 @@ public sealed class IssuanceModule : LedgerModule
             var summary = Describe(command);
             AddAction(new IssuanceAction(command.ActionId, command, ActionStatus.Pending, command.Requester, null, context.Now, context.Height, 0, summary, null));
             AddAudit(context, command.ActionId, "pending_approval", command, command.Requester, null, summary);
+            if (command is LawfulOrder order)
+            {
+                _orderIndex.Add(order.ActionId, _orders.Count);
+                _orders.Add(new LawfulOrderRecord(order, context.Height, context.Now, LawfulOrderStatus.Pending, null, 0, 0, UInt128.Zero));
+            }
+
             return ResultCode.Ok;
         }
 
@@ -354,6 +419,12 @@ public sealed class IssuanceModule : LedgerModule
     {
         switch (command)
         {
+            case SetFrozen or Seize when Ledger.Rules >= LedgerRules.LawfulOrders:
+                // One operator's word no longer freezes or moves a holder's coins: a lawful order names its reference and
+                // reason and waits for a second asset_protection operator. Older blocks replay as they were applied.
+                return ResultCode.LawfulOrderRequired;
+            case LawfulOrder when Ledger.Rules < LedgerRules.LawfulOrders:
+                return ResultCode.UnknownCommand;
             case SetGovernance:
                 // Only the node writes the mode it was started in; no operator id can be "system".
                 return command.Requester == SystemRequester ? ResultCode.Ok : ResultCode.ForbiddenRole;
@@ -401,6 +472,11 @@ public sealed class IssuanceModule : LedgerModule
         }
 
         _actions[index] = target with { Status = ActionStatus.Executed, Decider = approve.Requester, DecidedAt = context.Now };
+        if (target.Command is LawfulOrder order)
+        {
+            OrderTookEffect(order, approve.Requester, context);
+        }
+
         AddAction(new IssuanceAction(approve.ActionId, approve, ActionStatus.Executed, approve.Requester, null, context.Now, context.Height, context.Now, "approve " + Id(target.Id), null));
         AddAudit(context, target.Id, "approved", target.Command, target.Requester, approve.Requester, target.Summary);
         return ResultCode.Ok;
@@ -421,6 +497,11 @@ public sealed class IssuanceModule : LedgerModule
 
         var target = _actions[index];
         _actions[index] = target with { Status = ActionStatus.Rejected, Decider = reject.Requester, DecidedAt = context.Now, Note = reject.Reason };
+        if (_orderIndex.TryGetValue(target.Id, out var orderAt))
+        {
+            _orders[orderAt] = _orders[orderAt] with { Status = LawfulOrderStatus.Rejected, Decider = reject.Requester };
+        }
+
         AddAction(new IssuanceAction(reject.ActionId, reject, ActionStatus.Executed, reject.Requester, null, context.Now, context.Height, context.Now, "reject " + Id(target.Id), reject.Reason));
         AddAudit(context, target.Id, "rejected", target.Command, target.Requester, reject.Requester,
             target.Summary + (reject.Reason.Length > 0 ? " — rejected: " + reject.Reason : ""));
@@ -480,6 +561,7 @@ public sealed class IssuanceModule : LedgerModule
         SetGovernance c => ExecuteSetGovernance(c, dryRun),
         RotateKey c => ExecuteRotateKey(c, dryRun),
         Seize c => ExecuteSeize(c, context, dryRun),
+        LawfulOrder c => ExecuteLawfulOrder(c, context, dryRun),
         RotateIssuerKey c => ExecuteRotateIssuerKey(c, context, dryRun),
         _ => ResultCode.UnknownCommand,
     };
@@ -1163,6 +1245,139 @@ public sealed class IssuanceModule : LedgerModule
         return code;
     }
 
+    /// <summary>
+    /// Checks and (on approval) applies a lawful order. Seize and burn debit the account even when it is frozen (that is
+    /// what a freeze is for): the freeze is lifted for that one transfer inside this apply and put back whatever the outcome.
+    /// A burn credits the coin's supply account, so supply falls by the amount while reserves stay as booked.
+    /// </summary>
+    private ResultCode ExecuteLawfulOrder(LawfulOrder c, in ModuleContext context, bool dryRun)
+    {
+        var ledgerCoin = Ledger.GetCoin(c.Coin);
+        if (ledgerCoin is null)
+        {
+            return ResultCode.CoinNotFound;
+        }
+
+        if (!IsText(c.Reference) || !LawfulOrderNames.IsDefined(c.Order) || !LawfulOrderNames.IsDefined(c.Reason)
+            || c.Account.IsZero || c.Account == ledgerCoin.SupplyAccount)
+        {
+            return ResultCode.LawfulOrderInvalid;
+        }
+
+        var moves = c.Order is LawfulOrderKind.Seize or LawfulOrderKind.Burn;
+        if (moves != (c.Amount > UInt128.Zero) || (c.Order == LawfulOrderKind.Seize) == c.To.IsZero)
+        {
+            return ResultCode.LawfulOrderInvalid; // an amount exactly on seize and burn, a recipient exactly on seize
+        }
+
+        Ledger.TryGetAccount(c.Coin, c.Account, out var account);
+        switch (c.Order)
+        {
+            case LawfulOrderKind.Freeze:
+                if (account.IsFrozen)
+                {
+                    return ResultCode.AccountAlreadyFrozen;
+                }
+
+                return dryRun ? ResultCode.Ok : Ledger.SetFrozen(c.Coin, c.Account, true);
+            case LawfulOrderKind.Unfreeze:
+                if (!account.IsFrozen)
+                {
+                    return ResultCode.AccountNotFrozen;
+                }
+
+                return dryRun ? ResultCode.Ok : Ledger.SetFrozen(c.Coin, c.Account, false);
+        }
+
+        if (c.Amount > LedgerState.MaxSupply)
+        {
+            return ResultCode.AmountOutOfRange;
+        }
+
+        var to = c.Order == LawfulOrderKind.Burn ? ledgerCoin.SupplyAccount : c.To;
+        if (c.Order == LawfulOrderKind.Seize && (to == c.Account || to == ledgerCoin.SupplyAccount))
+        {
+            return ResultCode.SeizeTargetInvalid;
+        }
+
+        if (!Ledger.TryGetAccount(c.Coin, c.Account, out account))
+        {
+            return ResultCode.DebitAccountNotFound;
+        }
+
+        if (account.Available < (Int128)c.Amount)
+        {
+            return ResultCode.ExceedsBalance;
+        }
+
+        if (dryRun)
+        {
+            return ResultCode.Ok;
+        }
+
+        var frozen = account.IsFrozen;
+        if (frozen)
+        {
+            Ledger.SetFrozen(c.Coin, c.Account, false);
+        }
+
+        var code = Ledger.Execute(new Transfer
+        {
+            Id = NextTransferId(),
+            DebitAccount = c.Account,
+            CreditAccount = to,
+            Amount = c.Amount,
+            Coin = c.Coin,
+            Code = c.Order == LawfulOrderKind.Burn ? LawfulBurnTransferCode : SeizeTransferCode,
+            Memo = c.ActionId,
+        }, context);
+        if (frozen)
+        {
+            Ledger.SetFrozen(c.Coin, c.Account, true);
+        }
+
+        if (code != ResultCode.Ok)
+        {
+            _nextTransfer--;
+        }
+
+        return code;
+    }
+
+    private void OrderTookEffect(LawfulOrder order, string approver, in ModuleContext context)
+    {
+        var at = _orderIndex[order.ActionId];
+        var transfer = order.Order is LawfulOrderKind.Seize or LawfulOrderKind.Burn ? new UInt128(TransferIdPrefix, _nextTransfer - 1) : UInt128.Zero;
+        _orders[at] = _orders[at] with { Status = LawfulOrderStatus.Effective, Decider = approver, EffectiveHeight = context.Height, EffectiveAt = context.Now, TransferId = transfer };
+        TrackFreeze(_orders[at]);
+    }
+
+    /// <summary>Keeps why each account is frozen: the last effective freeze order, until an unfreeze order lifts it.</summary>
+    private void TrackFreeze(LawfulOrderRecord record)
+    {
+        var o = record.Order;
+        var key = new AccountKey(o.Coin, o.Account);
+        if (o.Order == LawfulOrderKind.Freeze)
+        {
+            _freezes[key] = new FreezeRecord(o.Coin, o.Account, o.ActionId, o.Reference, o.Reason, record.EffectiveHeight, record.EffectiveAt);
+        }
+        else if (o.Order == LawfulOrderKind.Unfreeze)
+        {
+            _freezes.Remove(key);
+        }
+    }
+
+    private string DescribeOrder(LawfulOrder c)
+    {
+        var what = c.Order switch
+        {
+            LawfulOrderKind.Seize => string.Create(CultureInfo.InvariantCulture, $"seize {Amount(c.Coin, c.Amount)} from {c.Account} to {c.To}"),
+            LawfulOrderKind.Burn => string.Create(CultureInfo.InvariantCulture, $"burn {Amount(c.Coin, c.Amount)} of {c.Account}"),
+            _ => LawfulOrderNames.Name(c.Order) + " " + c.Account + " in " + Symbol(c.Coin),
+        };
+        return what + " under lawful order " + c.Reference + " (reason: " + LawfulOrderNames.Name(c.Reason) + ")";
+    }
+
     // ------------------------------------------------------------------ deadlines
 
     /// <inheritdoc/>
@@ -1278,6 +1493,7 @@ public sealed class IssuanceModule : LedgerModule
             SetGovernance c => c.SingleOperator ? "node started in single-operator mode: administrative changes need no second admin" : "node started in multi-operator mode: privileged changes need a second, independent admin",
             RotateKey c => c.IsOwnKey ? "rotate own key of " + c.OperatorId : "rotate key of " + c.OperatorId + " (the new key is shown to " + c.Requester + ")",
             Seize c => string.Create(inv, $"seize {Amount(c.Coin, c.Amount)} from {c.Holder} to {c.To} under lawful order {c.Order}"),
+            LawfulOrder c => DescribeOrder(c),
             RotateIssuerKey c => "rotate the issuer key that signs disclosure reports from " + c.Previous + " to " + c.Next,
             Approve c => "approve " + Id(c.Target),
             Reject c => "reject " + Id(c.Target),
@@ -1413,6 +1629,22 @@ public sealed class IssuanceModule : LedgerModule
             w.UInt64(k.SinceTime);
         }
 
+        w.UInt32((uint)_orders.Count);
+        foreach (var o in _orders)
+        {
+            var command = global::Centime.Ledger.Command.Of(o.Order);
+            var encoded = new byte[command.EncodedLength];
+            command.WriteTo(encoded);
+            w.Bytes(encoded);
+            w.UInt64(o.RequestedHeight);
+            w.UInt64(o.RequestedAt);
+            w.Byte((byte)o.Status);
+            w.String(o.Decider ?? "");
+            w.UInt64(o.EffectiveHeight);
+            w.UInt64(o.EffectiveAt);
+            w.UInt128(o.TransferId);
+        }
+
         var bytes = w.ToArray();
         writer.Write(bytes.Length);
         writer.Write(bytes);
@@ -1425,7 +1657,7 @@ public sealed class IssuanceModule : LedgerModule
         var length = reader.ReadInt32();
         var r = new BodyReader(reader.ReadBytes(length));
         var version = r.UInt32();
-        if (version is not (1 or 2 or SnapshotVersion))
+        if (version is not (1 or 2 or 3 or SnapshotVersion))
         {
             throw new InvalidDataException("Unknown issuance snapshot version.");
         }
@@ -1521,6 +1753,28 @@ public sealed class IssuanceModule : LedgerModule
             for (var i = 0u; i < keys; i++)
             {
                 _issuerKeys.Add(new IssuerKeyPeriod(r.Address(), r.UInt64(), r.UInt64()));
+            }
+        }
+
+        if (version >= 4)
+        {
+            var orders = r.UInt32();
+            for (var i = 0u; i < orders; i++)
+            {
+                var encoded = r.Bytes();
+                var command = global::Centime.Ledger.Command.Read(encoded, out var consumed);
+                if (consumed != encoded.Length || command.Body is not LawfulOrder order)
+                {
+                    throw new InvalidDataException("Issuance snapshot holds a lawful order that does not decode.");
+                }
+
+                var record = new LawfulOrderRecord(order, r.UInt64(), r.UInt64(), (LawfulOrderStatus)r.Byte(), NullIfEmpty(r.String()), r.UInt64(), r.UInt64(), r.UInt128());
+                _orderIndex.Add(order.ActionId, _orders.Count);
+                _orders.Add(record);
+                if (record.Status == LawfulOrderStatus.Effective)
+                {
+                    TrackFreeze(record); // replayed in order: the freeze map is what the effective orders left
+                }
             }
         }
 

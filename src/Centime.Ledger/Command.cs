@@ -65,10 +65,15 @@ public enum CommandKind : byte
     /// <summary>A liquidity provider's own, signed withdrawal.</summary>
     ExchangeHolderRemoveLiquidity = 91,
 
-    // --- agents / x402 (96..111; src/Centime.Agents, docs/x402.md)
+    // --- agents / x402 (96..109; src/Centime.Agents, docs/x402.md)
     X402ChannelOpen = 96,
     X402ChannelSettle = 97,
     X402ChannelClose = 98,
+
+    // --- lawful orders, AML, travel rule (110..119; docs/compliance.md)
+    /// <summary>A lawful order (freeze, unfreeze, seize, burn) with its order reference and reason code; it runs only on a
+    /// second asset_protection operator's approval (issuance module).</summary>
+    IssuanceLawfulOrder = 110,
 }
 
 /// <summary>Per-command framing flags (journaled).</summary>

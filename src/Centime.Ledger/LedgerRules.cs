@@ -54,6 +54,14 @@ public static class LedgerRules
     /// </summary>
     public const ushort NoIssuanceOfSandboxCoins = 6;
 
+    /// <summary>
+    /// Lawful orders (issue 15): freezing, unfreezing and seizing a holder's coins by one operator's word
+    /// (<c>SetFrozen</c>, <c>Seize</c>) is refused with <c>lawful_order_required</c>; a <c>LawfulOrder</c> (freeze,
+    /// unfreeze, seize, burn) carrying an order reference and a reason code, requested by one asset_protection operator
+    /// and approved by a different one, does it from the approving block. Blocks before it replay as they were.
+    /// </summary>
+    public const ushort LawfulOrders = 8;
+
     /// <summary>The version new blocks are applied and sealed under.</summary>
-    public const ushort Current = NoIssuanceOfSandboxCoins;
+    public const ushort Current = LawfulOrders;
 }

@@ -255,6 +255,18 @@ public enum ResultCode : ushort
     X402ChannelTermsInvalid = 455,
     /// <summary>A channel closes only once it expired (ledger time) or is spent.</summary>
     X402ChannelNotClosable = 456,
+
+    // --- lawful orders, AML monitoring, travel rule (530..559; src/Centime.Issuance LawfulOrder, docs/compliance.md)
+    /// <summary>A freeze, unfreeze or seizure by one operator's word: under rules 8 it is a lawful order (order reference and
+    /// reason code), requested by one asset_protection operator and approved by a different one.</summary>
+    LawfulOrderRequired = 530,
+    /// <summary>A lawful order's fields do not fit its kind: order reference empty or too long, unknown reason code, an amount
+    /// on a freeze, a recipient on a burn, no amount on a seizure or burn.</summary>
+    LawfulOrderInvalid = 531,
+    /// <summary>A freeze order names an account that is already frozen.</summary>
+    AccountAlreadyFrozen = 532,
+    /// <summary>An unfreeze order names an account that is not frozen.</summary>
+    AccountNotFrozen = 533,
 }
 
 /// <summary>Helpers over <see cref="ResultCode"/>.</summary>

@@ -321,6 +321,8 @@ public sealed class IssuanceModuleTests
             new SetGovernance(17, "system", true),
             new RotateKey(18, "m", "m", Key("m-new")),
             new Seize(19, "ap", 1, Alice, Bob, 5, "court order 7"),
+            new LawfulOrder(20, "ap", 1, LawfulOrderKind.Seize, Alice, Bob, 5, "court order 8", LawfulOrderReason.CourtOrder),
+            new LawfulOrder(21, "ap", 1, LawfulOrderKind.Freeze, Alice, default, 0, "OFAC SDN 2026-12", LawfulOrderReason.Sanctions),
         ];
         foreach (var command in commands)
         {
@@ -443,23 +445,46 @@ public sealed class IssuanceModuleTests
         Assert.Equal(hash, chain.Replay().ComputeStateHash());
     }
 
-    [Fact]
-    public void Seize_NeedsASecondOperator_MovesFrozenBalance_InAuditTrail()
+    /// <summary>Seats two asset_protection operators and mints 300 to Alice.</summary>
+    private static Chain WithAssetProtection()
     {
         var chain = Funded(UInt128.MaxValue);
         Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "ap", Key("ap"), OperatorRoles.AssetProtection)));
         Assert.Equal(ResultCode.Ok, chain.One(new AddOperator(chain.NextId(), "admin", "ap2", Key("ap2"), OperatorRoles.AssetProtection)));
         Assert.Equal(ResultCode.Ok, chain.One(new Mint(chain.NextId(), "m1", 1, "W1", Alice, 300)));
-        Assert.Equal(ResultCode.Ok, chain.One(new SetFrozen(chain.NextId(), "ap", 1, Alice, true)));
+        return chain;
+    }
 
-        Assert.Equal(ResultCode.SeizeTargetInvalid, chain.One(new Seize(chain.NextId(), "ap", 1, Alice, Alice, 100, "order 1")));
-        Assert.Equal(ResultCode.ForbiddenRole, chain.One(new Seize(chain.NextId(), "m1", 1, Alice, Bob, 100, "order 1")));
-        var seize = new Seize(chain.NextId(), "ap", 1, Alice, Bob, 100, "court order 2026-17");
+    /// <summary>The total of a proof-of-liabilities tree over the coin's holder balances now.</summary>
+    private static UInt128 Liabilities(Chain chain) =>
+        LiabilitiesTree.Build("NUSD", chain.State.Height, LiabilitiesTree.HolderBalances(chain.State, 1), new byte[32]).Root.Total;
+
+    private static LawfulOrder Order(Chain chain, LawfulOrderKind kind, Address account, UInt128 amount = default, Address to = default, string requester = "ap") =>
+        new(chain.NextId(), requester, 1, kind, account, to, amount, "court order 2026-17", LawfulOrderReason.CourtOrder);
+
+    /// <summary>Asks (ap) and approves (ap2) a lawful order; both must be accepted.</summary>
+    private static void Effective(Chain chain, LawfulOrder order)
+    {
+        Pending(chain, order);
+        Assert.Equal(ResultCode.Ok, chain.One(new Approve(chain.NextId(), "ap2", order.ActionId)));
+    }
+
+    [Fact]
+    public void Seize_NeedsASecondOperator_MovesFrozenBalance_InAuditTrail()
+    {
+        var chain = WithAssetProtection();
+        Effective(chain, Order(chain, LawfulOrderKind.Freeze, Alice));
+
+        Assert.Equal(ResultCode.SeizeTargetInvalid, chain.One(Order(chain, LawfulOrderKind.Seize, Alice, 100, Alice)));
+        Assert.Equal(ResultCode.ForbiddenRole, chain.One(Order(chain, LawfulOrderKind.Seize, Alice, 100, Bob, requester: "m1")));
+        var seize = Order(chain, LawfulOrderKind.Seize, Alice, 100, Bob);
         Pending(chain, seize); // always, whatever the mode
         chain.State.TryGetAccount(1, Alice, out var alice);
         Assert.Equal((Int128)300, alice.Balance);
         Assert.Equal(ResultCode.SelfApproval, chain.One(new Approve(chain.NextId(), "ap", seize.ActionId)));
         Assert.Equal(ResultCode.ForbiddenRole, chain.One(new Approve(chain.NextId(), "m2", seize.ActionId)));
+        Assert.Equal(ResultCode.ForbiddenRole, chain.One(new Approve(chain.NextId(), "admin", seize.ActionId))); // no admin stands in
+        var height = chain.State.Height + 1;
         Assert.Equal(ResultCode.Ok, chain.One(new Approve(chain.NextId(), "ap2", seize.ActionId)));
 
         chain.State.TryGetAccount(1, Alice, out alice);
@@ -467,7 +492,89 @@ public sealed class IssuanceModuleTests
         Assert.Equal((Int128)200, alice.Balance);
         Assert.True(alice.IsFrozen); // still frozen after the order ran
         Assert.Equal((Int128)100, bob.Balance);
+        var record = chain.Module.LawfulOrderById(seize.ActionId)!;
+        Assert.Equal((LawfulOrderStatus.Effective, "ap2", height), (record.Status, record.Decider, record.EffectiveHeight));
         Assert.Contains(chain.Module.Audit, e => e.Event == "pending_approval" && e.Name == "seize" && e.Requester == "ap" && e.Detail.Contains("court order 2026-17", StringComparison.Ordinal));
-        Assert.Contains(chain.Module.Audit, e => e.Event == "approved" && e.Name == "seize" && e.Approver == "ap2");
+        Assert.Contains(chain.Module.Audit, e => e.Event == "approved" && e.Name == "seize" && e.Approver == "ap2" && e.Height == height);
+    }
+
+    /// <summary>
+    /// Freeze, seize and burn keep the books consistent: a frozen balance stays in the supply (and the liabilities), a
+    /// seizure moves coins without changing supply, a burn lowers supply by exactly its amount while reserves stay; the
+    /// freeze record says why; snapshots and replay reproduce every decision and the state hash.
+    /// </summary>
+    [Fact]
+    public void FreezeSeizeBurn_SupplyReservesAndLiabilitiesStayConsistent_ReplayReproducesEveryDecision()
+    {
+        var chain = WithAssetProtection();
+        var reserves = chain.Module.CoverageOf(1, Today).EligibleReserves;
+        var freeze = Order(chain, LawfulOrderKind.Freeze, Alice);
+        Effective(chain, freeze);
+        Assert.Equal((UInt128)300, chain.Module.Supply(1));
+        Assert.Equal((UInt128)300, chain.Module.FrozenBalance(1));
+        Assert.Equal((UInt128)300, Liabilities(chain)); // frozen coins are still owed
+        var why = chain.Module.FreezeOf(1, Alice)!;
+        Assert.Equal((freeze.ActionId, "court order 2026-17", LawfulOrderReason.CourtOrder), (why.OrderAction, why.Reference, why.Reason));
+
+        Assert.Equal(ResultCode.AccountAlreadyFrozen, chain.One(Order(chain, LawfulOrderKind.Freeze, Alice)));
+        Assert.Equal(ResultCode.AccountNotFrozen, chain.One(Order(chain, LawfulOrderKind.Unfreeze, Bob)));
+        Assert.Equal(ResultCode.LawfulOrderInvalid, chain.One(Order(chain, LawfulOrderKind.Burn, Alice, 10, Bob)));
+        Assert.Equal(ResultCode.LawfulOrderInvalid, chain.One(Order(chain, LawfulOrderKind.Freeze, Bob, 10)));
+        Assert.Equal(ResultCode.LawfulOrderInvalid, chain.One(Order(chain, LawfulOrderKind.Burn, Alice) with { }));
+        Assert.Equal(ResultCode.LawfulOrderInvalid, chain.One(Order(chain, LawfulOrderKind.Freeze, Bob) with { Reference = " " }));
+        Assert.Equal(ResultCode.LawfulOrderInvalid, chain.One(Order(chain, LawfulOrderKind.Freeze, Bob) with { Reason = (LawfulOrderReason)99 }));
+        Assert.Equal(ResultCode.ExceedsBalance, chain.One(Order(chain, LawfulOrderKind.Burn, Alice, 301)));
+
+        Effective(chain, Order(chain, LawfulOrderKind.Seize, Alice, 100, Bob));
+        Assert.Equal((UInt128)300, chain.Module.Supply(1));
+        Effective(chain, Order(chain, LawfulOrderKind.Burn, Alice, 50));
+        Assert.Equal((UInt128)250, chain.Module.Supply(1));
+        Assert.Equal((UInt128)50, chain.Module.BurnedByOrder(1));
+        Assert.Equal((UInt128)150, chain.Module.FrozenBalance(1));
+        Assert.Equal(reserves, chain.Module.CoverageOf(1, Today).EligibleReserves); // a burn pays nobody out of reserves
+        Assert.Equal(chain.Module.Supply(1), Liabilities(chain));
+
+        // A rejected order never takes effect; an unfreeze lifts the reason with the freeze.
+        var rejected = Order(chain, LawfulOrderKind.Burn, Bob, 10);
+        Pending(chain, rejected);
+        Assert.Equal(ResultCode.Ok, chain.One(new Reject(chain.NextId(), "ap2", rejected.ActionId, "wrong holder")));
+        Assert.Equal(LawfulOrderStatus.Rejected, chain.Module.LawfulOrderById(rejected.ActionId)!.Status);
+        Effective(chain, Order(chain, LawfulOrderKind.Unfreeze, Alice) with { Reason = LawfulOrderReason.OrderLifted });
+        Assert.Null(chain.Module.FreezeOf(1, Alice));
+        Effective(chain, Order(chain, LawfulOrderKind.Freeze, Bob) with { Reason = LawfulOrderReason.Sanctions });
+
+        var hash = chain.State.ComputeStateHash();
+        var moduleBytes = ModuleBytes(chain.Module);
+        foreach (var again in new[] { chain.Replay(), chain.SnapshotRoundTrip() })
+        {
+            Assert.Equal(hash, again.ComputeStateHash());
+            var module = again.Module<IssuanceModule>()!;
+            Assert.Equal(moduleBytes, ModuleBytes(module));
+            Assert.Equal(chain.Module.LawfulOrders().ToList(), module.LawfulOrders().ToList());
+            Assert.Equal(LawfulOrderReason.Sanctions, module.FreezeOf(1, Bob)!.Reason);
+            Assert.Null(module.FreezeOf(1, Alice));
+        }
+    }
+
+    /// <summary>
+    /// Under <see cref="LedgerRules.LawfulOrders"/> one operator's freeze or seizure is refused (nothing changes, nothing
+    /// audited); the same commands in blocks sealed under older rules still apply and replay.
+    /// </summary>
+    [Fact]
+    public void OnePersonFreezeOrSeize_RefusedUnderCurrentRules_OldBlocksStillApplyAndReplay()
+    {
+        var chain = WithAssetProtection();
+        var audit = chain.Module.Audit.Count;
+        Assert.Equal(ResultCode.LawfulOrderRequired, chain.One(new SetFrozen(chain.NextId(), "ap", 1, Alice, true)));
+        Assert.Equal(ResultCode.LawfulOrderRequired, chain.One(new Seize(chain.NextId(), "ap", 1, Alice, Bob, 5, "order")));
+        chain.State.TryGetAccount(1, Alice, out var alice);
+        Assert.False(alice.IsFrozen);
+        Assert.Equal(audit, chain.Module.Audit.Count);
+
+        Assert.Equal(ResultCode.Ok, chain.ApplyUnder(LedgerRules.NoIssuanceOfSandboxCoins, chain.State.NextTimestamp, Command.Of(new SetFrozen(chain.NextId(), "ap", 1, Alice, true)))[0].Code);
+        chain.State.TryGetAccount(1, Alice, out alice);
+        Assert.True(alice.IsFrozen);
+        Assert.Null(chain.Module.FreezeOf(1, Alice)); // frozen, but by no lawful order: the holder sees no reason
+        Assert.Equal(chain.State.ComputeStateHash(), chain.Replay().ComputeStateHash());
     }
 }

@@ -117,6 +117,10 @@ public sealed class PersistedEnumTests
         ["ErpKeyNotAuthorized"] = 227,
         ["ErpKeyInvalid"] = 228,
         ["SandboxCoinNotIssued"] = 229,
+        ["LawfulOrderRequired"] = 530,
+        ["LawfulOrderInvalid"] = 531,
+        ["AccountAlreadyFrozen"] = 532,
+        ["AccountNotFrozen"] = 533,
         ["ContractExists"] = 300,
         ["ContractNotFound"] = 301,
         ["AmountsDoNotAddUp"] = 302,
@@ -207,6 +211,7 @@ public sealed class PersistedEnumTests
         ["X402ChannelOpen"] = 96,
         ["X402ChannelSettle"] = 97,
         ["X402ChannelClose"] = 98,
+        ["IssuanceLawfulOrder"] = 110,
     };
 
     private static readonly Dictionary<string, long> AuthorizationStates = new()

@@ -195,7 +195,7 @@ public sealed class ApiTests
     {
         await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true);
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice, Holders.Bob);
-        await (await node.AssetProtectionAsync()).FreezeAsync(Holders.Bob, "NUSD", true); // asset protection, not the operator key
+        await node.FreezeAsync(Holders.Bob, "NUSD", true); // asset protection, not the operator key
         var r = await node.Client.SubmitTransfersAsync([
             new() { Id = "1", Coin = "NUSD", Debit = Holders.Alice, Credit = Holders.Bob, Amount = "1" },
             new() { Id = "2", Coin = "NUSD", Debit = Holders.Bob, Credit = Holders.Alice, Amount = "1" },

@@ -60,11 +60,11 @@ public sealed partial class ExchangeTests
         var snapshot = await m.SnapshotAsync();
         await m.RateAsync("7.80");
         await m.RefusedAsync(() => anonymous.AddLiquidityAsync(1, m.Payer.SignAddLiquidity(ChainId, 1, [1_000_000, 0], 0, Now - 1)), 422, "authorization_expired");
-        await (await m.Node.AssetProtectionAsync()).FreezeAsync(provider, Usd, true);
+        await m.Node.FreezeAsync(provider, Usd, true);
         await m.RefusedAsync(() => anonymous.AddLiquidityAsync(1, m.Payer.SignAddLiquidity(ChainId, 1, [1_000_000, 0], 0, Later)), 422, "account_frozen");
         var frozenRemove = m.Payer.SignRemoveLiquidity(ChainId, 1, shares, [], null, 0, Later);
         await m.RefusedAsync(() => anonymous.RemoveLiquidityAsync(1, frozenRemove), 422, "account_frozen");
-        await (await m.Node.AssetProtectionAsync()).FreezeAsync(provider, Usd, false);
+        await m.Node.FreezeAsync(provider, Usd, false);
         await m.Client.ConfigurePoolAsync(1, new ConfigurePoolRequest(Paused: true));
         await m.RefusedAsync(() => anonymous.AddLiquidityAsync(1, m.Payer.SignAddLiquidity(ChainId, 1, [1_000_000, 0], 0, Later)), 422, "pool_paused");
         Assert.Equal(snapshot, await m.SnapshotAsync());

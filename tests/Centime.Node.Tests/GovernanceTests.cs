@@ -139,22 +139,21 @@ public sealed class GovernanceTests
     public async Task Seize_NeedsTwoOperators_MovesFrozenHolderCoins_InAuditTrail()
     {
         await using var issuer = await Issuer.StartAsync();
-        var ap2 = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest("ap2", ["asset_protection"]));
-        issuer.Keys["ap2"] = ap2.Key!;
         await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/reserves", Bank("bny", "0"));
         await issuer.OkAsync<ActionOutcome>("mm", "v1/issuance/coins/NUSD/minters", new MinterRequest { Minter = "m1", Allowance = "1000" + Whole });
         await issuer.OkAsync<ActionOutcome>("rm", "v1/issuance/coins/NUSD/deposits",
             new DepositRequest { Bank = "BNY", Reference = "W-1", Amount = "1000" + Whole, ValueDate = Today, Holding = "bny" });
         await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "W-1", To = Holders.Alice, Amount = "300" + Whole });
-        await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice });
+        await issuer.OrderAsync("freeze", Holders.Alice);
 
-        var order = new SeizeRequest { Holder = Holders.Alice, To = Holders.Carol, Amount = "120" + Whole, Order = "Court order 2026-CV-17" };
-        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/seizures", order)).Code);
-        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "admin", HttpMethod.Post, "v1/issuance/coins/NUSD/seizures", order)).Code);
-        var seize = await PendingAsync(issuer, "ap", "v1/issuance/coins/NUSD/seizures", order);
+        var order = new LawfulOrderRequest { Kind = "seize", Account = Holders.Alice, To = Holders.Carol, Amount = "120" + Whole, Reference = "Court order 2026-CV-17", Reason = "court_order" };
+        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "m1", HttpMethod.Post, "v1/issuance/coins/NUSD/orders", order)).Code);
+        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "admin", HttpMethod.Post, "v1/issuance/coins/NUSD/orders", order)).Code);
+        var seize = await PendingAsync(issuer, "ap", "v1/issuance/coins/NUSD/orders", order);
         Assert.Equal("300000000", (await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single(b => b.Coin == "NUSD").Balance);
         Assert.Equal("self_approval", (await issuer.ProblemAsync(403, "ap", HttpMethod.Post, $"v1/issuance/approvals/{seize.Action}/approve")).Code);
         Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "m2", HttpMethod.Post, $"v1/issuance/approvals/{seize.Action}/approve")).Code);
+        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "admin", HttpMethod.Post, $"v1/issuance/approvals/{seize.Action}/approve")).Code);
         await ApprovedByAsync(issuer, "ap2", seize);
 
         var alice = (await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single(b => b.Coin == "NUSD");
@@ -253,12 +252,12 @@ public sealed class GovernanceTests
     }
 
     [Fact]
-    public async Task FreezeRoute_OperatorKeyRefused_AssetProtectionFreezes_InTheAuditTrail()
+    public async Task FreezeOrder_OperatorKeyRefused_TwoAssetProtectionOperatorsFreeze_InTheAuditTrail()
     {
         await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true);
         await node.CoinWithHoldersAsync("PLAY", 100, Holders.Alice);
         var height = (await node.Anonymous.GetHealthAsync()).Height;
-        using (var refused = await node.PostRawAsync($"v1/accounts/{Holders.Alice}/freeze", """{"coin":"PLAY","frozen":true}"""))
+        using (var refused = await node.PostRawAsync("v1/issuance/coins/PLAY/orders", $$"""{"kind":"freeze","account":"{{Holders.Alice}}","reference":"R-1","reason":"fraud"}"""))
         {
             Assert.Equal(403, (int)refused.StatusCode);
             Assert.Equal("forbidden_role", (await node.ReadProblemAsync(refused)).Code);
@@ -267,16 +266,16 @@ public sealed class GovernanceTests
         Assert.Equal(height, (await node.Anonymous.GetHealthAsync()).Height);
         Assert.False((await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
 
-        var protection = await node.AssetProtectionAsync();
-        Assert.Equal("ok", (await protection.FreezeAsync(Holders.Alice, "PLAY", true)).Result);
+        await node.FreezeAsync(Holders.Alice, "PLAY", true);
         Assert.True((await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
-        Assert.Equal("ok", (await protection.FreezeAsync(Holders.Alice, "PLAY", false)).Result);
+        await node.FreezeAsync(Holders.Alice, "PLAY", false);
         Assert.False((await node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
 
         var audit = await node.Client.GetAuditAsync(limit: 1000);
         var entries = audit.Items.Where(e => e.Name is "freeze" or "unfreeze").ToList();
-        Assert.Equal([("freeze", "executed"), ("unfreeze", "executed")], entries.Select(e => (e.Name, e.Event)));
+        Assert.Equal([("freeze", "pending_approval"), ("freeze", "approved"), ("unfreeze", "pending_approval"), ("unfreeze", "approved")], entries.Select(e => (e.Name, e.Event)));
         Assert.All(entries, e => Assert.Equal(("asset-protection", "PLAY"), (e.Requester, e.Coin)));
+        Assert.All(entries.Where(e => e.Event == "approved"), e => Assert.Equal("asset-protection-2", e.Approver));
         Assert.Contains(Holders.Alice, entries[0].Detail, StringComparison.OrdinalIgnoreCase);
     }
 

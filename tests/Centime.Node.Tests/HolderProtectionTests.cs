@@ -20,7 +20,7 @@ public sealed class HolderProtectionTests
     {
         await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true); // one admin seats asset protection
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
-        await (await node.AssetProtectionAsync()).FreezeAsync(Alice.Address.ToString(), "NUSD", true);
+        await node.FreezeAsync(Alice.Address.ToString(), "NUSD", true);
         var permit = Alice.SignPermit(coin.Domain, Bob.Address, 500, nonce: 0, deadline: Now + 3600);
 
         await Refused(node, "permit", permit, "account_frozen");
@@ -29,7 +29,7 @@ public sealed class HolderProtectionTests
         Assert.Equal("0", (await node.Anonymous.GetAllowanceAsync("NUSD", Alice.Address.ToString(), Bob.Address.ToString())).Value);
 
         // The same signed permit applies after the freeze is lifted: the refusal consumed nothing.
-        await (await node.AssetProtectionAsync()).FreezeAsync(Alice.Address.ToString(), "NUSD", false);
+        await node.FreezeAsync(Alice.Address.ToString(), "NUSD", false);
         Assert.Equal("ok", (await node.Anonymous.PermitAsync("NUSD", permit)).Result);
         Assert.Equal("500", (await node.Anonymous.GetAllowanceAsync("NUSD", Alice.Address.ToString(), Bob.Address.ToString())).Value);
     }
@@ -40,7 +40,7 @@ public sealed class HolderProtectionTests
         await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true); // one admin seats asset protection
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
         Assert.Equal("ok", (await node.Anonymous.PermitAsync("NUSD", Alice.SignPermit(coin.Domain, Bob.Address, 500, 0, Now + 3600))).Result);
-        await (await node.AssetProtectionAsync()).FreezeAsync(Bob.Address.ToString(), "NUSD", true);
+        await node.FreezeAsync(Bob.Address.ToString(), "NUSD", true);
 
         await Refused(node, "permit", Alice.SignPermit(coin.Domain, Bob.Address, 900, 1, Now + 3600), "account_frozen");
         var pull = Bob.SignTransferFrom(coin.Domain, Alice.Address, Carol.Address, 100, Now + 3600);
@@ -57,10 +57,10 @@ public sealed class HolderProtectionTests
     {
         await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true); // one admin seats asset protection
         var coin = await node.CoinWithHoldersAsync("NUSD", 1_000, Alice.Address.ToString());
-        await (await node.AssetProtectionAsync()).FreezeAsync(Bob.Address.ToString(), "NUSD", true);
+        await node.FreezeAsync(Bob.Address.ToString(), "NUSD", true);
         var toFrozen = Alice.SignAuthorization(coin.Domain, Bob.Address, 10, 0, Now + 3600);
         await Refused(node, "transfer-with-authorization", toFrozen, "account_frozen");
-        await (await node.AssetProtectionAsync()).FreezeAsync(Alice.Address.ToString(), "NUSD", true);
+        await node.FreezeAsync(Alice.Address.ToString(), "NUSD", true);
         var fromFrozen = Alice.SignAuthorization(coin.Domain, Carol.Address, 10, 0, Now + 3600);
         await Refused(node, "transfer-with-authorization", fromFrozen, "account_frozen");
         Assert.Equal("unused", (await node.Anonymous.GetAuthorizationStateAsync("NUSD", Alice.Address.ToString(), toFrozen.Nonce)).State);

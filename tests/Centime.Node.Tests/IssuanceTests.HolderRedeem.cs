@@ -72,10 +72,10 @@ public sealed partial class IssuanceTests
         var past = Redeemer.SignRedemption(coin.Domain, 1, "acct", (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1);
         await RedeemRefusedAsync(node, past, 422, "authorization_expired");
         await RedeemRefusedAsync(node, Redeemer.SignRedemption(coin.Domain, UInt128.Parse("181" + Whole, System.Globalization.CultureInfo.InvariantCulture), "acct", Later), 422, "exceeds_balance");
-        await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Redeemer.Address.ToString(), Frozen = true });
+        await issuer.OrderAsync("freeze", Redeemer.Address.ToString());
         var whileFrozen = Redeemer.SignRedemption(coin.Domain, 1, "acct", Later);
         await RedeemRefusedAsync(node, whileFrozen, 422, "account_frozen");
-        await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Redeemer.Address.ToString(), Frozen = false });
+        await issuer.OrderAsync("unfreeze", Redeemer.Address.ToString(), reason: "order_lifted");
         await issuer.OkAsync<ActionOutcome>("pz", "v1/issuance/coins/NUSD/pause");
         await RedeemRefusedAsync(node, whileFrozen, 422, "paused");
         await issuer.OkAsync<ActionOutcome>("pz", "v1/issuance/coins/NUSD/unpause");

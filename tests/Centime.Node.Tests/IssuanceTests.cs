@@ -30,7 +30,7 @@ public sealed partial class IssuanceTests
             if (setup)
             {
                 await node.Client.CreateCoinAsync(new CreateCoinRequest("NUSD", "USD", 6, "Net Dollar", "1"));
-                foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("m2", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection") })
+                foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("m2", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection"), ("ap2", "asset_protection") })
                 {
                     var outcome = await issuer.OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest(id, [role]));
                     Assert.Equal("executed", outcome.Status);
@@ -91,6 +91,17 @@ public sealed partial class IssuanceTests
             var reserves = await GetAsync<ReservesInfo>(null, "v1/issuance/coins/NUSD/reserves");
             Assert.Equal(coin.Supply, reserves.Supply);
             return (coin.Supply, reserves.Eligible, reserves.Total);
+        }
+
+        /// <summary>A lawful order (<paramref name="kind"/> freeze, unfreeze, seize, burn) requested by ap and approved by ap2; the approval's outcome.</summary>
+        public async Task<ActionOutcome> OrderAsync(string kind, string account, string reference = "Court order 2026-CV-17", string reason = "court_order", string? to = null, string? amount = null, string coin = "NUSD")
+        {
+            var order = await OkAsync<ActionOutcome>("ap", $"v1/issuance/coins/{coin}/orders",
+                new LawfulOrderRequest { Kind = kind, Account = account, To = to, Amount = amount, Reference = reference, Reason = reason });
+            Assert.Equal("pending_approval", order.Status);
+            var approved = await OkAsync<ActionOutcome>("ap2", $"v1/issuance/approvals/{order.Action}/approve");
+            Assert.Equal("approved", approved.Status);
+            return approved;
         }
 
         public Task<Page<AuditEntryInfo>> AuditAsync() => GetAsync<Page<AuditEntryInfo>>("aud", "v1/issuance/audit?limit=1000");
@@ -399,20 +410,21 @@ public sealed partial class IssuanceTests
     }
 
     [Fact]
-    public async Task Freeze_ByAssetProtection_StopsTheHolder_OthersForbidden()
+    public async Task Freeze_ByLawfulOrder_StopsTheHolder_OthersForbidden()
     {
         await using var issuer = await Issuer.StartAsync();
         await FundAsync(issuer, "1000");
         await issuer.OkAsync<ActionOutcome>("m1", "v1/issuance/coins/NUSD/mints", new MintRequest { Deposit = "WIRE-0001", To = Holders.Alice, Amount = "10" + Whole });
-        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "pz", HttpMethod.Post, "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice })).Code);
-        var frozen = await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice });
-        Assert.Equal("freeze", frozen.Name);
+        var order = new LawfulOrderRequest { Kind = "freeze", Account = Holders.Alice, Reference = "R-1", Reason = "fraud" };
+        Assert.Equal("forbidden_role", (await issuer.ProblemAsync(403, "pz", HttpMethod.Post, "v1/issuance/coins/NUSD/orders", order)).Code);
+        Assert.StartsWith("freeze " + Holders.Alice, (await issuer.OrderAsync("freeze", Holders.Alice, "R-1", "fraud")).Summary, StringComparison.OrdinalIgnoreCase);
         Assert.True((await issuer.Node.Anonymous.GetAccountAsync(Holders.Alice)).Balances.Single().Frozen);
         Assert.Equal("account_frozen", await AlicePaysBobAsync(issuer.Node, "1"));
         Assert.Equal("account_frozen", (await HolderRedeemsAsync(issuer.Node, AliceSigner, "1", "x")).Code);
-        await issuer.OkAsync<ActionOutcome>("ap", "v1/issuance/coins/NUSD/freeze", new FreezeAccountRequest { Address = Holders.Alice, Frozen = false });
+        await issuer.OrderAsync("unfreeze", Holders.Alice, "R-1 lifted", "order_lifted");
         Assert.Equal("ok", await AlicePaysBobAsync(issuer.Node, "1"));
-        Assert.Equal(["freeze:ap", "unfreeze:ap"], (await issuer.AuditAsync()).Items.Where(e => e.Name.Contains("freeze", StringComparison.Ordinal)).Select(e => e.Name + ":" + e.Requester).ToList());
+        Assert.Equal(["freeze:pending_approval:ap", "freeze:approved:ap2", "unfreeze:pending_approval:ap", "unfreeze:approved:ap2"],
+            (await issuer.AuditAsync()).Items.Where(e => e.Name.Contains("freeze", StringComparison.Ordinal)).Select(e => e.Name + ":" + e.Event + ":" + (e.Approver ?? e.Requester)).ToList());
     }
 
     [Fact]

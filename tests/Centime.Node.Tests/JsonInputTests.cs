@@ -21,9 +21,9 @@ public sealed class JsonInputTests
         { "v1/coins", "{\"symbol\":\"EURX\",\"symbol\":\"GBPX\",\"currency\":\"EUR\"}", "duplicate_field" },
         { "v1/coins", "{\"symbol\":\"EU\\ud800\",\"currency\":\"EUR\"}", "malformed_json" },
         { "v1/coins", "{\"symbol\":\"EU\u00ffX\",\"currency\":\"EUR\"}", "malformed_json" },
-        { "v1/accounts/" + Holders.Bob + "/freeze", "{\"coin\":\"NUSD\",\"frozen\":true,\"frozen\":false}", "duplicate_field" },
-        { "v1/accounts/" + Holders.Bob + "/freeze", "{\"coin\":\"NUSD\"}", "missing_field" },
-        { "v1/accounts/" + Holders.Bob + "/freeze", "{\"coin\":\"NUSD\",\"frozen\":\"yes\"}", "malformed_json" },
+        { "v1/issuance/coins/NUSD/orders", "{\"kind\":\"freeze\",\"kind\":\"unfreeze\",\"account\":\"" + Holders.Alice + "\",\"reference\":\"R-1\",\"reason\":\"fraud\"}", "duplicate_field" },
+        { "v1/issuance/coins/NUSD/orders", "{\"kind\":\"freeze\",\"account\":\"" + Holders.Alice + "\",\"reference\":\"R-1\"}", "missing_field" },
+        { "v1/issuance/coins/NUSD/orders", "{\"kind\":\"freeze\",\"account\":\"" + Holders.Alice + "\",\"reference\":\"R-\u00ff\",\"reason\":\"fraud\"}", "malformed_json" },
     };
 
     [Theory]
@@ -32,14 +32,14 @@ public sealed class JsonInputTests
     {
         await using var node = await TestNode.StartSandboxAsync(configure: o => o.SingleOperator = true);
         await node.CoinWithHoldersAsync("NUSD", 100, Holders.Alice);
-        await node.AssetProtectionAsync(); // freezing needs asset protection's key (the operator key is refused)
+        await node.AssetProtectionAsync(); // lawful orders need asset protection's key (the operator key is refused)
         var before = await node.Anonymous.GetHealthAsync();
 
         // U+00FF in a case stands for the raw byte 0xFF: invalid UTF-8 on the wire (a string cannot carry it).
         using var content = new ByteArrayContent(WireBytes(body));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, route) { Content = content };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", route.EndsWith("/freeze", StringComparison.Ordinal) ? node.AssetProtectionKey : TestNode.OperatorKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", route.EndsWith("/orders", StringComparison.Ordinal) ? node.AssetProtectionKey : TestNode.OperatorKey);
         var response = await node.Http.SendAsync(request);
         var problem = await node.ReadProblemAsync(response);
         Assert.Equal(400, (int)response.StatusCode);

@@ -28,6 +28,7 @@ public sealed class PagingTests
         ["/v1/issuance/operators"] = "id",
         ["/v1/issuance/coins/{coin}/deposits"] = "reference",
         ["/v1/issuance/coins/{coin}/redemptions"] = "id",
+        ["/v1/issuance/coins/{coin}/orders"] = "action",
         ["/v1/issuance/approvals"] = "action",
         ["/v1/issuance/audit"] = "sequence",
     };
@@ -111,6 +112,11 @@ public sealed class PagingTests
                 await IssuanceTests.RedeemOkAsync(issuer.Node, IssuanceTests.AliceSigner, "10" + IssuanceTests.Whole, "DE89370400440532013000"); // Alice signs
             }
 
+            foreach (var holder in new[] { Holders.Bob, Holders.Carol, Holders.Dave })
+            {
+                await issuer.OrderAsync("freeze", holder);
+            }
+
             using var http = new HttpClient { BaseAddress = new Uri(issuer.Node.BaseUrl) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", issuer.Keys["aud"]);
             await WalkAsync(http, "/v1/issuance/operators", "", walked);
@@ -118,6 +124,8 @@ public sealed class PagingTests
             await WalkAsync(http, "/v1/issuance/coins/{coin}/redemptions", "/v1/issuance/coins/NUSD/redemptions", walked);
             await WalkAsync(http, "/v1/issuance/coins/{coin}/redemptions", "/v1/issuance/coins/NUSD/redemptions?status=pending", walked);
             await WalkAsync(http, "/v1/issuance/approvals", "/v1/issuance/approvals?status=all", walked);
+            await WalkAsync(http, "/v1/issuance/coins/{coin}/orders", "/v1/issuance/coins/NUSD/orders", walked);
+            await WalkAsync(http, "/v1/issuance/coins/{coin}/orders", "/v1/issuance/coins/NUSD/orders?status=effective", walked);
             await WalkAsync(http, "/v1/issuance/audit", "", walked);
             await RefusedAsync(http, "/v1/issuance/audit");
         }

@@ -569,7 +569,7 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
             // Single-operator mode: this test's subject is every module on issued coins, not maker-checker (GovernanceTests).
             Node = await TestNode.StartAsync(configure: o => o.SingleOperator = true);
             Anonymous = new HttpClient { BaseAddress = new Uri(Node.BaseUrl) };
-            foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection") })
+            foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection"), ("ap2", "asset_protection") })
             {
                 var added = await OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest(id, [role]));
                 _keys[id] = added.Key!;
@@ -650,14 +650,22 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
                     await OkAsync<ActionOutcome>("pz", $"v1/issuance/coins/{payerCoin}/{(on ? "pause" : "unpause")}", new { });
                     break;
                 case "frozen_payer":
-                    await OkAsync<ActionOutcome>("ap", $"v1/issuance/coins/{payerCoin}/freeze", new FreezeAccountRequest { Address = cell.Payer.Address, Frozen = on });
+                    await LawfulFreezeAsync(payerCoin, cell.Payer.Address, on);
                     break;
                 case "frozen_payee":
-                    await OkAsync<ActionOutcome>("ap", $"v1/issuance/coins/{payeeCoin}/freeze", new FreezeAccountRequest { Address = receiver.Address, Frozen = on });
+                    await LawfulFreezeAsync(payeeCoin, receiver.Address, on);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(condition), condition, "no such condition");
             }
+        }
+
+        /// <summary>A lawful order freezing (or unfreezing) an account: ap requests, ap2 approves.</summary>
+        private async Task LawfulFreezeAsync(string coin, string account, bool on)
+        {
+            var order = await OkAsync<ActionOutcome>("ap", $"v1/issuance/coins/{coin}/orders",
+                new LawfulOrderRequest { Kind = on ? "freeze" : "unfreeze", Account = account, Reference = "Matrix order", Reason = on ? "court_order" : "order_lifted" });
+            await OkAsync<ActionOutcome>("ap2", $"v1/issuance/approvals/{order.Action}/approve", new { });
         }
 
         public async Task MintAsync(string coin, string to, UInt128 amount)

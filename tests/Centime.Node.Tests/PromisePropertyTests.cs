@@ -119,6 +119,7 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
         // The same, in the order granted (a HashSet's order depends on hash codes, which would break seed replay).
         private readonly List<(uint, Address, Address)> _allowancesInOrder = [];
         private ulong _id = 1_000;
+        private UInt128? _pendingOrder;
         private ulong _time = Start;
 
         private IssuanceModule Issuance => _chain.State.Module<IssuanceModule>()!;
@@ -211,7 +212,8 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
                 new AddOperator(NextId(), "admin", "m1", Key("m1"), OperatorRoles.Minter),
                 new AddOperator(NextId(), "admin", "rm", Key("rm"), OperatorRoles.ReserveManager),
                 new AddOperator(NextId(), "admin", "pz", Key("pz"), OperatorRoles.Pauser),
-                new AddOperator(NextId(), "admin", "ap", Key("ap"), OperatorRoles.AssetProtection));
+                new AddOperator(NextId(), "admin", "ap", Key("ap"), OperatorRoles.AssetProtection),
+                new AddOperator(NextId(), "admin", "ap2", Key("ap2"), OperatorRoles.AssetProtection));
             foreach (var (coin, currency) in new[] { (Usd, "USD"), (Hkd, "HKD") })
             {
                 Ok(new ConfigureCoin(NextId(), "admin", coin, ReserveRegime.Genius, 0, UInt128.MaxValue, false),
@@ -298,7 +300,19 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
                 case 12:
                     return ("pause", Command.Of(new SetPaused(NextId(), "pz", CoinPick(), _rng.Next(3) == 0)));
                 default:
-                    return ("freeze", Command.Of(new SetFrozen(NextId(), "ap", CoinPick(), from, _rng.Next(3) == 0)));
+                    // A lawful order (ap asks, ap2 approves in a later draw): freezes, unfreezes, and now and then a
+                    // seizure or burn of a holder's coins, which must keep every promise (only the ledger's sum moves).
+                    if (_pendingOrder is UInt128 pending && _rng.Next(2) == 0)
+                    {
+                        _pendingOrder = null;
+                        return ("approve_order", Command.Of(new Approve(NextId(), "ap2", pending)));
+                    }
+
+                    var kind = _rng.Next(6) switch { 0 or 1 => LawfulOrderKind.Freeze, 2 or 3 => LawfulOrderKind.Unfreeze, 4 => LawfulOrderKind.Seize, _ => LawfulOrderKind.Burn };
+                    var order = new LawfulOrder(NextId(), "ap", CoinPick(), kind, from, kind == LawfulOrderKind.Seize ? to : default,
+                        kind is LawfulOrderKind.Seize or LawfulOrderKind.Burn ? SmallAmount() : UInt128.Zero, "order " + _id.ToString(CultureInfo.InvariantCulture), LawfulOrderReason.CourtOrder);
+                    _pendingOrder = order.ActionId;
+                    return ("lawful_" + LawfulOrderNames.Name(kind), Command.Of(order));
             }
         }
 
@@ -416,6 +430,9 @@ public sealed class PromisePropertyTests(ITestOutputHelper output)
             ContractEvent e => Contracts.Get(e.Contract) is { } contract && contract.Terms.Coin == coin && contract.Terms.Payer == holder,
             Swap s => s.Trader == holder && s.Requester == "holder",
             HolderRedeem r => r.Coin == coin && r.Holder == holder,
+            // A lawful order debits a holder only once a second operator, not its requester, approved it.
+            Approve ap => Issuance.LawfulOrderById(ap.Target) is { Status: LawfulOrderStatus.Effective, Order: var o }
+                && o.Order is LawfulOrderKind.Seize or LawfulOrderKind.Burn && o.Coin == coin && o.Account == holder && o.Requester != ap.Requester,
             _ => false,
         };
     }

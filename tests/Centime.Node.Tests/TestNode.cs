@@ -72,6 +72,33 @@ public sealed class TestNode : IAsyncDisposable
         return _assetProtection;
     }
 
+    private CentimeClient? _assetProtection2;
+
+    /// <summary>
+    /// Freezes (or unfreezes) an account by lawful order: <see cref="AssetProtectionAsync"/>'s operator requests it and a
+    /// second asset_protection operator (seated on first use, so a single-operator node) approves it.
+    /// </summary>
+    public async Task FreezeAsync(string address, string coin, bool frozen, string reason = "court_order")
+    {
+        var requester = await AssetProtectionAsync();
+        if (_assetProtection2 is null)
+        {
+            var seated = await Client.AddOperatorAsync(new AddOperatorRequest("asset-protection-2", ["asset_protection"]));
+            Assert.True(seated.Status == "executed", $"seating a second asset_protection is {seated.Status}: start the node with SingleOperator = true");
+            _assetProtection2 = new CentimeClient(new Uri(BaseUrl), seated.Key!);
+        }
+
+        var order = await requester.RequestLawfulOrderAsync(coin, new LawfulOrderRequest
+        {
+            Kind = frozen ? "freeze" : "unfreeze",
+            Account = address,
+            Reference = "Test order " + Ids.Next(),
+            Reason = frozen ? reason : "order_lifted",
+        });
+        Assert.Equal("pending_approval", order.Status);
+        Assert.Equal("approved", (await _assetProtection2.ApproveAsync(order.Action)).Status);
+    }
+
     /// <summary>Creates a coin and mints <paramref name="amount"/> minor units to each address (a sandbox node's operator mint).</summary>
     public async Task<CoinInfo> CoinWithHoldersAsync(string symbol, UInt128 amount, params string[] holders)
     {
@@ -104,6 +131,7 @@ public sealed class TestNode : IAsyncDisposable
     {
         Client.Dispose();
         _assetProtection?.Dispose();
+        _assetProtection2?.Dispose();
         Anonymous.Dispose();
         Http.Dispose();
         await Node.DisposeAsync();

@@ -37,9 +37,6 @@ public static class Endpoints
         v1.MapGet("/accounts/{address}", (string address) => GetAccount(node, address)).WithName("GetAccount").WithSummary("Balances of an address in every coin.").Public();
         v1.MapGet("/accounts/{address}/history", (string address, string? coin, [AsParameters] PageParameters page) => GetHistory(node, address, coin, page))
             .WithName("GetHistory").WithSummary("Transfers of an account in a coin, newest first (a page).").Produces<Page<TransferInfo>>().Public();
-        v1.MapPost("/accounts/{address}/freeze", (string address, Caller caller, HttpContext http) => FreezeAsync(node, caller, address, http)).WithName("Freeze")
-            .WithSummary("Freeze or unfreeze an account in one coin (an asset_protection operator's key; audited).").Accepts<FreezeRequest>("application/json").Produces<CommandOutcome>()
-            .RequiresRole(Centime.Issuance.OperatorRoles.AssetProtection);
 
         v1.MapGet("/blocks", ([AsParameters] PageParameters page) => ListBlocks(node, page)).WithName("ListBlocks").WithSummary("Block headers, newest first (a page).")
             .Produces<Page<BlockInfo>>().Public();
@@ -179,7 +176,7 @@ public static class Endpoints
                 ? (ResultCode.SandboxModeOff, "this is a sandbox coin: operator transfers move it only on a node started with --sandbox")
                 : t.DebitAccount == supply
                     ? (ResultCode.MintRequiresIssuance, "the operator key does not mint: coins are minted through issuance (POST /v1/issuance/coins/{coin}/mints, against a deposit and the reserves)")
-                    : (ResultCode.HolderSignatureRequired, "the operator key does not debit holders: the holder signs (transfer-with-authorization, transferFrom), or a lawful order is approved by two operators (POST /v1/issuance/coins/{coin}/seizures)");
+                    : (ResultCode.HolderSignatureRequired, "the operator key does not debit holders: the holder signs (transfer-with-authorization, transferFrom), or a lawful order is approved by two asset_protection operators (POST /v1/issuance/coins/{coin}/orders)");
             throw new ProblemException(403, code.ToProblemCode(), "Forbidden", detail, i);
         }
     }
@@ -338,31 +335,6 @@ public static class Endpoints
             var positions = node.History.Page(new AccountKey(coin.Number, a), before, query.Limit + 1);
             return Results.Json(Paging.ByNumber(positions, p => (UInt128)p, query, p => Mapping.ToInfo(st.Transfers[p], st), descending: true), JsonDefaults.Options);
         }
-    }
-
-    /// <summary>
-    /// Freezing is asset protection's, as in issuance (<c>POST /v1/issuance/coins/{coin}/freeze</c>): the caller's key
-    /// must belong to an operator with the <c>asset_protection</c> role (the node's operator key, the bootstrap admin,
-    /// does not have it: 403 forbidden_role), and the change is an issuance SetFrozen action, so the audit trail names
-    /// who froze or unfroze whom. Older journals hold ledger SetAccountFrozen commands from this route; they replay as
-    /// before (this route no longer writes them), so no LedgerRules version is needed.
-    /// </summary>
-    private static async Task<IResult> FreezeAsync(NodeContext node, Caller caller, string address, HttpContext http)
-    {
-        var a = ParseAddress(address);
-        // Read as nullable: a body without "frozen" must be refused, not read as false (which unfroze the account).
-        var request = await ReadJsonAsync<FreezeBody>(http);
-        if (request.Coin is null || request.Frozen is not bool frozen)
-        {
-            throw new ProblemException(400, ProblemCodes.MissingField, "Missing field", "'coin' and 'frozen' are required");
-        }
-
-        var number = node.CoinNumber(request.Coin) ?? throw new ProblemException(404, ProblemCodes.CoinNotFound, "Unknown coin", $"no coin '{request.Coin}'");
-        var receipt = await SubmitAsync(node, [Command.Of(new Centime.Issuance.SetFrozen(IssuanceEndpoints.ActionIdOf(null), caller.Id, number, a, frozen))]);
-        var result = receipt.Results[0];
-        return result.Code == ResultCode.Ok
-            ? Results.Json(new CommandOutcome("ok", receipt.Height, result.Timestamp), JsonDefaults.Options)
-            : ProblemResults.FromResult(result.Code, $"freeze {a}: {result.Code.ToProblemCode()}");
     }
 
     private static IResult ListBlocks(NodeContext node, PageParameters page)
@@ -545,6 +517,3 @@ public static class Endpoints
     }
 }
 
-/// <summary>The body of POST /v1/accounts/{address}/freeze as read by the node (the SDK's <see cref="FreezeRequest"/>
-/// with every field nullable, so a missing one is told apart from false).</summary>
-internal sealed record FreezeBody(string? Coin, bool? Frozen);

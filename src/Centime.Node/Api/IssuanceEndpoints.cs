@@ -68,11 +68,17 @@ public static class IssuanceEndpoints
         g.MapPost("/coins/{coin}/pause", (string coin, Caller caller, HttpContext http) => SetPausedAsync(node, caller, coin, true, http)).WithName("Pause").WithSummary("Pause a coin (pauser).").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Pauser);
         g.MapPost("/coins/{coin}/unpause", (string coin, Caller caller, HttpContext http) => SetPausedAsync(node, caller, coin, false, http)).WithName("Unpause").WithSummary("Unpause a coin (pauser).").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Pauser);
 
-        g.MapPost("/coins/{coin}/seizures", (string coin, Caller caller, HttpContext http) => SeizeAsync(node, caller, coin, http)).WithName("Seize")
-            .WithSummary("A lawful order moving a holder's coins (asset_protection); always waits for a second, independent operator's approval.")
-            .Accepts<SeizeRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.AssetProtection);
-        g.MapPost("/coins/{coin}/freeze", (string coin, Caller caller, HttpContext http) => SetFrozenAsync(node, caller, coin, http)).WithName("FreezeAccount")
-            .WithSummary("Freeze or unfreeze a holder's account in a coin (asset_protection).").Accepts<FreezeAccountRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.AssetProtection);
+        // Freeze, unfreeze, seize and burn are lawful orders only (docs/compliance.md): one asset_protection operator
+        // requests, a different one approves, and the order takes effect in the approving block.
+        g.MapPost("/coins/{coin}/orders", (string coin, Caller caller, HttpContext http) => RequestOrderAsync(node, caller, coin, http)).WithName("RequestLawfulOrder")
+            .WithSummary("Request a lawful order — freeze, unfreeze, seize (to a designated account) or burn — with its order reference and reason code (asset_protection); it takes effect when a different asset_protection operator approves it.")
+            .Accepts<LawfulOrderRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.AssetProtection);
+        g.MapGet("/coins/{coin}/orders", (string coin, string? status, [AsParameters] PageParameters page) => ListOrders(node, coin, status, page)).WithName("ListLawfulOrders")
+            .WithSummary("Lawful orders of a coin, oldest first; ?status=pending|effective|rejected (asset_protection, admin, auditor; a page).")
+            .Produces<Page<LawfulOrderInfo>>().RequiresRole(OperatorRoles.AssetProtection | OperatorRoles.Admin | OperatorRoles.Auditor);
+        holder.MapGet("/accounts/{address}/freeze", (string symbol, string address) => GetFreezeStatus(node, symbol, address)).WithName("GetFreezeStatus")
+            .WithSummary("Whether an account is frozen in a coin and why: the lawful order's reason code and reference, and the block it took effect in (public).")
+            .Produces<FreezeStatusInfo>().Public();
 
         g.MapGet("/coins/{coin}/reserves", (string coin, string? asOf) => GetReserves(node, coin, asOf)).WithName("GetReserves")
             .WithSummary("The reserve book with each holding's eligibility and reason under the coin's regime (public).").Public();
@@ -170,13 +176,81 @@ public static class IssuanceEndpoints
         }
     }
 
-    private static async Task<IResult> SeizeAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
+    // ------------------------------------------------------------------ lawful orders
+
+    private static async Task<IResult> RequestOrderAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
     {
         var number = CoinOf(node, symbol);
-        var request = await ReadAsync<SeizeRequest>(http);
-        var command = new Seize(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Holder, "holder"), AddressField(request.To, "to"),
-            Amount(request.Amount, "amount"), Text(request.Order, "order"));
+        var request = await ReadAsync<LawfulOrderRequest>(http);
+        if (!LawfulOrderNames.TryParseKind(Required(request.Kind, "kind"), out var kind))
+        {
+            throw Invalid("kind", "one of freeze, unfreeze, seize, burn");
+        }
+
+        if (!LawfulOrderNames.TryParseReason(Required(request.Reason, "reason"), out var reason))
+        {
+            throw Invalid("reason", "one of " + string.Join(", ", LawfulOrderNames.ReasonCodes));
+        }
+
+        var moves = kind is LawfulOrderKind.Seize or LawfulOrderKind.Burn;
+        if (!moves && request.Amount is not null)
+        {
+            throw Invalid("amount", $"a {LawfulOrderNames.Name(kind)} order moves nothing: leave 'amount' out");
+        }
+
+        if (kind != LawfulOrderKind.Seize && request.To is not null)
+        {
+            throw Invalid("to", "only a seize order designates a receiving account");
+        }
+
+        var command = new LawfulOrder(ActionIdOf(request.ActionId), caller.Id, number, kind, AddressField(request.Account, "account"),
+            kind == LawfulOrderKind.Seize ? AddressField(request.To, "to") : default,
+            moves ? Amount(request.Amount, "amount") : UInt128.Zero, Text(request.Reference, "reference"), reason);
         return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
+    }
+
+    private static IResult ListOrders(NodeContext node, string symbol, string? status, PageParameters page)
+    {
+        var number = CoinOf(node, symbol);
+        LawfulOrderStatus? wanted = status switch
+        {
+            null or "all" => null,
+            "pending" => LawfulOrderStatus.Pending,
+            "effective" => LawfulOrderStatus.Effective,
+            "rejected" => LawfulOrderStatus.Rejected,
+            _ => throw new ProblemException(400, ProblemCodes.InvalidQuery, "Invalid query", "'status' is one of pending, effective, rejected, all"),
+        };
+        var query = Paging.Read(page);
+        using (var view = node.Read())
+        {
+            var list = Paging.ByPosition(Module(view).LawfulOrders(number).ToList(), query, o => ToInfo(o, symbol), o => wanted is null || o.Status == wanted);
+            return Results.Json(list, JsonDefaults.Options);
+        }
+    }
+
+    private static LawfulOrderInfo ToInfo(LawfulOrderRecord r, string symbol)
+    {
+        var o = r.Order;
+        var effective = r.Status == LawfulOrderStatus.Effective;
+        return new LawfulOrderInfo(Dec(o.ActionId), symbol, LawfulOrderNames.Name(o.Order), o.Account.ToString(), o.To.IsZero ? null : o.To.ToString(),
+            o.Amount == UInt128.Zero ? null : Dec(o.Amount), o.Reference, LawfulOrderNames.Name(o.Reason),
+            r.Status switch { LawfulOrderStatus.Pending => "pending", LawfulOrderStatus.Effective => "effective", _ => "rejected" },
+            o.Requester, r.RequestedHeight, r.RequestedAt, r.Decider, effective ? r.EffectiveHeight : null, effective ? r.EffectiveAt : null,
+            r.TransferId == UInt128.Zero ? null : Dec(r.TransferId));
+    }
+
+    private static IResult GetFreezeStatus(NodeContext node, string symbol, string address)
+    {
+        var number = CoinOf(node, symbol);
+        var account = AddressField(address, "address");
+        using (var view = node.Read())
+        {
+            view.State.TryGetAccount(number, account, out var state);
+            var freeze = state.IsFrozen ? Module(view).FreezeOf(number, account) : null;
+            return Results.Json(new FreezeStatusInfo(symbol, account.ToString(), state.IsFrozen, Dec((UInt128)Int128.Max(state.Balance, Int128.Zero)),
+                freeze is null ? null : LawfulOrderNames.Name(freeze.Reason), freeze?.Reference, freeze is null ? null : Dec(freeze.OrderAction),
+                freeze?.SinceHeight, freeze?.SinceTime), JsonDefaults.Options);
+        }
     }
 
     private static async Task<IResult> SetPolicyAsync(NodeContext node, Caller caller, HttpContext http)
@@ -212,7 +286,11 @@ public static class IssuanceEndpoints
                 CoveragePercent(coverage),
                 minters,
                 coin?.Redemptions.Count(r => r.Status == RedemptionStatus.Pending) ?? 0,
-                coin?.Redemptions.Count(r => r.IsOverdue(now)) ?? 0), JsonDefaults.Options);
+                coin?.Redemptions.Count(r => r.IsOverdue(now)) ?? 0)
+            {
+                FrozenBalance = Dec(module.FrozenBalance(number)),
+                BurnedByOrder = Dec(module.BurnedByOrder(number)),
+            }, JsonDefaults.Options);
         }
     }
 
@@ -422,14 +500,6 @@ public static class IssuanceEndpoints
         return Results.Json(await SubmitAsync(node, new SetPaused(ActionIdOf(request?.ActionId), caller.Id, number, paused)), JsonDefaults.Options);
     }
 
-    private static async Task<IResult> SetFrozenAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
-    {
-        var number = CoinOf(node, symbol);
-        var request = await ReadAsync<FreezeAccountRequest>(http);
-        var command = new SetFrozen(ActionIdOf(request.ActionId), caller.Id, number, AddressField(request.Address, "address"), request.Frozen ?? true);
-        return Results.Json(await SubmitAsync(node, command), JsonDefaults.Options);
-    }
-
     // ------------------------------------------------------------------ reserves
 
     private static IResult GetReserves(NodeContext node, string symbol, string? asOfText)
@@ -626,7 +696,8 @@ public static class IssuanceEndpoints
             ResultCode.ForbiddenRole or ResultCode.SelfApproval or ResultCode.ApproverNotIndependent or ResultCode.OwnAllowance => 403,
             ResultCode.OperatorNotFound or ResultCode.DepositNotFound or ResultCode.ApprovalNotFound or ResultCode.HoldingNotFound
                 or ResultCode.RedemptionNotFound or ResultCode.CoinNotFound => 404,
-            ResultCode.OperatorExists or ResultCode.DepositExists or ResultCode.HoldingExists or ResultCode.ActionExists or ResultCode.IssuerKeyNotCurrent => 409,
+            ResultCode.OperatorExists or ResultCode.DepositExists or ResultCode.HoldingExists or ResultCode.ActionExists or ResultCode.IssuerKeyNotCurrent
+                or ResultCode.AccountAlreadyFrozen or ResultCode.AccountNotFrozen => 409,
             _ => 422,
         };
         var detail = $"{module.Describe(command)}: {code.ToProblemCode()}";

@@ -128,6 +128,11 @@ internal static class TransparencyEndpoints
         Card(b, "liabilities", "Proven liabilities", f.Liabilities is null ? "not published" : Units(f.Liabilities.Root.Total) + " " + f.Symbol,
             f.Liabilities is null ? "no proof of liabilities yet" : $"at block {f.Liabilities.Height}");
         b.Append("</section>");
+        if (f.Frozen > UInt128.Zero)
+        {
+            // Frozen coins are still the holders' (Hong Kong keeps them backed): counted above, never netted out.
+            b.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\" id=\"frozen\">Of the circulating supply, <span id=\"frozen-amount\">{H(Units(f.Frozen))} {H(f.Symbol)}</span> sit in accounts frozen by lawful order: still owed to their holders, so still counted in the supply, the liabilities and the coverage above.</p>");
+        }
 
         b.Append("<section><h2>Reserves by category</h2>");
         if (f.Reserves is null)

@@ -72,6 +72,12 @@ public sealed record CoinFigures(
     /// <summary>A sandbox coin (<see cref="Coin.Sandbox"/>, fixed at creation): unbacked test money whatever its reserve book says.</summary>
     public bool Sandbox { get; init; }
 
+    /// <summary>
+    /// The part of <see cref="CirculatingSupply"/> held in accounts frozen by lawful order (current figures only; 0 for a
+    /// closed period): still owed to the holders, so it stays in the supply the reserves must back and in the liabilities.
+    /// </summary>
+    public UInt128 Frozen { get; init; }
+
     /// <summary>Eligible reserves ÷ circulating supply in basis points, rounded down (reserves are never overstated); null when nothing circulates or no reserves are booked.</summary>
     public UInt128? CoverageBasisPoints => Reserves is null || CirculatingSupply == 0 ? null : Reserves.EligibleTotal * 10_000 / CirculatingSupply;
 
@@ -209,7 +215,11 @@ public sealed record CoinFigures(
             supply = (UInt128)(-account.Balance);
         }
 
-        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, st.Height, TimeOf(st.Timestamp), supply, IssuanceDisclosure.ReservesOf(st, coin), null) { Sandbox = coin.Sandbox };
+        return new CoinFigures(coin.Symbol, coin.Name, coin.Currency, coin.Decimals, st.Height, TimeOf(st.Timestamp), supply, IssuanceDisclosure.ReservesOf(st, coin), null)
+        {
+            Sandbox = coin.Sandbox,
+            Frozen = st.Module<Centime.Issuance.IssuanceModule>()?.FrozenBalance(coin.Number) ?? UInt128.Zero,
+        };
     }
 
     private static DateTimeOffset TimeOf(ulong nanos) => DateTimeOffset.FromUnixTimeMilliseconds((long)(nanos / 1_000_000UL));
