@@ -238,17 +238,8 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(_high, _middle, _low);
 
-    /// <summary>A hash of (coin, address) for the ledger's account index; its 32 bits are all mixed.</summary>
-    internal uint Hash(uint coin)
-    {
-        // Multiplicative mixing of each part; wrapping is the point, hence unchecked.
-        unchecked
-        {
-            var h = (_high * 0x9E3779B97F4A7C15UL) ^ (_middle * 0xC2B2AE3D27D4EB4FUL) ^ ((((ulong)_low << 32) | coin) * 0x165667B19E3779F9UL);
-            h ^= h >> 29;
-            return (uint)(h >> 32);
-        }
-    }
+    /// <summary>A hash of (coin, address) for the ledger's account index, keyed by the state's secret.</summary>
+    internal uint Hash(uint coin, in IndexHashKey key) => key.Hash(_high, _middle, ((ulong)_low << 32) | coin);
 
     /// <inheritdoc/>
     public int CompareTo(Address other)

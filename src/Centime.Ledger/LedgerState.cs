@@ -56,8 +56,9 @@ public sealed partial class LedgerState
     /// <summary>A fresh state (genesis) with the given modules attached.</summary>
     public LedgerState(IEnumerable<LedgerModule>? modules = null)
     {
-        _accountIndex = new KeyIndex<AccountKey, AccountKeys>(new AccountKeys(_accounts));
-        _transferIndex = new KeyIndex<UInt128, TransferIds>(new TransferIds(_transfers));
+        var key = IndexHashKey.Random(); // per state, so per node and per restart: see IndexHashKey
+        _accountIndex = new KeyIndex<AccountKey, AccountKeys>(new AccountKeys(_accounts, key));
+        _transferIndex = new KeyIndex<UInt128, TransferIds>(new TransferIds(_transfers, key));
         _modules = modules?.ToArray() ?? [];
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var module in _modules)

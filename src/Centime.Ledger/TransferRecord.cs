@@ -46,20 +46,10 @@ internal struct TransferExtra
     public readonly UInt128 Memo => new(MemoHigh, MemoLow);
 }
 
-/// <summary>Ids of the stored transfers, for the id index.</summary>
-internal readonly struct TransferIds(ChunkedArray<TransferRecord> records) : IKeySource<UInt128>
+/// <summary>Ids of the stored transfers, for the id index (hashed under the state's secret <see cref="IndexHashKey"/>).</summary>
+internal readonly struct TransferIds(ChunkedArray<TransferRecord> records, IndexHashKey key) : IKeySource<UInt128>
 {
-    public uint Hash(in UInt128 id)
-    {
-        // Ids are often sequential: mix both halves so neighbours spread over the table. Wrapping
-        // multiplication is the point of a multiplicative hash, hence unchecked.
-        unchecked
-        {
-            var h = ((ulong)id * 0x9E3779B97F4A7C15UL) ^ ((ulong)(id >> 64) * 0xC2B2AE3D27D4EB4FUL);
-            h ^= h >> 29;
-            return (uint)(h >> 32);
-        }
-    }
+    public uint Hash(in UInt128 id) => key.Hash(unchecked((ulong)id), (ulong)(id >> 64)); // unchecked: the low half
 
     public bool Holds(int value, in UInt128 id)
     {
@@ -68,12 +58,12 @@ internal readonly struct TransferIds(ChunkedArray<TransferRecord> records) : IKe
     }
 }
 
-/// <summary>Keys of the stored accounts, for the account index.</summary>
-internal readonly struct AccountKeys(ChunkedArray<Account> accounts) : IKeySource<AccountKey>
+/// <summary>Keys of the stored accounts, for the account index (hashed under the state's secret <see cref="IndexHashKey"/>).</summary>
+internal readonly struct AccountKeys(ChunkedArray<Account> accounts, IndexHashKey key) : IKeySource<AccountKey>
 {
-    public uint Hash(in AccountKey key) => key.Address.Hash(key.Coin);
+    public uint Hash(in AccountKey k) => k.Address.Hash(k.Coin, key);
 
-    public bool Holds(int value, in AccountKey key) => accounts[value].Key == key;
+    public bool Holds(int value, in AccountKey k) => accounts[value].Key == k;
 }
 
 /// <summary>A read-only view of the stored transfers in application order.</summary>

@@ -84,9 +84,42 @@ public sealed class IdIndexTests(ITestOutputHelper output)
         Assert.True(index.TryGetValue(7, out var v) && v == 0);
     }
 
+    private static readonly IndexHashKey Key = IndexHashKey.Random();
+
+    /// <summary>
+    /// The index hash is keyed per state (hash flooding: which ids collide must not be computable from outside), yet
+    /// the state it indexes is the same: two states fed the same blocks have different keys, equal state hashes, and
+    /// find every id and account.
+    /// </summary>
+    [Fact]
+    public void IndexHash_KeyedPerState_SameStateHashAndLookups()
+    {
+        var (k1, k2) = (IndexHashKey.Random(), IndexHashKey.Random());
+        var ids = Enumerable.Range(1, 256).Select(i => (ulong)i).ToArray();
+        Assert.True(ids.Count(i => k1.Hash(i, 0) != k2.Hash(i, 0)) > 250, "two keys must place ids differently");
+
+        // Sequential ids still spread: no home slot of a 1,024-slot table gets more than a handful of 1,000 ids.
+        var homes = Enumerable.Range(1, 1000).GroupBy(i => k1.Hash((ulong)i, 0) & 1023).Max(g => g.Count());
+        Assert.True(homes <= 8, $"{homes} ids share one home slot");
+
+        var a = new TestLedger();
+        var b = new TestLedger();
+        foreach (var ledger in new[] { a, b })
+        {
+            var coin = ledger.CreateCoin("NUSD");
+            var batch = Enumerable.Range(0, 2000).Select(i => ledger.Mint(coin, TestLedger.Holder("h" + (i % 300)), (UInt128)(i + 1))).ToArray();
+            Assert.All(ledger.Codes(batch), c => Assert.Equal(ResultCode.Ok, c));
+        }
+
+        Assert.Equal(a.State.ComputeStateHash(), b.State.ComputeStateHash());
+        var nusd = a.State.Coins.Single(c => c.Symbol == "NUSD");
+        Assert.Equal(a.Balance(nusd, TestLedger.Holder("h7")), b.Balance(nusd, TestLedger.Holder("h7")));
+        Assert.True(b.State.TryGetTransfer(1_000 + 1_999, out _));
+    }
+
     private readonly struct DictionaryIds(Dictionary<int, UInt128> ids) : IKeySource<UInt128>
     {
-        public uint Hash(in UInt128 id) => default(TransferIds).Hash(id);
+        public uint Hash(in UInt128 id) => new TransferIds(null!, Key).Hash(id);
 
         public bool Holds(int value, in UInt128 id) => ids[value] == id;
     }
