@@ -23,6 +23,8 @@ public enum OperatorRoles : ushort
     ReserveManager = 32,
     /// <summary>Reads the audit trail, operators and pending approvals; changes nothing.</summary>
     Auditor = 64,
+    /// <summary>Compliance officer: loads sanctions lists, keeps the KYC holder registry and tier limits, reads alerts (docs/compliance.md).</summary>
+    Compliance = 128,
 }
 
 /// <summary>Role names on the wire (snake_case) and back.</summary>
@@ -37,10 +39,11 @@ public static class OperatorRoleNames
         (OperatorRoles.AssetProtection, "asset_protection"),
         (OperatorRoles.ReserveManager, "reserve_manager"),
         (OperatorRoles.Auditor, "auditor"),
+        (OperatorRoles.Compliance, "compliance"),
     ];
 
     /// <summary>All roles.</summary>
-    public const OperatorRoles All = (OperatorRoles)127;
+    public const OperatorRoles All = (OperatorRoles)255;
 
     /// <summary>The names of the roles set in <paramref name="roles"/>, in a fixed order.</summary>
     public static List<string> ToNames(OperatorRoles roles)

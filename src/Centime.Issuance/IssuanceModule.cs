@@ -568,7 +568,7 @@ public sealed class IssuanceModule : LedgerModule
 
     private ResultCode ExecuteAddOperator(AddOperator c, in ModuleContext context, bool dryRun)
     {
-        if (!IsValidOperatorId(c.OperatorId) || c.KeyHash.IsZero || c.Roles == OperatorRoles.None || (c.Roles & ~OperatorRoleNames.All) != 0)
+        if (!IsValidOperatorId(c.OperatorId) || c.KeyHash.IsZero || c.Roles == OperatorRoles.None || (c.Roles & ~KnownRoles) != 0)
         {
             return ResultCode.IssuanceFieldInvalid;
         }
@@ -590,7 +590,7 @@ public sealed class IssuanceModule : LedgerModule
 
     private ResultCode ExecuteSetRoles(SetOperatorRoles c, bool dryRun)
     {
-        if ((c.Roles & ~OperatorRoleNames.All) != 0)
+        if ((c.Roles & ~KnownRoles) != 0)
         {
             return ResultCode.IssuanceFieldInvalid;
         }
@@ -785,6 +785,12 @@ public sealed class IssuanceModule : LedgerModule
             return gate.Code == MintDecision.SupplyOverflow ? ResultCode.SupplyOverflow : ResultCode.ReservesInsufficient;
         }
 
+        // Screened when requested too (an approval would otherwise wait on a mint to a sanctioned address).
+        if (Ledger.Rules >= LedgerRules.Screening && Ledger.CheckMovable(c.Coin, c.To) is var movable && movable != ResultCode.Ok)
+        {
+            return movable;
+        }
+
         if (dryRun)
         {
             return ResultCode.Ok;
@@ -851,12 +857,19 @@ public sealed class IssuanceModule : LedgerModule
             return ResultCode.Paused;
         }
 
+        // The one question every module asks (paused, sanctioned, frozen); before screening existed, only frozen.
+        var screening = Ledger.Rules >= LedgerRules.Screening;
+        if (screening && Ledger.CheckMovable(c.Coin, c.Holder) is var movable && movable != ResultCode.Ok)
+        {
+            return movable;
+        }
+
         if (!Ledger.TryGetAccount(c.Coin, c.Holder, out var account))
         {
             return ResultCode.DebitAccountNotFound;
         }
 
-        if (account.IsFrozen)
+        if (!screening && account.IsFrozen)
         {
             return ResultCode.AccountFrozen;
         }
@@ -1222,7 +1235,8 @@ public sealed class IssuanceModule : LedgerModule
             Ledger.SetFrozen(c.Coin, c.Holder, false);
         }
 
-        var code = Ledger.Execute(new Transfer
+        // A lawful order moves a sanctioned holder's coins too: only the receiving (designated) account is screened.
+        var code = Ledger.ExecuteLawfulOrder(new Transfer
         {
             Id = NextTransferId(),
             DebitAccount = c.Holder,
@@ -1321,7 +1335,8 @@ public sealed class IssuanceModule : LedgerModule
             Ledger.SetFrozen(c.Coin, c.Account, false);
         }
 
-        var code = Ledger.Execute(new Transfer
+        // A lawful order reaches a sanctioned holder's coins too: only the receiving account is screened (docs/compliance.md).
+        var code = Ledger.ExecuteLawfulOrder(new Transfer
         {
             Id = NextTransferId(),
             DebitAccount = c.Account,
@@ -1440,6 +1455,9 @@ public sealed class IssuanceModule : LedgerModule
         return coin;
     }
 
+    // The compliance role exists from the screening rules on; older blocks refused it as unknown and replay so.
+    private OperatorRoles KnownRoles => Ledger.Rules >= LedgerRules.Screening ? OperatorRoleNames.All : OperatorRoleNames.All & ~OperatorRoles.Compliance;
+
     private UInt128 NextTransferId() => new(TransferIdPrefix, _nextTransfer++);
 
     private static bool IsText(string s) => !string.IsNullOrWhiteSpace(s) && s.Length <= MaxText;
@@ -1447,6 +1465,13 @@ public sealed class IssuanceModule : LedgerModule
     private static DateOnly Later(DateOnly a, DateOnly b) => a > b ? a : b;
 
     private static string Id(UInt128 id) => id.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Records another module's operator action in the one audit trail (e.g. a sanctions list load by the compliance
+    /// module), as executed by <paramref name="requester"/> at this command's block. Call only from a module's Apply.
+    /// </summary>
+    internal void AuditModuleAction(in ModuleContext context, string name, uint coin, string requester, string detail) =>
+        _audit.Add(new AuditEntry((ulong)_audit.Count + 1, context.Now, context.Height, UInt128.Zero, "executed", name, coin, requester, null, detail));
 
     private void AddAction(IssuanceAction action)
     {

@@ -70,6 +70,14 @@ public enum CommandKind : byte
     X402ChannelSettle = 97,
     X402ChannelClose = 98,
 
+    // --- compliance: sanctions and KYC (100..109; src/Centime.Compliance, docs/compliance.md)
+    /// <summary>A sanctions list (OFAC SDN, EU consolidated, the issuer's own) as parsed by the node: addresses, version, SHA-256.</summary>
+    ComplianceLoadSanctionsList = 100,
+    /// <summary>A coin's KYC tier limits turned on or off.</summary>
+    ComplianceConfigureKycLimits = 101,
+    /// <summary>A holder's KYC record (tier, jurisdiction, verification date, hosted or self-hosted, document hash).</summary>
+    ComplianceRegisterHolder = 102,
+
     // --- lawful orders, AML, travel rule (110..119; docs/compliance.md)
     /// <summary>A lawful order (freeze, unfreeze, seize, burn) with its order reference and reason code; it runs only on a
     /// second asset_protection operator's approval (issuance module).</summary>

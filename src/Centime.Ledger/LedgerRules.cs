@@ -55,6 +55,13 @@ public static class LedgerRules
     public const ushort NoIssuanceOfSandboxCoins = 6;
 
     /// <summary>
+    /// Compliance screening (issue 15): every movement of value — transfers, authorizations, module transfers, posts of
+    /// holds — and <see cref="LedgerState.CheckMovable"/> ask the attached <see cref="IMovementScreen"/> modules
+    /// (sanctioned addresses: <c>sanctioned_address</c>; KYC limits). Blocks before it were not screened and replay so.
+    /// </summary>
+    public const ushort Screening = 7;
+
+    /// <summary>
     /// Lawful orders (issue 15): freezing, unfreezing and seizing a holder's coins by one operator's word
     /// (<c>SetFrozen</c>, <c>Seize</c>) is refused with <c>lawful_order_required</c>; a <c>LawfulOrder</c> (freeze,
     /// unfreeze, seize, burn) carrying an order reference and a reason code, requested by one asset_protection operator

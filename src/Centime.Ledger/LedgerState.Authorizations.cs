@@ -124,6 +124,12 @@ public sealed partial class LedgerState
             return ResultCode.CreditAccountMustNotBeZero;
         }
 
+        // A sanctioned owner or spender neither grants nor receives an allowance (screened first, as a transfer is).
+        if (Screening && ScreenParties(p.Coin, p.Owner, p.Spender, _applyingHeight, now) is var screened && screened != ResultCode.Ok)
+        {
+            return screened;
+        }
+
         // A frozen holder grants nothing and a frozen spender receives no allowance (the nonce stays unused).
         if (Rules >= LedgerRules.HolderProtections && (IsFrozen(p.Coin, p.Owner) || IsFrozen(p.Coin, p.Spender)))
         {
@@ -170,7 +176,13 @@ public sealed partial class LedgerState
             return ResultCode.AuthorizationExpired;
         }
 
-        // The owner and recipient are checked by the transfer itself; the spender moves nobody's coins while frozen.
+        // The owner and recipient are checked by the transfer itself; the spender moves nobody's coins while sanctioned
+        // or frozen.
+        if (Screening && ScreenParty(t.Coin, t.Spender, height, now) is var screened && screened != ResultCode.Ok)
+        {
+            return screened;
+        }
+
         if (Rules >= LedgerRules.HolderProtections && IsFrozen(t.Coin, t.Spender))
         {
             return ResultCode.AccountFrozen;

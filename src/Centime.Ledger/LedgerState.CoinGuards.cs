@@ -62,15 +62,22 @@ public sealed partial class LedgerState
     /// <summary>
     /// Ok, or why a module must not move <paramref name="coin"/> to or from <paramref name="party"/> now:
     /// <see cref="ResultCode.Paused"/> (the coin, checked first, as a transfer does) or <see cref="ResultCode.AccountFrozen"/>
-    /// (the party's account). The question every module asks before it moves a holder's money, so a module refuses
-    /// exactly what a transfer between the same accounts would refuse (docs/invariants.md). A zero address or an
-    /// account that does not exist yet is not frozen.
+    /// (the party's account), or a screen's refusal (<see cref="IMovementScreen"/>, e.g. <see cref="ResultCode.SanctionedAddress"/>,
+    /// asked before the frozen check as a transfer does). The question every module asks before it moves a holder's
+    /// money, so a module refuses exactly what a transfer between the same accounts would refuse (docs/invariants.md).
+    /// A zero address or an account that does not exist yet is not frozen. Inside a block a screen's refusal is
+    /// reported to the screens (an alert); asked from outside (a read) it changes nothing.
     /// </summary>
     public ResultCode CheckMovable(uint coin, Address party)
     {
         if (IsPaused(coin))
         {
             return ResultCode.Paused;
+        }
+
+        if (Screening && !party.IsZero && ScreenParty(coin, party, _applyingHeight, _applyingNow) is var screened && screened != ResultCode.Ok)
+        {
+            return screened;
         }
 
         return !party.IsZero && TryGetAccount(coin, party, out var account) && account.IsFrozen ? ResultCode.AccountFrozen : ResultCode.Ok;

@@ -70,6 +70,8 @@ public sealed partial class LedgerState
 
             module.Ledger = this;
         }
+
+        AttachScreens();
     }
 
     /// <summary>The attached modules.</summary>
@@ -248,6 +250,24 @@ public sealed partial class LedgerState
         }
 
         Rules = rules;
+        _applyingHeight = height;
+        _applyingNow = timestamp;
+        try
+        {
+            ApplyCommands(height, timestamp, commands, results);
+        }
+        finally
+        {
+            _applyingHeight = 0;
+        }
+
+        Height = height;
+        Timestamp = timestamp;
+        NextTimestamp = timestamp + (ulong)Math.Max(commands.Length, 1);
+    }
+
+    private void ApplyCommands(ulong height, ulong timestamp, ReadOnlySpan<Command> commands, Span<CommandResult> results)
+    {
         ExpireHolds(timestamp);
         foreach (var module in _modules)
         {
@@ -272,6 +292,7 @@ public sealed partial class LedgerState
             }
 
             var eventTime = timestamp + (ulong)i;
+            _applyingNow = eventTime;
             if (command.Kind != CommandKind.Transfer)
             {
                 // No chain is open here: the transfer before a non-transfer command ends its scope (see EndsScope).
@@ -339,10 +360,6 @@ public sealed partial class LedgerState
                 chainStart = -1;
             }
         }
-
-        Height = height;
-        Timestamp = timestamp;
-        NextTimestamp = timestamp + (ulong)Math.Max(commands.Length, 1);
     }
 
     private const int PrefetchDistance = 16;
@@ -739,6 +756,13 @@ public sealed partial class LedgerState
             return guarded;
         }
 
+        // Screened before the frozen check: a sanctioned party is refused as sanctioned even once it is also frozen.
+        var screening = Screening;
+        if (screening && ScreenParties(t.Coin, t.DebitAccount, t.CreditAccount, height, now) is var screened && screened != ResultCode.Ok)
+        {
+            return screened;
+        }
+
         if (!_accountIndex.TryGetValue(new AccountKey(t.Coin, t.DebitAccount), out var debitIndex))
         {
             return ResultCode.DebitAccountNotFound;
@@ -798,7 +822,20 @@ public sealed partial class LedgerState
                 return pending ? ResultCode.OverflowsCreditsPending : ResultCode.OverflowsCredits;
             }
         }
-        else
+
+        var movement = default(Movement);
+        screening &= !_lawfulOrder;
+        if (screening)
+        {
+            movement = new Movement(t.Id, t.Coin, t.DebitAccount, t.CreditAccount, t.Amount, t.Memo, t.Code, now, SidesOf(debit.Flags, creditFlags),
+                hasCredit ? BalanceWithIncoming(_accounts[creditIndex]) : Int128.Zero);
+            if (ScreenMovement(movement) is var refused && refused != ResultCode.Ok)
+            {
+                return refused;
+            }
+        }
+
+        if (!hasCredit)
         {
             creditIndex = CreateAccount(creditKey, record: inChain);
         }
@@ -827,6 +864,11 @@ public sealed partial class LedgerState
         if (pending && t.Timeout != 0)
         {
             _expiries.Enqueue(index, (now + ((ulong)t.Timeout * 1_000_000_000UL), t.Id));
+        }
+
+        if (screening)
+        {
+            Moved(movement);
         }
 
         return ResultCode.Ok;
@@ -896,6 +938,13 @@ public sealed partial class LedgerState
         if (post && _anyGuard && CheckGuard(h.Coin, h.DebitAccount, h.CreditAccount) is var guarded && guarded != ResultCode.Ok)
         {
             return guarded;
+        }
+
+        // A hold's payee may have been listed since the hold was made: its post moves value, so it is screened again.
+        // A void only lifts the payer's own reservation and is never refused by a screen.
+        if (post && Screening && ScreenParties(h.Coin, h.DebitAccount, h.CreditAccount, height, now) is var screened && screened != ResultCode.Ok)
+        {
+            return screened;
         }
 
         var amount = t.Amount == UInt128.Zero ? h.Amount : t.Amount;
@@ -1026,6 +1075,8 @@ public sealed partial class LedgerState
                     _accountCount--;
                     break;
                 case UndoKind.TransferAdded:
+                    UnmoveRolledBack(u.Index);
+
                     // Transfers (and their extras and height runs) are added last-in-first-out within a chain.
                     _transferIndex.Remove(_transfers[u.Index].Id);
                     if (_transfers[u.Index].Extra != 0)

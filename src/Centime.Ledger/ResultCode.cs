@@ -256,6 +256,25 @@ public enum ResultCode : ushort
     /// <summary>A channel closes only once it expired (ledger time) or is spent.</summary>
     X402ChannelNotClosable = 456,
 
+    // --- compliance: sanctions screening and KYC limits (500..529; src/Centime.Compliance, docs/compliance.md)
+    /// <summary>A party is on a loaded sanctions list (OFAC SDN, EU consolidated, the issuer's own): it neither sends nor
+    /// receives, on any path. Nothing moved.</summary>
+    SanctionedAddress = 500,
+    /// <summary>The amount is above the holder's KYC tier limit for one transfer.</summary>
+    KycTransferLimitExceeded = 501,
+    /// <summary>The holder's turnover (sent plus received) this ledger day would exceed its KYC tier's daily limit.</summary>
+    KycDailyLimitExceeded = 502,
+    /// <summary>The holder's turnover this ledger month would exceed its KYC tier's monthly limit.</summary>
+    KycMonthlyLimitExceeded = 503,
+    /// <summary>The receiving holder's balance would exceed its KYC tier's balance cap.</summary>
+    KycBalanceCapExceeded = 504,
+    /// <summary>A sanctions list load is malformed: unknown source, empty version, addresses unsorted or duplicated.</summary>
+    SanctionsListInvalid = 505,
+    /// <summary>A coin's KYC tier table is malformed (tiers out of order, a limit of zero, unknown regime).</summary>
+    KycTiersInvalid = 506,
+    /// <summary>A holder record is malformed (unknown tier, jurisdiction not ISO 3166 alpha-2, missing document hash).</summary>
+    KycHolderInvalid = 507,
+
     // --- lawful orders, AML monitoring, travel rule (530..559; src/Centime.Issuance LawfulOrder, docs/compliance.md)
     /// <summary>A freeze, unfreeze or seizure by one operator's word: under rules 8 it is a lawful order (order reference and
     /// reason code), requested by one asset_protection operator and approved by a different one.</summary>
@@ -281,7 +300,8 @@ public static class ResultCodes
     /// <summary>True when the event could succeed if retried later with a new id (balance or existence may change).</summary>
     public static bool IsTransient(this ResultCode code) => code is ResultCode.ExceedsBalance or ResultCode.DebitAccountNotFound
         or ResultCode.AccountFrozen or ResultCode.PendingTransferNotFound or ResultCode.Paused
-        or ResultCode.ReservesInsufficient or ResultCode.MintRateLimited;
+        or ResultCode.ReservesInsufficient or ResultCode.MintRateLimited or ResultCode.SanctionedAddress
+        or ResultCode.KycTransferLimitExceeded or ResultCode.KycDailyLimitExceeded or ResultCode.KycMonthlyLimitExceeded or ResultCode.KycBalanceCapExceeded;
 
     /// <summary>True for a successful outcome (applied now, or applied before with identical fields).</summary>
     public static bool IsSuccess(this ResultCode code) => code is ResultCode.Ok or ResultCode.Exists;

@@ -40,7 +40,8 @@ public sealed class CentimeNode : IAsyncDisposable
     /// in-process cross-module tests use this one list, so they run exactly what a node runs).
     /// The disclosure module records month ends for the reports (docs/transparency.md §3).</summary>
     public static IReadOnlyList<LedgerModule> CreateModules() =>
-        [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule(), new Centime.Issuance.DisclosureModule(), new Centime.Agents.X402.ChannelModule()];
+        [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule(), new Centime.Issuance.DisclosureModule(), new Centime.Agents.X402.ChannelModule(),
+            new Centime.Compliance.ComplianceModule()];
 
     /// <summary>
     /// Opens the data directory (recovering the journal; throws <see cref="JournalCorruptException"/> on
@@ -202,6 +203,7 @@ public sealed class CentimeNode : IAsyncDisposable
         EventEndpoints.Map(app, context, feed, webhooks);
         Operations.MetricsEndpoint.Map(app, context, telemetry, feed, webhooks);
         ExchangeEndpoints.Map(app, context);
+        ComplianceEndpoints.Map(app, context);
         Transparency.TransparencyFeature.Install(app, context, data);
         SignedEndpoints.Map(app, context);
         X402.FacilitatorEndpoints.Map(app, context);

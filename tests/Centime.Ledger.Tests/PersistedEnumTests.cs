@@ -165,6 +165,14 @@ public sealed class PersistedEnumTests
         ["X402ChannelWordSpent"] = 454,
         ["X402ChannelTermsInvalid"] = 455,
         ["X402ChannelNotClosable"] = 456,
+        ["SanctionedAddress"] = 500,
+        ["KycTransferLimitExceeded"] = 501,
+        ["KycDailyLimitExceeded"] = 502,
+        ["KycMonthlyLimitExceeded"] = 503,
+        ["KycBalanceCapExceeded"] = 504,
+        ["SanctionsListInvalid"] = 505,
+        ["KycTiersInvalid"] = 506,
+        ["KycHolderInvalid"] = 507,
     };
 
     private static readonly Dictionary<string, long> CommandKinds = new()
@@ -211,6 +219,9 @@ public sealed class PersistedEnumTests
         ["X402ChannelOpen"] = 96,
         ["X402ChannelSettle"] = 97,
         ["X402ChannelClose"] = 98,
+        ["ComplianceLoadSanctionsList"] = 100,
+        ["ComplianceConfigureKycLimits"] = 101,
+        ["ComplianceRegisterHolder"] = 102,
         ["IssuanceLawfulOrder"] = 110,
     };
 

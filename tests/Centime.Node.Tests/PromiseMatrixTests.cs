@@ -65,19 +65,24 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
         ("redemption", Usd, Usd),
     ];
 
-    private static readonly string[] Conditions = ["issued", "paused", "frozen_payer", "frozen_payee"];
+    /// <summary>The conditions of a cell. sanctioned_payer / sanctioned_payee: the party's address is on the issuer's own
+    /// sanctions list (loaded by a compliance officer, with the default policy: listed holders are also frozen).</summary>
+    private static readonly string[] Conditions = ["issued", "paused", "frozen_payer", "frozen_payee", "sanctioned_payer", "sanctioned_payee"];
 
     /// <summary>
     /// The documented outcome of each cell: "ok", or the problem code (REST) / "reason/ledger code" (x402, whose
     /// answers carry the spec's reason and the ledger's code in the message). A paused coin refuses with `paused`, a
-    /// frozen party with `account_frozen` (docs/errors.md), whichever module moves the money.
+    /// frozen party with `account_frozen`, a sanctioned one with `sanctioned_address` even though it is frozen too
+    /// (docs/errors.md), whichever module moves the money.
     /// </summary>
     private static string Expected(string operation, string condition) => (operation, condition) switch
     {
         (_, "issued") => "ok",
         ("x402_exact" or "x402_hashchain", "paused") => "invalid_transaction_state/paused",
+        ("x402_exact" or "x402_hashchain", "sanctioned_payer" or "sanctioned_payee") => "invalid_transaction_state/sanctioned_address",
         ("x402_exact" or "x402_hashchain", _) => "invalid_transaction_state/account_frozen",
         (_, "paused") => "paused",
+        (_, "sanctioned_payer" or "sanctioned_payee") => "sanctioned_address",
         _ => "account_frozen",
     };
 
@@ -86,7 +91,7 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
     {
         // A redemption's payee is the coin's supply account (the burn) and a bank account (the payout): there is no
         // holder on the receiving side to freeze.
-        ("redemption", "frozen_payee") => "a redemption pays no holder",
+        ("redemption", "frozen_payee" or "sanctioned_payee") => "a redemption pays no holder",
         _ => null,
     };
 
@@ -147,6 +152,37 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
             Assert.Equal(before, after);
         }
 
+        await world.AssertPromisesAsync();
+    }
+
+    /// <summary>
+    /// Issuance's mint is screened too (issue 15): a mint to an address on a sanctions list is refused with
+    /// sanctioned_address (HTTP 422) when requested, nothing is minted, supply and reserves still agree; delisted (and
+    /// unfrozen) the same mint goes through.
+    /// </summary>
+    [Fact]
+    public async Task Mint_ToASanctionedAddress_IsRefusedWithSanctionedAddress_NothingMinted()
+    {
+        var cell = await world.NewCellAsync();
+        var mint = new MintRequest { Deposit = "WIRE-" + Usd, To = cell.Payee.Address, Amount = Amount.ToString(CultureInfo.InvariantCulture) };
+        await world.SanctionAsync(cell.Payee.Address, on: true);
+        try
+        {
+            var before = world.AllBalances();
+            using var response = await world.SendAsync("m1", HttpMethod.Post, $"v1/issuance/coins/{Usd}/mints", mint);
+            var problem = await world.Node.ReadProblemAsync(response);
+            output.WriteLine($"mint to a sanctioned address: {(int)response.StatusCode} {problem.Code}");
+            Assert.Equal((422, "sanctioned_address"), ((int)response.StatusCode, problem.Code));
+            Assert.Equal(before, world.AllBalances());
+        }
+        finally
+        {
+            await world.SanctionAsync(cell.Payee.Address, on: false);
+        }
+
+        var payeeBefore = world.Balance(Usd, cell.Payee.Address);
+        await world.MintAsync(Usd, cell.Payee.Address, Amount);
+        Assert.Equal(payeeBefore + Amount, world.Balance(Usd, cell.Payee.Address));
         await world.AssertPromisesAsync();
     }
 
@@ -569,7 +605,7 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
             // Single-operator mode: this test's subject is every module on issued coins, not maker-checker (GovernanceTests).
             Node = await TestNode.StartAsync(configure: o => o.SingleOperator = true);
             Anonymous = new HttpClient { BaseAddress = new Uri(Node.BaseUrl) };
-            foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection"), ("ap2", "asset_protection") })
+            foreach (var (id, role) in new[] { ("mm", "minter_manager"), ("m1", "minter"), ("rm", "reserve_manager"), ("aud", "auditor"), ("pz", "pauser"), ("ap", "asset_protection"), ("ap2", "asset_protection"), ("co", "compliance") })
             {
                 var added = await OkAsync<ActionOutcome>("admin", "v1/issuance/operators", new AddOperatorRequest(id, [role]));
                 _keys[id] = added.Key!;
@@ -655,6 +691,12 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
                 case "frozen_payee":
                     await LawfulFreezeAsync(payeeCoin, receiver.Address, on);
                     break;
+                case "sanctioned_payer":
+                    await SanctionAsync(cell.Payer.Address, on);
+                    break;
+                case "sanctioned_payee":
+                    await SanctionAsync(receiver.Address, on);
+                    break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(condition), condition, "no such condition");
             }
@@ -666,6 +708,37 @@ public sealed class PromiseMatrixTests(PromiseMatrixTests.World world, ITestOutp
             var order = await OkAsync<ActionOutcome>("ap", $"v1/issuance/coins/{coin}/orders",
                 new LawfulOrderRequest { Kind = on ? "freeze" : "unfreeze", Account = account, Reference = "Matrix order", Reason = on ? "court_order" : "order_lifted" });
             await OkAsync<ActionOutcome>("ap2", $"v1/issuance/approvals/{order.Action}/approve", new { });
+        }
+
+        /// <summary>
+        /// Lists <paramref name="address"/> on the issuer's own sanctions list (the compliance officer loads a one-line
+        /// file; the default policy also freezes its accounts), or lifts it: an empty list, then a lawful order
+        /// unfreezes the accounts the listing froze (delisting alone never unfreezes).
+        /// </summary>
+        public async Task SanctionAsync(string address, bool on)
+        {
+            var file = Encoding.UTF8.GetBytes("# version: matrix\n" + (on ? address + "\n" : ""));
+            await OkAsync<SanctionsLoadResult>("co", "v1/compliance/sanctions/issuer", new SanctionsLoadRequest { Content = Convert.ToBase64String(file) });
+            if (on)
+            {
+                return;
+            }
+
+            foreach (var symbol in _coins.Keys)
+            {
+                bool frozen;
+                var context = Node.Node.Context;
+                using (context.Sequencer.ReadLock())
+                {
+                    var state = context.Sequencer.State;
+                    frozen = state.TryGetAccount(_coins[symbol].Number, Address.Parse(address), out var account) && account.IsFrozen;
+                }
+
+                if (frozen)
+                {
+                    await LawfulFreezeAsync(symbol, address, on: false);
+                }
+            }
         }
 
         public async Task MintAsync(string coin, string to, UInt128 amount)

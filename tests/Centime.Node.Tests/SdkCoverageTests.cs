@@ -99,6 +99,16 @@ public sealed class SdkCoverageTests
         [("GET", "/v1/webhooks/{id}")] = nameof(CentimeClient.GetWebhookAsync),
         [("DELETE", "/v1/webhooks/{id}")] = nameof(CentimeClient.DeleteWebhookAsync),
 
+        // Compliance.
+        [("POST", "/v1/compliance/sanctions/{source}")] = nameof(CentimeClient.LoadSanctionsListAsync),
+        [("GET", "/v1/compliance/sanctions")] = nameof(CentimeClient.GetSanctionsAsync),
+        [("GET", "/v1/compliance/sanctions/{address}")] = nameof(CentimeClient.ScreenAddressAsync),
+        [("GET", "/v1/compliance/alerts")] = nameof(CentimeClient.ListComplianceAlertsAsync),
+        [("PUT", "/v1/compliance/coins/{symbol}/kyc-limits")] = nameof(CentimeClient.ConfigureKycLimitsAsync),
+        [("GET", "/v1/compliance/coins/{symbol}/kyc-limits")] = nameof(CentimeClient.GetKycLimitsAsync),
+        [("PUT", "/v1/compliance/holders/{address}")] = nameof(CentimeClient.RegisterHolderAsync),
+        [("GET", "/v1/compliance/holders/{address}")] = nameof(CentimeClient.GetHolderAsync),
+
         // Exchange.
         [("PUT", "/v1/exchange/feeds/{name}")] = nameof(CentimeClient.ConfigureFeedAsync),
         [("POST", "/v1/exchange/feeds/{name}/rates")] = nameof(CentimeClient.SubmitRateAsync),
