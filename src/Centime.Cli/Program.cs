@@ -25,6 +25,7 @@ root.Add(LiabilityCommands.CreateVerifyProof());
 root.Add(LiabilityCommands.CreateReport());
 IssuanceCommands.AddTo(root);
 root.Add(ContractCommands.Create());
+root.Add(ComplianceCommands.Create());
 foreach (var command in ExchangeCommands.Create())
 {
     root.Add(command);

@@ -31,6 +31,7 @@ public sealed class PagingTests
         ["/v1/issuance/coins/{coin}/orders"] = "action",
         ["/v1/issuance/approvals"] = "action",
         ["/v1/issuance/audit"] = "sequence",
+        ["/v1/compliance/alerts"] = "sequence",
     };
 
     [Fact]
@@ -80,6 +81,17 @@ public sealed class PagingTests
             await WalkAsync(node.Http, "/v1/coins/{symbol}/liabilities/history", "/v1/coins/NUSD/liabilities/history", walked);
             await WalkAsync(node.Http, "/v1/exchange/feeds", "", walked);
             await WalkAsync(node.Http, "/v1/exchange/pools", "", walked);
+
+            // Three listed addresses, each paid once: three sanctions alerts.
+            var listed = Enumerable.Range(0, 3).Select(i => Centime.Ledger.Address.Derive("paging listed " + i).ToString()).ToList();
+            await node.Client.LoadSanctionsListAsync("issuer", System.Text.Encoding.UTF8.GetBytes(string.Join("\n", listed)));
+            foreach (var address in listed)
+            {
+                var refused = await node.Client.SubmitTransfersAsync([new TransferRequest { Id = Ids.Next(), Coin = "NUSD", Debit = Holders.Alice, Credit = address, Amount = "1" }]);
+                Assert.Equal("sanctioned_address", refused.Results[0].Result);
+            }
+
+            await WalkAsync(node.Http, "/v1/compliance/alerts", "", walked);
 
             // A cursor marks a place in the order even when its item is gone: removing the webhook a page ended on
             // neither repeats nor skips the ones after it.
