@@ -593,7 +593,7 @@ internal static class IssuanceCommands
 
     // ------------------------------------------------------------------ plumbing
 
-    private static void PrintOutcome(ParseResult parse, ActionOutcome outcome)
+    internal static void PrintOutcome(ParseResult parse, ActionOutcome outcome)
     {
         if (CliContext.WantsJson(parse))
         {
@@ -619,7 +619,7 @@ internal static class IssuanceCommands
     private static string Time(ulong ns) =>
         DateTime.UnixEpoch.AddTicks((long)(ns / 100)).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
-    private static async Task<int> DecimalsAsync(CentimeClient api, string coin, CancellationToken ct) =>
+    internal static async Task<int> DecimalsAsync(CentimeClient api, string coin, CancellationToken ct) =>
         (await api.GetCoinAsync(coin, ct)).Decimals;
 
     private static async Task<string> MinorAsync(CentimeClient api, string coin, string whole, CancellationToken ct) =>

@@ -24,6 +24,7 @@ root.Add(LiabilityCommands.CreateLiabilities());
 root.Add(LiabilityCommands.CreateVerifyProof());
 root.Add(LiabilityCommands.CreateReport());
 IssuanceCommands.AddTo(root);
+BankCommands.AddTo(root);
 root.Add(ContractCommands.Create());
 root.Add(ComplianceCommands.Create());
 foreach (var command in ExchangeCommands.Create())

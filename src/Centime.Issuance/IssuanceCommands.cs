@@ -125,6 +125,9 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandKind.IssuanceRotateIssuerKey => "issuance_rotate_issuer_key",
         CommandKind.IssuanceSeize => "issuance_seize",
         CommandKind.IssuanceLawfulOrder => "issuance_lawful_order",
+        CommandKind.IssuanceImportBankStatement => "issuance_import_bank_statement",
+        CommandKind.IssuanceResolveReconciliation => "issuance_resolve_reconciliation",
+        CommandKind.IssuanceExportPayouts => "issuance_export_payouts",
         _ => null,
     };
 
@@ -153,6 +156,9 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandBody.Register(CommandKind.IssuanceRotateIssuerKey, RotateIssuerKey.Read);
         CommandBody.Register(CommandKind.IssuanceSeize, Seize.Read);
         CommandBody.Register(CommandKind.IssuanceLawfulOrder, LawfulOrder.Read);
+        CommandBody.Register(CommandKind.IssuanceImportBankStatement, ImportBankStatement.Read);
+        CommandBody.Register(CommandKind.IssuanceResolveReconciliation, ResolveReconciliation.Read);
+        CommandBody.Register(CommandKind.IssuanceExportPayouts, ExportPayouts.Read);
     }
 
     internal static bool Flag(BodyReader r) => r.Byte() switch

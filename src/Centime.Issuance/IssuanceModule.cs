@@ -12,7 +12,7 @@ namespace Centime.Issuance;
 /// <see cref="CoverageOf"/>, <see cref="Redemptions"/>, <see cref="Audit"/>, …) must be used under the node's read
 /// lock (<c>Sequencer.ReadLock()</c>), like the ledger state.</para>
 /// </summary>
-public sealed class IssuanceModule : LedgerModule
+public sealed partial class IssuanceModule : LedgerModule
 {
     /// <summary>The bootstrap administrator: the node's operator key (<c>&lt;data&gt;/operator.key</c>) authenticates as this id.</summary>
     public const string BootstrapAdmin = "admin";
@@ -35,7 +35,7 @@ public sealed class IssuanceModule : LedgerModule
     /// <summary>Transfer code of lawful-order burns.</summary>
     public const ushort LawfulBurnTransferCode = 0x4C42; // "LB"
 
-    private const uint SnapshotVersion = 4; // 3: issuer key periods at the end; 4: lawful orders at the end
+    private const uint SnapshotVersion = 5; // 3: issuer key periods at the end; 4: lawful orders at the end; 5: each coin's bank book after them
 
     private readonly SortedDictionary<string, Operator> _operators = new(StringComparer.Ordinal);
     private readonly Dictionary<Hash32, string> _operatorsByKey = [];
@@ -66,7 +66,7 @@ public sealed class IssuanceModule : LedgerModule
 
     /// <inheritdoc/>
     public override bool Handles(CommandKind kind) =>
-        kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceRotateIssuerKey) or CommandKind.IssuanceHolderRedeem or CommandKind.IssuanceLawfulOrder;
+        kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceExportPayouts) or CommandKind.IssuanceHolderRedeem or CommandKind.IssuanceLawfulOrder;
 
     // ------------------------------------------------------------------ read API
 
@@ -252,7 +252,7 @@ public sealed class IssuanceModule : LedgerModule
         SetPaused => OperatorRoles.Pauser,
         SetFrozen or Seize or LawfulOrder => OperatorRoles.AssetProtection,
         RotateKey => OperatorRoles.Admin, // another's key; one's own needs no role (Authorize)
-        RecordDeposit or MarkPayoutPaid or AddHolding or UpdateHolding or RemoveHolding => OperatorRoles.ReserveManager,
+        RecordDeposit or MarkPayoutPaid or AddHolding or UpdateHolding or RemoveHolding or ImportBankStatement or ResolveReconciliation or ExportPayouts => OperatorRoles.ReserveManager,
         _ => OperatorRoles.None, // approve/reject: checked against the target
     };
 
@@ -563,6 +563,9 @@ public sealed class IssuanceModule : LedgerModule
         Seize c => ExecuteSeize(c, context, dryRun),
         LawfulOrder c => ExecuteLawfulOrder(c, context, dryRun),
         RotateIssuerKey c => ExecuteRotateIssuerKey(c, context, dryRun),
+        ImportBankStatement c => ExecuteImportBankStatement(c, context, dryRun),
+        ResolveReconciliation c => ExecuteResolveReconciliation(c, context, dryRun),
+        ExportPayouts c => ExecuteExportPayouts(c, context, dryRun),
         _ => ResultCode.UnknownCommand,
     };
 
@@ -1520,6 +1523,9 @@ public sealed class IssuanceModule : LedgerModule
             Seize c => string.Create(inv, $"seize {Amount(c.Coin, c.Amount)} from {c.Holder} to {c.To} under lawful order {c.Order}"),
             LawfulOrder c => DescribeOrder(c),
             RotateIssuerKey c => "rotate the issuer key that signs disclosure reports from " + c.Previous + " to " + c.Next,
+            ImportBankStatement c => DescribeImport(c),
+            ResolveReconciliation c => string.Create(inv, $"resolve reconciliation item {c.Item} of {Symbol(c.Coin)}: {c.Resolution}{(c.Target.Length > 0 ? " " + c.Target : "")}{(c.Note.Length > 0 ? " — " + c.Note : "")}"),
+            ExportPayouts c => string.Create(inv, $"export {c.Redemptions.Count} payout(s) of {Symbol(c.Coin)} as pain.001 from holding {c.Holding}, execution date {c.ExecutionDate:yyyy-MM-dd}"),
             Approve c => "approve " + Id(c.Target),
             Reject c => "reject " + Id(c.Target),
             _ => command.ActionName,
@@ -1670,6 +1676,7 @@ public sealed class IssuanceModule : LedgerModule
             w.UInt128(o.TransferId);
         }
 
+        WriteBankBooks(w);
         var bytes = w.ToArray();
         writer.Write(bytes.Length);
         writer.Write(bytes);
@@ -1682,7 +1689,7 @@ public sealed class IssuanceModule : LedgerModule
         var length = reader.ReadInt32();
         var r = new BodyReader(reader.ReadBytes(length));
         var version = r.UInt32();
-        if (version is not (1 or 2 or 3 or SnapshotVersion))
+        if (version is not (1 or 2 or 3 or 4 or SnapshotVersion))
         {
             throw new InvalidDataException("Unknown issuance snapshot version.");
         }
@@ -1801,6 +1808,11 @@ public sealed class IssuanceModule : LedgerModule
                     TrackFreeze(record); // replayed in order: the freeze map is what the effective orders left
                 }
             }
+        }
+
+        if (version >= 5)
+        {
+            ReadBankBooks(r);
         }
 
         r.EnsureEnd();

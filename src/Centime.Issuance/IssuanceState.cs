@@ -178,6 +178,28 @@ public sealed class CoinIssuance
     /// <summary>The regime's profile.</summary>
     public RegimeProfile Profile => IssuanceModule.ProfileOf(Regime);
 
+    /// <summary>Bank imports, the reconciliation queue and payout batches (docs/reserves.md, "Reserves from the bank").</summary>
+    internal Bank.BankBook Bank { get; } = new();
+
+    /// <summary>Imported bank files, oldest first.</summary>
+    public IReadOnlyList<Bank.BankImport> BankImports => Bank.Imports;
+
+    /// <summary>The reconciliation queue, oldest first.</summary>
+    public IReadOnlyList<Bank.ReconciliationItem> Reconciliation => Bank.Queue;
+
+    /// <summary>Exported pain.001 payout batches, oldest first.</summary>
+    public IReadOnlyList<Bank.PayoutBatch> PayoutBatches => Bank.Batches;
+
+    /// <summary>What the bank confirmed of a deposit (0 when no entry matched it).</summary>
+    public UInt128 ReceivedOf(string depositReference) => Bank.Received.GetValueOrDefault(depositReference);
+
+    /// <summary>The statement (id and closing-balance date) a bank holding's balance comes from, or null when it was typed in.</summary>
+    public (string StatementId, DateOnly Date)? StatementOf(string holding) =>
+        Bank.LastStatement.TryGetValue(holding, out var last) ? last : null;
+
+    /// <summary>The batch a redemption was exported in, or null.</summary>
+    public UInt128? ExportedIn(UInt128 redemption) => Bank.ExportedIn.TryGetValue(redemption, out var batch) ? batch : null;
+
     /// <summary>The guards the ledger applies to this coin.</summary>
     internal CoinGuard Guard => CoinGuard.SupplyManaged | (Paused ? CoinGuard.Paused : CoinGuard.None);
 }

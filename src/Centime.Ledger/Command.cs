@@ -40,6 +40,12 @@ public enum CommandKind : byte
     IssuanceSeize = 34,
     /// <summary>The issuer key that signs disclosure reports is replaced (its address is recorded; the key never is).</summary>
     IssuanceRotateIssuerKey = 35,
+    /// <summary>An ISO 20022 camt.053/054 bank file imported into the reserve book and reconciled (its SHA-256 is journaled, not its XML).</summary>
+    IssuanceImportBankStatement = 36,
+    /// <summary>A reserve manager resolves an item of the reconciliation queue.</summary>
+    IssuanceResolveReconciliation = 37,
+    /// <summary>Pending redemption payouts exported as one ISO 20022 pain.001 batch.</summary>
+    IssuanceExportPayouts = 38,
     /// <summary>A holder's own, signed redemption request (docs/api.md, "Holder-signed redemption").</summary>
     IssuanceHolderRedeem = 40,
 

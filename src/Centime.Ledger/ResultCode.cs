@@ -164,6 +164,20 @@ public enum ResultCode : ushort
     /// <summary>A mint through issuance onto a sandbox coin (unbacked test money: minted only by operator transfers on a sandbox node).</summary>
     SandboxCoinNotIssued = 229,
 
+    // --- issuance: bank files, reconciliation, payout batches (issue 15; 230..249)
+    /// <summary>This bank file (same SHA-256), or a statement with the same account, kind and id, was imported before: nothing changes.</summary>
+    BankStatementAlreadyImported = 230,
+    /// <summary>The statement's account is not the account reference of any bank holding in the coin's reserve book.</summary>
+    BankAccountUnknown = 231,
+    /// <summary>The reconciliation queue has no such item.</summary>
+    ReconciliationItemNotFound = 232,
+    /// <summary>The reconciliation item is already resolved.</summary>
+    ReconciliationItemNotOpen = 233,
+    /// <summary>A resolution that does not fit the item: wrong direction, an amount different from the deposit's remainder or the payout, or an unknown or paid redemption.</summary>
+    ReconciliationMismatch = 234,
+    /// <summary>A redemption in a payout batch is not pending, belongs to another coin, was exported before, or cannot be paid in the currency's minor units.</summary>
+    PayoutNotExportable = 235,
+
     // --- programmable payments (300..349; src/Centime.Contracts, docs/contracts.md)
     /// <summary>A contract with this id exists.</summary>
     ContractExists = 300,

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Centime.Client;
+using Centime.Testing;
 
 namespace Centime.Node.Tests;
 
@@ -32,6 +33,9 @@ public sealed class PagingTests
         ["/v1/issuance/approvals"] = "action",
         ["/v1/issuance/audit"] = "sequence",
         ["/v1/compliance/alerts"] = "sequence",
+        ["/v1/issuance/coins/{coin}/bank-statements"] = "action",
+        ["/v1/issuance/coins/{coin}/reconciliation"] = "id",
+        ["/v1/issuance/coins/{coin}/payout-batches"] = "id",
     };
 
     [Fact]
@@ -140,6 +144,20 @@ public sealed class PagingTests
             await WalkAsync(http, "/v1/issuance/coins/{coin}/orders", "/v1/issuance/coins/NUSD/orders?status=effective", walked);
             await WalkAsync(http, "/v1/issuance/audit", "", walked);
             await RefusedAsync(http, "/v1/issuance/audit");
+
+            // Bank files: three statements with one unknown credit each (three queue items), three payout batches.
+            var redemptions = await issuer.Node.Client.ListRedemptionsAsync("NUSD", "pending");
+            for (var i = 1; i <= 3; i++)
+            {
+                var file = CamtFiles.Statement($"STMT-{i}", "NUSD-RESERVE-1", "1000.00", IssuanceTests.Today, new CamtEntry("1.00", true, $"BNY-{i}", Remittance: "unknown payer", Date: IssuanceTests.Today));
+                await issuer.OkAsync<BankImportOutcome>("rm", "v1/issuance/coins/NUSD/bank-statements", new BankStatementImportRequest { File = Convert.ToBase64String(file) });
+                await issuer.OkAsync<PayoutBatchOutcome>("rm", "v1/issuance/coins/NUSD/payout-batches", new PayoutExportRequest { Holding = "bny", Redemptions = [redemptions.Items[i - 1].Id] });
+            }
+
+            await WalkAsync(http, "/v1/issuance/coins/{coin}/bank-statements", "/v1/issuance/coins/NUSD/bank-statements", walked);
+            await WalkAsync(http, "/v1/issuance/coins/{coin}/reconciliation", "/v1/issuance/coins/NUSD/reconciliation", walked);
+            await WalkAsync(http, "/v1/issuance/coins/{coin}/reconciliation", "/v1/issuance/coins/NUSD/reconciliation?status=all", walked);
+            await WalkAsync(http, "/v1/issuance/coins/{coin}/payout-batches", "/v1/issuance/coins/NUSD/payout-batches", walked);
         }
 
         Assert.Equal(ListRoutes.Keys.Order(StringComparer.Ordinal), walked.Order(StringComparer.Ordinal));

@@ -19,7 +19,7 @@ namespace Centime.Node.Api;
 /// operator key is the bootstrap admin) and becomes one journaled command carrying the operator id. Reserves and a
 /// coin's issuance figures are public; the rest needs an operator.
 /// </summary>
-public static class IssuanceEndpoints
+public static partial class IssuanceEndpoints
 {
 
     public static void Map(WebApplication app, NodeContext node)
@@ -96,6 +96,7 @@ public static class IssuanceEndpoints
             .WithSummary("Approve a pending action, which executes now (a different operator with a qualifying role).").Produces<ActionOutcome>().RequiresAnyOperator();
         g.MapPost("/approvals/{id}/reject", (string id, Caller caller, HttpContext http) => DecideAsync(node, caller, id, false, http)).WithName("Reject")
             .WithSummary("Reject a pending action (a different operator with a qualifying role).").Accepts<DecisionRequest>("application/json").Produces<ActionOutcome>().RequiresAnyOperator();
+        MapBank(g, node);
         g.MapGet("/audit", ([AsParameters] PageParameters page) => GetAudit(node, page)).WithName("GetAudit")
             .WithSummary("The audit trail, oldest first (admin, auditor; a page).").Produces<Page<AuditEntryInfo>>().RequiresRole(OperatorRoles.Admin | OperatorRoles.Auditor);
     }
@@ -695,9 +696,9 @@ public static class IssuanceEndpoints
         {
             ResultCode.ForbiddenRole or ResultCode.SelfApproval or ResultCode.ApproverNotIndependent or ResultCode.OwnAllowance => 403,
             ResultCode.OperatorNotFound or ResultCode.DepositNotFound or ResultCode.ApprovalNotFound or ResultCode.HoldingNotFound
-                or ResultCode.RedemptionNotFound or ResultCode.CoinNotFound => 404,
+                or ResultCode.RedemptionNotFound or ResultCode.CoinNotFound or ResultCode.ReconciliationItemNotFound => 404,
             ResultCode.OperatorExists or ResultCode.DepositExists or ResultCode.HoldingExists or ResultCode.ActionExists or ResultCode.IssuerKeyNotCurrent
-                or ResultCode.AccountAlreadyFrozen or ResultCode.AccountNotFrozen => 409,
+                or ResultCode.AccountAlreadyFrozen or ResultCode.AccountNotFrozen or ResultCode.BankStatementAlreadyImported or ResultCode.ReconciliationItemNotOpen => 409,
             _ => 422,
         };
         var detail = $"{module.Describe(command)}: {code.ToProblemCode()}";

@@ -27,6 +27,16 @@ public static class ProblemCodes
     public const string RequestHeadersTooLarge = "request_headers_too_large";
     public const string Unauthorized = "unauthorized";
     public const string CoinNotFound = "coin_not_found";
+    /// <summary>A bank file that is not camt.053/054 XML, or lacks an element the import needs.</summary>
+    public const string BankFileInvalid = Centime.Issuance.Bank.BankFileException.Invalid;
+    /// <summary>A bank amount with more decimals than its currency has, or one the coin cannot hold exactly.</summary>
+    public const string BankAmountInvalid = Centime.Issuance.Bank.BankFileException.AmountInvalid;
+    /// <summary>A bank account or amount in another currency than the coin's.</summary>
+    public const string BankCurrencyMismatch = Centime.Issuance.Bank.BankFileException.CurrencyMismatch;
+    /// <summary>A payout export found no pending payout that is not exported yet and that a bank can pay.</summary>
+    public const string NoPayoutsToExport = "no_payouts_to_export";
+    /// <summary>No payout batch with this id in this coin.</summary>
+    public const string PayoutBatchNotFound = "payout_batch_not_found";
     public const string TransferNotFound = "transfer_not_found";
     public const string BlockNotFound = "block_not_found";
     public const string InvalidAddress = "invalid_address";

@@ -23,7 +23,7 @@ internal sealed class IssuanceDisclosure(NodeContext node) : IIssuanceDisclosure
     /// <summary>The coin's reserves evaluated now (call under the read lock); null when it has no reserve book.</summary>
     public static ReserveFigures? ReservesOf(LedgerState st, Coin coin)
     {
-        if (st.Module<IssuanceModule>() is not { } module || module.Coin(coin.Number) is null || module.EvaluateReserves(coin.Number) is not { } evaluation)
+        if (st.Module<IssuanceModule>() is not { } module || module.Coin(coin.Number) is not { } issuance || module.EvaluateReserves(coin.Number) is not { } evaluation)
         {
             return null;
         }
@@ -37,6 +37,9 @@ internal sealed class IssuanceDisclosure(NodeContext node) : IIssuanceDisclosure
             [.. evaluation.Violations.Select(v => $"{v.Code}: {v.Message}")])
         {
             Holdings = [.. evaluation.Holdings.Select(h => new ReserveHoldingFigure(h.Holding.Id, CategoryName(h.Holding.Category), h.Value, h.IsEligible, h.Code, h.Reason))],
+            BankBalances = [.. issuance.Holdings.OfType<BankDeposit>().Select(d => issuance.StatementOf(d.Id) is { } s
+                ? new BankBalanceFigure(d.Id, d.Bank, d.Amount, s.StatementId, s.Date)
+                : new BankBalanceFigure(d.Id, d.Bank, d.Amount, null, d.ValuedOn))],
         };
     }
 

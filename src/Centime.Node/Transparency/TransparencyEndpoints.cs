@@ -149,6 +149,21 @@ internal static class TransparencyEndpoints
             }
 
             b.Append(CultureInfo.InvariantCulture, $"</tbody><tfoot><tr><th>Total</th><th></th><th class=\"num\">{Units(f.Reserves.Total)}</th><th class=\"num\">{Units(f.Reserves.EligibleTotal)}</th><th></th></tr></tfoot></table>");
+            if (f.Reserves.BankBalances.Count > 0)
+            {
+                // Bank balances come from the bank's own statements (camt.053 closing booked balance): say which and of when.
+                b.Append("<table id=\"bank-balances\"><thead><tr><th>Bank account</th><th>Bank</th><th class=\"num\">Balance</th><th>Source</th></tr></thead><tbody>");
+                foreach (var d in f.Reserves.BankBalances)
+                {
+                    var source = d.StatementId is { } id
+                        ? $"bank statement {H(id)} of {d.Date:yyyy-MM-dd} (closing booked balance)"
+                        : $"typed in by the issuer, valued {d.Date:yyyy-MM-dd} (no bank statement imported)";
+                    b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(d.Holding)}</td><td>{H(d.Bank)}</td><td class=\"num\">{Units(d.Amount)}</td><td>{source}</td></tr>");
+                }
+
+                b.Append("</tbody></table>");
+            }
+
             if (f.Reserves.Violations.Count > 0)
             {
                 b.Append("<ul class=\"violations\">");

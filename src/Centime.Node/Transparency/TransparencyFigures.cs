@@ -12,12 +12,19 @@ public sealed record ReserveCategoryFigure(string Category, UInt128 Amount, UInt
 /// <summary>One holding as disclosed: its value and whether (and why) it counts under the coin's regime.</summary>
 public sealed record ReserveHoldingFigure(string Id, string Category, UInt128 Value, bool Eligible, string Code, string Reason);
 
+/// <summary>Where a bank holding's balance comes from: the closing booked balance of an imported bank statement (its id
+/// and date), or typed in by a reserve manager (<paramref name="StatementId"/> null; <paramref name="Date"/> is the valuation date).</summary>
+public sealed record BankBalanceFigure(string Holding, string Bank, UInt128 Amount, string? StatementId, DateOnly Date);
+
 /// <summary>Reserves as disclosed for one coin (from the issuance module's reserve book).</summary>
 public sealed record ReserveFigures(string Regime, DateOnly AsOf, IReadOnlyList<ReserveCategoryFigure> Categories, UInt128 Total,
     UInt128 EligibleTotal, IReadOnlyList<string> Violations)
 {
     /// <summary>Every holding with its eligibility verdict.</summary>
     public IReadOnlyList<ReserveHoldingFigure> Holdings { get; init; } = [];
+
+    /// <summary>Each bank holding's balance and its source (live figures only; empty for a closed period).</summary>
+    public IReadOnlyList<BankBalanceFigure> BankBalances { get; init; } = [];
 }
 
 /// <summary>Redemptions of a period (from the issuance module): requested in it, paid in it (on time or late against
