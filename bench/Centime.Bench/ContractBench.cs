@@ -16,12 +16,12 @@ public static class ContractBench
     private const int BlockSize = 1_000;
     private const ulong Second = 1_000_000_000UL;
 
-    /// <summary>Runs both phases and prints the figures.</summary>
-    public static void Run(int escrows, int streams, TextWriter output)
+    /// <summary>Runs both phases and returns the figures (rows of <see cref="BenchOutput"/>).</summary>
+    public static List<(string What, string Figure, string Conditions)> Run(int escrows, int streams)
     {
-        ArgumentNullException.ThrowIfNull(output);
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(inv, $"contracts: {Environment.ProcessorCount} cores, .NET {Environment.Version}; state machine only (no journal, fsync, HTTP or signature recovery)"));
+        var rows = new List<(string What, string Figure, string Conditions)>();
+        BenchOutput.Note(string.Create(inv, $"contracts: {Environment.ProcessorCount} cores, .NET {Environment.Version}; state machine only (no journal, fsync, HTTP or signature recovery)"));
 
         var payer = Address.Derive("bench:payer");
         var payee = Address.Derive("bench:payee");
@@ -60,7 +60,8 @@ public static class ContractBench
 
         clock.Stop();
         var steps = 2.0 * escrows;
-        output.WriteLine(string.Create(inv, $"  escrow create+release: {escrows:N0} escrows, {steps / clock.Elapsed.TotalSeconds:N0} steps/s ({escrows / clock.Elapsed.TotalSeconds:N0} escrows/s, each 2 transfers)"));
+        rows.Add(("escrow create + release", string.Create(inv, $"{steps / clock.Elapsed.TotalSeconds:N0} steps/s"),
+            string.Create(inv, $"{escrows:N0} escrows, {escrows / clock.Elapsed.TotalSeconds:N0} escrows/s, each 2 transfers, blocks of {BlockSize:N0}")));
 
         // Phase 2: concurrent streams.
         (state, now) = NewLedger(payer);
@@ -88,7 +89,8 @@ public static class ContractBench
         }
 
         clock.Stop();
-        output.WriteLine(string.Create(inv, $"  streams: {streams:N0} created in {clock.Elapsed.TotalSeconds:N2} s ({streams / clock.Elapsed.TotalSeconds:N0}/s); {GC.GetTotalMemory(true) / 1048576.0:N0} MiB managed heap"));
+        rows.Add(("stream creation", string.Create(inv, $"{streams / clock.Elapsed.TotalSeconds:N0} streams/s"),
+            string.Create(inv, $"{streams:N0} created in {clock.Elapsed.TotalSeconds:N2} s; {GC.GetTotalMemory(true) / 1048576.0:N0} MiB managed heap")));
 
         const int rounds = 5;
         clock.Restart();
@@ -111,13 +113,15 @@ public static class ContractBench
 
         clock.Stop();
         var withdrawals = (double)streams * rounds;
-        output.WriteLine(string.Create(inv, $"  stream withdrawals with {streams:N0} concurrent streams: {withdrawals / clock.Elapsed.TotalSeconds:N0} steps/s"));
+        rows.Add(("stream withdrawals", string.Create(inv, $"{withdrawals / clock.Elapsed.TotalSeconds:N0} steps/s"), string.Create(inv, $"{streams:N0} concurrent streams, {rounds} rounds")));
 
         clock.Restart();
         Apply(state, ++height, now + (3_600 * Second), []);
         clock.Stop();
         var open = module.Contracts.Count(static c => c.Status != ContractStatus.Closed);
-        output.WriteLine(string.Create(inv, $"  {streams:N0} streams ending in one block (deadlines on ledger time): {clock.Elapsed.TotalMilliseconds:N0} ms, {streams / clock.Elapsed.TotalSeconds:N0} steps/s; still open: {open}"));
+        rows.Add(("streams ending in one block", string.Create(inv, $"{clock.Elapsed.TotalMilliseconds:N0} ms"),
+            string.Create(inv, $"{streams:N0} deadlines on ledger time, {streams / clock.Elapsed.TotalSeconds:N0} steps/s; still open: {open}")));
+        return rows;
     }
 
     private static (LedgerState State, ulong Now) NewLedger(Address payer)

@@ -17,13 +17,13 @@ public static class ProofOfLiabilitiesBench
     private const int SampledHolders = 1_000;
     private static readonly TimeSpan VerifyPhase = TimeSpan.FromSeconds(2);
 
-    /// <summary>Runs the benchmark and prints every figure with its unit and conditions.</summary>
-    public static void Run(int accounts, TextWriter output)
+    /// <summary>Runs the benchmark and returns every figure with its unit and conditions (rows of <see cref="BenchOutput"/>).</summary>
+    public static List<(string What, string Figure, string Conditions)> Run(int accounts)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(accounts, 1);
-        ArgumentNullException.ThrowIfNull(output);
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(inv, $"proof of liabilities: {accounts:N0} holders, {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}"));
+        var rows = new List<(string What, string Figure, string Conditions)>();
+        BenchOutput.Note(string.Create(inv, $"proof of liabilities: {accounts:N0} holders, {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}"));
         var secret = new byte[32];
         Random.Shared.NextBytes(secret);
 
@@ -40,8 +40,8 @@ public static class ProofOfLiabilitiesBench
         clock.Stop();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        output.WriteLine(string.Create(inv, $"  build:  {clock.Elapsed.TotalSeconds:F2} s wall, {cpu.TotalSeconds:F2} s CPU for {tree.LeafCount:N0} leaves ({tree.LeafCount / clock.Elapsed.TotalSeconds:N0} leaves/s; input materialised beforehand), {allocated / (1024.0 * 1024):N0} MiB allocated; target ≤ 10 s for 10,000,000"));
-        output.WriteLine(string.Create(inv, $"  root:   {tree.Root.Hash} total {tree.Root.Total}"));
+        rows.Add((string.Create(inv, $"tree build, {tree.LeafCount:N0} holders"), string.Create(inv, $"{clock.Elapsed.TotalSeconds:F2} s"),
+            string.Create(inv, $"wall; {cpu.TotalSeconds:F2} s CPU, {tree.LeafCount / clock.Elapsed.TotalSeconds:N0} leaves/s, input materialised beforehand, {allocated / (1024.0 * 1024):N0} MiB allocated; root {tree.Root.Hash} total {tree.Root.Total} (target ≤ 10 s for 10,000,000)")));
 
         // Proofs for holders spread over the whole tree.
         var rng = new Random(3);
@@ -53,7 +53,8 @@ public static class ProofOfLiabilitiesBench
         }
 
         clock.Stop();
-        output.WriteLine(string.Create(inv, $"  proof:  {clock.Elapsed.TotalMicroseconds / proofs.Length:F1} µs per proof extracted ({proofs.Length:N0} holders, {proofs[0].Path.Count} steps)"));
+        rows.Add(("proof extraction", string.Create(inv, $"{clock.Elapsed.TotalMicroseconds / proofs.Length:F1} µs per proof"),
+            string.Create(inv, $"{proofs.Length:N0} holders spread over the tree, {proofs[0].Path.Count} steps")));
 
         // Verification, averaged: whole passes over the sampled proofs for about two seconds.
         foreach (var proof in proofs)
@@ -73,7 +74,8 @@ public static class ProofOfLiabilitiesBench
         }
 
         clock.Stop();
-        output.WriteLine(string.Create(inv, $"  verify: {clock.Elapsed.TotalMicroseconds / verified:F1} µs per proof (C# verifier, one thread, average of {verified:N0} verifications); target ≤ 1 ms"));
+        rows.Add(("proof verification", string.Create(inv, $"{clock.Elapsed.TotalMicroseconds / verified:F1} µs per proof"),
+            string.Create(inv, $"C# verifier, one thread, average of {verified:N0} verifications (target ≤ 1 ms)")));
 
         var json = LiabilityProofJson.Serialize(proofs[0]);
         verified = 0;
@@ -85,9 +87,11 @@ public static class ProofOfLiabilitiesBench
         }
 
         clock.Stop();
-        output.WriteLine(string.Create(inv, $"  verify: {clock.Elapsed.TotalMicroseconds / verified:F1} µs per proof from JSON ({json.Length:N0} bytes, parse included, average of {verified:N0})"));
+        rows.Add(("proof verification from JSON", string.Create(inv, $"{clock.Elapsed.TotalMicroseconds / verified:F1} µs per proof"),
+            string.Create(inv, $"{json.Length:N0} bytes, parse included, average of {verified:N0}")));
         GC.KeepAlive(tree);
         GC.KeepAlive(holders);
+        return rows;
     }
 
     private static void Require(LiabilityProofVerdict verdict)

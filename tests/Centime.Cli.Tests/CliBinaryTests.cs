@@ -73,6 +73,29 @@ public sealed partial class CliBinaryTests
         Assert.Contains("--node", balance.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary><c>centime bench … --json</c>: stdout is one JSON document of figures with numeric values and units
+    /// split from the text (for dashboards), progress and notes on stderr; without it, the human table.</summary>
+    [Fact]
+    public async Task Bench_Json_StdoutIsOneDocumentOfFiguresWithValuesAndUnits()
+    {
+        var result = await PublishedCli.RunAsync(Path.GetTempPath(), null, "bench", "contracts", "--escrows", "2000", "--streams", "2000", "--json");
+        Assert.True(result.Code == 0, result.ToString());
+        using var doc = JsonDocument.Parse(result.Stdout);
+        Assert.Equal("contracts", doc.RootElement.GetProperty("bench").GetString());
+        var figures = doc.RootElement.GetProperty("figures").EnumerateArray().ToList();
+        Assert.Equal(4, figures.Count);
+        var escrow = figures.Single(f => f.GetProperty("measurement").GetString() == "escrow create + release");
+        Assert.True(escrow.GetProperty("value").GetDecimal() > 0, result.Stdout);
+        Assert.Equal("steps/s", escrow.GetProperty("unit").GetString());
+        Assert.Contains("2,000 escrows", escrow.GetProperty("conditions").GetString(), StringComparison.Ordinal);
+        Assert.Contains("state machine only", result.Stderr, StringComparison.Ordinal);
+
+        var table = await PublishedCli.RunAsync(Path.GetTempPath(), null, "bench", "contracts", "--escrows", "1000", "--streams", "1000");
+        Assert.True(table.Code == 0, table.ToString());
+        Assert.Contains("escrow create + release", table.Stdout, StringComparison.Ordinal);
+        Assert.Throws<JsonException>(() => JsonDocument.Parse(table.Stdout));
+    }
+
     [Fact]
     public async Task Completion_Bash_CompletesSubcommandsFromTheBinary()
     {
