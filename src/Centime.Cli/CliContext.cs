@@ -16,7 +16,7 @@ internal static class CliContext
 
     public static readonly Option<string> NodeUrl = new("--node")
     {
-        Description = "Node URL (env CENTIME_NODE)",
+        Description = "Node URL, or several comma-separated (a leader and its followers: each request goes to one that can take it) (env CENTIME_NODE)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CENTIME_NODE") ?? "http://127.0.0.1:8402",
     };
 
@@ -60,12 +60,8 @@ internal static class CliContext
     public static CentimeClient Client(ParseResult parse)
     {
         var url = parse.GetValue(NodeUrl)!;
-        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
-        {
-            throw new UsageException($"--node {url}: not an http(s) URL");
-        }
-
-        return new CentimeClient(baseAddress, OperatorKey(parse));
+        var nodes = NodeFailoverHandler.ParseList(url, out var bad) ?? throw new UsageException($"--node {bad}: not an http(s) URL");
+        return nodes.Count == 1 ? new CentimeClient(nodes[0], OperatorKey(parse)) : CentimeClient.ForNodes(nodes, OperatorKey(parse));
     }
 
     /// <summary>The operator key, or null when none is given or found (reads are public).</summary>

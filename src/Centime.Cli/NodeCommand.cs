@@ -25,8 +25,9 @@ internal static class NodeCommand
         store.AcceptOnlyFromAmong(NodeOptions.EmbeddedStore, NodeOptions.PostgresStore);
         var pg = new Option<string?>("--pg") { Description = "Npgsql connection string of the PostgreSQL store (several hosts with 'Target Session Attributes=primary' follow a database failover)" };
         var follow = new Option<bool>("--follow") { Description = "PostgreSQL store: follow the leader (serve reads, refuse writes with not_leader) and take over when its lease expires" };
+        var advertiseUrl = new Option<string?>("--advertise-url") { Description = "PostgreSQL store: the URL clients reach this node at, named to them by followers while it leads (default: the first --urls entry)" };
         var leaseSeconds = new Option<double>("--lease-seconds") { Description = "PostgreSQL store: how long the leader lease lasts without renewal", DefaultValueFactory = _ => 10 };
-        var command = new Command("node", "Run a ledger node (embedded storage by default, or PostgreSQL).") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat, maxConnections, store, pg, leaseSeconds, follow };
+        var command = new Command("node", "Run a ledger node (embedded storage by default, or PostgreSQL).") { data, urls, chainId, noFsync, polBlocks, polMinutes, sandbox, singleOperator, logLevel, logFormat, maxConnections, store, pg, leaseSeconds, follow, advertiseUrl };
         command.SetAction(async (parse, ct) =>
         {
             var options = new NodeOptions
@@ -46,6 +47,7 @@ internal static class NodeCommand
                 PostgresConnectionString = parse.GetValue(pg),
                 PostgresLease = TimeSpan.FromSeconds(parse.GetValue(leaseSeconds)),
                 Follow = parse.GetValue(follow),
+                AdvertisedUrl = parse.GetValue(advertiseUrl),
             };
             CentimeNode node;
             try

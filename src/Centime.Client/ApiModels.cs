@@ -172,4 +172,9 @@ public sealed record HealthInfo(string Status, ulong Height, string LastBlockHas
 public sealed record CommandOutcome(string Result, ulong Height, ulong Timestamp);
 
 /// <summary>RFC 7807 problem details with Centime's stable <c>code</c>.</summary>
-public sealed record Problem(string Type, string Title, int Status, string? Detail, string Code, int? Index = null);
+public sealed record Problem(string Type, string Title, int Status, string? Detail, string Code, int? Index = null)
+{
+    /// <summary><c>not_leader</c> only: the URL of the node that leads (sequences) now, when the follower knows one
+    /// clients can use. <see cref="NodeFailoverHandler"/> tries it next if it is one of its nodes.</summary>
+    public string? Leader { get; init; }
+}

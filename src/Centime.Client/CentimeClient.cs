@@ -36,6 +36,25 @@ public sealed partial class CentimeClient : IDisposable
         _ownsHttp = true;
     }
 
+    /// <summary>
+    /// A client of several nodes of one ledger — a PostgreSQL-store leader and its followers (docs/replication.md):
+    /// each request goes to a node that can take it, moving on after a connection failure or <c>503 not_leader</c>
+    /// (<see cref="NodeFailoverHandler"/>), so a failover does not reach the caller. Transfer batches are repeated
+    /// safely (their ids make them idempotent: a transfer the first try applied answers <c>exists</c>).
+    /// </summary>
+    public static CentimeClient ForNodes(IReadOnlyList<Uri> nodes, string? apiKey = null, HttpMessageHandler? handler = null)
+    {
+        var failover = new NodeFailoverHandler(nodes, handler);
+        var http = new HttpClient(failover) { BaseAddress = new Uri(failover.Nodes[0] + "/"), Timeout = TimeSpan.FromSeconds(100) };
+        return new CentimeClient(http, apiKey, ownsHttp: true);
+    }
+
+    private CentimeClient(HttpClient http, string? apiKey, bool ownsHttp)
+        : this(http, apiKey)
+    {
+        _ownsHttp = ownsHttp;
+    }
+
     public CentimeClient(HttpClient http, string? apiKey = null)
     {
         _http = http;
@@ -57,8 +76,13 @@ public sealed partial class CentimeClient : IDisposable
     public Task<CoinInfo> CreateCoinAsync(CreateCoinRequest request, CancellationToken ct = default) => PostAsync<CoinInfo>("v1/coins", request, ct);
 
     /// <summary>Submits up to 8,189 transfers; returns once they are durable, with one result each.</summary>
-    public Task<TransferBatchResponse> SubmitTransfersAsync(IReadOnlyList<TransferRequest> transfers, CancellationToken ct = default) =>
-        PostAsync<TransferBatchResponse>("v1/transfers", new TransferBatchRequest(transfers), ct);
+    public async Task<TransferBatchResponse> SubmitTransfersAsync(IReadOnlyList<TransferRequest> transfers, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/transfers") { Content = JsonContent.Create(new TransferBatchRequest(transfers), options: Json) };
+        request.Options.Set(NodeFailoverHandler.Idempotent, true); // every transfer carries its id: a repeat applies nothing twice
+        using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+        return await ReadAsync<TransferBatchResponse>(response, ct).ConfigureAwait(false);
+    }
 
     public Task<TransferInfo> GetTransferAsync(string id, CancellationToken ct = default) => GetAsync<TransferInfo>("v1/transfers/" + Uri.EscapeDataString(id), ct);
 

@@ -166,7 +166,8 @@ public sealed class CentimeNode : IAsyncDisposable
             catch (NotLeaderException ex) when (!http.Response.HasStarted)
             {
                 // A follower takes no write (docs/replication.md): nothing was applied; the detail names the leader.
-                await ProblemResults.Of(503, ProblemCodes.NotLeader, "Not the leader", ex.Message).ExecuteAsync(http);
+                var problem = new ProblemException(503, ProblemCodes.NotLeader, "Not the leader", ex.Message).ToProblem() with { Leader = LeaderUrl(ex.Leader) };
+                await new ProblemResults.ProblemResult(problem).ExecuteAsync(http);
             }
             catch (InvalidOperationException ex) when (IsJsonReadError(ex) && !http.Response.HasStarted)
             {
@@ -250,13 +251,24 @@ public sealed class CentimeNode : IAsyncDisposable
                     Logger = loggers.CreateLogger("Centime.Storage.Postgres"),
                     Follow = options.Follow,
                     // Named with its URL: a follower's not_leader answer tells clients where the leader listens.
-                    NodeName = $"{Environment.MachineName}/{Environment.ProcessId} {options.Urls}",
+                    NodeName = $"{Environment.MachineName}/{Environment.ProcessId} {options.AdvertisedUrl ?? options.Urls.Split(';')[0]}",
                 }, progress);
                 File.WriteAllText(marker, "This node keeps its blocks and snapshots in PostgreSQL (centime node --store postgres).\n");
                 return store;
             default:
                 throw new StoreException($"unknown store '{options.Store}': embedded or postgres");
         }
+    }
+
+    /// <summary>The leader's URL from its lease holder name (<c>host/process URL</c>), or null when it names none clients
+    /// could use (a wildcard host such as 0.0.0.0, or port 0): the not_leader problem's <c>leader</c>.</summary>
+    internal static string? LeaderUrl(string? holder)
+    {
+        var last = holder?[(holder.LastIndexOf(' ') + 1)..];
+        return Uri.TryCreate(last, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Port > 0
+               && url.Host is not ("0.0.0.0" or "[::]" or "::" or "*" or "+")
+            ? url.GetLeftPart(UriPartial.Authority)
+            : null;
     }
 
     /// <summary>

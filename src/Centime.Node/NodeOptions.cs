@@ -98,6 +98,11 @@ public sealed class NodeOptions
     /// over when the leader's expires.</summary>
     public bool Follow { get; set; }
 
+    /// <summary>The URL clients reach this node at (<c>centime node --advertise-url</c>), kept in the PostgreSQL lease row
+    /// while it leads so a follower's <c>not_leader</c> problem can name it (<c>leader</c>). By default the first of
+    /// <see cref="Urls"/> when that names a host clients can use (not 0.0.0.0, [::], * or + and not port 0).</summary>
+    public string? AdvertisedUrl { get; set; }
+
     /// <summary>How long the PostgreSQL leader lease lasts without renewal (<c>centime node --lease-seconds</c>).</summary>
     public TimeSpan PostgresLease { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -21,6 +21,21 @@ public sealed class HttpFacilitatorClient : IX402Facilitator, IX402ChannelFacili
         _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(90) };
     }
 
+    /// <summary>
+    /// A facilitator on several nodes of one ledger (a PostgreSQL-store leader and its followers, each base a node's
+    /// <c>…/x402</c>): a request moves to the next node after a connection failure or <c>503 not_leader</c>
+    /// (<see cref="Centime.Client.NodeFailoverHandler"/>). Verify is a read and is repeated after any failure; settle is
+    /// repeated only when it was never sent or a follower refused it (a settle of unknown outcome is the caller's to look
+    /// up, <see cref="LookUpPaymentAsync"/>, rather than to send again).
+    /// </summary>
+    public HttpFacilitatorClient(IReadOnlyList<Uri> baseUrls)
+    {
+        var failover = new Centime.Client.NodeFailoverHandler(baseUrls);
+        _base = failover.Nodes[0];
+        _ownsHttp = true;
+        _http = new HttpClient(failover) { Timeout = TimeSpan.FromSeconds(90) };
+    }
+
     public Task<VerifyResponse> VerifyAsync(PaymentPayload payload, PaymentRequirements requirements, CancellationToken cancellationToken = default) =>
         PostAsync<VerifyResponse>("/verify", payload, requirements, "isValid", cancellationToken);
 
@@ -115,6 +130,7 @@ public sealed class HttpFacilitatorClient : IX402Facilitator, IX402ChannelFacili
     {
         var body = new FacilitatorRequest { X402Version = payload.X402Version, PaymentPayload = payload, PaymentRequirements = requirements };
         using var request = new HttpRequestMessage(HttpMethod.Post, _base + path) { Content = JsonContent.Create(body, options: X402Headers.Json) };
+        request.Options.Set(Centime.Client.NodeFailoverHandler.Idempotent, path == "/verify"); // verify changes nothing
         using var response = await SendAsync(request, cancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode && !HasProperty(bytes, marker))
