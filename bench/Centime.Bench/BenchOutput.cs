@@ -28,7 +28,9 @@ public static partial class BenchOutput
         Collected.Clear();
         if (json)
         {
+            var width = AnsiConsole.Profile.Width; // as the CLI set it (COLUMNS, or unwrapped when redirected)
             AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            AnsiConsole.Profile.Width = Console.IsErrorRedirected ? Math.Max(width, 4096) : AnsiConsole.Profile.Width;
         }
     }
 
