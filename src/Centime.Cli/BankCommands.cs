@@ -24,6 +24,53 @@ internal static class BankCommands
         bank.Add(CreateBatches());
         bank.Add(CreatePayoutFile());
         root.Add(bank);
+        root.Add(CreateHolidays());
+    }
+
+    private static Command CreateHolidays()
+    {
+        var command = new Command("holidays", "A coin's business-day calendar: public holidays that redemption deadlines skip.");
+        var file = new Argument<FileInfo>("file") { Description = "iCalendar (.ics) or 'yyyy-MM-dd name' lines" };
+        var name = new Option<string>("--name") { Description = "Calendar name, e.g. 'HK 2026-2027'", Required = true };
+        var offset = new Option<string?>("--utc-offset") { Description = "The calendar's UTC offset, e.g. +08:00 (default +00:00)" };
+        var load = new Command("load", "Load the calendar from a holiday file (admin).") { CoinOption, file, name, offset };
+        load.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new UsageException($"no file {path.FullName}");
+            }
+
+            using var api = CliContext.Client(parse);
+            IssuanceCommands.PrintOutcome(parse, await api.SetHolidayCalendarAsync(parse.GetValue(CoinOption)!, parse.GetValue(name)!, await File.ReadAllBytesAsync(path.FullName, ct), parse.GetValue(offset), ct));
+            return CliContext.ExitOk;
+        }));
+        command.Add(load);
+
+        var list = CliContext.ListCommand("list", "The calendar's holidays, by date.", CoinOption);
+        list.SetAction((parse, ct) => CliContext.RunAsync(parse, async () =>
+        {
+            using var api = CliContext.Client(parse);
+            var page = await api.ListHolidaysAsync(parse.GetValue(CoinOption)!, parse.GetValue(CliContext.Limit), parse.GetValue(CliContext.Cursor), ct);
+            if (CliContext.WantsJson(parse))
+            {
+                CliContext.PrintJson(page);
+                return CliContext.ExitOk;
+            }
+
+            var table = new Table().AddColumns("Date", "Holiday");
+            foreach (var h in page.Items)
+            {
+                table.AddRow(h.Date, Markup.Escape(h.Name));
+            }
+
+            AnsiConsole.Write(table);
+            CliContext.PrintNext(page);
+            return CliContext.ExitOk;
+        }));
+        command.Add(list);
+        return command;
     }
 
     private static Command CreateImport()

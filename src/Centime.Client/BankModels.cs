@@ -83,3 +83,17 @@ public sealed record PayoutBatchInfo(string Id, string MessageId, string Holding
 
 /// <summary>Answer of an export: the journaled action and the batch (fetch the file with GetPayoutFileAsync).</summary>
 public sealed record PayoutBatchOutcome(ActionOutcome Action, PayoutBatchInfo Batch);
+
+/// <summary>Body of POST /v1/issuance/coins/{coin}/holidays: a public-holiday file (iCalendar or "yyyy-MM-dd name" lines), base64 of its bytes.</summary>
+public sealed record HolidayCalendarRequest
+{
+    /// <summary>e.g. "HK 2026-2027".</summary>
+    public string? Name { get; init; }
+    public string? File { get; init; }
+    /// <summary>The calendar's offset from UTC, "+08:00" (default "+00:00").</summary>
+    public string? UtcOffset { get; init; }
+    public string? ActionId { get; init; }
+}
+
+/// <summary>A public holiday of a coin's business-day calendar.</summary>
+public sealed record HolidayInfo(string Date, string Name);

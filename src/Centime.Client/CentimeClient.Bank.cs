@@ -36,4 +36,12 @@ public sealed partial class CentimeClient
         await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
         return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>Loads the coin's business-day calendar from a public-holiday file (admin); redemption deadlines in business days skip its holidays.</summary>
+    public Task<ActionOutcome> SetHolidayCalendarAsync(string coin, string name, byte[] file, string? utcOffset = null, CancellationToken ct = default) =>
+        PostAsync<ActionOutcome>(IssuancePath(coin, "/holidays"), new HolidayCalendarRequest { Name = name, File = Convert.ToBase64String(file), UtcOffset = utcOffset }, ct);
+
+    /// <summary>The public holidays of the coin's business-day calendar, by date (public).</summary>
+    public Task<Page<HolidayInfo>> ListHolidaysAsync(string coin, int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        GetAsync<Page<HolidayInfo>>(IssuancePath(coin, "/holidays") + PageQuery(limit, cursor), ct);
 }

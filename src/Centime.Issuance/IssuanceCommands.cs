@@ -128,6 +128,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandKind.IssuanceImportBankStatement => "issuance_import_bank_statement",
         CommandKind.IssuanceResolveReconciliation => "issuance_resolve_reconciliation",
         CommandKind.IssuanceExportPayouts => "issuance_export_payouts",
+        CommandKind.IssuanceSetHolidayCalendar => "issuance_set_holiday_calendar",
         _ => null,
     };
 
@@ -159,6 +160,7 @@ public abstract record IssuanceCommand(UInt128 ActionId, string Requester) : Com
         CommandBody.Register(CommandKind.IssuanceImportBankStatement, ImportBankStatement.Read);
         CommandBody.Register(CommandKind.IssuanceResolveReconciliation, ResolveReconciliation.Read);
         CommandBody.Register(CommandKind.IssuanceExportPayouts, ExportPayouts.Read);
+        CommandBody.Register(CommandKind.IssuanceSetHolidayCalendar, SetHolidayCalendar.Read);
     }
 
     internal static bool Flag(BodyReader r) => r.Byte() switch

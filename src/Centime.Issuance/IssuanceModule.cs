@@ -35,7 +35,7 @@ public sealed partial class IssuanceModule : LedgerModule
     /// <summary>Transfer code of lawful-order burns.</summary>
     public const ushort LawfulBurnTransferCode = 0x4C42; // "LB"
 
-    private const uint SnapshotVersion = 5; // 3: issuer key periods at the end; 4: lawful orders at the end; 5: each coin's bank book after them
+    private const uint SnapshotVersion = 6; // 3: issuer key periods at the end; 4: lawful orders at the end; 5: each coin's bank book after them; 6: holiday calendars after those
 
     private readonly SortedDictionary<string, Operator> _operators = new(StringComparer.Ordinal);
     private readonly Dictionary<Hash32, string> _operatorsByKey = [];
@@ -66,7 +66,7 @@ public sealed partial class IssuanceModule : LedgerModule
 
     /// <inheritdoc/>
     public override bool Handles(CommandKind kind) =>
-        kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceExportPayouts) or CommandKind.IssuanceHolderRedeem or CommandKind.IssuanceLawfulOrder;
+        kind is (>= CommandKind.IssuanceAddOperator and <= CommandKind.IssuanceSetHolidayCalendar) or CommandKind.IssuanceHolderRedeem or CommandKind.IssuanceLawfulOrder;
 
     // ------------------------------------------------------------------ read API
 
@@ -246,7 +246,7 @@ public sealed partial class IssuanceModule : LedgerModule
     /// <summary>The role an action needs from its requester.</summary>
     public static OperatorRoles RequiredRole(IssuanceCommand command) => command switch
     {
-        AddOperator or SetOperatorRoles or ConfigureCoin or SetPolicy or RotateIssuerKey => OperatorRoles.Admin,
+        AddOperator or SetOperatorRoles or ConfigureCoin or SetPolicy or RotateIssuerKey or SetHolidayCalendar => OperatorRoles.Admin,
         ConfigureMinter => OperatorRoles.MinterManager,
         Mint or Redeem => OperatorRoles.Minter,
         SetPaused => OperatorRoles.Pauser,
@@ -274,7 +274,7 @@ public sealed partial class IssuanceModule : LedgerModule
         SetPaused p => _coins.TryGetValue(p.Coin, out var c) && c.PauseNeedsApproval,
         Seize or LawfulOrder => true,
         RotateKey k when k.IsOwnKey => false,
-        AddOperator or SetOperatorRoles or ConfigureCoin or ConfigureMinter or SetPolicy or RotateKey or RotateIssuerKey => AdminChangesNeedApproval && !IsGenesisSeat(command),
+        AddOperator or SetOperatorRoles or ConfigureCoin or ConfigureMinter or SetPolicy or RotateKey or RotateIssuerKey or SetHolidayCalendar => AdminChangesNeedApproval && !IsGenesisSeat(command),
         _ => false,
     };
 
@@ -566,6 +566,7 @@ public sealed partial class IssuanceModule : LedgerModule
         ImportBankStatement c => ExecuteImportBankStatement(c, context, dryRun),
         ResolveReconciliation c => ExecuteResolveReconciliation(c, context, dryRun),
         ExportPayouts c => ExecuteExportPayouts(c, context, dryRun),
+        SetHolidayCalendar c => ExecuteSetHolidayCalendar(c, dryRun),
         _ => ResultCode.UnknownCommand,
     };
 
@@ -882,7 +883,6 @@ public sealed partial class IssuanceModule : LedgerModule
             return ResultCode.ExceedsBalance;
         }
 
-        var window = coin?.RedemptionWindowSeconds ?? 0;
         if (dryRun)
         {
             return ResultCode.Ok;
@@ -906,7 +906,7 @@ public sealed partial class IssuanceModule : LedgerModule
         }
 
         coin = Managed(c.Coin);
-        var redemption = new Redemption(c.ActionId, c.Coin, c.Holder, c.Amount, c.PayTo, c.Requester, context.Now, DeadlineOf(context.Now, window), burnId,
+        var redemption = new Redemption(c.ActionId, c.Coin, c.Holder, c.Amount, c.PayTo, c.Requester, context.Now, RedemptionDeadline(c.Coin, context.Now), burnId,
             RedemptionStatus.Pending, 0, 0, "", "");
         _redemptionIndex.Add(c.ActionId, (c.Coin, coin.RedemptionList.Count));
         coin.RedemptionList.Add(redemption);
@@ -1524,6 +1524,7 @@ public sealed partial class IssuanceModule : LedgerModule
             LawfulOrder c => DescribeOrder(c),
             RotateIssuerKey c => "rotate the issuer key that signs disclosure reports from " + c.Previous + " to " + c.Next,
             ImportBankStatement c => DescribeImport(c),
+            SetHolidayCalendar c => DescribeCalendar(c),
             ResolveReconciliation c => string.Create(inv, $"resolve reconciliation item {c.Item} of {Symbol(c.Coin)}: {c.Resolution}{(c.Target.Length > 0 ? " " + c.Target : "")}{(c.Note.Length > 0 ? " — " + c.Note : "")}"),
             ExportPayouts c => string.Create(inv, $"export {c.Redemptions.Count} payout(s) of {Symbol(c.Coin)} as pain.001 from holding {c.Holding}, execution date {c.ExecutionDate:yyyy-MM-dd}"),
             Approve c => "approve " + Id(c.Target),
@@ -1677,6 +1678,7 @@ public sealed partial class IssuanceModule : LedgerModule
         }
 
         WriteBankBooks(w);
+        WriteCalendars(w);
         var bytes = w.ToArray();
         writer.Write(bytes.Length);
         writer.Write(bytes);
@@ -1689,7 +1691,7 @@ public sealed partial class IssuanceModule : LedgerModule
         var length = reader.ReadInt32();
         var r = new BodyReader(reader.ReadBytes(length));
         var version = r.UInt32();
-        if (version is not (1 or 2 or 3 or 4 or SnapshotVersion))
+        if (version is not (1 or 2 or 3 or 4 or 5 or SnapshotVersion))
         {
             throw new InvalidDataException("Unknown issuance snapshot version.");
         }
@@ -1813,6 +1815,11 @@ public sealed partial class IssuanceModule : LedgerModule
         if (version >= 5)
         {
             ReadBankBooks(r);
+        }
+
+        if (version >= 6)
+        {
+            ReadCalendars(r);
         }
 
         r.EnsureEnd();

@@ -178,6 +178,9 @@ public sealed class CoinIssuance
     /// <summary>The regime's profile.</summary>
     public RegimeProfile Profile => IssuanceModule.ProfileOf(Regime);
 
+    /// <summary>The business-day calendar redemption deadlines are counted on (null: weekends only, UTC).</summary>
+    public BusinessCalendar? Calendar { get; internal set; }
+
     /// <summary>Bank imports, the reconciliation queue and payout batches (docs/reserves.md, "Reserves from the bank").</summary>
     internal Bank.BankBook Bank { get; } = new();
 

@@ -44,14 +44,21 @@ public sealed record RegimeProfile
     /// <summary>Eligible reserves must exceed (not only equal) the supply (HKMA: "market value ≥ par at all times, with over-collateralisation").</summary>
     public bool RequiresOverCollateralisation { get; init; }
 
+    /// <summary>
+    /// Business days a redemption's payout may take (GENIUS: 2, the OCC proposal of 25 Feb 2026; Hong Kong: 1, the HKMA
+    /// licence condition; MiCA: 1 — Art 49 says "at any time" and sets no period, so we hold MiCA coins to the strictest
+    /// one in use). Counted on the coin's holiday calendar; a coin's explicit redemption window overrides it.
+    /// </summary>
+    public int RedemptionBusinessDays { get; init; } = 1;
+
     /// <summary>US GENIUS Act.</summary>
-    public static RegimeProfile Genius { get; } = new() { Regime = ReserveRegime.Genius, Name = "GENIUS", BillMaxDays = 93 };
+    public static RegimeProfile Genius { get; } = new() { Regime = ReserveRegime.Genius, Name = "GENIUS", BillMaxDays = 93, RedemptionBusinessDays = 2 };
 
     /// <summary>Hong Kong (HKMA).</summary>
-    public static RegimeProfile HongKong { get; } = new() { Regime = ReserveRegime.HongKong, Name = "HKMA", RequiresOverCollateralisation = true };
+    public static RegimeProfile HongKong { get; } = new() { Regime = ReserveRegime.HongKong, Name = "HKMA", RequiresOverCollateralisation = true, RedemptionBusinessDays = 1 };
 
     /// <summary>EU MiCA e-money token.</summary>
-    public static RegimeProfile Mica { get; } = new() { Regime = ReserveRegime.Mica, Name = "MiCA", BillMaxDays = 93, MinimumDepositShareBasisPoints = 3_000 };
+    public static RegimeProfile Mica { get; } = new() { Regime = ReserveRegime.Mica, Name = "MiCA", BillMaxDays = 93, MinimumDepositShareBasisPoints = 3_000, RedemptionBusinessDays = 1 };
 
     /// <summary>EU MiCA significant e-money token (EBA supervision, 60% in deposits).</summary>
     public static RegimeProfile MicaSignificant { get; } = Mica with { Name = "MiCA significant EMT", MinimumDepositShareBasisPoints = 6_000 };

@@ -46,6 +46,8 @@ public enum CommandKind : byte
     IssuanceResolveReconciliation = 37,
     /// <summary>Pending redemption payouts exported as one ISO 20022 pain.001 batch.</summary>
     IssuanceExportPayouts = 38,
+    /// <summary>A coin's business-day calendar (public holidays from a file, UTC offset) for redemption deadlines.</summary>
+    IssuanceSetHolidayCalendar = 39,
     /// <summary>A holder's own, signed redemption request (docs/api.md, "Holder-signed redemption").</summary>
     IssuanceHolderRedeem = 40,
 

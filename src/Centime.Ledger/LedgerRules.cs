@@ -69,6 +69,13 @@ public static class LedgerRules
     /// </summary>
     public const ushort LawfulOrders = 8;
 
+    /// <summary>
+    /// Redemption payout deadlines in business days per regime (issue 15): Hong Kong 1, GENIUS under the OCC proposal 2,
+    /// MiCA 1, on the coin's holiday calendar (weekends and loaded public holidays skipped, in the calendar's UTC offset),
+    /// unless the coin sets an explicit window. Blocks before it keep one calendar day with weekends skipped.
+    /// </summary>
+    public const ushort BusinessDayDeadlines = 9;
+
     /// <summary>The version new blocks are applied and sealed under.</summary>
-    public const ushort Current = LawfulOrders;
+    public const ushort Current = BusinessDayDeadlines;
 }

@@ -133,9 +133,9 @@ public sealed class IssuanceModuleTests
         Assert.Equal((UInt128)200, chain.Module.Supply(1));
         var redemptionId = HolderRedeem.IdOf(1, Alice, nonce);
         var r = chain.Module.RedemptionById(redemptionId)!;
-        Assert.Equal(IssuanceModule.DeadlineOf(r.RequestedAt, 0), r.Deadline);
+        Assert.Equal(BusinessCalendar.WeekendsOnly.AddBusinessDays(r.RequestedAt, 2), r.Deadline); // GENIUS: 2 business days (OCC proposal)
         Assert.Equal(r.Deadline, chain.Module.NextDeadline);
-        Assert.Equal(DayOfWeek.Wednesday, IssuanceModule.DateOf(r.Deadline).DayOfWeek); // Tuesday + 1 business day
+        Assert.Equal(DayOfWeek.Thursday, IssuanceModule.DateOf(r.Deadline).DayOfWeek); // Tuesday + 2 business days (GENIUS, OCC proposal)
 
         chain.Apply(r.Deadline); // an empty block at the deadline
         Assert.True(chain.Module.RedemptionById(redemptionId)!.OverdueAt != 0);
@@ -204,7 +204,7 @@ public sealed class IssuanceModuleTests
         Assert.Equal((UInt128)180, chain.Module.Supply(1));
         var r = chain.Module.RedemptionById(HolderRedeem.IdOf(1, Alice, nonce))!;
         Assert.Equal((Alice, (UInt128)120, "IBAN DE89", HolderRedeem.Requester), (r.Holder, r.Amount, r.PayTo, r.RequestedBy));
-        Assert.Equal(IssuanceModule.DeadlineOf(r.RequestedAt, 0), r.Deadline);
+        Assert.Equal(BusinessCalendar.WeekendsOnly.AddBusinessDays(r.RequestedAt, 2), r.Deadline); // GENIUS: 2 business days (OCC proposal)
         Assert.Equal(AuthorizationState.Used, chain.State.GetAuthorizationState(1, Alice, nonce));
         Assert.Equal(ResultCode.AuthorizationUsed, Run(request));
         Assert.Equal(ResultCode.Ok, chain.One(new MarkPayoutPaid(chain.NextId(), "rm", r.Id, "WIRE-10", "")));

@@ -213,6 +213,7 @@ public sealed class PersistedEnumTests
         ["IssuanceImportBankStatement"] = 36,
         ["IssuanceResolveReconciliation"] = 37,
         ["IssuanceExportPayouts"] = 38,
+        ["IssuanceSetHolidayCalendar"] = 39,
         ["ContractCreate"] = 48,
         ["ContractEvent"] = 49,
         ["OracleFact"] = 50,

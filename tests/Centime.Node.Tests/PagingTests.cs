@@ -36,6 +36,7 @@ public sealed class PagingTests
         ["/v1/issuance/coins/{coin}/bank-statements"] = "action",
         ["/v1/issuance/coins/{coin}/reconciliation"] = "id",
         ["/v1/issuance/coins/{coin}/payout-batches"] = "id",
+        ["/v1/issuance/coins/{coin}/holidays"] = "date",
     };
 
     [Fact]
@@ -158,6 +159,8 @@ public sealed class PagingTests
             await WalkAsync(http, "/v1/issuance/coins/{coin}/reconciliation", "/v1/issuance/coins/NUSD/reconciliation", walked);
             await WalkAsync(http, "/v1/issuance/coins/{coin}/reconciliation", "/v1/issuance/coins/NUSD/reconciliation?status=all", walked);
             await WalkAsync(http, "/v1/issuance/coins/{coin}/payout-batches", "/v1/issuance/coins/NUSD/payout-batches", walked);
+            await issuer.Node.Client.SetHolidayCalendarAsync("NUSD", "US 2027", "2027-01-01 New Year's Day\n2027-01-18 Martin Luther King Jr. Day\n2027-02-15 Washington's Birthday\n"u8.ToArray());
+            await WalkAsync(http, "/v1/issuance/coins/{coin}/holidays", "/v1/issuance/coins/NUSD/holidays", walked);
         }
 
         Assert.Equal(ListRoutes.Keys.Order(StringComparer.Ordinal), walked.Order(StringComparer.Ordinal));

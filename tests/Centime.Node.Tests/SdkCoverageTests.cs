@@ -65,6 +65,8 @@ public sealed class SdkCoverageTests
         [("POST", "/v1/issuance/coins/{coin}/payout-batches")] = nameof(CentimeClient.ExportPayoutsAsync),
         [("GET", "/v1/issuance/coins/{coin}/payout-batches")] = nameof(CentimeClient.ListPayoutBatchesAsync),
         [("GET", "/v1/issuance/coins/{coin}/payout-batches/{id}/pain001")] = nameof(CentimeClient.GetPayoutFileAsync),
+        [("POST", "/v1/issuance/coins/{coin}/holidays")] = nameof(CentimeClient.SetHolidayCalendarAsync),
+        [("GET", "/v1/issuance/coins/{coin}/holidays")] = nameof(CentimeClient.ListHolidaysAsync),
         [("POST", "/v1/issuance/coins/{coin}/pause")] = nameof(CentimeClient.SetPausedAsync),
         [("POST", "/v1/issuance/coins/{coin}/unpause")] = nameof(CentimeClient.SetPausedAsync),
         [("POST", "/v1/issuance/coins/{coin}/orders")] = nameof(CentimeClient.RequestLawfulOrderAsync),

@@ -31,6 +31,64 @@ public static partial class IssuanceEndpoints
             .WithSummary("Exported payout batches, oldest first (operators; a page).").Produces<Page<PayoutBatchInfo>>().RequiresAnyOperator();
         g.MapGet("/coins/{coin}/payout-batches/{id}/pain001", (string coin, string id) => GetPayoutFile(node, coin, id)).WithName("GetPayoutFile")
             .WithSummary("A batch's pain.001 XML, the same bytes every time (operators).").Produces(200, contentType: "application/xml").RequiresAnyOperator();
+        g.MapPost("/coins/{coin}/holidays", (string coin, Caller caller, HttpContext http) => SetHolidayCalendarAsync(node, caller, coin, http)).WithName("SetHolidayCalendar")
+            .WithSummary("Load the coin's business-day calendar from a public-holiday file (iCalendar or 'yyyy-MM-dd name' lines, base64 in 'file'); redemption deadlines in business days skip its holidays (admin).")
+            .Accepts<HolidayCalendarRequest>("application/json").Produces<ActionOutcome>().RequiresRole(OperatorRoles.Admin);
+        g.MapGet("/coins/{coin}/holidays", (string coin, [AsParameters] PageParameters page) => ListHolidays(node, coin, page)).WithName("ListHolidays")
+            .WithSummary("The public holidays of the coin's business-day calendar, by date (public; a page).").Produces<Page<HolidayInfo>>().Public();
+    }
+
+    private static async Task<IResult> SetHolidayCalendarAsync(NodeContext node, Caller caller, string symbol, HttpContext http)
+    {
+        var number = CoinOf(node, symbol);
+        var request = await ReadAsync<HolidayCalendarRequest>(http);
+        var name = Text(request.Name, "name");
+        byte[] file;
+        try
+        {
+            file = Convert.FromBase64String(Required(request.File, "file"));
+        }
+        catch (FormatException)
+        {
+            throw Invalid("file", "must be the base64 of the holiday file's bytes");
+        }
+
+        var offset = 0;
+        if (request.UtcOffset is { } text)
+        {
+            if (text.Length != 6 || text[0] is not ('+' or '-') || text[3] != ':'
+                || !int.TryParse(text.AsSpan(1, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var hours)
+                || !int.TryParse(text.AsSpan(4, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) || hours > 14 || minutes > 59)
+            {
+                throw Invalid("utcOffset", "is '+hh:mm' or '-hh:mm', e.g. '+08:00'");
+            }
+
+            offset = (text[0] == '-' ? -1 : 1) * ((hours * 60) + minutes);
+        }
+
+        List<Holiday> holidays;
+        try
+        {
+            holidays = BusinessCalendar.Parse(file);
+        }
+        catch (FormatException e)
+        {
+            throw new ProblemException(400, ProblemCodes.HolidayFileInvalid, "Holiday file refused", e.Message);
+        }
+
+        var calendar = new BusinessCalendar(name, offset, holidays, Hash32.Sha256(file));
+        return Results.Json(await SubmitAsync(node, new SetHolidayCalendar(ActionIdOf(request.ActionId), caller.Id, number, calendar)), JsonDefaults.Options);
+    }
+
+    private static IResult ListHolidays(NodeContext node, string symbol, PageParameters page)
+    {
+        var number = CoinOf(node, symbol);
+        var query = Paging.Read(page);
+        using (var view = node.Read())
+        {
+            var holidays = Module(view).Coin(number)?.Calendar?.Holidays ?? [];
+            return Results.Json(Paging.ByPosition(holidays, query, h => new HolidayInfo(Date(h.Date), h.Name)), JsonDefaults.Options);
+        }
     }
 
     private static async Task<IResult> ImportBankStatementAsync(NodeContext node, Caller caller, string symbol, HttpContext http)

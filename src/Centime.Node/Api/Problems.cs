@@ -37,6 +37,8 @@ public static class ProblemCodes
     public const string NoPayoutsToExport = "no_payouts_to_export";
     /// <summary>No payout batch with this id in this coin.</summary>
     public const string PayoutBatchNotFound = "payout_batch_not_found";
+    /// <summary>A holiday file that is neither iCalendar nor 'yyyy-MM-dd name' lines, or has too many holidays.</summary>
+    public const string HolidayFileInvalid = "holiday_file_invalid";
     public const string TransferNotFound = "transfer_not_found";
     public const string BlockNotFound = "block_not_found";
     public const string InvalidAddress = "invalid_address";
