@@ -168,7 +168,7 @@ public static class LedgerBench
 
     /// <summary>CPU time the calling thread has run (Linux: /proc/thread-self/schedstat), or 0 where unavailable.
     /// On a shared machine this tells apply's cost apart from time spent waiting for a core.</summary>
-    private static long ThreadCpuNanoseconds()
+    internal static long ThreadCpuNanoseconds()
     {
         try
         {
@@ -194,7 +194,8 @@ public static class LedgerBench
 
     /// <summary>Durable batches of 8,189 transfers from 3 submitters through the sequencer onto <paramref name="journal"/>
     /// (disposed at the end); returns the rows and the rate.</summary>
-    internal static async Task<(List<(string, string, string)> Rows, double Rate)> DurableBatchesAsync(Journal.BlockStore journal, string label, string durability, int seconds, CancellationToken ct)
+    internal static async Task<(List<(string, string, string)> Rows, double Rate)> DurableBatchesAsync(Journal.BlockStore journal, string label, string durability, int seconds, CancellationToken ct,
+        Func<Sequencer, Task>? prepare = null)
     {
         using var sequencer = new Sequencer(journal, new SequencerOptions { SnapshotEveryCommands = 0, SnapshotEveryBlocks = 0, SnapshotOnShutdown = false });
         var supply = Coin.SupplyAccountOf("NUSD");
@@ -206,6 +207,11 @@ public static class LedgerBench
             var n = Math.Min(Batch, Holders - start);
             await sequencer.SubmitAsync(Enumerable.Range(start, n).Select(i => Command.Of(new Transfer
             { Id = id++, DebitAccount = supply, CreditAccount = holders[i], Amount = 1_000_000_000, Coin = 1, Code = 1 })).ToArray());
+        }
+
+        if (prepare is not null)
+        {
+            await prepare(sequencer);
         }
 
         // Pre-build enough batches for the whole run so generation does not compete with the writer.

@@ -18,6 +18,10 @@ internal static class BenchCommands
         var ledger = new Command("ledger", "Ledger: in-memory apply, durable node, single-transfer latency, replay, memory per account.") { seconds, accounts, store };
         ledger.SetAction((parse, ct) => Run(parse, json, "ledger", () => LedgerBench.RunAsync(new LedgerBenchOptions { Seconds = parse.GetValue(seconds), Accounts = parse.GetValue(accounts), Store = parse.GetValue(store)! }, ct)));
         bench.Add(ledger);
+        var listSize = new Option<int>("--list") { Description = "Addresses on the sanctions list", DefaultValueFactory = _ => 1_000_000 };
+        var compliance = new Command("compliance", "Durable transfers/s with sanctions screening against a large list and KYC limits on, beside compliance off, same run.") { seconds, listSize };
+        compliance.SetAction((parse, ct) => ComplianceBench.RunAsync(parse.GetValue(seconds), parse.GetValue(listSize), ct));
+        bench.Add(compliance);
         var signed = new Command("signed", "Holder-signed (EIP-3009) transfers end to end over HTTP, and signature recovery per backend.") { seconds };
         signed.SetAction((parse, ct) => Run(parse, json, "signed", () => SignedBench.RunAsync(new SignedBenchOptions { Seconds = parse.GetValue(seconds) }, ct)));
         bench.Add(signed);

@@ -43,6 +43,16 @@ public sealed class ComplianceModule : LedgerModule, IMovementScreen
     // Every listed address of every source: the one lookup on the hot path (a hash of three words, no allocation).
     private HashSet<Address> _blocked = [];
 
+    // A bit per hash bucket of the listed addresses (16 buckets per address, so ~6% are set): most parties are not
+    // listed, and one bit of a table that stays in cache says so without touching the large set. Derived from the
+    // lists (never persisted); the answer is always the set's, the filter only skips looking.
+    private ulong[] _filter = [];
+    private ulong _filterMask;
+
+    // The month of the last ledger day asked (a cache: ledger time → UTC month is the same for the whole day).
+    private ulong _cachedDay = ulong.MaxValue;
+    private ulong _cachedMonth;
+
     private readonly List<ComplianceAlert> _alerts = [];
     private readonly Dictionary<(string Kind, Address Address, uint Coin), int> _alertIndex = [];
 
@@ -98,15 +108,12 @@ public sealed class ComplianceModule : LedgerModule, IMovementScreen
     }
 
     /// <summary>A holder's turnover today and this month (ledger time <paramref name="now"/>) in one coin.</summary>
-    public (UInt128 Day, UInt128 Month) Turnover(uint coin, Address holder, ulong now)
-    {
-        if (!_usage.TryGetValue(new AccountKey(coin, holder), out var u))
-        {
-            return (UInt128.Zero, UInt128.Zero);
-        }
+    public (UInt128 Day, UInt128 Month) Turnover(uint coin, Address holder, ulong now) => TurnoverIn(coin, holder, now / NanosPerDay, ComputeMonth(now));
 
-        return (u.Day == now / NanosPerDay ? u.DayTotal : UInt128.Zero, u.Month == MonthOf(now) ? u.MonthTotal : UInt128.Zero);
-    }
+    private (UInt128 Day, UInt128 Month) TurnoverIn(uint coin, Address holder, ulong day, ulong month) =>
+        _usage.TryGetValue(new AccountKey(coin, holder), out var u)
+            ? (u.Day == day ? u.DayTotal : UInt128.Zero, u.Month == month ? u.MonthTotal : UInt128.Zero)
+            : (UInt128.Zero, UInt128.Zero);
 
     /// <summary>The default tiers of a regime (docs/compliance.md, "KYC tiers"), in minor units of a coin with
     /// <paramref name="decimals"/>: unverified, basic, full.</summary>
@@ -191,6 +198,21 @@ public sealed class ComplianceModule : LedgerModule, IMovementScreen
         }
 
         _blocked = blocked;
+        var bits = 64UL;
+        while (bits < (ulong)blocked.Count * 16 && bits < (1UL << 30))
+        {
+            bits <<= 1;
+        }
+
+        var filter = new ulong[bits / 64];
+        foreach (var address in blocked)
+        {
+            var bit = (ulong)unchecked((uint)address.GetHashCode()) & (bits - 1);
+            filter[bit >> 6] |= 1UL << (int)(bit & 63);
+        }
+
+        _filter = filter;
+        _filterMask = bits - 1;
     }
 
     /// <summary>Freezes every account (of any coin) a listed address already holds; returns how many.</summary>
@@ -311,8 +333,16 @@ public sealed class ComplianceModule : LedgerModule, IMovementScreen
     // ------------------------------------------------------------------ the screen
 
     /// <inheritdoc/>
-    public ResultCode ScreenParty(uint coin, Address party) =>
-        _blocked.Count != 0 && _blocked.Contains(party) ? ResultCode.SanctionedAddress : ResultCode.Ok;
+    public ResultCode ScreenParty(uint coin, Address party)
+    {
+        if (_blocked.Count == 0)
+        {
+            return ResultCode.Ok;
+        }
+
+        var bit = (ulong)unchecked((uint)party.GetHashCode()) & _filterMask;
+        return (_filter[bit >> 6] & (1UL << (int)(bit & 63))) != 0 && _blocked.Contains(party) ? ResultCode.SanctionedAddress : ResultCode.Ok;
+    }
 
     /// <inheritdoc/>
     public ResultCode ScreenMovement(in Movement movement)
@@ -342,7 +372,7 @@ public sealed class ComplianceModule : LedgerModule, IMovementScreen
             return ResultCode.KycTransferLimitExceeded;
         }
 
-        var (day, month) = Turnover(m.Coin, holder, m.Now);
+        var (day, month) = TurnoverIn(m.Coin, holder, m.Now / NanosPerDay, MonthOf(m.Now));
         if (tier.PerDay - day < m.Amount)
         {
             return ResultCode.KycDailyLimitExceeded;
@@ -419,8 +449,21 @@ public sealed class ComplianceModule : LedgerModule, IMovementScreen
         u.MonthTotal = sign > 0 ? u.MonthTotal + amount : u.MonthTotal - amount;
     }
 
-    /// <summary>Months since 1970-01 (UTC) of a ledger time.</summary>
-    private static ulong MonthOf(ulong now)
+    /// <summary>Months since 1970-01 (UTC) of a ledger time, cached per ledger day. Only on the writer's path
+    /// (screening and counting movements); reads compute it (<see cref="ComputeMonth"/>).</summary>
+    private ulong MonthOf(ulong now)
+    {
+        var day = now / NanosPerDay;
+        if (day != _cachedDay)
+        {
+            _cachedMonth = ComputeMonth(now);
+            _cachedDay = day;
+        }
+
+        return _cachedMonth;
+    }
+
+    private static ulong ComputeMonth(ulong now)
     {
         var date = DateTime.UnixEpoch.AddTicks((long)(now / 100));
         return (ulong)(((date.Year - 1970) * 12) + date.Month - 1);
