@@ -20,7 +20,7 @@ internal static class BenchCommands
         bench.Add(ledger);
         var listSize = new Option<int>("--list") { Description = "Addresses on the sanctions list", DefaultValueFactory = _ => 1_000_000 };
         var compliance = new Command("compliance", "Durable transfers/s with sanctions screening against a large list and KYC limits on, beside compliance off, same run.") { seconds, listSize };
-        compliance.SetAction((parse, ct) => ComplianceBench.RunAsync(parse.GetValue(seconds), parse.GetValue(listSize), ct));
+        compliance.SetAction((parse, ct) => Run(parse, json, "compliance", () => ComplianceBench.RunAsync(parse.GetValue(seconds), parse.GetValue(listSize), ct)));
         bench.Add(compliance);
         var signed = new Command("signed", "Holder-signed (EIP-3009) transfers end to end over HTTP, and signature recovery per backend.") { seconds };
         signed.SetAction((parse, ct) => Run(parse, json, "signed", () => SignedBench.RunAsync(new SignedBenchOptions { Seconds = parse.GetValue(seconds) }, ct)));
