@@ -20,7 +20,7 @@ public sealed partial class CentimeClient
 
     /// <summary>Whether a loaded list names <paramref name="address"/> (compliance, admin, auditor).</summary>
     public Task<AddressScreening> ScreenAddressAsync(string address, CancellationToken ct = default) =>
-        GetAsync<AddressScreening>("v1/compliance/sanctions/" + Uri.EscapeDataString(address), ct);
+        GetAsync<AddressScreening>("v1/compliance/screening/" + Uri.EscapeDataString(address), ct);
 
     /// <summary>Compliance alerts, oldest first (compliance, admin, auditor; a page).</summary>
     public Task<Page<ComplianceAlertInfo>> ListComplianceAlertsAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>

@@ -20,7 +20,7 @@ public sealed record SanctionsLoadResult(SanctionsListInfo List, int Entries, in
 /// <summary>GET /v1/compliance/sanctions: every loaded list and how many distinct addresses they block together.</summary>
 public sealed record SanctionsStatus(IReadOnlyList<SanctionsListInfo> Lists, int BlockedAddresses);
 
-/// <summary>GET /v1/compliance/sanctions/{address}: whether a loaded list names the address, and which.</summary>
+/// <summary>GET /v1/compliance/screening/{address}: whether a loaded list names the address, and which.</summary>
 public sealed record AddressScreening(string Address, bool Sanctioned, IReadOnlyList<string> Lists);
 
 /// <summary>A compliance alert: <c>sanctions_hit</c> (a listed address tried to send or receive; refused) or

@@ -111,7 +111,7 @@ public sealed class SdkCoverageTests
         // Compliance.
         [("POST", "/v1/compliance/sanctions/{source}")] = nameof(CentimeClient.LoadSanctionsListAsync),
         [("GET", "/v1/compliance/sanctions")] = nameof(CentimeClient.GetSanctionsAsync),
-        [("GET", "/v1/compliance/sanctions/{address}")] = nameof(CentimeClient.ScreenAddressAsync),
+        [("GET", "/v1/compliance/screening/{address}")] = nameof(CentimeClient.ScreenAddressAsync),
         [("GET", "/v1/compliance/alerts")] = nameof(CentimeClient.ListComplianceAlertsAsync),
         [("PUT", "/v1/compliance/coins/{symbol}/kyc-limits")] = nameof(CentimeClient.ConfigureKycLimitsAsync),
         [("GET", "/v1/compliance/coins/{symbol}/kyc-limits")] = nameof(CentimeClient.GetKycLimitsAsync),

@@ -27,7 +27,7 @@ internal static class ComplianceEndpoints
             .Accepts<SanctionsLoadRequest>("application/json").Produces<SanctionsLoadResult>().RequiresRole(Officers);
         g.MapGet("/sanctions", () => GetStatus(node)).WithName("GetSanctions")
             .WithSummary("The loaded sanctions lists: source, version, publish date, SHA-256, addresses (compliance, admin, auditor).").Produces<SanctionsStatus>().RequiresRole(Readers);
-        g.MapGet("/sanctions/{address}", (string address) => Screen(node, address)).WithName("ScreenAddress")
+        g.MapGet("/screening/{address}", (string address) => Screen(node, address)).WithName("ScreenAddress")
             .WithSummary("Whether a loaded list names an address, and which (compliance, admin, auditor).").Produces<AddressScreening>().RequiresRole(Readers);
         g.MapGet("/alerts", ([AsParameters] PageParameters page) => ListAlerts(node, page)).WithName("ListComplianceAlerts")
             .WithSummary("Compliance alerts, oldest first (compliance, admin, auditor; a page).").Produces<Page<ComplianceAlertInfo>>().RequiresRole(Readers);
