@@ -248,8 +248,9 @@ public sealed class HashChainTests
         }
 
         snapshot.Position = 0;
-        var module = new ChannelModule();
-        var restored = LedgerState.ReadSnapshot(snapshot, [new Centime.Issuance.IssuanceModule(), new Centime.Contracts.ContractModule(), new Centime.Exchange.ExchangeModule(), new Centime.Issuance.DisclosureModule(), module]);
+        var modules = Centime.Node.CentimeNode.CreateModules(); // exactly the node's modules, whatever they are
+        var module = modules.OfType<ChannelModule>().Single();
+        var restored = LedgerState.ReadSnapshot(snapshot, modules);
 
         Assert.NotEqual(hashBefore, hashAfterSettle);
         Assert.Equal(hashAfterSettle, restored.ComputeStateHash());
